@@ -1,0 +1,356 @@
+//! The command line: clap's raw arguments, and their validation into a [`Config`].
+//!
+//! Everything the user can get wrong (a bad glob, an unknown report extension, a bad size)
+//! is checked here, before any file is read, and is a usage error (exit code 2).
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Config, CsvOptions, Output, ReportFormat, Rows};
+use crate::discover::Discovery;
+use crate::error::Error;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  every subscription passes
+  1  some subscription fails, or its evidence conflicts
+  2  usage or fatal error (no report written)
+  3  no fail or conflict, but some subscription has no evidence (or none was found)
+With --exit-zero, 0 whenever a report was written.";
+
+/// Decides, offline, whether Defender for Endpoint integration (WDATP) is enabled in each
+/// Azure subscription, from saved Defender for Cloud settings evidence.
+#[derive(Debug, Parser)]
+#[command(name = "mdc-evidence", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and folders of evidence and report a verdict per subscription.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
+}
+
+/// Report format for standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// CSV, one row per subscription (or per observation with --rows observations).
+    Csv,
+    /// One JSON object with the summary, verdicts, observations and files.
+    Json,
+}
+
+/// What the rows of a CSV report are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RowsArg {
+    /// One row per subscription.
+    Subscriptions,
+    /// One row per (file, subscription) observation.
+    Observations,
+}
+
+/// `mdc-evidence scan`.
+#[derive(Debug, Args)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each bool is an independent command-line switch"
+)]
+pub struct ScanArgs {
+    /// Files or folders of evidence; folders are walked recursively.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Read only files whose path below the root matches GLOB (repeatable; `*` also
+    /// matches `/`). Files named on the command line are always read.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Skip files whose path below the root matches GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Follow symbolic links (by default they are listed as skipped).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+
+    /// Worker threads [default: one per core].
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Report format on standard output.
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv, value_name = "FORMAT")]
+    pub format: FormatArg,
+
+    /// Write the report to FILE instead of standard output, in the format its extension
+    /// names (.json or .csv); repeatable. `-` is standard output in --format.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+
+    /// Rows of CSV reports.
+    #[arg(long, value_enum, default_value_t = RowsArg::Subscriptions, value_name = "ROWS")]
+    pub rows: RowsArg,
+
+    /// Skip files larger than SIZE without reading them (bytes, or with a KiB, MiB or GiB
+    /// suffix).
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// The subscriptions in scope: one GUID per line, or a CSV with a `subscription_id`
+    /// column. Each one without evidence gets `no_evidence`.
+    #[arg(long, value_name = "FILE")]
+    pub subscriptions: Option<PathBuf>,
+
+    /// Start CSV reports with a UTF-8 byte order mark (for Excel).
+    #[arg(long)]
+    pub csv_bom: bool,
+
+    /// Field delimiter of CSV reports (e.g. `;` for locales that expect it).
+    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
+    pub csv_delimiter: u8,
+
+    /// Print no summary line on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Exit 0 whenever a report was written, whatever the verdicts.
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+impl ScanArgs {
+    /// Validates the arguments into a [`Config`]. `raw_args` is the command line as typed,
+    /// recorded in the report.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] for anything invalid.
+    pub fn into_config(self, raw_args: &[OsString]) -> Result<Config, Error> {
+        let include = compile(&self.include, "--include")?;
+        let exclude = compile(&self.exclude, "--exclude")?;
+        let stdout_format = match self.format {
+            FormatArg::Csv => ReportFormat::Csv,
+            FormatArg::Json => ReportFormat::Json,
+        };
+        let outputs = if self.outputs.is_empty() {
+            vec![Output {
+                path: None,
+                format: stdout_format,
+            }]
+        } else {
+            self.outputs
+                .iter()
+                .map(|path| output_for(path, stdout_format))
+                .collect::<Result<_, _>>()?
+        };
+        let output_files = outputs
+            .iter()
+            .filter_map(|o| o.path.as_deref())
+            .filter_map(canonical_output)
+            .collect();
+        Ok(Config {
+            discovery: Discovery {
+                roots: self.paths,
+                include,
+                exclude,
+                follow_symlinks: self.follow_symlinks,
+                outputs: output_files,
+            },
+            threads: self.threads.unwrap_or(0),
+            max_file_size: self.max_file_size,
+            inventory: self.subscriptions,
+            outputs,
+            csv: CsvOptions {
+                rows: match self.rows {
+                    RowsArg::Subscriptions => Rows::Subscriptions,
+                    RowsArg::Observations => Rows::Observations,
+                },
+                delimiter: self.csv_delimiter,
+                bom: self.csv_bom,
+            },
+            command_line: recorded_command_line(raw_args),
+            generated_at: generated_at(std::env::var_os("SOURCE_DATE_EPOCH"))?,
+            quiet: self.quiet,
+            exit_zero: self.exit_zero,
+        })
+    }
+}
+
+fn compile(patterns: &[String], flag: &str) -> Result<Vec<glob::Pattern>, Error> {
+    patterns
+        .iter()
+        .map(|p| {
+            glob::Pattern::new(p)
+                .map_err(|e| Error::Usage(format!("invalid {flag} pattern {p:?}: {e}")))
+        })
+        .collect()
+}
+
+fn output_for(path: &Path, stdout_format: ReportFormat) -> Result<Output, Error> {
+    if path.as_os_str() == "-" {
+        return Ok(Output {
+            path: None,
+            format: stdout_format,
+        });
+    }
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let format = match extension.as_deref() {
+        Some("json") => ReportFormat::Json,
+        Some("csv") => ReportFormat::Csv,
+        _ => {
+            return Err(Error::Usage(format!(
+                "cannot tell the format of report {} from its extension: use .json or .csv",
+                path.display()
+            )));
+        }
+    };
+    Ok(Output {
+        path: Some(path.to_path_buf()),
+        format,
+    })
+}
+
+/// The canonical path a report file will have, so that discovery can leave it out.
+fn canonical_output(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    Some(folder.canonicalize().ok()?.join(name))
+}
+
+/// The command line as recorded in the report: the program's name, then every argument
+/// but `--threads`/`-j`, which cannot change a report and would make reports of the same
+/// inputs differ.
+fn recorded_command_line(raw_args: &[OsString]) -> Vec<String> {
+    let mut recorded = vec![env!("CARGO_PKG_NAME").to_owned()];
+    let mut args = raw_args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(arg) = args.next() {
+        if arg == "--threads" || arg == "-j" {
+            args.next();
+        } else if !(arg.starts_with("--threads=") || (arg.starts_with("-j") && arg.len() > 2)) {
+            recorded.push(arg.into_owned());
+        }
+    }
+    recorded
+}
+
+/// `SOURCE_DATE_EPOCH` when set (reproducible reports), else now.
+fn generated_at(source_date_epoch: Option<OsString>) -> Result<SystemTime, Error> {
+    let Some(value) = source_date_epoch else {
+        return Ok(SystemTime::now());
+    };
+    value
+        .to_str()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "SOURCE_DATE_EPOCH must be a whole number of seconds, not {}",
+                value.display()
+            ))
+        })
+}
+
+/// Parses a size: bytes, or a number with a KiB, MiB or GiB suffix (K, M, G also accepted).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, suffix) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 1048576, 512KiB, 64MiB, 1GiB)"))?;
+    let multiplier: u64 = match suffix.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size suffix {other:?}: use KiB, MiB or GiB"
+            ));
+        }
+    };
+    number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text.as_bytes() {
+        [byte] if byte.is_ascii() && *byte != b'"' && *byte != b'\n' && *byte != b'\r' => Ok(*byte),
+        _ => Err(format!(
+            "{text:?} is not a delimiter: give one ASCII character other than a quote or newline"
+        )),
+    }
+}
+
+/// The default `--max-file-size`, in bytes.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = config::DEFAULT_MAX_FILE_SIZE;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("64MiB"), Ok(DEFAULT_MAX_FILE_SIZE));
+        assert_eq!(parse_size("10"), Ok(10));
+        assert_eq!(parse_size("2k"), Ok(2048));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("99999999999999999999GiB").is_err());
+    }
+
+    #[test]
+    fn threads_are_left_out_of_the_recorded_command_line() {
+        let raw: Vec<OsString> = [
+            "target/release/mdc-evidence",
+            "scan",
+            "-j",
+            "4",
+            "--threads=2",
+            "x/",
+            "-j1",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        assert_eq!(recorded_command_line(&raw), ["mdc-evidence", "scan", "x/"]);
+    }
+
+    #[test]
+    fn source_date_epoch_is_honoured_and_checked() {
+        assert_eq!(
+            generated_at(Some("86400".into())).unwrap(),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(86400)
+        );
+        assert!(generated_at(Some("yesterday".into())).is_err());
+    }
+
+    #[test]
+    fn report_format_follows_the_extension() {
+        assert_eq!(
+            output_for(Path::new("r.JSON"), ReportFormat::Csv)
+                .unwrap()
+                .format,
+            ReportFormat::Json
+        );
+        assert!(output_for(Path::new("r.txt"), ReportFormat::Csv).is_err());
+        assert_eq!(
+            output_for(Path::new("-"), ReportFormat::Json).unwrap().path,
+            None
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! Errors: [`Error`] stops the run (exit code 2, no report); [`FileError`] concerns one input
+//! file and becomes that file's entry in the report, never a stop.
+
+use std::io;
+use std::path::PathBuf;
+
+/// A fatal error: the run stops and no report is written.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line asks for something impossible; reported before any work starts.
+    #[error("{0}")]
+    Usage(String),
+    /// A root given on the command line cannot be read.
+    #[error("cannot read {}", path.display())]
+    Root {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The worker thread pool cannot be started.
+    #[error("cannot start {threads} worker threads")]
+    Threads {
+        threads: usize,
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
+    /// The inventory file cannot be read.
+    #[error("cannot read inventory {}", path.display())]
+    ReadInventory {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The inventory file holds something that is not a subscription id.
+    #[error("inventory {}, line {line}: {reason}", path.display())]
+    Inventory {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    /// A report cannot be written.
+    #[error("cannot write report {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// Standard output cannot be written (a closed pipe ends the run quietly).
+    #[error("cannot write to standard output")]
+    Stdout {
+        #[source]
+        source: io::Error,
+    },
+    /// A report cannot be rendered.
+    #[error("cannot render the {format} report")]
+    Render {
+        format: &'static str,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Why one input file could not be read; it is reported, and the run goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// The file cannot be opened.
+    #[error("unreadable: cannot open: {0}")]
+    Open(#[source] io::Error),
+    /// The file cannot be read to its end.
+    #[error("unreadable: read failed: {0}")]
+    Read(#[source] io::Error),
+    /// The file is larger than `--max-file-size`.
+    #[error("larger than --max-file-size ({size} bytes > {limit} bytes); not read")]
+    TooLarge { size: u64, limit: u64 },
+}

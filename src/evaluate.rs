@@ -1,0 +1,490 @@
+//! The decision rule: what one parsed file says about each subscription it covers.
+//!
+//! Pure: takes a [`Parsed`] file and its path, returns one [`Observation`] per
+//! subscription (or one unattributed observation). No I/O, no printing. The rule is the
+//! one in EVIDENCE-FORMATS.md: only the setting named exactly `WDATP` decides; `true` is
+//! enabled, `false` disabled, anything else malformed; a complete list without it is absent;
+//! a record of a failed collection proves nothing.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+
+use serde::Serialize;
+
+use crate::formats::{Body, Extent, Flag, Item, Location, Parsed, Setting};
+use crate::subscription::{self, IdScope, PathScope, SubscriptionId};
+
+/// The setting this tool decides on.
+pub const WDATP: &str = "WDATP";
+
+/// What one file says about one subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// WDATP is present and `true`.
+    Enabled,
+    /// WDATP is present and `false`.
+    Disabled,
+    /// A complete settings list without WDATP.
+    Absent,
+    /// The file records a failed or incomplete collection: it proves nothing.
+    CollectionError,
+    /// The file is evidence but cannot be read to a value.
+    Malformed,
+    /// The file holds no WDATP evidence in any known shape.
+    Unrecognized,
+}
+
+impl Outcome {
+    /// Every outcome, in report order.
+    pub const ALL: [Self; 6] = [
+        Self::Enabled,
+        Self::Disabled,
+        Self::Absent,
+        Self::CollectionError,
+        Self::Malformed,
+        Self::Unrecognized,
+    ];
+
+    /// The name used in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::Disabled => "disabled",
+            Self::Absent => "absent",
+            Self::CollectionError => "collection_error",
+            Self::Malformed => "malformed",
+            Self::Unrecognized => "unrecognized",
+        }
+    }
+
+    /// Whether this outcome decides a subscription's verdict.
+    #[must_use]
+    pub fn is_deciding(self) -> bool {
+        matches!(self, Self::Enabled | Self::Disabled | Self::Absent)
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where an observation's subscription id came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// A resource id or error scope inside the file.
+    Content,
+    /// The GUID nearest the file in its path.
+    Path,
+}
+
+impl Source {
+    /// The name used in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Content => "content",
+            Self::Path => "path",
+        }
+    }
+}
+
+/// One (file, subscription) pair and what the file says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// The subscription, or `None` when nothing attributes the file.
+    pub subscription: Option<SubscriptionId>,
+    /// Where the subscription came from (`None` when unattributed).
+    pub source: Option<Source>,
+    /// What the file says.
+    pub outcome: Outcome,
+    /// WDATP's value, when the outcome is enabled or disabled.
+    pub enabled: Option<bool>,
+    /// Where the deciding value is.
+    pub location: Option<Location>,
+    /// Why, in one sentence.
+    pub detail: String,
+}
+
+/// Evaluates one parsed file found at `path` (as reported).
+#[must_use]
+pub fn evaluate(parsed: &Parsed, path: &str) -> Vec<Observation> {
+    match &parsed.body {
+        Body::Items(items) => evaluate_items(items, path),
+        Body::Malformed(why) => vec![whole_file(path, Outcome::Malformed, why)],
+        Body::Unrecognized(why) => vec![whole_file(path, Outcome::Unrecognized, why)],
+        Body::Empty => vec![whole_file(
+            path,
+            Outcome::CollectionError,
+            "empty file: the CIS audit one-liner prints nothing when its call failed \
+             or WDATP was missing",
+        )],
+    }
+}
+
+/// The observation of a file that says nothing per subscription: attributed by path only.
+fn whole_file(path: &str, outcome: Outcome, why: &str) -> Observation {
+    let (subscription, source, note) = attribute_by_path(path, None);
+    Observation {
+        subscription,
+        source,
+        outcome,
+        enabled: None,
+        location: None,
+        detail: join_note(note, why.to_owned()),
+    }
+}
+
+/// Everything a file holds about one subscription.
+#[derive(Default)]
+struct Group<'a> {
+    settings: Vec<(&'a Setting, Extent)>,
+    scalars: Vec<(&'a Flag, &'a Location)>,
+    errors: Vec<(&'a str, &'a Location)>,
+}
+
+impl Group<'_> {
+    fn absorb(&mut self, other: Self) {
+        self.settings.extend(other.settings);
+        self.scalars.extend(other.scalars);
+        self.errors.extend(other.errors);
+    }
+}
+
+fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
+    let mut groups: BTreeMap<Option<SubscriptionId>, Group<'_>> = BTreeMap::new();
+    let mut redacted: Option<&str> = None;
+    let key_of = |scope: IdScope| match scope {
+        IdScope::Subscription(sub) => Some(sub),
+        IdScope::Redacted(_) | IdScope::None => None,
+    };
+    for item in items {
+        match item {
+            Item::Settings { extent, settings } => {
+                for setting in settings {
+                    let scope = setting
+                        .id
+                        .as_deref()
+                        .map_or(IdScope::None, subscription::scope_of_resource_id);
+                    if let (IdScope::Redacted(_), Some(id)) = (&scope, setting.id.as_deref()) {
+                        redacted = redacted.or(Some(id));
+                    }
+                    groups
+                        .entry(key_of(scope))
+                        .or_default()
+                        .settings
+                        .push((setting, *extent));
+                }
+            }
+            Item::Scalar { value, location } => {
+                groups
+                    .entry(None)
+                    .or_default()
+                    .scalars
+                    .push((value, location));
+            }
+            Item::CollectionError {
+                summary,
+                scope,
+                location,
+            } => {
+                groups
+                    .entry(key_of(scope.clone()))
+                    .or_default()
+                    .errors
+                    .push((summary, location));
+            }
+        }
+    }
+    let mut observations = Vec::with_capacity(groups.len());
+    if let Some(unscoped) = groups.remove(&None) {
+        let redaction =
+            redacted.map(|id| format!("the subscription in the content is redacted ({id})"));
+        let (subscription, source, note) = attribute_by_path(path, redaction);
+        match subscription {
+            // The path names a subscription the content also names: one observation.
+            Some(sub) if groups.contains_key(&Some(sub.clone())) => {
+                if let Some(group) = groups.get_mut(&Some(sub)) {
+                    group.absorb(unscoped);
+                }
+            }
+            subscription => {
+                let (outcome, enabled, location, detail) = decide(&unscoped);
+                observations.push(Observation {
+                    subscription,
+                    source,
+                    outcome,
+                    enabled,
+                    location,
+                    detail: join_note(note, detail),
+                });
+            }
+        }
+    }
+    for (subscription, group) in groups {
+        let (outcome, enabled, location, detail) = decide(&group);
+        observations.push(Observation {
+            subscription,
+            source: Some(Source::Content),
+            outcome,
+            enabled,
+            location,
+            detail,
+        });
+    }
+    if observations.is_empty() {
+        observations.push(whole_file(
+            path,
+            Outcome::Unrecognized,
+            "the file holds no settings",
+        ));
+    }
+    observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
+    observations
+}
+
+/// The subscription named by the path, when the content names none.
+fn attribute_by_path(
+    path: &str,
+    note: Option<String>,
+) -> (Option<SubscriptionId>, Option<Source>, Option<String>) {
+    match subscription::scope_of_path(path) {
+        PathScope::Found(sub) => (Some(sub), Some(Source::Path), note),
+        PathScope::Ambiguous(component) => (
+            None,
+            None,
+            Some(join_note(
+                note,
+                format!(
+                    "unattributed: the path component {component:?} names two different subscriptions"
+                ),
+            )),
+        ),
+        PathScope::None => (None, None, note),
+    }
+}
+
+fn join_note(note: Option<String>, detail: String) -> String {
+    match note {
+        Some(note) => format!("{note}; {detail}"),
+        None => detail,
+    }
+}
+
+type Decision = (Outcome, Option<bool>, Option<Location>, String);
+
+fn decide(group: &Group<'_>) -> Decision {
+    let mut wdatp = Vec::new();
+    for (setting, _) in &group.settings {
+        match identity(setting) {
+            Identity::Wdatp => wdatp.push((&setting.enabled, &setting.location, setting.recovered)),
+            Identity::Other => {}
+            Identity::Inconsistent { name, id_name } => {
+                return (
+                    Outcome::Malformed,
+                    None,
+                    Some(setting.location.clone()),
+                    format!(
+                        "an entry is named {name:?} but its id names setting {id_name:?}: \
+                         it cannot be trusted as WDATP evidence"
+                    ),
+                );
+            }
+        }
+    }
+    if !wdatp.is_empty() {
+        return decide_values(&wdatp, "WDATP enabled");
+    }
+    if !group.scalars.is_empty() {
+        let values: Vec<_> = group
+            .scalars
+            .iter()
+            .map(|(flag, location)| (*flag, *location, None))
+            .collect();
+        return decide_values(&values, "the CIS audit output (WDATP's enabled value)");
+    }
+    if !group.settings.is_empty() {
+        return decide_without_wdatp(group);
+    }
+    if let Some((summary, location)) = group.errors.first() {
+        return (
+            Outcome::CollectionError,
+            None,
+            Some((*location).clone()),
+            format!("the collection failed: {}", one_line(summary)),
+        );
+    }
+    (
+        Outcome::Unrecognized,
+        None,
+        None,
+        "the file holds no settings".to_owned(),
+    )
+}
+
+fn decide_without_wdatp(group: &Group<'_>) -> Decision {
+    let complete = group
+        .settings
+        .iter()
+        .filter(|(_, extent)| *extent == Extent::Complete)
+        .count();
+    let related: Vec<String> = group
+        .settings
+        .iter()
+        .filter_map(|(s, _)| setting_name(s))
+        .filter(|name| name.to_ascii_uppercase().starts_with("WDATP_"))
+        .map(str::to_owned)
+        .collect();
+    let related = if related.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} is a different setting)", related.join(", "))
+    };
+    if complete > 0 {
+        return (
+            Outcome::Absent,
+            None,
+            None,
+            format!("a complete list of {complete} settings without WDATP{related}"),
+        );
+    }
+    let names: Vec<&str> = group
+        .settings
+        .iter()
+        .filter_map(|(s, _)| setting_name(s))
+        .collect();
+    if group
+        .settings
+        .iter()
+        .any(|(_, extent)| *extent == Extent::Page)
+    {
+        return (
+            Outcome::CollectionError,
+            None,
+            None,
+            format!(
+                "one page of a paged list (nextLink set) without WDATP{related}: \
+                 WDATP may be on a page that was not saved"
+            ),
+        );
+    }
+    (
+        Outcome::Unrecognized,
+        None,
+        None,
+        format!(
+            "a single setting ({}), not WDATP: it says nothing about WDATP",
+            names.join(", ")
+        ),
+    )
+}
+
+fn decide_values(values: &[(&Flag, &Location, Option<&'static str>)], what: &str) -> Decision {
+    let mut read = Vec::with_capacity(values.len());
+    for (flag, location, _) in values {
+        match read_flag(flag) {
+            Ok(value) => read.push((value, *location)),
+            Err(why) => {
+                return (
+                    Outcome::Malformed,
+                    None,
+                    Some((*location).clone()),
+                    format!("{what}: {why}"),
+                );
+            }
+        }
+    }
+    let Some(&(first, location)) = read.first() else {
+        return (Outcome::Unrecognized, None, None, "no value".to_owned());
+    };
+    if let Some(&(_, other)) = read.iter().find(|(value, _)| *value != first) {
+        return (
+            Outcome::Malformed,
+            None,
+            Some(location.clone()),
+            format!(
+                "{} entries for WDATP disagree: {first} at {location}, {} at {other}",
+                read.len(),
+                !first
+            ),
+        );
+    }
+    let mut detail = format!("{what} is {first}");
+    if let Some((Flag::Text(text), _, _)) = values.first() {
+        let _ = write!(detail, " (written as the text {:?})", text.trim());
+    }
+    if let Some(note) = values.iter().find_map(|(_, _, note)| *note) {
+        detail.push_str("; ");
+        detail.push_str(note);
+    }
+    if read.len() > 1 {
+        let _ = write!(detail, "; {} entries agree", read.len());
+    }
+    let outcome = if first {
+        Outcome::Enabled
+    } else {
+        Outcome::Disabled
+    };
+    (outcome, Some(first), Some(location.clone()), detail)
+}
+
+/// Reads an `enabled` value: JSON booleans and the strings `true`/`false` in any case.
+fn read_flag(flag: &Flag) -> Result<bool, String> {
+    match flag {
+        Flag::Bool(value) => Ok(*value),
+        Flag::Text(text) => {
+            let text = text.trim();
+            if text.eq_ignore_ascii_case("true") {
+                Ok(true)
+            } else if text.eq_ignore_ascii_case("false") {
+                Ok(false)
+            } else {
+                Err(format!(
+                    "the value is the text {text:?}, neither true nor false"
+                ))
+            }
+        }
+        Flag::Null => Err("the value is null, neither true nor false".to_owned()),
+        Flag::Missing => Err("the WDATP entry has no enabled value".to_owned()),
+        Flag::Other(kind) => Err(format!("the value is {kind}, neither true nor false")),
+    }
+}
+
+enum Identity {
+    Wdatp,
+    Other,
+    Inconsistent { name: String, id_name: String },
+}
+
+/// The setting's name: its `name`, else the last segment of its id.
+fn setting_name(setting: &Setting) -> Option<&str> {
+    setting
+        .name
+        .as_deref()
+        .or_else(|| setting.id.as_deref().and_then(subscription::last_segment))
+}
+
+/// Whether a setting is WDATP, matched case-insensitively and exactly, with its name
+/// cross-checked against its id.
+fn identity(setting: &Setting) -> Identity {
+    let id_name = setting.id.as_deref().and_then(subscription::last_segment);
+    let is_wdatp = |name: &str| name.trim().eq_ignore_ascii_case(WDATP);
+    match (setting.name.as_deref(), id_name) {
+        (Some(name), Some(id_name)) if is_wdatp(name) != is_wdatp(id_name) => {
+            Identity::Inconsistent {
+                name: name.to_owned(),
+                id_name: id_name.to_owned(),
+            }
+        }
+        (Some(name), _) | (None, Some(name)) if is_wdatp(name) => Identity::Wdatp,
+        _ => Identity::Other,
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

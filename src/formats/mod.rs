@@ -1,0 +1,193 @@
+//! Shape detection and one parser per input family.
+//!
+//! [`parse`] looks at a decoded file once, decides which family it belongs to, and hands it
+//! to that family's parser. Every parser returns the same neutral description of what the
+//! file holds ([`Parsed`]): the settings it lists, a bare value, a record of a failed
+//! collection, or why it cannot be used. Parsers never decide an outcome and never look at
+//! the file's path: that is `evaluate`'s job.
+
+pub mod json;
+
+use std::fmt;
+
+use crate::subscription::IdScope;
+
+/// The shape a file was recognised as; reported as `format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    /// REST `settings` list response: an object with a `value` array.
+    RestList,
+    /// The `value` array of a REST list response saved on its own.
+    RestArray,
+    /// REST GET of one setting: one bare setting object.
+    RestSetting,
+    /// Several top-level JSON values one after another (`jq '.value[]'`, appended outputs).
+    JsonStream,
+    /// `az security setting list/show -o json`: `enabled` flattened beside `name`.
+    AzCliJson,
+    /// `Get-AzSecuritySetting | ConvertTo-Json`: `PascalCase` `Enabled`, `Id`, `Name`.
+    PowerShellJson,
+    /// An ARM error body: `{"error": {"code": ..., "message": ...}}`.
+    ArmError,
+    /// The bare JSON value the CIS jq one-liner prints: `true`, `false` or `null`.
+    CisScalar,
+    /// JSON that could not be read, or that holds no known shape.
+    Json,
+    /// An empty file (only whitespace).
+    Empty,
+    /// Text in no known shape.
+    Text,
+    /// Bytes that could not be decoded as text.
+    Binary,
+}
+
+impl Format {
+    /// The name used in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RestList => "rest-list",
+            Self::RestArray => "rest-array",
+            Self::RestSetting => "rest-setting",
+            Self::JsonStream => "json-stream",
+            Self::AzCliJson => "azcli-json",
+            Self::PowerShellJson => "powershell-json",
+            Self::ArmError => "arm-error",
+            Self::CisScalar => "cis-scalar",
+            Self::Json => "json",
+            Self::Empty => "empty",
+            Self::Text => "text",
+            Self::Binary => "binary",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where in a file a value was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A JSON pointer into the decoded document (RFC 6901).
+    Pointer(String),
+    /// A 1-based line number in the decoded text.
+    Line(usize),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Pointer(p) => f.write_str(p),
+            Self::Line(n) => write!(f, "line {n}"),
+        }
+    }
+}
+
+/// A setting's `enabled` value as the file wrote it; `evaluate` decides what it means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flag {
+    /// A JSON boolean.
+    Bool(bool),
+    /// Text: a JSON string, or a cell of a table, CSV or TSV.
+    Text(String),
+    /// JSON `null`.
+    Null,
+    /// No value at all.
+    Missing,
+    /// A value of another kind (`a number`, `an array`, `an object`).
+    Other(&'static str),
+}
+
+/// One setting as an export lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// The setting's name (`WDATP`, `MCAS`, ...), when the file gives one.
+    pub name: Option<String>,
+    /// The resource id, when the file gives one.
+    pub id: Option<String>,
+    /// The `enabled` value.
+    pub enabled: Flag,
+    /// Where `enabled` is (or, when it is missing, the setting itself).
+    pub location: Location,
+    /// How the value was recovered when it was not written plainly.
+    pub recovered: Option<&'static str>,
+}
+
+/// How much of a subscription's settings a batch of settings is known to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extent {
+    /// A whole settings list: a setting missing from it is absent.
+    Complete,
+    /// One page of a paged list (`nextLink` set): a missing setting may be on another page.
+    Page,
+    /// One setting fetched by name: says nothing about the others.
+    Single,
+}
+
+/// One thing a file holds. A file may hold several (appended outputs, mixed subscriptions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// Settings read from one export document.
+    Settings {
+        extent: Extent,
+        settings: Vec<Setting>,
+    },
+    /// The bare value of WDATP's `enabled`, without a name (the CIS one-liner's output).
+    Scalar { value: Flag, location: Location },
+    /// A record of a collection that failed: an error body or error text.
+    CollectionError {
+        /// One line saying what failed (`AuthorizationFailed: The client ...`).
+        summary: String,
+        /// The subscription the error names as its scope, if any.
+        scope: IdScope,
+        location: Location,
+    },
+}
+
+/// What a file holds, or why it cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// Evidence, in one or more items.
+    Items(Vec<Item>),
+    /// The file is in a known family but cannot be read to a value.
+    Malformed(String),
+    /// The file is readable but is not evidence in any known shape.
+    Unrecognized(String),
+    /// The file is empty: the CIS one-liner prints nothing when its call failed.
+    Empty,
+}
+
+/// A parsed file: its shape and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// The detected shape.
+    pub format: Format,
+    /// What the file holds.
+    pub body: Body,
+}
+
+impl Parsed {
+    pub(crate) fn new(format: Format, body: Body) -> Self {
+        Self { format, body }
+    }
+}
+
+/// Detects the shape of a decoded file and parses it with its family's parser.
+/// Total: any text gives a [`Parsed`], never a panic.
+#[must_use]
+pub fn parse(text: &str) -> Parsed {
+    let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if trimmed.trim_end().is_empty() {
+        return Parsed::new(Format::Empty, Body::Empty);
+    }
+    if json::is_json_start(trimmed) {
+        return json::parse(text);
+    }
+    Parsed::new(
+        Format::Text,
+        Body::Unrecognized("text in no known evidence shape".to_owned()),
+    )
+}

@@ -1,0 +1,44 @@
+//! The `mdc-evidence` binary: parse the command line, run, write the reports, exit.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+use mdc_evidence::cli::{Cli, Command};
+use mdc_evidence::report::{self, Summary};
+use mdc_evidence::{Error, ExitStatus};
+
+fn main() -> ExitCode {
+    let raw_args: Vec<OsString> = std::env::args_os().collect();
+    let cli = Cli::parse_from(&raw_args);
+    match run(cli, &raw_args) {
+        Ok(status) => ExitCode::from(status as u8),
+        Err(err) => {
+            eprintln!("mdc-evidence: error: {:#}", anyhow::Error::from(err));
+            ExitCode::from(ExitStatus::Error as u8)
+        }
+    }
+}
+
+fn run(cli: Cli, raw_args: &[OsString]) -> Result<ExitStatus, Error> {
+    match cli.command {
+        Command::Scan(args) => {
+            let config = args.into_config(raw_args)?;
+            let report = mdc_evidence::run(&config)?;
+            match report::write(&report, &config.outputs, config.csv) {
+                // A closed pipe (`| head`) is the reader's choice, not an error.
+                Err(Error::Stdout { source })
+                    if source.kind() == std::io::ErrorKind::BrokenPipe => {}
+                result => result?,
+            }
+            if !config.quiet {
+                eprintln!("mdc-evidence: {}", Summary::of(&report).line());
+            }
+            Ok(if config.exit_zero {
+                ExitStatus::Pass
+            } else {
+                report.exit_status()
+            })
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Reports: one writer per output format, and the one place that writes them.
+//!
+//! Writers render a finished [`Report`] into bytes; [`write`] sends them to standard output
+//! or replaces a file atomically (a temporary file in the same folder, then a rename), so
+//! a reader never sees half a report.
+
+pub mod csv;
+pub mod json;
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use crate::config::{CsvOptions, Output, ReportFormat};
+use crate::error::Error;
+use crate::evaluate::Outcome;
+use crate::rollup::Verdict;
+use crate::{FileStatus, Report};
+
+/// Counts over a report, shared by the JSON summary and the stderr line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Every entry under the roots other than folders.
+    pub files_seen: usize,
+    /// Files read and evaluated.
+    pub files_read: usize,
+    /// Entries not read, each with its reason in the manifest.
+    pub files_skipped: usize,
+    /// Files whose bytes equal an earlier file's.
+    pub duplicates: usize,
+    /// Observations (file, subscription pairs).
+    pub observations: usize,
+    /// Observations without a subscription.
+    pub unattributed: usize,
+    /// Observations per outcome, in [`Outcome::ALL`] order.
+    pub outcomes: Vec<(Outcome, usize)>,
+    /// Subscriptions with a verdict.
+    pub subscriptions: usize,
+    /// Subscriptions per verdict, in [`Verdict::ALL`] order.
+    pub verdicts: Vec<(Verdict, usize)>,
+}
+
+impl Summary {
+    /// Counts a report.
+    #[must_use]
+    pub fn of(report: &Report) -> Self {
+        let files_read = report
+            .files
+            .iter()
+            .filter(|f| matches!(f.status, FileStatus::Evaluated(_)))
+            .count();
+        let duplicates = report
+            .files
+            .iter()
+            .filter(|f| matches!(&f.status, FileStatus::Evaluated(e) if e.duplicate_of.is_some()))
+            .count();
+        let observations: Vec<_> = report.observations().map(|(_, _, o)| o).collect();
+        Self {
+            files_seen: report.files.len(),
+            files_read,
+            files_skipped: report.files.len() - files_read,
+            duplicates,
+            observations: observations.len(),
+            unattributed: observations
+                .iter()
+                .filter(|o| o.subscription.is_none())
+                .count(),
+            outcomes: Outcome::ALL
+                .iter()
+                .map(|&k| (k, observations.iter().filter(|o| o.outcome == k).count()))
+                .collect(),
+            subscriptions: report.subscriptions.len(),
+            verdicts: Verdict::ALL
+                .iter()
+                .map(|&v| {
+                    (
+                        v,
+                        report
+                            .subscriptions
+                            .iter()
+                            .filter(|s| s.verdict == v)
+                            .count(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The one line printed on standard error after a scan.
+    #[must_use]
+    pub fn line(&self) -> String {
+        let verdicts: Vec<String> = self
+            .verdicts
+            .iter()
+            .map(|(verdict, n)| format!("{n} {verdict}"))
+            .collect();
+        let mut line = format!(
+            "{} files read, {} skipped; {} subscriptions: {}",
+            self.files_read,
+            self.files_skipped,
+            self.subscriptions,
+            verdicts.join(", ")
+        );
+        if self.unattributed > 0 {
+            let _ = write!(line, "; {} unattributed observations", self.unattributed);
+        }
+        line
+    }
+}
+
+/// Renders a report in `format`.
+///
+/// # Errors
+/// [`Error::Render`] if serialization fails.
+pub fn render(report: &Report, format: ReportFormat, csv: CsvOptions) -> Result<Vec<u8>, Error> {
+    match format {
+        ReportFormat::Json => json::render(report),
+        ReportFormat::Csv => csv::render(report, csv),
+    }
+    .map_err(|source| Error::Render {
+        format: format.as_str(),
+        source,
+    })
+}
+
+/// Writes a report to every output.
+///
+/// # Errors
+/// [`Error::Write`] when a file cannot be written, [`Error::Stdout`] when standard output
+/// cannot.
+pub fn write(report: &Report, outputs: &[Output], csv: CsvOptions) -> Result<(), Error> {
+    for output in outputs {
+        let bytes = render(report, output.format, csv)?;
+        match &output.path {
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                stdout
+                    .write_all(&bytes)
+                    .and_then(|()| stdout.flush())
+                    .map_err(|source| Error::Stdout { source })?;
+            }
+            Some(path) => write_atomically(path, &bytes).map_err(|source| Error::Write {
+                path: path.clone(),
+                source,
+            })?,
+        }
+    }
+    Ok(())
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(folder)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

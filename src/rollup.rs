@@ -1,0 +1,277 @@
+//! Observations to one verdict per subscription.
+//!
+//! Pure. Every subscription that any observation (or the inventory) names gets exactly one
+//! [`Verdict`], with a reason an auditor can read. Deciding outcomes are `enabled`,
+//! `disabled` and `absent`; the rest are listed in the reason but never decide.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::evaluate::Outcome;
+use crate::subscription::SubscriptionId;
+
+/// A subscription's verdict on the WDATP control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every deciding observation is `enabled`.
+    Pass,
+    /// Deciding observations are `disabled` or `absent`.
+    Fail,
+    /// Deciding observations disagree.
+    Conflict,
+    /// No observation decides.
+    NoEvidence,
+}
+
+impl Verdict {
+    /// Every verdict, in report order.
+    pub const ALL: [Self; 4] = [Self::Pass, Self::Fail, Self::Conflict, Self::NoEvidence];
+
+    /// The name used in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Conflict => "conflict",
+            Self::NoEvidence => "no_evidence",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One observation as the roll-up sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
+    /// The subscription it is about.
+    pub subscription: &'a SubscriptionId,
+    /// The file's path as reported.
+    pub path: &'a str,
+    /// What the file says.
+    pub outcome: Outcome,
+}
+
+/// A subscription's verdict and the files behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionVerdict {
+    /// The subscription.
+    pub subscription: SubscriptionId,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// The paths of the files with an observation of this subscription, in report order.
+    pub paths: Vec<String>,
+    /// Whether the inventory lists it (`None` when no inventory was given).
+    pub in_inventory: Option<bool>,
+}
+
+/// Rolls observations up into one verdict per subscription, sorted by subscription id.
+/// Subscriptions in `inventory` without any observation get `no_evidence`.
+#[must_use]
+pub fn roll_up<'a>(
+    evidence: impl IntoIterator<Item = Evidence<'a>>,
+    inventory: Option<&[SubscriptionId]>,
+) -> Vec<SubscriptionVerdict> {
+    let mut by_subscription: BTreeMap<&SubscriptionId, Vec<Evidence<'a>>> = BTreeMap::new();
+    for item in evidence {
+        by_subscription
+            .entry(item.subscription)
+            .or_default()
+            .push(item);
+    }
+    if let Some(inventory) = inventory {
+        for sub in inventory {
+            by_subscription.entry(sub).or_default();
+        }
+    }
+    by_subscription
+        .into_iter()
+        .map(|(subscription, items)| {
+            let (verdict, reason) = judge(&items);
+            SubscriptionVerdict {
+                subscription: subscription.clone(),
+                verdict,
+                reason,
+                paths: items.iter().map(|e| e.path.to_owned()).collect(),
+                in_inventory: inventory.map(|inv| inv.contains(subscription)),
+            }
+        })
+        .collect()
+}
+
+fn judge(items: &[Evidence<'_>]) -> (Verdict, String) {
+    if items.is_empty() {
+        return (Verdict::NoEvidence, "no evidence file".to_owned());
+    }
+    let first = |outcome: Outcome| items.iter().find(|e| e.outcome == outcome);
+    let count = |outcome: Outcome| items.iter().filter(|e| e.outcome == outcome).count();
+    let enabled = count(Outcome::Enabled);
+    let disabled = count(Outcome::Disabled);
+    let absent = count(Outcome::Absent);
+    let others = non_deciding(items);
+    match (enabled, disabled + absent) {
+        (0, 0) => (
+            Verdict::NoEvidence,
+            format!("no file decides WDATP: {others}"),
+        ),
+        (n, 0) => (
+            Verdict::Pass,
+            with_others(format!("WDATP is enabled in {}", files(n)), items),
+        ),
+        (0, _) => {
+            let mut parts = Vec::new();
+            if disabled > 0 {
+                parts.push(format!("disabled in {}", files(disabled)));
+            }
+            if absent > 0 {
+                parts.push(format!(
+                    "absent from the complete settings list in {}",
+                    files(absent)
+                ));
+            }
+            (
+                Verdict::Fail,
+                with_others(format!("WDATP is {}", parts.join(" and ")), items),
+            )
+        }
+        (_, _) => {
+            let on = first(Outcome::Enabled).map_or("", |e| e.path);
+            let off = first(Outcome::Disabled)
+                .or_else(|| first(Outcome::Absent))
+                .map_or("", |e| e.path);
+            let off_word = if disabled > 0 { "disabled" } else { "absent" };
+            (
+                Verdict::Conflict,
+                format!(
+                    "files disagree: WDATP is enabled in {} (e.g. {on}) but {off_word} in {} (e.g. {off})",
+                    files(enabled),
+                    files(disabled + absent)
+                ),
+            )
+        }
+    }
+}
+
+fn files(n: usize) -> String {
+    if n == 1 {
+        "1 file".to_owned()
+    } else {
+        format!("{n} files")
+    }
+}
+
+/// `1 collection_error, 2 malformed` for the observations that do not decide.
+fn non_deciding(items: &[Evidence<'_>]) -> String {
+    Outcome::ALL
+        .iter()
+        .filter(|o| !o.is_deciding())
+        .filter_map(|&outcome| {
+            let n = items.iter().filter(|e| e.outcome == outcome).count();
+            (n > 0).then(|| format!("{n} {outcome}"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn with_others(reason: String, items: &[Evidence<'_>]) -> String {
+    let others = non_deciding(items);
+    if others.is_empty() {
+        reason
+    } else {
+        format!("{reason}; other files decide nothing ({others})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(n: u8) -> SubscriptionId {
+        SubscriptionId::parse(&format!("{n:08x}-1111-4111-8111-111111111111")).unwrap()
+    }
+
+    fn verdict_of(outcomes: &[Outcome]) -> SubscriptionVerdict {
+        let s = sub(1);
+        let paths: Vec<String> = (0..outcomes.len()).map(|i| format!("f{i}.json")).collect();
+        let evidence = outcomes
+            .iter()
+            .zip(&paths)
+            .map(|(&outcome, path)| Evidence {
+                subscription: &s,
+                path,
+                outcome,
+            });
+        roll_up(evidence, None).remove(0)
+    }
+
+    #[test]
+    fn all_enabled_passes_and_non_deciding_files_are_named() {
+        let v = verdict_of(&[Outcome::Enabled, Outcome::CollectionError, Outcome::Enabled]);
+        assert_eq!(v.verdict, Verdict::Pass);
+        assert_eq!(
+            v.reason,
+            "WDATP is enabled in 2 files; other files decide nothing (1 collection_error)"
+        );
+    }
+
+    #[test]
+    fn disabled_or_absent_fails() {
+        assert_eq!(verdict_of(&[Outcome::Disabled]).verdict, Verdict::Fail);
+        let v = verdict_of(&[Outcome::Absent, Outcome::Disabled]);
+        assert_eq!(v.verdict, Verdict::Fail);
+        assert!(
+            v.reason.contains("disabled in 1 file and absent"),
+            "{}",
+            v.reason
+        );
+    }
+
+    #[test]
+    fn enabled_against_disabled_is_a_conflict_naming_both_files() {
+        let v = verdict_of(&[Outcome::Enabled, Outcome::Absent]);
+        assert_eq!(v.verdict, Verdict::Conflict);
+        assert!(
+            v.reason.contains("f0.json") && v.reason.contains("f1.json"),
+            "{}",
+            v.reason
+        );
+    }
+
+    #[test]
+    fn nothing_deciding_is_no_evidence() {
+        let v = verdict_of(&[Outcome::Malformed, Outcome::Unrecognized]);
+        assert_eq!(v.verdict, Verdict::NoEvidence);
+        assert_eq!(
+            v.reason,
+            "no file decides WDATP: 1 malformed, 1 unrecognized"
+        );
+    }
+
+    #[test]
+    fn inventory_adds_subscriptions_without_files() {
+        let inventory = [sub(1), sub(2)];
+        let s = sub(2);
+        let verdicts = roll_up(
+            [Evidence {
+                subscription: &s,
+                path: "a.json",
+                outcome: Outcome::Enabled,
+            }],
+            Some(&inventory),
+        );
+        assert_eq!(verdicts.len(), 2);
+        assert_eq!(verdicts[0].verdict, Verdict::NoEvidence);
+        assert_eq!(verdicts[0].reason, "no evidence file");
+        assert_eq!(verdicts[1].verdict, Verdict::Pass);
+        assert_eq!(verdicts[1].in_inventory, Some(true));
+    }
+}
