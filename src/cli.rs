@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{self, Config, CsvOptions, Output, ReportFormat, Rows};
+use crate::config::{Config, CsvOptions, Output, ReportFormat, Rows};
 use crate::discover::Discovery;
 use crate::error::Error;
 
@@ -296,16 +296,16 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
     }
 }
 
-/// The default `--max-file-size`, in bytes.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = config::DEFAULT_MAX_FILE_SIZE;
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn sizes_take_binary_suffixes() {
-        assert_eq!(parse_size("64MiB"), Ok(DEFAULT_MAX_FILE_SIZE));
+        assert_eq!(
+            parse_size("64MiB"),
+            Ok(crate::config::DEFAULT_MAX_FILE_SIZE)
+        );
         assert_eq!(parse_size("10"), Ok(10));
         assert_eq!(parse_size("2k"), Ok(2048));
         assert_eq!(parse_size("1GiB"), Ok(1 << 30));

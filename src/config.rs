@@ -91,5 +91,31 @@ pub struct Config {
     pub exit_zero: bool,
 }
 
+impl Config {
+    /// A configuration with every default: scan `roots`, report CSV to standard output,
+    /// `generated_at` at the Unix epoch. The command line builds its own from the flags.
+    #[must_use]
+    pub fn new(roots: Vec<PathBuf>) -> Self {
+        Self {
+            discovery: Discovery {
+                roots,
+                ..Discovery::default()
+            },
+            threads: 0,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            inventory: None,
+            outputs: vec![Output {
+                path: None,
+                format: ReportFormat::Csv,
+            }],
+            csv: CsvOptions::default(),
+            command_line: Vec::new(),
+            generated_at: SystemTime::UNIX_EPOCH,
+            quiet: false,
+            exit_zero: false,
+        }
+    }
+}
+
 /// The default `--max-file-size`: 64 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;

@@ -1,0 +1,374 @@
+//! End-to-end tests of the `mdc-evidence` binary: exit codes, both report formats, output
+//! files, determinism across thread counts, and a folder mixing good and bad files.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+const PASS: &str = "3a0c1f52-7d4e-4b8a-9c6f-2e1d0b9a8c7f";
+const FAIL: &str = "4b1d2e63-8e5f-4c9b-8d70-3f2e1c0b9d8e";
+const GAP: &str = "5c2e3f74-9f60-4dac-9e81-403f2d1c0e9f";
+
+fn list(sub: &str, wdatp: &str) -> String {
+    format!(
+        r#"{{"value":[{{"id":"/subscriptions/{sub}/providers/Microsoft.Security/settings/MCAS","name":"MCAS","type":"Microsoft.Security/settings","kind":"DataExportSettings","properties":{{"enabled":true}}}},{{"id":"/subscriptions/{sub}/providers/Microsoft.Security/settings/WDATP","name":"WDATP","type":"Microsoft.Security/settings","kind":"DataExportSettings","properties":{{"enabled":{wdatp}}}}}]}}"#
+    )
+}
+
+fn write(dir: &Path, name: &str, contents: &str) {
+    let path = dir.join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap();
+}
+
+fn mdc() -> Command {
+    let mut cmd = Command::cargo_bin("mdc-evidence").unwrap();
+    cmd.env("SOURCE_DATE_EPOCH", "1700000000");
+    cmd
+}
+
+/// A folder of good and bad evidence across three subscriptions.
+fn mixed_folder() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write(d, "pass/settings.json", &list(PASS, "true"));
+    write(d, "fail/settings.json", &list(FAIL, "false"));
+    write(
+        d,
+        &format!("gap/{GAP}.json"),
+        r#"{"value":[{"id":"/subscriptions/"#,
+    );
+    write(d, "notes.txt", "collected by the cloud team\n");
+    write(d, "binary.bin", "\u{0}\u{1}\u{2}\u{3}\u{0}");
+    write(d, &format!("{GAP}-wdatp.txt"), "");
+    dir
+}
+
+#[test]
+fn exit_code_is_0_when_every_subscription_passes() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.json", &list(PASS, "true"));
+    mdc().arg("scan").arg(dir.path()).assert().code(0);
+}
+
+#[test]
+fn exit_code_is_1_on_fail_and_0_with_exit_zero() {
+    let dir = mixed_folder();
+    mdc().arg("scan").arg(dir.path()).assert().code(1);
+    mdc()
+        .args(["scan", "--exit-zero"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn exit_code_is_3_when_nothing_fails_but_evidence_is_missing() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.json", &list(PASS, "true"));
+    write(
+        dir.path(),
+        &format!("{GAP}.json"),
+        r#"{"error":{"code":"AuthorizationFailed","message":"denied"}}"#,
+    );
+    mdc().arg("scan").arg(dir.path()).assert().code(3);
+}
+
+#[test]
+fn an_empty_folder_never_passes() {
+    let dir = TempDir::new().unwrap();
+    mdc().arg("scan").arg(dir.path()).assert().code(3);
+}
+
+#[test]
+fn usage_and_fatal_errors_exit_2_and_write_no_report() {
+    let dir = TempDir::new().unwrap();
+    mdc()
+        .args(["scan", "no/such/folder"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "mdc-evidence: error: cannot read no/such/folder",
+        ));
+    let report = dir.path().join("report.txt");
+    mdc()
+        .arg("scan")
+        .arg(dir.path())
+        .arg("-o")
+        .arg(&report)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("use .json or .csv"));
+    assert!(!report.exists());
+    mdc().args(["scan", "--include", "[", "."]).assert().code(2);
+    mdc().arg("scan").assert().code(2);
+}
+
+#[test]
+fn json_report_has_every_documented_field() {
+    let dir = mixed_folder();
+    let output = mdc()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["tool"]["name"], "mdc-evidence");
+    assert_eq!(report["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(report["run"]["generated_at"], "2023-11-14T22:13:20Z");
+    for key in [
+        "files_seen",
+        "files_read",
+        "files_skipped",
+        "observations",
+        "outcomes",
+        "verdicts",
+    ] {
+        assert!(report["summary"].get(key).is_some(), "summary.{key}");
+    }
+    assert_eq!(report["summary"]["files_read"], 6);
+    let subs = report["subscriptions"].as_array().unwrap();
+    let ids: Vec<_> = subs
+        .iter()
+        .map(|s| s["subscription_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [PASS, FAIL, GAP], "sorted by id");
+    for s in subs {
+        for key in ["verdict", "reason", "observations"] {
+            assert!(s.get(key).is_some(), "subscription.{key}");
+        }
+    }
+    let observations = report["observations"].as_array().unwrap();
+    assert_eq!(observations.len(), 6, "one per file here");
+    for o in observations {
+        for key in [
+            "path",
+            "format",
+            "subscription_id",
+            "subscription_source",
+            "outcome",
+            "enabled",
+            "location",
+            "detail",
+        ] {
+            assert!(o.get(key).is_some(), "observation.{key}");
+        }
+    }
+    let paths: Vec<_> = observations
+        .iter()
+        .map(|o| o["path"].as_str().unwrap())
+        .collect();
+    let mut sorted = paths.clone();
+    sorted.sort_unstable();
+    assert_eq!(paths, sorted, "observations sorted by path");
+    let pass = observations
+        .iter()
+        .find(|o| o["path"].as_str().unwrap().ends_with("pass/settings.json"))
+        .unwrap();
+    assert_eq!(pass["outcome"], "enabled");
+    assert_eq!(pass["enabled"], true);
+    assert_eq!(pass["location"], "/value/1/properties/enabled");
+    assert_eq!(pass["subscription_source"], "content");
+}
+
+#[test]
+fn a_folder_mixing_good_and_bad_files_reports_every_file_with_a_reason() {
+    let dir = mixed_folder();
+    let output = mdc()
+        .args(["scan", "--rows", "observations", "--exit-zero"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let outcome_of = |suffix: &str| {
+        let row = rows
+            .iter()
+            .find(|r| r[0].ends_with(suffix))
+            .unwrap_or_else(|| panic!("{suffix}"));
+        (row[2].to_owned(), row[4].to_owned(), row[7].to_owned())
+    };
+    assert_eq!(outcome_of("pass/settings.json").1, "enabled");
+    assert_eq!(outcome_of("fail/settings.json").1, "disabled");
+    let truncated = outcome_of(&format!("gap/{GAP}.json"));
+    assert_eq!(
+        (truncated.0.as_str(), truncated.1.as_str()),
+        (GAP, "malformed")
+    );
+    assert!(truncated.2.contains("truncated"), "{}", truncated.2);
+    assert_eq!(outcome_of("notes.txt").1, "unrecognized");
+    assert_eq!(outcome_of("binary.bin").1, "malformed");
+    assert_eq!(
+        outcome_of(&format!("{GAP}-wdatp.txt")).1,
+        "collection_error"
+    );
+    assert_eq!(rows.len(), 6);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "mdc-evidence: 6 files read, 0 skipped; 3 subscriptions: 1 pass, 1 fail, 0 conflict, 1 no_evidence; 2 unattributed observations\n"
+    );
+}
+
+#[test]
+fn csv_report_has_one_row_per_subscription_by_default() {
+    let dir = mixed_folder();
+    mdc()
+        .arg("scan")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::starts_with(
+            "subscription_id,verdict,reason,in_inventory,files,paths\r\n",
+        ))
+        .stdout(predicate::str::contains(format!("{PASS},pass,")))
+        .stdout(predicate::str::contains(format!("{FAIL},fail,")))
+        .stdout(predicate::str::contains(format!("{GAP},no_evidence,")));
+}
+
+#[test]
+fn reports_are_byte_identical_whatever_the_thread_count() {
+    let dir = mixed_folder();
+    for format in ["json", "csv"] {
+        let run = |threads: &str| {
+            mdc()
+                .args([
+                    "scan",
+                    "--exit-zero",
+                    "--rows",
+                    "observations",
+                    "--format",
+                    format,
+                    "--threads",
+                    threads,
+                ])
+                .arg(dir.path())
+                .output()
+                .unwrap()
+                .stdout
+        };
+        let one = run("1");
+        assert!(!one.is_empty());
+        assert_eq!(one, run("4"), "{format} differs between --threads 1 and 4");
+    }
+}
+
+#[test]
+fn output_files_follow_their_extension_and_stdout_stays_empty() {
+    let dir = mixed_folder();
+    let out = TempDir::new().unwrap();
+    let json = out.path().join("report.json");
+    let csv = out.path().join("report.csv");
+    mdc()
+        .arg("scan")
+        .arg(dir.path())
+        .arg("-o")
+        .arg(&json)
+        .arg("-o")
+        .arg(&csv)
+        .arg("--quiet")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr("");
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    assert!(
+        fs::read_to_string(&csv)
+            .unwrap()
+            .starts_with("subscription_id,verdict")
+    );
+}
+
+#[test]
+fn paths_are_shown_as_reached_from_the_root_argument() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "evidence/prod/a.json", &list(PASS, "true"));
+    mdc()
+        .current_dir(dir.path())
+        .args(["scan", "--rows", "observations", "evidence/"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "\r\nevidence/prod/a.json,rest-list,",
+        ));
+}
+
+#[test]
+fn include_and_exclude_globs_match_below_the_root() {
+    let dir = mixed_folder();
+    let output = mdc()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--include",
+            "*.json",
+            "--exclude",
+            "fail/*",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let read: Vec<_> = report["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            o["path"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(read, [format!("{GAP}.json"), "settings.json".to_owned()]);
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), 6, "skipped files stay in the manifest");
+    let excluded = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("fail/settings.json"))
+        .unwrap();
+    assert_eq!(excluded["status"], "skipped");
+    assert_eq!(excluded["reason"], "excluded by --exclude fail/*");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_are_listed_but_not_followed_unless_asked() {
+    let dir = TempDir::new().unwrap();
+    let target = TempDir::new().unwrap();
+    write(target.path(), "a.json", &list(PASS, "true"));
+    std::os::unix::fs::symlink(target.path().join("a.json"), dir.path().join("link.json")).unwrap();
+    mdc()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("symbolic link not followed"));
+    mdc()
+        .args(["scan", "--follow-symlinks"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    mdc()
+        .args(["scan", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "3  no fail or conflict, but some subscription has no evidence",
+        ));
+}

@@ -1,0 +1,129 @@
+//! Helpers shared by the integration tests: the expected-results tables and a scan of a
+//! folder through the library.
+
+#![allow(dead_code, reason = "each test binary uses a different part")]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use mdc_evidence::{Config, FileStatus, Report};
+
+/// One expected or actual observation, as the fixture tables write it.
+pub type Row = (String, String, String, String, String, String);
+
+/// The crate's root folder.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Reads every `tests/expected/<prefix>-*.tsv` table; returns its rows without the header,
+/// each cut to its first `columns` cells.
+pub fn expected(prefix: &str, columns: usize) -> BTreeSet<Vec<String>> {
+    let folder = root().join("tests/expected");
+    let mut rows = BTreeSet::new();
+    let mut tables: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{prefix}-")) && n.ends_with(".tsv"))
+        })
+        .collect();
+    tables.sort();
+    assert!(
+        !tables.is_empty(),
+        "no tests/expected/{prefix}-*.tsv tables"
+    );
+    for table in tables {
+        let text = std::fs::read_to_string(&table).unwrap();
+        for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            let cells: Vec<String> = line.split('\t').take(columns).map(str::to_owned).collect();
+            assert_eq!(
+                cells.len(),
+                columns,
+                "{}: short line {line:?}",
+                table.display()
+            );
+            rows.insert(cells);
+        }
+    }
+    rows
+}
+
+/// Scans `folder` with every default and `threads` workers.
+pub fn scan(folder: &Path, threads: usize) -> Report {
+    let mut config = Config::new(vec![folder.to_path_buf()]);
+    config.threads = threads;
+    mdc_evidence::run(&config).unwrap()
+}
+
+/// The observations of a report as table rows: path (below `folder`), format,
+/// subscription, source, outcome, location; `-` for an empty cell.
+pub fn observation_rows(report: &Report, folder: &Path) -> BTreeSet<Vec<String>> {
+    let prefix = format!("{}/", folder.to_string_lossy().trim_end_matches('/'));
+    report
+        .observations()
+        .map(|(file, evaluated, o)| {
+            vec![
+                file.path
+                    .strip_prefix(&prefix)
+                    .unwrap_or(&file.path)
+                    .to_owned(),
+                evaluated.format.as_str().to_owned(),
+                o.subscription
+                    .as_ref()
+                    .map_or("-", |s| s.as_str())
+                    .to_owned(),
+                o.source.map_or("-", |s| s.as_str()).to_owned(),
+                o.outcome.as_str().to_owned(),
+                o.location
+                    .as_ref()
+                    .map_or("-".to_owned(), ToString::to_string),
+            ]
+        })
+        .collect()
+}
+
+/// The verdicts of a report as table rows: subscription, verdict.
+pub fn verdict_rows(report: &Report) -> BTreeSet<Vec<String>> {
+    report
+        .subscriptions
+        .iter()
+        .map(|s| {
+            vec![
+                s.subscription.as_str().to_owned(),
+                s.verdict.as_str().to_owned(),
+            ]
+        })
+        .collect()
+}
+
+/// Paths of files that were skipped instead of read, with the reason.
+pub fn skipped(report: &Report) -> Vec<(String, String)> {
+    report
+        .files
+        .iter()
+        .filter_map(|f| match &f.status {
+            FileStatus::Skipped(why) => Some((f.path.clone(), why.clone())),
+            FileStatus::Evaluated(_) => None,
+        })
+        .collect()
+}
+
+/// Describes the difference between two sets of rows, or `None` when they are equal.
+pub fn difference(
+    expected: &BTreeSet<Vec<String>>,
+    actual: &BTreeSet<Vec<String>>,
+) -> Option<String> {
+    let missing: Vec<_> = expected.difference(actual).map(|r| r.join("\t")).collect();
+    let unexpected: Vec<_> = actual.difference(expected).map(|r| r.join("\t")).collect();
+    if missing.is_empty() && unexpected.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "expected but not found:\n  {}\nfound but not expected:\n  {}",
+        missing.join("\n  "),
+        unexpected.join("\n  ")
+    ))
+}

@@ -1,0 +1,25 @@
+//! Walks `fixtures/` (the sample evidence) and checks every observation and verdict against
+//! the tables in `tests/expected/`. A new fixture needs one new table row, no new code.
+
+mod common;
+
+use common::{difference, expected, observation_rows, root, scan, skipped, verdict_rows};
+
+#[test]
+fn every_fixture_gives_its_expected_observations() {
+    let folder = root().join("fixtures");
+    let report = scan(&folder, 0);
+    assert_eq!(skipped(&report), Vec::new(), "fixtures must all be read");
+    let actual = observation_rows(&report, &folder);
+    if let Some(diff) = difference(&expected("fixtures", 6), &actual) {
+        panic!("fixture observations differ from tests/expected/fixtures-*.tsv\n{diff}");
+    }
+}
+
+#[test]
+fn every_fixture_subscription_gets_its_expected_verdict() {
+    let report = scan(&root().join("fixtures"), 0);
+    if let Some(diff) = difference(&expected("verdicts", 2), &verdict_rows(&report)) {
+        panic!("verdicts differ from tests/expected/verdicts-*.tsv\n{diff}");
+    }
+}

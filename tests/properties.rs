@@ -1,0 +1,88 @@
+//! Property tests: the decoder, every parser and the evaluator are total. Whatever the
+//! bytes, a file gives at least one observation, never a panic, and each observation has
+//! exactly one outcome with a reason.
+
+use mdc_evidence::evaluate::evaluate;
+use mdc_evidence::{formats, parse_bytes};
+use proptest::prelude::*;
+
+/// Fragments of real evidence, so that generated inputs reach deep into the parsers.
+const FRAGMENTS: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"value\"",
+    "\"name\"",
+    "\"WDATP\"",
+    "\"Enabled\"",
+    "\"enabled\"",
+    "\"properties\"",
+    "\"id\"",
+    "\"nextLink\"",
+    "\"error\"",
+    "\"code\"",
+    "\"message\"",
+    "true",
+    "false",
+    "null",
+    "1",
+    "\"True\"",
+    "\"@{enabled=True}\"",
+    "\"/subscriptions/3f6c2a1e-8b4d-4c7a-9e2f-5d1b7a9c0e41/providers/Microsoft.Security/settings/WDATP\"",
+    "\"Microsoft.Security/settings\"",
+    "\"type\"",
+    "\n",
+    "\r\n",
+    " ",
+    "\t",
+    "Name  Enabled",
+    "----  -------",
+    "WDATP    True",
+    "#TYPE x",
+    "\"Name\",\"Enabled\"",
+    "Enabled : True",
+    "HTTP/1.1 200 OK",
+    "ERROR: (AuthorizationFailed)",
+    "\u{feff}",
+    "…",
+];
+
+fn assert_total(bytes: &[u8]) {
+    let (parsed, _) = parse_bytes(bytes);
+    let observations = evaluate(&parsed, "x/3f6c2a1e-8b4d-4c7a-9e2f-5d1b7a9c0e41.json");
+    assert!(!observations.is_empty());
+    for o in &observations {
+        assert!(!o.detail.is_empty(), "{o:?}");
+        assert_eq!(
+            o.enabled.is_some(),
+            o.outcome.is_deciding() && o.outcome != mdc_evidence::evaluate::Outcome::Absent
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        assert_total(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,256}") {
+        let parsed = formats::parse(&text);
+        prop_assert!(!evaluate(&parsed, "t.txt").is_empty());
+        assert_total(text.as_bytes());
+    }
+
+    #[test]
+    fn evidence_like_fragments_never_panic(parts in proptest::collection::vec(proptest::sample::select(FRAGMENTS), 0..40)) {
+        let text: String = parts.concat();
+        assert_total(text.as_bytes());
+        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert_total(&utf16);
+    }
+}
