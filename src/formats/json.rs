@@ -129,6 +129,9 @@ fn classify_object(object: Object, prefix: &str) -> (Format, Body) {
         return match object.value {
             Listed::List(elements) => {
                 let body = settings_list(elements, &format!("{prefix}/value"), extent);
+                if matches!(body, Body::Unrecognized(_)) {
+                    return (Format::Json, body);
+                }
                 (Format::RestList, body)
             }
             Listed::Other(kind) => (
