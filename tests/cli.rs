@@ -1,6 +1,14 @@
 //! End-to-end tests of the `mdc-evidence` binary: exit codes, both report formats, output
 //! files, determinism across thread counts, and a folder mixing good and bad files.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failure is a panic with its message"
+)]
+
 use std::fs;
 use std::path::Path;
 

@@ -1,6 +1,14 @@
 //! Walks `fixtures/` (the sample evidence) and checks every observation and verdict against
 //! the tables in `tests/expected/`. A new fixture needs one new table row, no new code.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failure is a panic with its message"
+)]
+
 mod common;
 
 use common::{difference, expected, observation_rows, root, scan, skipped, verdict_rows};

@@ -2,6 +2,14 @@
 //! bytes, a file gives at least one observation, never a panic, and each observation has
 //! exactly one outcome with a reason.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failure is a panic with its message"
+)]
+
 use mdc_evidence::evaluate::evaluate;
 use mdc_evidence::{formats, parse_bytes};
 use proptest::prelude::*;

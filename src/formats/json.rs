@@ -845,7 +845,7 @@ mod tests {
         let text = r#"{"value":[{"id":"/subscriptions/x/providers/Microsoft.Security/pricings/VirtualMachines","name":"VirtualMachines","type":"Microsoft.Security/pricings","properties":{"pricingTier":"Standard"}}]}"#;
         match parse(text).body {
             Body::Unrecognized(why) => {
-                assert!(why.contains("Microsoft.Security/pricings"), "{why}")
+                assert!(why.contains("Microsoft.Security/pricings"), "{why}");
             }
             other => panic!("{other:?}"),
         }

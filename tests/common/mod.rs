@@ -25,9 +25,10 @@ pub fn expected(prefix: &str, columns: usize) -> BTreeSet<Vec<String>> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(&format!("{prefix}-")) && n.ends_with(".tsv"))
+            p.extension().is_some_and(|e| e == "tsv")
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&format!("{prefix}-")))
         })
         .collect();
     tables.sort();
