@@ -114,7 +114,13 @@ fn classify(doc: Top, prefix: &str) -> (Format, Body) {
     }
 }
 
-fn classify_object(object: Object, prefix: &str) -> (Format, Body) {
+fn classify_object(mut object: Object, prefix: &str) -> (Format, Body) {
+    if let Shaped::Object(responses) = std::mem::take(&mut object.responses) {
+        return classify_doc_example(responses, prefix);
+    }
+    if let (Scalar::Str(content), false) = (&object.content, object.status_code.is_missing()) {
+        return classify_invoke_response(content, &object.status_code, prefix);
+    }
     if !matches!(object.error, Shaped::Missing | Shaped::Other(_)) {
         return (
             Format::ArmError,
@@ -163,6 +169,66 @@ fn classify_object(object: Object, prefix: &str) -> (Format, Body) {
                 .to_owned(),
         ),
     )
+}
+
+/// A REST documentation or "Try it" example: the evidence is `responses."200".body`.
+fn classify_doc_example(responses: Responses, prefix: &str) -> (Format, Body) {
+    let body = match responses.ok {
+        Shaped::Object(response) => response.body,
+        _ => Shaped::Missing,
+    };
+    let Shaped::Object(body) = body else {
+        return (
+            Format::Json,
+            Body::Unrecognized("a REST example without a 200 response body".to_owned()),
+        );
+    };
+    let (_, body) = classify_object(*body, &format!("{prefix}/responses/200/body"));
+    if matches!(body, Body::Unrecognized(_)) {
+        return (Format::Json, body);
+    }
+    (Format::RestDocExample, body)
+}
+
+/// `Invoke-AzRestMethod | ConvertTo-Json`: the response body is the JSON held in the
+/// `Content` string; its locations are written `<pointer to Content>#<pointer inside>`.
+fn classify_invoke_response(content: &str, status: &Scalar, prefix: &str) -> (Format, Body) {
+    let inner = if content.trim().is_empty() {
+        Body::Empty
+    } else if is_json_start(content.trim_start()) {
+        super::prefix_pointers(parse(content).body, &format!("{prefix}/Content#"))
+    } else {
+        Body::Unrecognized("the Content string is not JSON".to_owned())
+    };
+    let status = match status {
+        Scalar::Number(n) => n.parse::<u16>().ok(),
+        Scalar::Str(s) => s.trim().parse::<u16>().ok(),
+        _ => None,
+    };
+    let failed = status.is_some_and(|s| !(200..300).contains(&s));
+    let body = match inner {
+        Body::Items(items)
+            if !failed
+                || items
+                    .iter()
+                    .any(|i| matches!(i, Item::CollectionError { .. })) =>
+        {
+            Body::Items(items)
+        }
+        inner if !failed => match inner {
+            Body::Empty => Body::Malformed("an empty Content string".to_owned()),
+            other => other,
+        },
+        _ => Body::Items(vec![Item::CollectionError {
+            summary: format!(
+                "Invoke-AzRestMethod returned HTTP {}",
+                status.map_or_else(|| "error".to_owned(), |s| s.to_string())
+            ),
+            scope: IdScope::None,
+            location: Location::Pointer(format!("{prefix}/StatusCode")),
+        }]),
+    };
+    (Format::InvokeAzRestMethod, body)
 }
 
 fn classify_array(elements: Vec<Shaped<Object>>, prefix: &str) -> (Format, Body) {
@@ -283,6 +349,29 @@ struct Object {
     #[serde(rename = "nextLink")]
     next_link: Scalar,
     error: Shaped<ErrorBody>,
+    /// REST documentation examples: `responses."200".body`.
+    responses: Shaped<Responses>,
+    /// `Invoke-AzRestMethod` output: the HTTP status.
+    #[serde(rename = "StatusCode")]
+    status_code: Scalar,
+    /// `Invoke-AzRestMethod` output: the response body as a string.
+    #[serde(rename = "Content")]
+    content: Scalar,
+}
+
+/// The `responses` of a REST documentation example.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Responses {
+    #[serde(rename = "200")]
+    ok: Shaped<Response>,
+}
+
+/// One documented response.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Response {
+    body: Shaped<Box<Object>>,
 }
 
 /// A setting's `properties`.
@@ -501,7 +590,8 @@ enum Scalar {
     Null,
     Bool(bool),
     Str(String),
-    Number,
+    /// A number, as written.
+    Number(String),
     Array,
     Object,
 }
@@ -523,7 +613,7 @@ impl Scalar {
             Self::Missing | Self::Null => Kind::Null.phrase(),
             Self::Bool(_) => Kind::Bool.phrase(),
             Self::Str(_) => Kind::String.phrase(),
-            Self::Number => Kind::Number.phrase(),
+            Self::Number(_) => Kind::Number.phrase(),
             Self::Array => Kind::Array.phrase(),
             Self::Object => Kind::Object.phrase(),
         }
@@ -535,7 +625,7 @@ impl Scalar {
             Self::Null => Flag::Null,
             Self::Bool(b) => Flag::Bool(b),
             Self::Str(s) => Flag::Text(s),
-            Self::Number => Flag::Other(Kind::Number.phrase()),
+            Self::Number(_) => Flag::Other(Kind::Number.phrase()),
             Self::Array => Flag::Other(Kind::Array.phrase()),
             Self::Object => Flag::Other(Kind::Object.phrase()),
         }
@@ -643,13 +733,24 @@ impl<'de> Visitor<'de> for ScalarVisitor {
         Ok(Scalar::Null)
     }
 
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Number(v.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+        Ok(Scalar::Number(v.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+        Ok(Scalar::Number(v.to_string()))
+    }
+
     visit_other_kinds!(
         |kind| match kind {
             Kind::Array => Scalar::Array,
-            Kind::Object => Scalar::Object,
-            _ => Scalar::Number,
+            _ => Scalar::Object,
         },
-        [number, array, object]
+        [array, object]
     );
 }
 
@@ -743,7 +844,7 @@ impl<'de> Visitor<'de> for TopVisitor {
         Ok(Top::Scalar(Scalar::Null))
     }
 
-    visit_other_kinds!(|_| Top::Scalar(Scalar::Number), [number]);
+    visit_other_kinds!(|_| Top::Scalar(Scalar::Number(String::new())), [number]);
 }
 
 impl<'de> Deserialize<'de> for Top {

@@ -6,7 +6,16 @@
 //! collection, or why it cannot be used. Parsers never decide an outcome and never look at
 //! the file's path: that is `evaluate`'s job.
 
+pub mod error_text;
+pub mod http;
 pub mod json;
+pub mod lines;
+pub mod list;
+pub mod powershell_csv;
+pub mod scalar;
+pub mod table;
+pub mod transcript;
+pub mod tsv;
 
 use std::fmt;
 
@@ -29,6 +38,28 @@ pub enum Format {
     PowerShellJson,
     /// An ARM error body: `{"error": {"code": ..., "message": ...}}`.
     ArmError,
+    /// A REST documentation or "Try it" example: `responses."200".body`.
+    RestDocExample,
+    /// `Invoke-AzRestMethod` saved with `ConvertTo-Json`: the body is the `Content` string.
+    InvokeAzRestMethod,
+    /// A raw HTTP capture (`curl -i`): status line, headers, body.
+    HttpCapture,
+    /// PowerShell `Export-Csv`.
+    PowerShellCsv,
+    /// PowerShell `Format-Table` console text.
+    PowerShellTable,
+    /// PowerShell `Format-List` console text.
+    PowerShellList,
+    /// A PowerShell `Start-Transcript` file holding a table, a list or an error.
+    PowerShellTranscript,
+    /// az CLI `-o table`.
+    AzCliTable,
+    /// az CLI `-o tsv`.
+    AzCliTsv,
+    /// az CLI error text (`ERROR: (Code) ...`).
+    AzCliError,
+    /// A PowerShell error record (`Get-AzSecuritySetting : ...`).
+    PowerShellError,
     /// The bare JSON value the CIS jq one-liner prints: `true`, `false` or `null`.
     CisScalar,
     /// JSON that could not be read, or that holds no known shape.
@@ -53,6 +84,17 @@ impl Format {
             Self::AzCliJson => "azcli-json",
             Self::PowerShellJson => "powershell-json",
             Self::ArmError => "arm-error",
+            Self::RestDocExample => "rest-doc-example",
+            Self::InvokeAzRestMethod => "invoke-azrestmethod",
+            Self::HttpCapture => "http-capture",
+            Self::PowerShellCsv => "powershell-csv",
+            Self::PowerShellTable => "powershell-table",
+            Self::PowerShellList => "powershell-list",
+            Self::PowerShellTranscript => "powershell-transcript",
+            Self::AzCliTable => "azcli-table",
+            Self::AzCliTsv => "azcli-tsv",
+            Self::AzCliError => "azcli-error",
+            Self::PowerShellError => "powershell-error",
             Self::CisScalar => "cis-scalar",
             Self::Json => "json",
             Self::Empty => "empty",
@@ -179,15 +221,109 @@ impl Parsed {
 /// Total: any text gives a [`Parsed`], never a panic.
 #[must_use]
 pub fn parse(text: &str) -> Parsed {
-    let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
-    if trimmed.trim_end().is_empty() {
+    let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if start.trim_end().is_empty() {
         return Parsed::new(Format::Empty, Body::Empty);
     }
-    if json::is_json_start(trimmed) {
+    if http::is_capture(start) {
+        return http::parse(start);
+    }
+    if json::is_json_start(start) {
         return json::parse(text);
     }
+    let lines = lines::numbered(text);
+    if let Some(parsed) = scalar::parse(&lines) {
+        return parsed;
+    }
+    if transcript::is_transcript(&lines) {
+        return transcript::parse(&lines);
+    }
+    if let Some(parsed) = error_text::parse(&lines) {
+        return parsed;
+    }
+    if lines::first_non_blank(&lines).is_some_and(|first| powershell_csv::looks_like(&first)) {
+        return powershell_csv::parse(text, &lines);
+    }
+    if let Some(parsed) = tsv::parse(&lines) {
+        return parsed;
+    }
+    console(&lines)
+}
+
+/// Console text: `Format-Table` (PowerShell or az CLI) or `Format-List`.
+fn console(lines: &[lines::Line<'_>]) -> Parsed {
+    let tables = table::settings(lines);
+    let (format, settings) = if tables.is_empty() {
+        (Format::PowerShellList, list::settings(lines))
+    } else {
+        let format = if tables.iter().any(|t| t.has_kind) {
+            Format::AzCliTable
+        } else {
+            Format::PowerShellTable
+        };
+        (
+            format,
+            tables.into_iter().flat_map(|t| t.settings).collect(),
+        )
+    };
+    if settings.is_empty() {
+        let why = if table::has_table(lines) {
+            "a console table without Name and Enabled columns"
+        } else {
+            "text in no known evidence shape"
+        };
+        return Parsed::new(Format::Text, Body::Unrecognized(why.to_owned()));
+    }
+    let extent = if settings.len() > 1 {
+        Extent::Complete
+    } else {
+        Extent::Single
+    };
     Parsed::new(
-        Format::Text,
-        Body::Unrecognized("text in no known evidence shape".to_owned()),
+        format,
+        Body::Items(vec![Item::Settings { extent, settings }]),
     )
+}
+
+/// Rewrites every JSON pointer in `body` as `<prefix><pointer>`: the locations of a
+/// document embedded in another (an HTTP body, a `Content` string).
+#[must_use]
+pub(crate) fn prefix_pointers(body: Body, prefix: &str) -> Body {
+    let fix = |location: Location| match location {
+        Location::Pointer(p) => Location::Pointer(format!("{prefix}{p}")),
+        line @ Location::Line(_) => line,
+    };
+    match body {
+        Body::Items(items) => Body::Items(
+            items
+                .into_iter()
+                .map(|item| match item {
+                    Item::Settings { extent, settings } => Item::Settings {
+                        extent,
+                        settings: settings
+                            .into_iter()
+                            .map(|s| Setting {
+                                location: fix(s.location),
+                                ..s
+                            })
+                            .collect(),
+                    },
+                    Item::Scalar { value, location } => Item::Scalar {
+                        value,
+                        location: fix(location),
+                    },
+                    Item::CollectionError {
+                        summary,
+                        scope,
+                        location,
+                    } => Item::CollectionError {
+                        summary,
+                        scope,
+                        location: fix(location),
+                    },
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }

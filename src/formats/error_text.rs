@@ -1,0 +1,165 @@
+//! Error text saved where collection failed: az CLI stderr (`ERROR: (AuthorizationFailed)
+//! The client ...`, or the same without `ERROR:`) and PowerShell error records
+//! (`Get-AzSecuritySetting : The client ...`, or `Get-AzSecuritySetting: ...` in
+//! PowerShell 7). They prove nothing about WDATP; the subscription comes from the scope the
+//! message names, never from client or object ids.
+
+use super::lines::Line;
+use super::{Body, Format, Item, Location, Parsed};
+use crate::subscription::{self, IdScope};
+
+/// Parses a file that is error text (after any `WARNING:` lines); `None` otherwise.
+#[must_use]
+pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
+    let first = lines
+        .iter()
+        .find(|l| !l.is_blank() && !l.text.trim_start().starts_with("WARNING:"))?;
+    let format = kind_of(first.text)?;
+    let text: Vec<&str> = lines
+        .iter()
+        .skip_while(|l| l.number < first.number)
+        .map(|l| l.text)
+        .collect();
+    Some(Parsed::new(
+        format,
+        Body::Items(vec![collection_error(first, &text)]),
+    ))
+}
+
+/// The first error record anywhere in `lines` (inside a transcript), as an item.
+#[must_use]
+pub fn find(lines: &[Line<'_>]) -> Option<Item> {
+    let position = lines.iter().position(|l| kind_of(l.text).is_some())?;
+    let first = lines.get(position)?;
+    let text: Vec<&str> = lines
+        .iter()
+        .skip(position)
+        .take_while(|l| !l.is_blank())
+        .map(|l| l.text)
+        .collect();
+    Some(collection_error(first, &text))
+}
+
+fn collection_error(first: &Line<'_>, text: &[&str]) -> Item {
+    let line = without_native_prefix(first.text.trim());
+    let summary = line
+        .strip_prefix("ERROR:")
+        .unwrap_or(line)
+        .trim()
+        .to_owned();
+    Item::CollectionError {
+        summary,
+        scope: scope_of(text),
+        location: Location::Line(first.number),
+    }
+}
+
+/// The scope an error names; consoles wrap long messages, so when nothing is found in the
+/// lines as they are, they are joined without their breaks and searched again.
+fn scope_of(lines: &[&str]) -> IdScope {
+    let joined = lines.join(" ");
+    match subscription::scope_of_message(&joined) {
+        IdScope::Subscription(sub) => IdScope::Subscription(sub),
+        found => match subscription::scope_of_message(&lines.concat()) {
+            IdScope::Subscription(sub) => IdScope::Subscription(sub),
+            _ => found,
+        },
+    }
+}
+
+/// az CLI error (`ERROR: ...`, `(Code) ...`) or PowerShell error record (`Verb-Noun : ...`).
+fn kind_of(line: &str) -> Option<Format> {
+    let line = without_native_prefix(line.trim_start());
+    if line.starts_with("ERROR:") {
+        return Some(Format::AzCliError);
+    }
+    if let Some(rest) = line.strip_prefix('(') {
+        let code = rest.split_once(')')?.0;
+        if !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
+            return Some(Format::AzCliError);
+        }
+        return None;
+    }
+    let (cmdlet, _) = line.split_once(':')?;
+    let cmdlet = cmdlet.trim_end();
+    let (verb, noun) = cmdlet.split_once('-')?;
+    let is_word = |w: &str| {
+        w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && w.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    (is_word(verb) && is_word(noun)).then_some(Format::PowerShellError)
+}
+
+/// Windows PowerShell 5.1 wraps a native command's stderr as an error record named after
+/// the command: `az : ERROR: (AuthorizationFailed) ...`. The az error is what follows.
+fn without_native_prefix(line: &str) -> &str {
+    match line.split_once(" : ") {
+        Some((command, rest)) if !command.contains(' ') && rest.starts_with("ERROR:") => rest,
+        _ => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::lines::numbered;
+
+    const SUB: &str = "8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5";
+
+    fn scope(parsed: &Parsed) -> IdScope {
+        match &parsed.body {
+            Body::Items(items) => match items.first() {
+                Some(Item::CollectionError { scope, .. }) => scope.clone(),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn az_error_names_its_scope_not_the_client() {
+        let text = format!(
+            "ERROR: (AuthorizationFailed) The client 'a@b.c' with object id '3a632cb2-9dea-4909-a4af-0ea382978a18' does not have authorization to perform action 'Microsoft.Security/settings/read' over scope '/subscriptions/{SUB}' or the scope is invalid.\nCode: AuthorizationFailed\n"
+        );
+        let parsed = parse(&numbered(&text)).unwrap();
+        assert_eq!(parsed.format, Format::AzCliError);
+        assert_eq!(
+            scope(&parsed),
+            IdScope::Subscription(subscription::SubscriptionId::parse(SUB).unwrap())
+        );
+    }
+
+    #[test]
+    fn wrapped_powershell_error_record() {
+        let text = format!(
+            "Get-AzSecuritySetting : The client 'x' with object id 'y' does not have authorization over scope '/subscriptions/{}\r\n{}' or the scope is invalid.\r\nAt line:1 char:1\r\n",
+            &SUB[..20],
+            &SUB[20..]
+        );
+        let parsed = parse(&numbered(&text)).unwrap();
+        assert_eq!(parsed.format, Format::PowerShellError);
+        assert_eq!(
+            scope(&parsed),
+            IdScope::Subscription(subscription::SubscriptionId::parse(SUB).unwrap())
+        );
+    }
+
+    #[test]
+    fn az_stderr_wrapped_by_windows_powershell() {
+        let text = format!(
+            "az : ERROR: (AuthorizationFailed) denied over scope '/subscriptions/{SUB}'\r\nAt line:1 char:1\r\n"
+        );
+        let parsed = parse(&numbered(&text)).unwrap();
+        assert_eq!(parsed.format, Format::AzCliError);
+        assert_eq!(
+            scope(&parsed),
+            IdScope::Subscription(subscription::SubscriptionId::parse(SUB).unwrap())
+        );
+    }
+
+    #[test]
+    fn ordinary_text_is_not_an_error() {
+        assert!(parse(&numbered("Name  Enabled\n----  -------\n")).is_none());
+        assert!(parse(&numbered("(see notes) collected by hand\n")).is_none());
+    }
+}

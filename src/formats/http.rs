@@ -1,0 +1,121 @@
+//! Raw HTTP captures (`curl -i`): a status line and headers, a blank line, then the body.
+//! Interim responses (`100 Continue`) and redirects followed with `-L` come first and are
+//! skipped. The body is read as JSON evidence; its locations are written `body#<pointer>`.
+//! A non-2xx status is a failed collection whatever the body.
+
+use super::{Body, Format, Item, Location, Parsed, json, prefix_pointers};
+use crate::subscription::IdScope;
+
+/// Whether the text is an HTTP response capture.
+#[must_use]
+pub fn is_capture(text: &str) -> bool {
+    text.starts_with("HTTP/")
+}
+
+/// Parses an HTTP capture (text starting with `HTTP/`).
+#[must_use]
+pub fn parse(text: &str) -> Parsed {
+    let mut rest = text;
+    let (status, reason, body) = loop {
+        let (head, body) = split_head(rest);
+        let status_line = head.lines().next().unwrap_or_default();
+        let mut parts = status_line.splitn(3, ' ');
+        let _version = parts.next();
+        let status: Option<u16> = parts.next().and_then(|s| s.trim().parse().ok());
+        let reason = parts.next().unwrap_or_default().trim().to_owned();
+        let body_start = body.trim_start_matches(['\r', '\n']);
+        match status {
+            Some(s)
+                if (100..200).contains(&s)
+                    || (is_capture(body_start) && (300..400).contains(&s)) =>
+            {
+                rest = body_start;
+            }
+            Some(s) => break (s, reason, body),
+            None => {
+                return Parsed::new(
+                    Format::HttpCapture,
+                    Body::Malformed(format!(
+                        "an HTTP capture with an unreadable status line {status_line:?}"
+                    )),
+                );
+            }
+        }
+    };
+    let status_text = format!("HTTP {status} {reason}").trim_end().to_owned();
+    let inner = if body.trim().is_empty() {
+        Body::Empty
+    } else if json::is_json_start(body.trim_start()) {
+        prefix_pointers(json::parse(body).body, "body#")
+    } else {
+        Body::Unrecognized(format!("the body after {status_text} is not JSON"))
+    };
+    let ok = (200..300).contains(&status);
+    let body = match inner {
+        Body::Items(items) if ok || has_error(&items) => Body::Items(items),
+        Body::Empty if ok => Body::Malformed(format!("{status_text} with an empty body")),
+        _ if ok => inner,
+        _ => Body::Items(vec![Item::CollectionError {
+            summary: format!("the request failed with {status_text}"),
+            scope: IdScope::None,
+            location: Location::Line(1),
+        }]),
+    };
+    Parsed::new(Format::HttpCapture, body)
+}
+
+fn has_error(items: &[Item]) -> bool {
+    items
+        .iter()
+        .any(|i| matches!(i, Item::CollectionError { .. }))
+}
+
+/// Splits at the first empty line (CRLF or LF); the head has no line end.
+fn split_head(text: &str) -> (&str, &str) {
+    let crlf = text.find("\r\n\r\n").map(|i| (i, 4));
+    let lf = text.find("\n\n").map(|i| (i, 2));
+    let cut = match (crlf, lf) {
+        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    };
+    match cut {
+        Some((at, len)) => (
+            text.get(..at).unwrap_or_default(),
+            text.get(at + len..).unwrap_or_default(),
+        ),
+        None => (text, ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_locations_are_prefixed() {
+        let text = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"value\":[{\"id\":\"/subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Security/settings/WDATP\",\"name\":\"WDATP\",\"properties\":{\"enabled\":true}}]}";
+        let parsed = parse(text);
+        assert_eq!(parsed.format, Format::HttpCapture);
+        let Body::Items(items) = parsed.body else {
+            panic!()
+        };
+        let [Item::Settings { settings, .. }] = items.as_slice() else {
+            panic!()
+        };
+        assert_eq!(
+            settings[0].location,
+            Location::Pointer("body#/value/0/properties/enabled".into())
+        );
+    }
+
+    #[test]
+    fn a_failed_status_is_a_collection_error() {
+        let parsed = parse("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+        assert!(
+            matches!(parsed.body, Body::Items(ref i) if has_error(i)),
+            "{parsed:?}"
+        );
+        let parsed = parse("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n");
+        assert!(matches!(parsed.body, Body::Malformed(_)), "{parsed:?}");
+    }
+}

@@ -1,0 +1,118 @@
+//! PowerShell `Format-List` console text: blocks of `Key : Value` lines separated by blank
+//! lines, one block per object (`Enabled : True` / `Id : /subscriptions/...` /
+//! `Name : WDATP` / `Type : ...`). A value too long for the console continues on the next,
+//! indented line.
+
+use super::lines::Line;
+use super::{Flag, Location, Setting};
+
+/// Every block in `lines` with both a `Name` and an `Enabled` key, as a setting.
+#[must_use]
+pub fn settings(lines: &[Line<'_>]) -> Vec<Setting> {
+    blocks(lines)
+        .into_iter()
+        .filter_map(|block| {
+            let get = |key: &str| block.iter().find(|f| f.key.eq_ignore_ascii_case(key));
+            let name = get("Name")?;
+            let enabled = get("Enabled")?;
+            let value = enabled.value.trim();
+            Some(Setting {
+                name: Some(name.value.trim().to_owned()),
+                id: get("Id")
+                    .map(|f| f.value.trim().to_owned())
+                    .filter(|v| !v.is_empty()),
+                enabled: if value.is_empty() {
+                    Flag::Missing
+                } else {
+                    Flag::Text(value.to_owned())
+                },
+                location: Location::Line(enabled.line),
+                recovered: None,
+            })
+        })
+        .collect()
+}
+
+/// Whether `lines` hold a `Format-List` block of settings.
+#[must_use]
+pub fn has_settings_block(lines: &[Line<'_>]) -> bool {
+    !settings(lines).is_empty()
+}
+
+struct Field {
+    key: String,
+    value: String,
+    line: usize,
+}
+
+fn blocks(lines: &[Line<'_>]) -> Vec<Vec<Field>> {
+    let mut blocks = Vec::new();
+    let mut block: Vec<Field> = Vec::new();
+    for line in lines {
+        if line.is_blank() {
+            if !block.is_empty() {
+                blocks.push(std::mem::take(&mut block));
+            }
+            continue;
+        }
+        match field(line.text) {
+            Some((key, value)) => block.push(Field {
+                key: key.to_owned(),
+                value: value.to_owned(),
+                line: line.number,
+            }),
+            None => match block.last_mut() {
+                // A long value wrapped onto an indented line.
+                Some(last) if line.text.starts_with(' ') => last.value.push_str(line.text.trim()),
+                _ => {
+                    if !block.is_empty() {
+                        blocks.push(std::mem::take(&mut block));
+                    }
+                }
+            },
+        }
+    }
+    if !block.is_empty() {
+        blocks.push(block);
+    }
+    blocks
+}
+
+/// `Key   : value` -> (`Key`, `value`): one word, padding, ` : `.
+fn field(text: &str) -> Option<(&str, &str)> {
+    let (key, value) = text
+        .split_once(" : ")
+        .or_else(|| text.strip_suffix(" :").map(|key| (key, "")))?;
+    let key = key.trim_end();
+    (!key.is_empty() && !key.starts_with(' ') && !key.contains(' ')).then_some((key, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::lines::numbered;
+
+    #[test]
+    fn blocks_become_settings_with_the_enabled_line() {
+        let text = "\r\nEnabled : True\r\nId      : /subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Security/settings/WDATP\r\nName    : WDATP\r\nType    : Microsoft.Security/settings\r\n\r\nEnabled : \r\nName    : MCAS\r\n";
+        let s = settings(&numbered(text));
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].name.as_deref(), Some("WDATP"));
+        assert_eq!(s[0].enabled, Flag::Text("True".into()));
+        assert_eq!(s[0].location, Location::Line(2));
+        assert!(s[0].id.as_deref().unwrap().ends_with("/WDATP"));
+        assert_eq!(s[1].enabled, Flag::Missing);
+    }
+
+    #[test]
+    fn wrapped_values_are_joined() {
+        let text = "Enabled : False\nId      : /subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Secu\n          rity/settings/WDATP\nName    : WDATP\n";
+        let s = settings(&numbered(text));
+        assert!(
+            s[0].id
+                .as_deref()
+                .unwrap()
+                .ends_with("Microsoft.Security/settings/WDATP")
+        );
+    }
+}

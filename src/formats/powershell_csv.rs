@@ -1,0 +1,186 @@
+//! PowerShell `Export-Csv` / `ConvertTo-Csv`: Windows PowerShell 5.1 writes a `#TYPE ...`
+//! first line and quotes every field; `-UseCulture` may give `;`; PowerShell 7 drops the
+//! `#TYPE` line. Columns are found by name (`Name`, `Enabled`, optional `Id`), never by
+//! position.
+
+use super::lines::{Line, line_at};
+use super::{Body, Extent, Flag, Format, Item, Location, Parsed, Setting};
+
+/// Whether the first non-blank line is a `#TYPE` line or a header with `Name` and `Enabled`.
+#[must_use]
+pub fn looks_like(first: &Line<'_>) -> bool {
+    let text = first.text.trim();
+    if text.starts_with("#TYPE ") {
+        return true;
+    }
+    let header = header_cells(text, delimiter_of(text));
+    let has = |name: &str| header.iter().any(|h| h.eq_ignore_ascii_case(name));
+    (text.contains(',') || text.contains(';')) && has("Name") && has("Enabled")
+}
+
+/// Parses an `Export-Csv` file.
+#[must_use]
+pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
+    let Some(header) = lines
+        .iter()
+        .find(|l| !l.is_blank() && !l.text.trim_start().starts_with('#'))
+    else {
+        return Parsed::new(
+            Format::PowerShellCsv,
+            Body::Malformed("a #TYPE line without a header or rows".to_owned()),
+        );
+    };
+    let delimiter = delimiter_of(header.text);
+    // Read from the header on; record byte positions plus this offset map to file lines
+    // (the reader's own line count is off by one after CRLF).
+    let offset = header.start;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.get(header.start..).unwrap_or_default().as_bytes());
+    let headers = match reader.headers() {
+        Ok(headers) => headers.clone(),
+        Err(e) => return malformed(&e, line_of(text, lines, e.position(), offset)),
+    };
+    let find = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let (Some(name_column), Some(enabled_column)) = (find("Name"), find("Enabled")) else {
+        return Parsed::new(
+            Format::PowerShellCsv,
+            Body::Unrecognized("a CSV without Name and Enabled columns".to_owned()),
+        );
+    };
+    let id_column = find("Id");
+    let mut settings = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => return malformed(&e, line_of(text, lines, e.position(), offset)),
+        };
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        let cell = |i: usize| record.get(i).map(str::trim).filter(|c| !c.is_empty());
+        let line = line_of(text, lines, record.position(), offset);
+        settings.push(Setting {
+            name: cell(name_column).map(str::to_owned),
+            id: id_column.and_then(cell).map(str::to_owned),
+            enabled: cell(enabled_column).map_or(Flag::Missing, |v| Flag::Text(v.to_owned())),
+            location: Location::Line(line),
+            recovered: None,
+        });
+    }
+    if settings.is_empty() {
+        return Parsed::new(
+            Format::PowerShellCsv,
+            Body::Unrecognized("a CSV header without rows".to_owned()),
+        );
+    }
+    let extent = if settings.len() > 1 {
+        Extent::Complete
+    } else {
+        Extent::Single
+    };
+    Parsed::new(
+        Format::PowerShellCsv,
+        Body::Items(vec![Item::Settings { extent, settings }]),
+    )
+}
+
+/// The file line of a record. After a CRLF the reader places a record at the `\n` that
+/// ends the previous line, so line-end bytes at the position are stepped over.
+fn line_of(
+    text: &str,
+    lines: &[Line<'_>],
+    position: Option<&csv::Position>,
+    offset: usize,
+) -> usize {
+    let byte = position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+    let at = byte.saturating_add(offset);
+    let skipped = text.get(at..).map_or(0, |rest| {
+        rest.len() - rest.trim_start_matches(['\r', '\n']).len()
+    });
+    line_at(lines, at + skipped)
+}
+
+fn malformed(e: &csv::Error, line: usize) -> Parsed {
+    Parsed::new(
+        Format::PowerShellCsv,
+        Body::Malformed(format!("invalid CSV at line {line}: {e}")),
+    )
+}
+
+/// `;` when the header line has semicolons and no commas (`-UseCulture` in many locales).
+fn delimiter_of(header: &str) -> u8 {
+    if header.contains(';') && !header.contains(',') {
+        b';'
+    } else {
+        b','
+    }
+}
+
+fn header_cells(line: &str, delimiter: u8) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line.as_bytes());
+    reader
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(|c| c.trim().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::lines::numbered;
+
+    fn parse_text(text: &str) -> Parsed {
+        parse(text, &numbered(text))
+    }
+
+    #[test]
+    fn windows_powershell_export_with_type_line() {
+        let text = "#TYPE Selected.Microsoft.Azure.Commands.Security.Models.Settings.PSSecurityDataExportSetting\r\n\"Name\",\"Enabled\"\r\n\"MCAS\",\"True\"\r\n\"WDATP\",\"False\"\r\n";
+        let parsed = parse_text(text);
+        let Body::Items(items) = parsed.body else {
+            panic!()
+        };
+        let [Item::Settings { extent, settings }] = items.as_slice() else {
+            panic!()
+        };
+        assert_eq!(*extent, Extent::Complete);
+        assert_eq!(settings[1].enabled, Flag::Text("False".into()));
+        assert_eq!(settings[1].location, Location::Line(4));
+    }
+
+    #[test]
+    fn use_culture_semicolons_and_id_column() {
+        let text = "\"Enabled\";\"Id\";\"Name\";\"Type\"\n\"True\";\"/subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Security/settings/WDATP\";\"WDATP\";\"Microsoft.Security/settings\"\n";
+        assert!(looks_like(&numbered(text)[0]));
+        let Body::Items(items) = parse_text(text).body else {
+            panic!()
+        };
+        let [Item::Settings { extent, settings }] = items.as_slice() else {
+            panic!()
+        };
+        assert_eq!(*extent, Extent::Single);
+        assert!(settings[0].id.as_deref().unwrap().contains("8d2e4f60"));
+        assert_eq!(settings[0].location, Location::Line(2));
+    }
+
+    #[test]
+    fn a_broken_quote_is_malformed_not_fatal() {
+        let text = "\"Name\",\"Enabled\"\n\"WDATP,\"True\n";
+        assert!(matches!(
+            parse_text(text).body,
+            Body::Items(_) | Body::Malformed(_)
+        ));
+    }
+}

@@ -1,0 +1,219 @@
+//! Console tables: PowerShell `Format-Table` (the CIS command's `Name Enabled` table, the
+//! default four-column `Enabled Id Name Type` table) and az CLI `-o table`.
+//!
+//! A table is a header line, a line of dash runs under it, and rows until a blank line.
+//! Cells hold no spaces in these exports, so rows split on whitespace; when a row has fewer
+//! cells than the header (an empty value), each cell is placed in the column whose dash run
+//! it overlaps. Booleans are right-aligned by PowerShell and left-aligned by az: both read.
+//! An `Id` cut short with `...` or `…` is never used as an id.
+
+use super::lines::Line;
+use super::{Flag, Location, Setting};
+
+/// The settings rows of every table in `lines` that has `Name` and `Enabled` columns.
+#[must_use]
+pub fn settings(lines: &[Line<'_>]) -> Vec<TableRows> {
+    let mut tables = Vec::new();
+    let mut index = 1;
+    while index < lines.len() {
+        let (Some(header), Some(dashes)) = (lines.get(index - 1), lines.get(index)) else {
+            break;
+        };
+        let Some(columns) = columns(header.text, dashes.text) else {
+            index += 1;
+            continue;
+        };
+        let rows: Vec<Line<'_>> = lines
+            .iter()
+            .skip(index + 1)
+            .take_while(|l| !l.is_blank())
+            .copied()
+            .collect();
+        index += 1 + rows.len();
+        if let Some(table) = read_table(&columns, &rows) {
+            tables.push(table);
+        }
+    }
+    tables
+}
+
+/// One table's settings and whether it looks like az CLI's (it has a `Kind` column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRows {
+    /// One setting per row.
+    pub settings: Vec<Setting>,
+    /// Whether the table has a `Kind` column, which only az CLI prints.
+    pub has_kind: bool,
+}
+
+/// Whether `lines` hold a header line followed by a line of dash runs.
+#[must_use]
+pub fn has_table(lines: &[Line<'_>]) -> bool {
+    lines
+        .windows(2)
+        .any(|pair| matches!(pair, [h, d] if columns(h.text, d.text).is_some()))
+}
+
+struct Column {
+    name: String,
+    start: usize,
+    end: usize,
+}
+
+/// The columns of a header whose dash line has one run per header word.
+fn columns(header: &str, dashes: &str) -> Option<Vec<Column>> {
+    let runs = spans(dashes);
+    if runs.is_empty() || !runs.iter().all(|(_, word)| word.chars().all(|c| c == '-')) {
+        return None;
+    }
+    let names = spans(header);
+    if names.len() != runs.len() {
+        return None;
+    }
+    Some(
+        names
+            .into_iter()
+            .zip(runs)
+            .map(|((_, name), (start, run))| Column {
+                name: name.to_owned(),
+                start,
+                end: start + run.chars().count(),
+            })
+            .collect(),
+    )
+}
+
+/// Whitespace-separated words with their starting column (in characters).
+fn spans(line: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut byte_start = 0;
+    for (column, (byte, c)) in line.char_indices().enumerate() {
+        if c.is_whitespace() {
+            if let Some(col) = start.take() {
+                out.push((col, line.get(byte_start..byte).unwrap_or_default()));
+            }
+        } else if start.is_none() {
+            start = Some(column);
+            byte_start = byte;
+        }
+    }
+    if let Some(col) = start {
+        out.push((col, line.get(byte_start..).unwrap_or_default()));
+    }
+    out
+}
+
+fn read_table(columns: &[Column], rows: &[Line<'_>]) -> Option<TableRows> {
+    let find = |name: &str| {
+        columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+    };
+    let name_column = find("Name")?;
+    let enabled_column = find("Enabled")?;
+    let id_column = find("Id");
+    let settings = rows
+        .iter()
+        .map(|row| {
+            let cells = cells(columns, row.text);
+            let cell = |i: usize| cells.get(i).copied().flatten();
+            let id = id_column
+                .and_then(cell)
+                .filter(|id| !is_cut_short(id))
+                .map(str::to_owned);
+            Setting {
+                name: cell(name_column).map(str::to_owned),
+                id,
+                enabled: cell(enabled_column).map_or(Flag::Missing, |v| Flag::Text(v.to_owned())),
+                location: Location::Line(row.number),
+                recovered: None,
+            }
+        })
+        .collect();
+    Some(TableRows {
+        settings,
+        has_kind: find("Kind").is_some(),
+    })
+}
+
+/// A row's cells by column; `None` where a column is empty.
+fn cells<'a>(columns: &[Column], row: &'a str) -> Vec<Option<&'a str>> {
+    let words = spans(row);
+    if words.len() == columns.len() {
+        return words.into_iter().map(|(_, w)| Some(w)).collect();
+    }
+    // Fewer words than columns: left to right, each word goes to the first remaining
+    // column its characters overlap, else to the next remaining column.
+    let mut cells = vec![None; columns.len()];
+    let mut next = 0;
+    for (start, word) in words {
+        let end = start + word.chars().count();
+        let slot = columns
+            .iter()
+            .enumerate()
+            .skip(next)
+            .find(|(_, c)| start < c.end && end > c.start)
+            .map_or(next, |(i, _)| i);
+        if let Some(cell) = cells.get_mut(slot) {
+            *cell = Some(word);
+        }
+        next = slot + 1;
+    }
+    cells
+}
+
+/// An id that a console cut short to fit its column.
+fn is_cut_short(id: &str) -> bool {
+    id.ends_with("...") || id.ends_with('…')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::lines::numbered;
+
+    #[test]
+    fn cis_table_with_right_aligned_booleans() {
+        let text = "\r\nName  Enabled\r\n----  -------\r\nWDATP    True\r\n\r\n\r\n";
+        let tables = settings(&numbered(text));
+        let s = &tables[0].settings[0];
+        assert_eq!(s.name.as_deref(), Some("WDATP"));
+        assert_eq!(s.enabled, Flag::Text("True".into()));
+        assert_eq!(s.location, Location::Line(4));
+        assert!(!tables[0].has_kind);
+    }
+
+    #[test]
+    fn cut_short_ids_are_not_ids_and_empty_cells_are_missing() {
+        let text = [
+            "Enabled Id                                  Name  Type",
+            "------- --                                  ----  ----",
+            "   True /subscriptions/8d2e4f60-1a3b-4c5d-8e7… WDATP Microsoft.Security/settings",
+            "        /subscriptions/8d2e4f60-1a3b-4c5d-8... MCAS  Microsoft.Security/settings",
+        ]
+        .join("\n");
+        let rows = &settings(&numbered(&text))[0].settings;
+        assert_eq!(rows[0].id, None);
+        assert_eq!(rows[0].name.as_deref(), Some("WDATP"));
+        assert_eq!(rows[0].enabled, Flag::Text("True".into()));
+        assert_eq!(rows[1].enabled, Flag::Missing);
+        assert_eq!(rows[1].name.as_deref(), Some("MCAS"));
+        assert_eq!(rows[1].id, None);
+    }
+
+    #[test]
+    fn az_table_has_a_kind_column() {
+        let text = "Enabled    Kind                Name\n---------  ------------------  -----\nFalse      DataExportSettings  WDATP\n";
+        let tables = settings(&numbered(text));
+        assert!(tables[0].has_kind);
+        assert_eq!(tables[0].settings[0].enabled, Flag::Text("False".into()));
+    }
+
+    #[test]
+    fn tables_without_name_and_enabled_are_ignored() {
+        let text = "Name   Account\n----   -------\nprod   auditor@contoso.com\n";
+        assert!(settings(&numbered(text)).is_empty());
+        assert!(has_table(&numbered(text)));
+    }
+}
