@@ -37,6 +37,22 @@ pub enum Command {
     /// Scan files and folders of evidence and report a verdict per subscription.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
+    /// Explain one evidence file: digest, encoding, shape, every setting with its value,
+    /// the subscription and where it came from, the outcome and why. Exits 0 when the
+    /// file could be read, 2 otherwise.
+    Explain(ExplainArgs),
+}
+
+/// `mdc-evidence explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The evidence file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Refuse files larger than SIZE (bytes, or with a KiB, MiB or GiB suffix).
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
 }
 
 /// Report format for standard output.

@@ -38,6 +38,13 @@ pub enum Error {
         line: usize,
         reason: String,
     },
+    /// The file given to `explain` cannot be read.
+    #[error("cannot explain {}", path.display())]
+    Explain {
+        path: PathBuf,
+        #[source]
+        source: FileError,
+    },
     /// A report cannot be written.
     #[error("cannot write report {}", path.display())]
     Write {

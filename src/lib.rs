@@ -14,6 +14,7 @@ pub mod decode;
 pub mod discover;
 pub mod error;
 pub mod evaluate;
+pub mod explain;
 pub mod formats;
 pub mod inventory;
 pub mod read;

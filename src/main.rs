@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mdc_evidence::cli::{Cli, Command};
+use std::io::Write as _;
+
+use mdc_evidence::explain;
 use mdc_evidence::report::{self, Summary};
 use mdc_evidence::{Error, ExitStatus};
 
@@ -39,6 +42,15 @@ fn run(cli: Cli, raw_args: &[OsString]) -> Result<ExitStatus, Error> {
             } else {
                 report.exit_status()
             })
+        }
+        Command::Explain(args) => {
+            let text = explain::explain(&args.file, args.max_file_size)?;
+            match std::io::stdout().lock().write_all(text.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(Error::Stdout { source: e })
+                }
+                _ => Ok(ExitStatus::Pass),
+            }
         }
     }
 }

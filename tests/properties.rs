@@ -11,7 +11,11 @@
 )]
 
 use mdc_evidence::evaluate::evaluate;
-use mdc_evidence::{formats, parse_bytes};
+use mdc_evidence::formats::{
+    self, Parsed, error_text, http, json, lines, list, powershell_csv, scalar, table, transcript,
+    tsv,
+};
+use mdc_evidence::parse_bytes;
 use proptest::prelude::*;
 
 /// Fragments of real evidence, so that generated inputs reach deep into the parsers.
@@ -71,6 +75,24 @@ fn assert_total(bytes: &[u8]) {
     }
 }
 
+/// Every family's parser, called directly on the same text, whatever its shape.
+fn every_parser(text: &str) -> Vec<Parsed> {
+    let lines = lines::numbered(text);
+    let mut parsed = vec![
+        json::parse(text),
+        http::parse(text),
+        powershell_csv::parse(text, &lines),
+        transcript::parse(&lines),
+    ];
+    parsed.extend(scalar::parse(&lines));
+    parsed.extend(tsv::parse(&lines));
+    parsed.extend(error_text::parse(&lines));
+    let _ = error_text::find(&lines);
+    let _ = table::settings(&lines);
+    let _ = list::settings(&lines);
+    parsed
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -84,6 +106,15 @@ proptest! {
         let parsed = formats::parse(&text);
         prop_assert!(!evaluate(&parsed, "t.txt").is_empty());
         assert_total(text.as_bytes());
+    }
+
+    #[test]
+    fn every_parser_is_total_on_any_text(parts in proptest::collection::vec(proptest::sample::select(FRAGMENTS), 0..40), noise in "\\PC{0,64}") {
+        let text = parts.concat() + &noise;
+        for parsed in every_parser(&text) {
+            let observations = evaluate(&parsed, "p.txt");
+            prop_assert!(!observations.is_empty());
+        }
     }
 
     #[test]

@@ -1,0 +1,512 @@
+//! Audit-grade evidence: digests and locations that an auditor can check with other tools,
+//! a manifest of every entry, coverage against an inventory, safe and reproducible reports.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failure is a panic with its message"
+)]
+
+use std::fs;
+use std::path::Path;
+use std::process::Command as Process;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+use tinyjson::JsonValue;
+
+const A: &str = "6a1f0c3e-2b7d-4e59-8c40-1d2e3f4a5b6c";
+const B: &str = "7b2a1d4f-3c8e-4f6a-9d51-2e3f4a5b6c7d";
+
+fn list(sub: &str, wdatp: &str) -> String {
+    format!(
+        r#"{{"value":[{{"id":"/subscriptions/{sub}/providers/Microsoft.Security/settings/WDATP","name":"WDATP","type":"Microsoft.Security/settings","kind":"DataExportSettings","properties":{{"enabled":{wdatp}}}}},{{"id":"/subscriptions/{sub}/providers/Microsoft.Security/settings/Sentinel","name":"Sentinel","type":"Microsoft.Security/settings","kind":"AlertSyncSettings","properties":{{"enabled":false}}}}]}}"#
+    )
+}
+
+fn write(dir: &Path, name: &str, contents: &str) {
+    let path = dir.join(name);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap();
+}
+
+fn mdc() -> Command {
+    let mut cmd = Command::cargo_bin("mdc-evidence").unwrap();
+    cmd.env("SOURCE_DATE_EPOCH", "1764288000")
+        .timeout(Duration::from_secs(120));
+    cmd
+}
+
+fn json_report(cmd: &mut Command) -> Value {
+    let output = cmd.output().unwrap();
+    assert!(output.status.code().is_some_and(|c| c != 2), "{output:?}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn sha256sum(path: &Path) -> String {
+    let output = Process::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Resolves an RFC 6901 pointer with tinyjson, a JSON library independent of the tool's.
+fn resolve<'a>(document: &'a JsonValue, pointer: &str) -> Option<&'a JsonValue> {
+    if pointer.is_empty() {
+        return Some(document);
+    }
+    let mut value = document;
+    for token in pointer.strip_prefix('/')?.split('/') {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        value = match value {
+            JsonValue::Object(map) => map.get(&token)?,
+            JsonValue::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
+/// A decoded file as one JSON document; a stream of pretty-printed values (each opening
+/// `{` at the start of a line) is read as the array of its values, as the README says.
+fn document(text: &str) -> JsonValue {
+    let text = text.trim_start_matches('\u{feff}');
+    text.parse().unwrap_or_else(|_| {
+        let normalized = text.replace("\r\n", "\n");
+        let array = format!("[{}]", normalized.trim().replace("}\n{", "},\n{"));
+        array
+            .parse()
+            .unwrap_or_else(|e| panic!("not JSON nor a stream: {e:?}"))
+    })
+}
+
+fn decoded(path: &Path) -> String {
+    let bytes = fs::read(path).unwrap();
+    mdc_evidence::decode::decode(&bytes)
+        .unwrap()
+        .text
+        .into_owned()
+}
+
+/// The value a location names in a file, for JSON locations.
+fn value_at(path: &Path, location: &str) -> Option<JsonValue> {
+    let text = decoded(path);
+    if let Some(pointer) = location.strip_prefix("body#") {
+        let body = text
+            .split_once("\r\n\r\n")
+            .or_else(|| text.split_once("\n\n"))
+            .unwrap()
+            .1;
+        return resolve(&document(body), pointer).cloned();
+    }
+    if let Some((outer, inner)) = location.split_once('#') {
+        let outer_document = document(&text);
+        let JsonValue::String(embedded) = resolve(&outer_document, outer)? else {
+            panic!("{location}: {outer} is not a string");
+        };
+        return resolve(&document(embedded), inner).cloned();
+    }
+    resolve(&document(&text), location).cloned()
+}
+
+#[test]
+fn every_digest_matches_sha256sum_and_every_location_resolves_to_the_value_reported() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let report = json_report(
+        mdc()
+            .current_dir(root)
+            .args(["scan", "fixtures", "--format", "json"]),
+    );
+    let observations = report["observations"].as_array().unwrap();
+    assert!(observations.len() > 50);
+    let mut pointers = 0;
+    let mut lines = 0;
+    for o in observations {
+        let path = root.join(o["path"].as_str().unwrap());
+        assert_eq!(o["sha256"].as_str().unwrap(), sha256sum(&path), "{path:?}");
+        assert_eq!(
+            o["size"].as_u64().unwrap(),
+            fs::metadata(&path).unwrap().len()
+        );
+        let Some(location) = o["location"].as_str() else {
+            continue;
+        };
+        let enabled = o["enabled"].as_bool();
+        if let Some(n) = location.strip_prefix("line ") {
+            let text = decoded(&path);
+            let line = text.lines().nth(n.parse::<usize>().unwrap() - 1).unwrap();
+            if let Some(value) = enabled {
+                assert!(
+                    line.to_ascii_lowercase().contains(&value.to_string()),
+                    "{path:?} {location}: {line}"
+                );
+            }
+            lines += 1;
+            continue;
+        }
+        let value = value_at(&path, location)
+            .unwrap_or_else(|| panic!("{path:?}: {location} does not resolve"));
+        pointers += 1;
+        if let Some(expected) = enabled {
+            match value {
+                JsonValue::Boolean(b) => assert_eq!(b, expected, "{path:?} {location}"),
+                JsonValue::String(s) => assert!(
+                    s.to_ascii_lowercase().contains(&expected.to_string()),
+                    "{path:?} {location}: {s}"
+                ),
+                other => panic!("{path:?} {location}: {other:?}"),
+            }
+        }
+    }
+    assert!(
+        pointers > 30 && lines > 20,
+        "{pointers} pointers, {lines} lines"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_manifest_lists_every_entry_on_disk_with_its_reason() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write(d, "good.json", &list(A, "true"));
+    write(d, "nested/deeper/good.json", &list(B, "false"));
+    write(d, "archive/old.json", &list(B, "true"));
+    write(d, "big.json", &" ".repeat(4096));
+    std::os::unix::fs::symlink(d.join("good.json"), d.join("link.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", d.join("null-device")).unwrap();
+    assert!(
+        Process::new("mkfifo")
+            .arg(d.join("pipe"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let _socket = std::os::unix::net::UnixListener::bind(d.join("socket")).unwrap();
+
+    let on_disk = walkdir::WalkDir::new(d)
+        .into_iter()
+        .filter(|e| !e.as_ref().unwrap().file_type().is_dir())
+        .count();
+    assert_eq!(on_disk, 8);
+    let report = json_report(
+        mdc()
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--exclude",
+                "archive/*",
+                "--max-file-size",
+                "1KiB",
+            ])
+            .arg(d),
+    );
+    assert_eq!(report["summary"]["files_seen"], on_disk);
+    assert_eq!(report["summary"]["files_read"], 2);
+    assert_eq!(report["summary"]["files_skipped"], 6);
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), on_disk);
+    let reason = |name: &str| {
+        let file = files
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .unwrap();
+        (
+            file["kind"].as_str().unwrap().to_owned(),
+            file["reason"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    assert_eq!(
+        reason("archive/old.json"),
+        ("file".into(), "excluded by --exclude archive/*".into())
+    );
+    assert_eq!(
+        reason("big.json"),
+        (
+            "file".into(),
+            "larger than --max-file-size (4096 bytes > 1024 bytes); not read".into()
+        )
+    );
+    assert_eq!(
+        reason("link.json"),
+        (
+            "symlink".into(),
+            "symbolic link not followed (use --follow-symlinks)".into()
+        )
+    );
+    assert_eq!(
+        reason("pipe"),
+        (
+            "fifo".into(),
+            "not a regular file (fifo); never opened".into()
+        )
+    );
+    assert_eq!(
+        reason("socket"),
+        (
+            "socket".into(),
+            "not a regular file (socket); never opened".into()
+        )
+    );
+
+    let followed = json_report(
+        mdc()
+            .args(["scan", "--format", "json", "--follow-symlinks"])
+            .arg(d),
+    );
+    let files = followed["files"].as_array().unwrap();
+    assert_eq!(files.len(), on_disk);
+    let device = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("null-device"))
+        .unwrap();
+    assert_eq!(device["kind"], "char_device");
+    assert_eq!(
+        device["reason"],
+        "not a regular file (char_device); never opened"
+    );
+    let link = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("link.json"))
+        .unwrap();
+    assert_eq!(link["status"], "evaluated");
+}
+
+#[test]
+fn every_inventory_subscription_is_listed_and_extras_are_marked() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let gaps = [
+        "0a0b0c0d-1111-4222-8333-444455556666",
+        "0e0f0a0b-2222-4333-8444-555566667777",
+    ];
+    write(d, "evidence/a.json", &list(A, "true"));
+    write(d, "evidence/b.json", &list(B, "true"));
+    write(
+        d,
+        "inventory.csv",
+        &format!(
+            "# in scope\nname,subscription_id\nprod,{A}\ndev,{}\ntest,{}\n",
+            gaps[0].to_uppercase(),
+            gaps[1]
+        ),
+    );
+    let report = json_report(
+        mdc()
+            .args(["scan", "--format", "json", "--subscriptions"])
+            .arg(d.join("inventory.csv"))
+            .arg(d.join("evidence")),
+    );
+    let subs = report["subscriptions"].as_array().unwrap();
+    assert_eq!(subs.len(), 4);
+    for gap in gaps {
+        let s = subs.iter().find(|s| s["subscription_id"] == gap).unwrap();
+        assert_eq!(s["verdict"], "no_evidence");
+        assert_eq!(s["reason"], "no evidence file");
+        assert_eq!(s["in_inventory"], true);
+    }
+    let extra = subs.iter().find(|s| s["subscription_id"] == B).unwrap();
+    assert_eq!(
+        (extra["verdict"].as_str(), extra["in_inventory"].as_bool()),
+        (Some("pass"), Some(false))
+    );
+    let listed = subs.iter().find(|s| s["subscription_id"] == A).unwrap();
+    assert_eq!(listed["in_inventory"], true);
+
+    write(d, "plain.txt", &format!("{A}\n# comment\n\n{B}\n"));
+    mdc()
+        .args(["scan", "--subscriptions"])
+        .arg(d.join("plain.txt"))
+        .arg(d.join("evidence"))
+        .assert()
+        .code(0);
+    write(d, "bad.txt", &format!("{A}\nprod\n"));
+    mdc()
+        .args(["scan", "--subscriptions"])
+        .arg(d.join("bad.txt"))
+        .arg(d.join("evidence"))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "line 2: \"prod\" is not a subscription id",
+        ));
+}
+
+#[test]
+fn a_formula_file_name_is_neutralised_in_both_csv_tables() {
+    let dir = TempDir::new().unwrap();
+    let name = "=HYPERLINK(\"http://x\")+1.json";
+    write(dir.path(), name, &list(A, "true"));
+    for rows in ["subscriptions", "observations"] {
+        let output = mdc()
+            .current_dir(dir.path())
+            .args(["scan", "--rows", rows, name])
+            .output()
+            .unwrap();
+        let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
+        let headers = reader.headers().unwrap().clone();
+        let column = headers
+            .iter()
+            .position(|h| h == "paths" || h == "path")
+            .unwrap();
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(
+            &record[column], "'=HYPERLINK(\"http://x\")+1.json",
+            "{rows}"
+        );
+        let raw = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            !raw.lines()
+                .any(|l| l.starts_with('=') || l.contains(",=") || l.contains(",\"=")),
+            "{raw}"
+        );
+    }
+}
+
+#[test]
+fn two_runs_with_source_date_epoch_are_byte_identical() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.json", &list(A, "true"));
+    write(dir.path(), "nested/b.json", &list(B, "false"));
+    write(dir.path(), "copy.json", &list(A, "true"));
+    for args in [&["--format", "json"][..], &["--rows", "observations"], &[]] {
+        let run = || {
+            mdc()
+                .arg("scan")
+                .args(args)
+                .arg(dir.path())
+                .output()
+                .unwrap()
+                .stdout
+        };
+        let first = run();
+        assert!(!first.is_empty());
+        assert_eq!(first, run(), "{args:?}");
+    }
+    let report = json_report(mdc().args(["scan", "--format", "json"]).arg(dir.path()));
+    assert_eq!(report["run"]["generated_at"], "2025-11-28T00:00:00Z");
+    assert_eq!(report["summary"]["duplicates"], 1);
+    let files = report["files"].as_array().unwrap();
+    assert!(files[0]["path"].as_str().unwrap().ends_with("/a.json"));
+    assert_eq!(files[0]["duplicate_of"], Value::Null);
+    let copy = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("/copy.json"))
+        .unwrap();
+    assert_eq!(
+        copy["duplicate_of"].as_str().unwrap(),
+        files[0]["path"].as_str().unwrap()
+    );
+}
+
+#[test]
+fn report_files_inside_a_scanned_root_are_never_scanned() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.json", &list(A, "true"));
+    let report = dir.path().join("report.json");
+    for _ in 0..2 {
+        mdc()
+            .arg("scan")
+            .arg(dir.path())
+            .arg("-o")
+            .arg(&report)
+            .assert()
+            .code(0);
+    }
+    let written: Value = serde_json::from_slice(&fs::read(&report).unwrap()).unwrap();
+    let files = written["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    let own = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("report.json"))
+        .unwrap();
+    assert_eq!(own["reason"], "a report file written by this run");
+    assert_eq!(written["observations"].as_array().unwrap().len(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&report).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+    }
+}
+
+#[test]
+fn evidence_files_are_left_exactly_as_they_were() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.json", &list(A, "true"));
+    let path = dir.path().join("a.json");
+    let before = (
+        fs::read(&path).unwrap(),
+        fs::metadata(&path).unwrap().modified().unwrap(),
+    );
+    mdc().arg("scan").arg(dir.path()).assert().code(0);
+    let after = (
+        fs::read(&path).unwrap(),
+        fs::metadata(&path).unwrap().modified().unwrap(),
+    );
+    assert_eq!(before, after);
+}
+
+#[test]
+fn csv_options_for_excel_and_semicolon_locales() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.json", &list(A, "true"));
+    mdc()
+        .args(["scan", "--csv-bom", "--csv-delimiter", ";"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with(
+            "\u{feff}subscription_id;verdict;reason;in_inventory;files;paths\r\n",
+        ));
+    mdc()
+        .args(["scan", "--csv-delimiter", "ab"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn explain_lays_out_one_file_for_an_auditor() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.json", &list(A, "false"));
+    let path = dir.path().join("a.json");
+    mdc()
+        .arg("explain")
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(format!(
+            "sha256:    {}",
+            sha256sum(&path)
+        )))
+        .stdout(predicate::str::contains("encoding:  utf-8"))
+        .stdout(predicate::str::contains("format:    rest-list"))
+        .stdout(predicate::str::contains("* WDATP"))
+        .stdout(predicate::str::contains("Sentinel"))
+        .stdout(predicate::str::contains(format!(
+            "subscription: {A} (from the content)"
+        )))
+        .stdout(predicate::str::contains("outcome:      disabled"))
+        .stdout(predicate::str::contains(
+            "location:     /value/0/properties/enabled",
+        ));
+    mdc()
+        .arg("explain")
+        .arg(dir.path().join("missing.json"))
+        .assert()
+        .code(2);
+    mdc().arg("explain").arg(dir.path()).assert().code(2);
+}
