@@ -251,13 +251,50 @@ fn recorded_command_line(raw_args: &[OsString]) -> Vec<String> {
     let mut recorded = vec![env!("CARGO_PKG_NAME").to_owned()];
     let mut args = raw_args.iter().skip(1).map(|a| a.to_string_lossy());
     while let Some(arg) = args.next() {
-        if arg == "--threads" || arg == "-j" {
-            args.next();
-        } else if !(arg.starts_with("--threads=") || (arg.starts_with("-j") && arg.len() > 2)) {
+        if arg == "--" {
             recorded.push(arg.into_owned());
+            recorded.extend(args.map(std::borrow::Cow::into_owned));
+            break;
+        }
+        if arg == "--threads" {
+            args.next();
+            continue;
+        }
+        if arg.starts_with("--threads=") {
+            continue;
+        }
+        // Short flags may be combined (`-qj4`, `-qj 4`): keep those before `j`.
+        match arg
+            .strip_prefix('-')
+            .filter(|f| !f.starts_with('-'))
+            .and_then(threads_flag)
+        {
+            Some((before, value_follows)) => {
+                if value_follows {
+                    args.next();
+                }
+                if !before.is_empty() {
+                    recorded.push(format!("-{before}"));
+                }
+            }
+            None => recorded.push(arg.into_owned()),
         }
     }
     recorded
+}
+
+/// In a group of short flags, where `-j` is: the flags before it, and whether its value is
+/// the next argument. `None` when there is no `-j`, or when `-o` comes first (the rest is
+/// then its file name).
+fn threads_flag(flags: &str) -> Option<(&str, bool)> {
+    for (i, c) in flags.char_indices() {
+        match c {
+            'o' => return None,
+            'j' => return Some((flags.get(..i)?, flags.get(i + 1..)?.is_empty())),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `SOURCE_DATE_EPOCH` when set (reproducible reports), else now.
@@ -339,11 +376,18 @@ mod tests {
             "--threads=2",
             "x/",
             "-j1",
+            "-qj4",
+            "-qj",
+            "3",
+            "-ojan.json",
         ]
         .iter()
         .map(OsString::from)
         .collect();
-        assert_eq!(recorded_command_line(&raw), ["mdc-evidence", "scan", "x/"]);
+        assert_eq!(
+            recorded_command_line(&raw),
+            ["mdc-evidence", "scan", "x/", "-q", "-q", "-ojan.json"]
+        );
     }
 
     #[test]

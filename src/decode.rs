@@ -75,14 +75,54 @@ pub enum DecodeError {
 /// [`DecodeError`] when the bytes are not text in any encoding named above.
 pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
     let decoded = decode_raw(bytes)?;
-    if decoded.text.contains('\u{1b}') {
-        let stripped = strip_ansi_escapes::strip_str(&decoded.text);
+    if decoded.text.contains(ESC) {
         return Ok(Decoded {
-            text: Cow::Owned(stripped),
+            text: Cow::Owned(strip_ansi(&decoded.text)),
             encoding: decoded.encoding,
         });
     }
     Ok(decoded)
+}
+
+const ESC: char = '\u{1b}';
+
+/// Removes ANSI escape sequences and nothing else: CSI (`ESC [` parameters, final byte),
+/// OSC (`ESC ]` up to BEL or `ESC \\`, or at most to the end of its line), and two-character
+/// escapes. Tabs, carriage returns and all other text stay, so that line numbers and
+/// tab-separated columns are those of the file. (General-purpose strippers drop `\t` and
+/// `\r` too, and an unterminated OSC would swallow the rest of the file.)
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != ESC {
+            out.push(c);
+            continue;
+        }
+        match chars.peek().copied() {
+            Some('[') => {
+                chars.next();
+                while chars
+                    .next_if(|c| ('\u{20}'..='\u{3f}').contains(c))
+                    .is_some()
+                {}
+                chars.next_if(|c| ('\u{40}'..='\u{7e}').contains(c));
+            }
+            Some(']') => {
+                chars.next();
+                while let Some(c) = chars.next_if(|c| *c != '\n' && *c != '\r') {
+                    if c == '\u{7}' || (c == ESC && chars.next_if_eq(&'\\').is_some()) {
+                        break;
+                    }
+                }
+            }
+            Some(c) if ('\u{20}'..='\u{7e}').contains(&c) => {
+                chars.next();
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn decode_raw(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
@@ -251,5 +291,15 @@ mod tests {
     fn ansi_colour_codes_are_removed() {
         let d = decode(b"\x1b[32;1mName \x1b[0m\x1b[32;1mEnabled\x1b[0m").unwrap();
         assert_eq!(d.text, "Name Enabled");
+    }
+
+    #[test]
+    fn ansi_stripping_keeps_tabs_line_ends_and_text() {
+        let d = decode(b"\x1b[1mTrue\x1b[0m\t/subscriptions/x\r\nnext\x1b]0;title\x07 line\r\n")
+            .unwrap();
+        assert_eq!(d.text, "True\t/subscriptions/x\r\nnext line\r\n");
+        // An OSC without its terminator ends at its line, never swallowing the file.
+        let d = decode(b"a\x1b]8;;http://x\nWDATP True\n\x1b").unwrap();
+        assert_eq!(d.text, "a\nWDATP True\n");
     }
 }

@@ -169,8 +169,12 @@ pub fn discover(discovery: &Discovery) -> Result<Vec<Entry>, Error> {
             });
         }
     }
-    entries.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
-    entries.dedup_by(|a, b| a.path == b.path);
+    // Byte-wise by path; of two entries with one path (a file also named on the command
+    // line), the one that is read comes first and is kept.
+    entries.sort_by(|a, b| {
+        (a.path.as_bytes(), a.skip.is_some()).cmp(&(b.path.as_bytes(), b.skip.is_some()))
+    });
+    entries.dedup_by(|later, kept| later.path == kept.path);
     Ok(entries)
 }
 

@@ -76,6 +76,9 @@ pub enum FileError {
     /// The file cannot be read to its end.
     #[error("unreadable: read failed: {0}")]
     Read(#[source] io::Error),
+    /// Not a regular file when opened (a FIFO, socket or device); nothing is read.
+    #[error("not a regular file; not read")]
+    NotRegular,
     /// The file is larger than `--max-file-size`.
     #[error("larger than --max-file-size ({size} bytes > {limit} bytes); not read")]
     TooLarge { size: u64, limit: u64 },

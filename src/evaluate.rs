@@ -155,26 +155,43 @@ impl Group<'_> {
     }
 }
 
-fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
+/// Groups by subscription: a file's items keyed by the subscription their content names,
+/// `None` for those that name none; also the first redacted id seen, for the report.
+type Groups<'a> = (BTreeMap<Option<SubscriptionId>, Group<'a>>, Option<&'a str>);
+
+fn group_by_subscription(items: &[Item]) -> Groups<'_> {
     let mut groups: BTreeMap<Option<SubscriptionId>, Group<'_>> = BTreeMap::new();
     let mut redacted: Option<&str> = None;
-    let key_of = |scope: IdScope| match scope {
-        IdScope::Subscription(sub) => Some(sub),
-        IdScope::Redacted(_) | IdScope::None => None,
-    };
     for item in items {
         match item {
             Item::Settings { extent, settings } => {
-                for setting in settings {
-                    let scope = setting
-                        .id
-                        .as_deref()
-                        .map_or(IdScope::None, subscription::scope_of_resource_id);
-                    if let (IdScope::Redacted(_), Some(id)) = (&scope, setting.id.as_deref()) {
-                        redacted = redacted.or(Some(id));
-                    }
+                let scopes: Vec<IdScope> = settings
+                    .iter()
+                    .map(|s| {
+                        s.id.as_deref()
+                            .map_or(IdScope::None, subscription::scope_of_resource_id)
+                    })
+                    .collect();
+                // Entries without an id of their own (a cut-short or redacted id) belong to the
+                // document's subscription when the document names exactly one.
+                let mut named = scopes.iter().filter_map(|scope| match scope {
+                    IdScope::Subscription(sub) => Some(sub),
+                    _ => None,
+                });
+                let first = named.next();
+                let only = first.filter(|f| named.all(|other| other == *f)).cloned();
+                for (setting, scope) in settings.iter().zip(scopes) {
+                    let key = match scope {
+                        IdScope::Subscription(sub) => Some(sub),
+                        IdScope::Redacted(_) | IdScope::None => {
+                            if only.is_none() {
+                                redacted = redacted.or(setting.id.as_deref());
+                            }
+                            only.clone()
+                        }
+                    };
                     groups
-                        .entry(key_of(scope))
+                        .entry(key)
                         .or_default()
                         .settings
                         .push((setting, *extent));
@@ -192,19 +209,40 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
                 scope,
                 location,
             } => {
+                let key = match scope {
+                    IdScope::Subscription(sub) => Some(sub.clone()),
+                    IdScope::Redacted(_) | IdScope::None => None,
+                };
                 groups
-                    .entry(key_of(scope.clone()))
+                    .entry(key)
                     .or_default()
                     .errors
                     .push((summary, location));
             }
         }
     }
+    (groups, redacted)
+}
+
+fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
+    let (mut groups, redacted) = group_by_subscription(items);
     let mut observations = Vec::with_capacity(groups.len());
     if let Some(unscoped) = groups.remove(&None) {
-        let redaction =
-            redacted.map(|id| format!("the subscription in the content is redacted ({id})"));
+        let redaction = redacted.map(|id| {
+            format!("the subscription in the content is redacted or not a subscription id ({id})")
+        });
         let (subscription, source, note) = attribute_by_path(path, redaction);
+        let observation = |subscription, source, note| {
+            let (outcome, enabled, location, detail) = decide(&unscoped);
+            Observation {
+                subscription,
+                source,
+                outcome,
+                enabled,
+                location,
+                detail: join_note(note, detail),
+            }
+        };
         match subscription {
             // The path names a subscription the content also names: one observation.
             Some(sub) if groups.contains_key(&Some(sub.clone())) => {
@@ -212,17 +250,18 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
                     group.absorb(unscoped);
                 }
             }
-            subscription => {
-                let (outcome, enabled, location, detail) = decide(&unscoped);
-                observations.push(Observation {
-                    subscription,
-                    source,
-                    outcome,
-                    enabled,
-                    location,
-                    detail: join_note(note, detail),
-                });
-            }
+            // The content names other subscriptions: the path says nothing about these entries.
+            Some(_) if !groups.is_empty() => observations.push(observation(
+                None,
+                None,
+                Some(join_note(
+                    note,
+                    "unattributed: the content names other subscriptions than the path, \
+                     and these entries carry no id of their own"
+                        .to_owned(),
+                )),
+            )),
+            subscription => observations.push(observation(subscription, source, note)),
         }
     }
     for (subscription, group) in groups {
@@ -315,7 +354,7 @@ fn decide(group: &Group<'_>) -> Decision {
             Outcome::CollectionError,
             None,
             Some((*location).clone()),
-            format!("the collection failed: {}", one_line(summary)),
+            format!("the collection failed: {}", brief(summary)),
         );
     }
     (
@@ -327,41 +366,43 @@ fn decide(group: &Group<'_>) -> Decision {
 }
 
 fn decide_without_wdatp(group: &Group<'_>) -> Decision {
-    let complete = group
-        .settings
-        .iter()
-        .filter(|(_, extent)| *extent == Extent::Complete)
-        .count();
-    let related: Vec<String> = group
+    let count = |wanted: Extent| group.settings.iter().filter(|(_, e)| *e == wanted).count();
+    let (complete, listed) = (count(Extent::Complete), count(Extent::Listing));
+    let related: Vec<&str> = group
         .settings
         .iter()
         .filter_map(|(s, _)| setting_name(s))
         .filter(|name| name.to_ascii_uppercase().starts_with("WDATP_"))
-        .map(str::to_owned)
         .collect();
-    let related = if related.is_empty() {
-        String::new()
-    } else {
-        format!(" ({} is a different setting)", related.join(", "))
+    let related = match related.as_slice() {
+        [] => String::new(),
+        [one] => format!(" ({one} is a different setting)"),
+        many => format!(" ({} are different settings)", many.join(", ")),
     };
     if complete > 0 {
         return (
             Outcome::Absent,
             None,
             None,
-            format!("a complete list of {complete} settings without WDATP{related}"),
+            format!(
+                "a complete settings list ({}) without WDATP{related}",
+                settings(complete)
+            ),
         );
     }
-    let names: Vec<&str> = group
-        .settings
-        .iter()
-        .filter_map(|(s, _)| setting_name(s))
-        .collect();
-    if group
-        .settings
-        .iter()
-        .any(|(_, extent)| *extent == Extent::Page)
-    {
+    if listed > 1 {
+        return (
+            Outcome::Absent,
+            None,
+            None,
+            format!(
+                "a list of {} without WDATP{related}, read as the whole list \
+                 (an export with more than one setting is a full listing)",
+                settings(listed)
+            ),
+        );
+    }
+    if count(Extent::Page) > 0 {
         return (
             Outcome::CollectionError,
             None,
@@ -372,6 +413,11 @@ fn decide_without_wdatp(group: &Group<'_>) -> Decision {
             ),
         );
     }
+    let names: Vec<&str> = group
+        .settings
+        .iter()
+        .filter_map(|(s, _)| setting_name(s))
+        .collect();
     (
         Outcome::Unrecognized,
         None,
@@ -381,6 +427,15 @@ fn decide_without_wdatp(group: &Group<'_>) -> Decision {
             names.join(", ")
         ),
     )
+}
+
+/// "1 setting", "4 settings".
+fn settings(n: usize) -> String {
+    if n == 1 {
+        "1 setting".to_owned()
+    } else {
+        format!("{n} settings")
+    }
 }
 
 fn decide_values(values: &[(&Flag, &Location, Option<&'static str>)], what: &str) -> Decision {
@@ -472,7 +527,7 @@ fn setting_name(setting: &Setting) -> Option<&str> {
 /// cross-checked against its id.
 fn identity(setting: &Setting) -> Identity {
     let id_name = setting.id.as_deref().and_then(subscription::last_segment);
-    let is_wdatp = |name: &str| name.trim().eq_ignore_ascii_case(WDATP);
+    let is_wdatp = |name: &str| name.eq_ignore_ascii_case(WDATP);
     match (setting.name.as_deref(), id_name) {
         (Some(name), Some(id_name)) if is_wdatp(name) != is_wdatp(id_name) => {
             Identity::Inconsistent {
@@ -485,6 +540,12 @@ fn identity(setting: &Setting) -> Identity {
     }
 }
 
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// A message on one line, cut to a length a report cell can hold.
+fn brief(text: &str) -> String {
+    const LIMIT: usize = 400;
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}…", line.get(..cut).unwrap_or_default()),
+        None => line,
+    }
 }

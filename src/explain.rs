@@ -66,6 +66,8 @@ fn describe_contents(parsed: &Parsed, out: &mut String) {
                                 crate::formats::Extent::Page =>
                                     "one page of a paged list (nextLink set)",
                                 crate::formats::Extent::Single => "a single setting",
+                                crate::formats::Extent::Listing =>
+                                    "a listing: complete when it holds several settings",
                             }
                         );
                         for setting in settings {

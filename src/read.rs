@@ -26,7 +26,12 @@ pub struct Contents {
 /// [`FileError`] when the file cannot be opened or read, or is too large.
 pub fn read(path: &Path, limit: u64) -> Result<Contents, FileError> {
     let file = open_read_only(path).map_err(FileError::Open)?;
-    let size = file.metadata().map_err(FileError::Read)?.len();
+    let metadata = file.metadata().map_err(FileError::Read)?;
+    // The entry may have been swapped for a FIFO or device since it was listed.
+    if !metadata.is_file() {
+        return Err(FileError::NotRegular);
+    }
+    let size = metadata.len();
     if size > limit {
         return Err(FileError::TooLarge { size, limit });
     }
@@ -50,21 +55,29 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
+/// Opens read-only without blocking: `O_NONBLOCK` keeps a FIFO from hanging the open (it
+/// is then refused as not a regular file) and changes nothing for regular files.
 #[cfg(target_os = "linux")]
 fn open_read_only(path: &Path) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
-    match OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOATIME)
-        .open(path)
-    {
+    let open = |flags| OpenOptions::new().read(true).custom_flags(flags).open(path);
+    match open(libc::O_NOATIME | libc::O_NONBLOCK) {
         // O_NOATIME is only allowed to the file's owner (or with CAP_FOWNER).
-        Err(e) if e.raw_os_error() == Some(libc::EPERM) => OpenOptions::new().read(true).open(path),
+        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open(libc::O_NONBLOCK),
         result => result,
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(all(unix, not(target_os = "linux")))]
+fn open_read_only(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
 fn open_read_only(path: &Path) -> io::Result<File> {
     OpenOptions::new().read(true).open(path)
 }

@@ -148,7 +148,11 @@ fn judge(items: &[Evidence<'_>]) -> (Verdict, String) {
             let off = first(Outcome::Disabled)
                 .or_else(|| first(Outcome::Absent))
                 .map_or("", |e| e.path);
-            let off_word = if disabled > 0 { "disabled" } else { "absent" };
+            let off_word = match (disabled, absent) {
+                (0, _) => "absent",
+                (_, 0) => "disabled",
+                _ => "disabled or absent",
+            };
             (
                 Verdict::Conflict,
                 format!(

@@ -12,8 +12,7 @@
 
 use mdc_evidence::evaluate::evaluate;
 use mdc_evidence::formats::{
-    self, Parsed, error_text, http, json, lines, list, powershell_csv, scalar, table, transcript,
-    tsv,
+    self, Parsed, console, error_text, http, json, lines, list, powershell_csv, scalar, table, tsv,
 };
 use mdc_evidence::parse_bytes;
 use proptest::prelude::*;
@@ -82,8 +81,8 @@ fn every_parser(text: &str) -> Vec<Parsed> {
         json::parse(text),
         http::parse(text),
         powershell_csv::parse(text, &lines),
-        transcript::parse(&lines),
     ];
+    parsed.extend(console::parse(&lines));
     parsed.extend(scalar::parse(&lines));
     parsed.extend(tsv::parse(&lines));
     parsed.extend(error_text::parse(&lines));

@@ -81,14 +81,36 @@ fn kind_of(line: &str) -> Option<Format> {
         return None;
     }
     let (cmdlet, _) = line.split_once(':')?;
-    let cmdlet = cmdlet.trim_end();
-    let (verb, noun) = cmdlet.split_once('-')?;
-    let is_word = |w: &str| {
-        w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-            && w.chars().all(|c| c.is_ascii_alphanumeric())
-    };
-    (is_word(verb) && is_word(noun)).then_some(Format::PowerShellError)
+    let (verb, noun) = cmdlet.trim_end().split_once('-')?;
+    let is_noun = noun.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && noun.chars().all(|c| c.is_ascii_alphanumeric());
+    (CMDLET_VERBS.contains(&verb) && is_noun).then_some(Format::PowerShellError)
 }
+
+/// The verbs of the cmdlets whose error records evidence may hold; `Follow-Up: ...` in
+/// someone's notes is not an error record.
+const CMDLET_VERBS: &[&str] = &[
+    "Add",
+    "Connect",
+    "ConvertFrom",
+    "ConvertTo",
+    "Disconnect",
+    "Export",
+    "Format",
+    "Get",
+    "Import",
+    "Invoke",
+    "New",
+    "Out",
+    "Remove",
+    "Select",
+    "Set",
+    "Start",
+    "Stop",
+    "Update",
+    "Where",
+    "Write",
+];
 
 /// Windows PowerShell 5.1 wraps a native command's stderr as an error record named after
 /// the command: `az : ERROR: (AuthorizationFailed) ...`. The az error is what follows.

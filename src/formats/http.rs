@@ -12,10 +12,10 @@ pub fn is_capture(text: &str) -> bool {
     text.starts_with("HTTP/")
 }
 
-/// Parses an HTTP capture (text starting with `HTTP/`).
+/// Parses an HTTP capture: text that starts with `HTTP/` after leading blank lines.
 #[must_use]
 pub fn parse(text: &str) -> Parsed {
-    let mut rest = text;
+    let mut rest = text.trim_start();
     let (status, reason, body) = loop {
         let (head, body) = split_head(rest);
         let status_line = head.lines().next().unwrap_or_default();
@@ -43,6 +43,10 @@ pub fn parse(text: &str) -> Parsed {
         }
     };
     let status_text = format!("HTTP {status} {reason}").trim_end().to_owned();
+    // `rest` is a suffix of `text`: the final status line starts where it does.
+    let status_line = text
+        .get(..text.len() - rest.len())
+        .map_or(1, |before| before.matches('\n').count() + 1);
     let inner = if body.trim().is_empty() {
         Body::Empty
     } else if json::is_json_start(body.trim_start()) {
@@ -58,7 +62,7 @@ pub fn parse(text: &str) -> Parsed {
         _ => Body::Items(vec![Item::CollectionError {
             summary: format!("the request failed with {status_text}"),
             scope: IdScope::None,
-            location: Location::Line(1),
+            location: Location::Line(status_line),
         }]),
     };
     Parsed::new(Format::HttpCapture, body)
@@ -105,6 +109,25 @@ mod tests {
         assert_eq!(
             settings[0].location,
             Location::Pointer("body#/value/0/properties/enabled".into())
+        );
+    }
+
+    #[test]
+    fn a_failure_is_located_at_its_final_status_line() {
+        let parsed =
+            parse("\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\n\r\n");
+        let Body::Items(items) = parsed.body else {
+            panic!()
+        };
+        assert!(
+            matches!(
+                items.as_slice(),
+                [Item::CollectionError {
+                    location: Location::Line(5),
+                    ..
+                }]
+            ),
+            "{items:?}"
         );
     }
 

@@ -67,12 +67,15 @@ fn describe_error(e: &serde_json::Error) -> String {
 /// appended outputs (`>>`) give several whole documents.
 fn classify_stream(docs: Vec<Top>, count: usize) -> Body {
     let mut loose = Vec::new();
+    let mut loose_style = Style::Rest;
     let mut items = Vec::new();
     for (index, doc) in docs.into_iter().enumerate() {
         let prefix = format!("/{index}");
         match doc {
             Top::Object(object) if object.is_lone_setting() => {
-                loose.push((*object).into_setting(prefix).setting);
+                let read = (*object).into_setting(prefix);
+                loose_style = loose_style.max(read.style);
+                loose.push(read.setting);
             }
             doc => match classify(doc, &prefix).1 {
                 Body::Items(found) => items.extend(found),
@@ -87,11 +90,18 @@ fn classify_stream(docs: Vec<Top>, count: usize) -> Body {
         }
     }
     if !loose.is_empty() {
-        // `jq '.value[]'` of a whole list: the settings together are that list.
+        // `jq '.value[]'` prints a REST list's settings one after another: together they
+        // are that list. az or PowerShell objects one after another are single results
+        // appended (`>>`), which say nothing about the settings they do not show.
+        let extent = if loose_style == Style::Rest {
+            Extent::Listing
+        } else {
+            Extent::Single
+        };
         items.insert(
             0,
             Item::Settings {
-                extent: Extent::Complete,
+                extent,
                 settings: loose,
             },
         );
@@ -107,7 +117,7 @@ fn classify(doc: Top, prefix: &str) -> (Format, Body) {
         Top::Scalar(scalar) => (
             Format::Json,
             Body::Unrecognized(format!(
-                "a bare JSON {} is not a settings export",
+                "a bare JSON value ({}) is not a settings export",
                 scalar.kind_phrase()
             )),
         ),
@@ -245,7 +255,7 @@ fn classify_array(elements: Vec<Shaped<Object>>, prefix: &str) -> (Format, Body)
         Style::AzCli => Format::AzCliJson,
         Style::PowerShell => Format::PowerShellJson,
     };
-    let body = settings_list(elements, prefix, Extent::Complete);
+    let body = settings_list(elements, prefix, Extent::Listing);
     if matches!(body, Body::Unrecognized(_)) {
         return (Format::Json, body);
     }
@@ -402,10 +412,15 @@ impl Object {
         self.name().is_some() || self.id().is_some()
     }
 
+    /// Whether the object holds an `enabled` value anywhere a settings exporter puts it;
+    /// `properties` alone is not enough (every ARM resource has them).
     fn has_enabled(&self) -> bool {
-        !matches!(self.properties, Shaped::Missing)
-            || !self.enabled.is_missing()
-            || !self.enabled_pascal.is_missing()
+        let in_properties = match &self.properties {
+            Shaped::Object(properties) => !properties.enabled.is_missing(),
+            Shaped::Text(text) => text.to_ascii_lowercase().contains("enabled="),
+            Shaped::Missing | Shaped::Other(_) => false,
+        };
+        in_properties || !self.enabled.is_missing() || !self.enabled_pascal.is_missing()
     }
 
     fn style(&self) -> Style {
@@ -968,7 +983,7 @@ mod tests {
     }
 
     #[test]
-    fn jq_stream_of_settings_is_one_complete_list() {
+    fn jq_stream_of_settings_is_one_listing() {
         let text = format!(
             "{}\n{}\n",
             setting("MCAS", "true"),
@@ -977,10 +992,31 @@ mod tests {
         let parsed = parse(&text);
         assert_eq!(parsed.format, Format::JsonStream);
         let (extent, settings) = settings_of(&parsed);
-        assert_eq!(extent, Extent::Complete);
+        assert_eq!(extent, Extent::Listing);
         assert_eq!(
             settings[1].location,
             Location::Pointer("/1/properties/enabled".into())
+        );
+    }
+
+    #[test]
+    fn appended_az_show_objects_are_single_results_not_a_list() {
+        let show = |name: &str| {
+            format!(
+                r#"{{"enabled": true, "id": "/subscriptions/{SUB}/providers/Microsoft.Security/settings/{name}", "name": "{name}"}}"#
+            )
+        };
+        let parsed = parse(&format!("{}\n{}\n", show("MCAS"), show("Sentinel")));
+        assert_eq!(settings_of(&parsed).0, Extent::Single);
+    }
+
+    #[test]
+    fn resources_with_properties_but_no_enabled_are_not_settings() {
+        let text = r#"{"value":[{"name":"Widget","properties":{"colour":"blue"}},{"name":"Gadget","properties":{}}]}"#;
+        assert!(
+            matches!(parse(text).body, Body::Unrecognized(_)),
+            "{:?}",
+            parse(text)
         );
     }
 

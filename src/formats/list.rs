@@ -3,6 +3,8 @@
 //! `Name : WDATP` / `Type : ...`). A value too long for the console continues on the next,
 //! indented line.
 
+use std::borrow::Cow;
+
 use super::lines::Line;
 use super::{Flag, Location, Setting};
 
@@ -33,21 +35,16 @@ pub fn settings(lines: &[Line<'_>]) -> Vec<Setting> {
         .collect()
 }
 
-/// Whether `lines` hold a `Format-List` block of settings.
-#[must_use]
-pub fn has_settings_block(lines: &[Line<'_>]) -> bool {
-    !settings(lines).is_empty()
-}
-
-struct Field {
-    key: String,
-    value: String,
+/// One `Key : value` line; the value is borrowed unless a wrapped line was joined to it.
+struct Field<'a> {
+    key: &'a str,
+    value: Cow<'a, str>,
     line: usize,
 }
 
-fn blocks(lines: &[Line<'_>]) -> Vec<Vec<Field>> {
+fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Vec<Field<'a>>> {
     let mut blocks = Vec::new();
-    let mut block: Vec<Field> = Vec::new();
+    let mut block: Vec<Field<'a>> = Vec::new();
     for line in lines {
         if line.is_blank() {
             if !block.is_empty() {
@@ -57,13 +54,15 @@ fn blocks(lines: &[Line<'_>]) -> Vec<Vec<Field>> {
         }
         match field(line.text) {
             Some((key, value)) => block.push(Field {
-                key: key.to_owned(),
-                value: value.to_owned(),
+                key,
+                value: Cow::Borrowed(value),
                 line: line.number,
             }),
             None => match block.last_mut() {
                 // A long value wrapped onto an indented line.
-                Some(last) if line.text.starts_with(' ') => last.value.push_str(line.text.trim()),
+                Some(last) if line.text.starts_with(' ') => {
+                    last.value.to_mut().push_str(line.text.trim());
+                }
                 _ => {
                     if !block.is_empty() {
                         blocks.push(std::mem::take(&mut block));

@@ -6,6 +6,7 @@
 //! collection, or why it cannot be used. Parsers never decide an outcome and never look at
 //! the file's path: that is `evaluate`'s job.
 
+pub mod console;
 pub mod error_text;
 pub mod http;
 pub mod json;
@@ -14,7 +15,6 @@ pub mod list;
 pub mod powershell_csv;
 pub mod scalar;
 pub mod table;
-pub mod transcript;
 pub mod tsv;
 
 use std::fmt;
@@ -167,6 +167,10 @@ pub enum Extent {
     Page,
     /// One setting fetched by name: says nothing about the others.
     Single,
+    /// An export that is complete when it holds several settings of a subscription, and one
+    /// fetched or filtered setting when it holds one: arrays, jq streams, console tables and
+    /// lists, CSV and TSV (PowerShell writes one result as a bare object or one row).
+    Listing,
 }
 
 /// One thing a file holds. A file may hold several (appended outputs, mixed subscriptions).
@@ -226,7 +230,7 @@ pub fn parse(text: &str) -> Parsed {
         return Parsed::new(Format::Empty, Body::Empty);
     }
     if http::is_capture(start) {
-        return http::parse(start);
+        return http::parse(text);
     }
     if json::is_json_start(start) {
         return json::parse(text);
@@ -235,54 +239,21 @@ pub fn parse(text: &str) -> Parsed {
     if let Some(parsed) = scalar::parse(&lines) {
         return parsed;
     }
-    if transcript::is_transcript(&lines) {
-        return transcript::parse(&lines);
-    }
-    if let Some(parsed) = error_text::parse(&lines) {
-        return parsed;
-    }
     if lines::first_non_blank(&lines).is_some_and(|first| powershell_csv::looks_like(&first)) {
         return powershell_csv::parse(text, &lines);
     }
     if let Some(parsed) = tsv::parse(&lines) {
         return parsed;
     }
-    console(&lines)
-}
-
-/// Console text: `Format-Table` (PowerShell or az CLI) or `Format-List`.
-fn console(lines: &[lines::Line<'_>]) -> Parsed {
-    let tables = table::settings(lines);
-    let (format, settings) = if tables.is_empty() {
-        (Format::PowerShellList, list::settings(lines))
-    } else {
-        let format = if tables.iter().any(|t| t.has_kind) {
-            Format::AzCliTable
-        } else {
-            Format::PowerShellTable
-        };
-        (
-            format,
-            tables.into_iter().flat_map(|t| t.settings).collect(),
-        )
-    };
-    if settings.is_empty() {
-        let why = if table::has_table(lines) {
-            "a console table without Name and Enabled columns"
-        } else {
-            "text in no known evidence shape"
-        };
-        return Parsed::new(Format::Text, Body::Unrecognized(why.to_owned()));
+    if let Some(parsed) = console::parse(&lines) {
+        return parsed;
     }
-    let extent = if settings.len() > 1 {
-        Extent::Complete
+    let why = if table::has_table(&lines) {
+        "a console table without Name and Enabled columns"
     } else {
-        Extent::Single
+        "text in no known evidence shape"
     };
-    Parsed::new(
-        format,
-        Body::Items(vec![Item::Settings { extent, settings }]),
-    )
+    Parsed::new(Format::Text, Body::Unrecognized(why.to_owned()))
 }
 
 /// Rewrites every JSON pointer in `body` as `<prefix><pointer>`: the locations of a

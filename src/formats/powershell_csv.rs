@@ -69,6 +69,17 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
+        // Settings cells never hold a line break: a quote left open swallowed later rows.
+        if record.iter().any(|cell| cell.contains(['\n', '\r'])) {
+            let line = line_of(text, lines, record.position(), offset);
+            return Parsed::new(
+                Format::PowerShellCsv,
+                Body::Malformed(format!(
+                    "a quoted field opened at line {line} runs across lines (a broken quote?): \
+                     rows after it cannot be told apart"
+                )),
+            );
+        }
         let cell = |i: usize| record.get(i).map(str::trim).filter(|c| !c.is_empty());
         let line = line_of(text, lines, record.position(), offset);
         settings.push(Setting {
@@ -85,11 +96,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
             Body::Unrecognized("a CSV header without rows".to_owned()),
         );
     }
-    let extent = if settings.len() > 1 {
-        Extent::Complete
-    } else {
-        Extent::Single
-    };
+    let extent = Extent::Listing;
     Parsed::new(
         Format::PowerShellCsv,
         Body::Items(vec![Item::Settings { extent, settings }]),
@@ -155,7 +162,7 @@ mod tests {
         let [Item::Settings { extent, settings }] = items.as_slice() else {
             panic!()
         };
-        assert_eq!(*extent, Extent::Complete);
+        assert_eq!(*extent, Extent::Listing);
         assert_eq!(settings[1].enabled, Flag::Text("False".into()));
         assert_eq!(settings[1].location, Location::Line(4));
     }
@@ -170,17 +177,17 @@ mod tests {
         let [Item::Settings { extent, settings }] = items.as_slice() else {
             panic!()
         };
-        assert_eq!(*extent, Extent::Single);
+        assert_eq!(*extent, Extent::Listing);
         assert!(settings[0].id.as_deref().unwrap().contains("8d2e4f60"));
         assert_eq!(settings[0].location, Location::Line(2));
     }
 
     #[test]
-    fn a_broken_quote_is_malformed_not_fatal() {
-        let text = "\"Name\",\"Enabled\"\n\"WDATP,\"True\n";
-        assert!(matches!(
-            parse_text(text).body,
-            Body::Items(_) | Body::Malformed(_)
-        ));
+    fn a_broken_quote_is_malformed_not_absent() {
+        let text = "\"Name\",\"Enabled\"\r\n\"MCAS\",\"True\r\n\"WDATP\",\"False\"\r\n\"Sentinel\",\"False\"\r\n";
+        match parse_text(text).body {
+            Body::Malformed(why) => assert!(why.contains("line 2"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -23,10 +23,13 @@ pub fn settings(lines: &[Line<'_>]) -> Vec<TableRows> {
             index += 1;
             continue;
         };
+        // A table ends at a blank line, a prompt, or a line wider than its columns.
         let rows: Vec<Line<'_>> = lines
             .iter()
             .skip(index + 1)
-            .take_while(|l| !l.is_blank())
+            .take_while(|l| {
+                !l.is_blank() && !is_prompt(l.text) && spans(l.text).len() <= columns.len()
+            })
             .copied()
             .collect();
         index += 1 + rows.len();
@@ -163,6 +166,14 @@ fn cells<'a>(columns: &[Column], row: &'a str) -> Vec<Option<&'a str>> {
     cells
 }
 
+/// A shell prompt (`PS C:\\audit>`, `$ `, `> `): the table before it has ended.
+fn is_prompt(line: &str) -> bool {
+    let line = line.trim_start();
+    (line.starts_with("PS ") && line.contains('>'))
+        || line.starts_with("$ ")
+        || line.starts_with("> ")
+}
+
 /// An id that a console cut short to fit its column.
 fn is_cut_short(id: &str) -> bool {
     id.ends_with("...") || id.ends_with('…')
@@ -208,6 +219,12 @@ mod tests {
         let tables = settings(&numbered(text));
         assert!(tables[0].has_kind);
         assert_eq!(tables[0].settings[0].enabled, Flag::Text("False".into()));
+    }
+
+    #[test]
+    fn a_prompt_right_after_a_table_is_not_a_row() {
+        let text = "Name  Enabled\n----  -------\nMCAS     True\nPS C:\\>\n";
+        assert_eq!(settings(&numbered(text))[0].settings.len(), 1);
     }
 
     #[test]

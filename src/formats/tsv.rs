@@ -37,11 +37,7 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
             recovered: None,
         });
     }
-    let extent = if settings.len() > 1 {
-        Extent::Complete
-    } else {
-        Extent::Single
-    };
+    let extent = Extent::Listing;
     Some(Parsed::new(
         Format::AzCliTsv,
         Body::Items(vec![Item::Settings { extent, settings }]),

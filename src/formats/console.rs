@@ -1,0 +1,99 @@
+//! Console text: PowerShell `Format-Table` and `Format-List` output, az CLI `-o table`, and
+//! PowerShell `Start-Transcript` files, which hold the same output after a banner and the
+//! prompt of each command.
+//!
+//! Every settings table, every settings list block and an error record anywhere in the text
+//! are read together, so a file holding a table and a list, or an error and then a table,
+//! loses nothing. A file with no settings but an error record is error text.
+
+use super::lines::Line;
+use super::{Body, Extent, Format, Item, Parsed, error_text, list, table};
+
+/// Parses console text; `None` when it holds no settings, no error and is no transcript.
+#[must_use]
+pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
+    let transcript = is_transcript(lines);
+    let tables = table::settings(lines);
+    let from_tables = !tables.is_empty();
+    let has_kind = tables.iter().any(|t| t.has_kind);
+    let mut settings: Vec<_> = tables.into_iter().flat_map(|t| t.settings).collect();
+    let from_lists = {
+        let listed = list::settings(lines);
+        let any = !listed.is_empty();
+        settings.extend(listed);
+        any
+    };
+    if settings.is_empty() && !transcript {
+        return error_text::parse(lines);
+    }
+    let format = match (transcript, from_tables, has_kind) {
+        (true, _, _) => Format::PowerShellTranscript,
+        (false, true, true) => Format::AzCliTable,
+        (false, true, false) => Format::PowerShellTable,
+        (false, false, _) if from_lists => Format::PowerShellList,
+        (false, false, _) => Format::Text,
+    };
+    let mut items = Vec::new();
+    if !settings.is_empty() {
+        items.push(Item::Settings {
+            extent: Extent::Listing,
+            settings,
+        });
+    }
+    items.extend(error_text::find(lines));
+    if items.is_empty() {
+        return Some(Parsed::new(
+            format,
+            Body::Unrecognized(
+                "a PowerShell transcript without a settings table, list or error".to_owned(),
+            ),
+        ));
+    }
+    Some(Parsed::new(format, Body::Items(items)))
+}
+
+/// Whether the text is a PowerShell transcript (its banner says so).
+fn is_transcript(lines: &[Line<'_>]) -> bool {
+    lines
+        .iter()
+        .take(40)
+        .any(|l| l.text.contains("PowerShell transcript start"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::lines::numbered;
+
+    fn items(text: &str) -> (Format, Vec<Item>) {
+        let parsed = parse(&numbered(text)).unwrap();
+        match parsed.body {
+            Body::Items(items) => (parsed.format, items),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_error_before_a_table_loses_neither() {
+        let (format, items) = items(
+            "Get-AzSecuritySetting : Operation returned an invalid status code 'Forbidden'\n\n\
+             Name  Enabled\n----  -------\nWDATP   False\n",
+        );
+        assert_eq!(format, Format::PowerShellTable);
+        assert!(matches!(
+            items.as_slice(),
+            [Item::Settings { .. }, Item::CollectionError { .. }]
+        ));
+    }
+
+    #[test]
+    fn a_table_and_a_list_in_one_file_are_both_read() {
+        let (_, items) = items(
+            "Name  Enabled\n----  -------\nMCAS     True\n\nEnabled : False\nName    : WDATP\n",
+        );
+        let [Item::Settings { settings, .. }] = items.as_slice() else {
+            panic!("{items:?}")
+        };
+        assert_eq!(settings.len(), 2);
+    }
+}
