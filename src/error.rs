@@ -58,13 +58,6 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// A report cannot be rendered.
-    #[error("cannot render the {format} report")]
-    Render {
-        format: &'static str,
-        #[source]
-        source: io::Error,
-    },
 }
 
 /// Why one input file could not be read; it is reported, and the run goes on.

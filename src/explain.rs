@@ -5,6 +5,7 @@
 //! Runs the same read -> decode -> parse -> evaluate steps as a scan; renders text only.
 //! File-derived text is stripped of control characters before it can reach a terminal.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -148,9 +149,7 @@ fn flag_text(flag: &Flag) -> String {
     }
 }
 
-/// File-derived text with control characters replaced, safe to print on a terminal.
-fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
+/// File-derived text, safe to print on a terminal.
+fn clean(text: &str) -> Cow<'_, str> {
+    crate::report::printable(text, &[])
 }

@@ -57,11 +57,7 @@ fn parse(text: &str) -> Result<Vec<SubscriptionId>, (usize, String)> {
 }
 
 fn parse_csv(text: &str, header: &str) -> Result<Vec<SubscriptionId>, (usize, String)> {
-    let delimiter = if header.contains(';') && !header.contains(',') {
-        b';'
-    } else {
-        b','
-    };
+    let delimiter = crate::formats::powershell_csv::delimiter_of(header);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .comment(Some(b'#'))

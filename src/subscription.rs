@@ -132,7 +132,8 @@ fn looks_like_placeholder(segment: &str) -> bool {
             .all(|c| c == '0' || c == '-' || c == 'x' || c == 'y')
 }
 
-fn find_ascii_case_insensitive(haystack: &str, needle: &str) -> Option<usize> {
+/// The position of `needle` in `haystack`, ignoring ASCII case.
+pub(crate) fn find_ascii_case_insensitive(haystack: &str, needle: &str) -> Option<usize> {
     let needle = needle.as_bytes();
     haystack
         .as_bytes()

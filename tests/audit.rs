@@ -9,12 +9,14 @@
     reason = "test code: a failure is a panic with its message"
 )]
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::Command as Process;
-use std::time::Duration;
 
 use assert_cmd::Command;
+use common::{mdc, settings_list, write};
 use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
@@ -22,25 +24,6 @@ use tinyjson::JsonValue;
 
 const A: &str = "6a1f0c3e-2b7d-4e59-8c40-1d2e3f4a5b6c";
 const B: &str = "7b2a1d4f-3c8e-4f6a-9d51-2e3f4a5b6c7d";
-
-fn list(sub: &str, wdatp: &str) -> String {
-    format!(
-        r#"{{"value":[{{"id":"/subscriptions/{sub}/providers/Microsoft.Security/settings/WDATP","name":"WDATP","type":"Microsoft.Security/settings","kind":"DataExportSettings","properties":{{"enabled":{wdatp}}}}},{{"id":"/subscriptions/{sub}/providers/Microsoft.Security/settings/Sentinel","name":"Sentinel","type":"Microsoft.Security/settings","kind":"AlertSyncSettings","properties":{{"enabled":false}}}}]}}"#
-    )
-}
-
-fn write(dir: &Path, name: &str, contents: &str) {
-    let path = dir.join(name);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
-}
-
-fn mdc() -> Command {
-    let mut cmd = Command::cargo_bin("mdc-evidence").unwrap();
-    cmd.env("SOURCE_DATE_EPOCH", "1764288000")
-        .timeout(Duration::from_secs(120));
-    cmd
-}
 
 fn json_report(cmd: &mut Command) -> Value {
     let output = cmd.output().unwrap();
@@ -177,9 +160,9 @@ fn every_digest_matches_sha256sum_and_every_location_resolves_to_the_value_repor
 fn the_manifest_lists_every_entry_on_disk_with_its_reason() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
-    write(d, "good.json", &list(A, "true"));
-    write(d, "nested/deeper/good.json", &list(B, "false"));
-    write(d, "archive/old.json", &list(B, "true"));
+    write(d, "good.json", &settings_list(A, "true"));
+    write(d, "nested/deeper/good.json", &settings_list(B, "false"));
+    write(d, "archive/old.json", &settings_list(B, "true"));
     write(d, "big.json", &" ".repeat(4096));
     std::os::unix::fs::symlink(d.join("good.json"), d.join("link.json")).unwrap();
     std::os::unix::fs::symlink("/dev/null", d.join("null-device")).unwrap();
@@ -289,8 +272,8 @@ fn every_inventory_subscription_is_listed_and_extras_are_marked() {
         "0a0b0c0d-1111-4222-8333-444455556666",
         "0e0f0a0b-2222-4333-8444-555566667777",
     ];
-    write(d, "evidence/a.json", &list(A, "true"));
-    write(d, "evidence/b.json", &list(B, "true"));
+    write(d, "evidence/a.json", &settings_list(A, "true"));
+    write(d, "evidence/b.json", &settings_list(B, "true"));
     write(
         d,
         "inventory.csv",
@@ -346,7 +329,7 @@ fn every_inventory_subscription_is_listed_and_extras_are_marked() {
 fn a_formula_file_name_is_neutralised_in_both_csv_tables() {
     let dir = TempDir::new().unwrap();
     let name = "=HYPERLINK(\"http://x\")+1.json";
-    write(dir.path(), name, &list(A, "true"));
+    write(dir.path(), name, &settings_list(A, "true"));
     for rows in ["subscriptions", "observations"] {
         let output = mdc()
             .current_dir(dir.path())
@@ -376,9 +359,9 @@ fn a_formula_file_name_is_neutralised_in_both_csv_tables() {
 #[test]
 fn two_runs_with_source_date_epoch_are_byte_identical() {
     let dir = TempDir::new().unwrap();
-    write(dir.path(), "a.json", &list(A, "true"));
-    write(dir.path(), "nested/b.json", &list(B, "false"));
-    write(dir.path(), "copy.json", &list(A, "true"));
+    write(dir.path(), "a.json", &settings_list(A, "true"));
+    write(dir.path(), "nested/b.json", &settings_list(B, "false"));
+    write(dir.path(), "copy.json", &settings_list(A, "true"));
     for args in [&["--format", "json"][..], &["--rows", "observations"], &[]] {
         let run = || {
             mdc()
@@ -412,7 +395,7 @@ fn two_runs_with_source_date_epoch_are_byte_identical() {
 #[test]
 fn report_files_inside_a_scanned_root_are_never_scanned() {
     let dir = TempDir::new().unwrap();
-    write(dir.path(), "a.json", &list(A, "true"));
+    write(dir.path(), "a.json", &settings_list(A, "true"));
     let report = dir.path().join("report.json");
     for _ in 0..2 {
         mdc()
@@ -445,7 +428,7 @@ fn report_files_inside_a_scanned_root_are_never_scanned() {
 #[test]
 fn evidence_files_are_left_exactly_as_they_were() {
     let dir = TempDir::new().unwrap();
-    write(dir.path(), "a.json", &list(A, "true"));
+    write(dir.path(), "a.json", &settings_list(A, "true"));
     let path = dir.path().join("a.json");
     let before = (
         fs::read(&path).unwrap(),
@@ -462,7 +445,7 @@ fn evidence_files_are_left_exactly_as_they_were() {
 #[test]
 fn csv_options_for_excel_and_semicolon_locales() {
     let dir = TempDir::new().unwrap();
-    write(dir.path(), "a.json", &list(A, "true"));
+    write(dir.path(), "a.json", &settings_list(A, "true"));
     mdc()
         .args(["scan", "--csv-bom", "--csv-delimiter", ";"])
         .arg(dir.path())
@@ -481,7 +464,7 @@ fn csv_options_for_excel_and_semicolon_locales() {
 #[test]
 fn explain_lays_out_one_file_for_an_auditor() {
     let dir = TempDir::new().unwrap();
-    write(dir.path(), "a.json", &list(A, "false"));
+    write(dir.path(), "a.json", &settings_list(A, "false"));
     let path = dir.path().join("a.json");
     mdc()
         .arg("explain")
@@ -501,7 +484,7 @@ fn explain_lays_out_one_file_for_an_auditor() {
         )))
         .stdout(predicate::str::contains("outcome:      disabled"))
         .stdout(predicate::str::contains(
-            "location:     /value/0/properties/enabled",
+            "location:     /value/1/properties/enabled",
         ));
     mdc()
         .arg("explain")

@@ -9,10 +9,11 @@
     reason = "test code: a failure is a panic with its message"
 )]
 
-use std::fs;
-use std::path::Path;
+mod common;
 
-use assert_cmd::Command;
+use std::fs;
+
+use common::{mdc, settings_list, write};
 use predicates::prelude::*;
 use tempfile::TempDir;
 
@@ -20,30 +21,12 @@ const PASS: &str = "3a0c1f52-7d4e-4b8a-9c6f-2e1d0b9a8c7f";
 const FAIL: &str = "4b1d2e63-8e5f-4c9b-8d70-3f2e1c0b9d8e";
 const GAP: &str = "5c2e3f74-9f60-4dac-9e81-403f2d1c0e9f";
 
-fn list(sub: &str, wdatp: &str) -> String {
-    format!(
-        r#"{{"value":[{{"id":"/subscriptions/{sub}/providers/Microsoft.Security/settings/MCAS","name":"MCAS","type":"Microsoft.Security/settings","kind":"DataExportSettings","properties":{{"enabled":true}}}},{{"id":"/subscriptions/{sub}/providers/Microsoft.Security/settings/WDATP","name":"WDATP","type":"Microsoft.Security/settings","kind":"DataExportSettings","properties":{{"enabled":{wdatp}}}}}]}}"#
-    )
-}
-
-fn write(dir: &Path, name: &str, contents: &str) {
-    let path = dir.join(name);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
-}
-
-fn mdc() -> Command {
-    let mut cmd = Command::cargo_bin("mdc-evidence").unwrap();
-    cmd.env("SOURCE_DATE_EPOCH", "1700000000");
-    cmd
-}
-
 /// A folder of good and bad evidence across three subscriptions.
 fn mixed_folder() -> TempDir {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
-    write(d, "pass/settings.json", &list(PASS, "true"));
-    write(d, "fail/settings.json", &list(FAIL, "false"));
+    write(d, "pass/settings.json", &settings_list(PASS, "true"));
+    write(d, "fail/settings.json", &settings_list(FAIL, "false"));
     write(
         d,
         &format!("gap/{GAP}.json"),
@@ -58,7 +41,7 @@ fn mixed_folder() -> TempDir {
 #[test]
 fn exit_code_is_0_when_every_subscription_passes() {
     let dir = TempDir::new().unwrap();
-    write(dir.path(), "a.json", &list(PASS, "true"));
+    write(dir.path(), "a.json", &settings_list(PASS, "true"));
     mdc().arg("scan").arg(dir.path()).assert().code(0);
 }
 
@@ -76,7 +59,7 @@ fn exit_code_is_1_on_fail_and_0_with_exit_zero() {
 #[test]
 fn exit_code_is_3_when_nothing_fails_but_evidence_is_missing() {
     let dir = TempDir::new().unwrap();
-    write(dir.path(), "a.json", &list(PASS, "true"));
+    write(dir.path(), "a.json", &settings_list(PASS, "true"));
     write(
         dir.path(),
         &format!("{GAP}.json"),
@@ -128,7 +111,7 @@ fn json_report_has_every_documented_field() {
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["tool"]["name"], "mdc-evidence");
     assert_eq!(report["tool"]["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(report["run"]["generated_at"], "2023-11-14T22:13:20Z");
+    assert_eq!(report["run"]["generated_at"], "2025-11-28T00:00:00Z");
     for key in [
         "files_seen",
         "files_read",
@@ -297,7 +280,11 @@ fn output_files_follow_their_extension_and_stdout_stays_empty() {
 #[test]
 fn paths_are_shown_as_reached_from_the_root_argument() {
     let dir = TempDir::new().unwrap();
-    write(dir.path(), "evidence/prod/a.json", &list(PASS, "true"));
+    write(
+        dir.path(),
+        "evidence/prod/a.json",
+        &settings_list(PASS, "true"),
+    );
     mdc()
         .current_dir(dir.path())
         .args(["scan", "--rows", "observations", "evidence/"])
@@ -355,7 +342,7 @@ fn include_and_exclude_globs_match_below_the_root() {
 fn symlinks_are_listed_but_not_followed_unless_asked() {
     let dir = TempDir::new().unwrap();
     let target = TempDir::new().unwrap();
-    write(target.path(), "a.json", &list(PASS, "true"));
+    write(target.path(), "a.json", &settings_list(PASS, "true"));
     std::os::unix::fs::symlink(target.path().join("a.json"), dir.path().join("link.json")).unwrap();
     mdc()
         .args(["scan", "--format", "json"])

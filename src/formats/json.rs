@@ -14,13 +14,8 @@ use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{Body, Extent, Flag, Format, Item, Location, Parsed, Setting};
+use super::{Body, Extent, Flag, Format, Item, Location, Parsed, SETTINGS_TYPE, Setting};
 use crate::subscription::{self, IdScope};
-
-/// The type ARM gives Defender for Cloud settings.
-const SETTINGS_TYPE: &str = "Microsoft.Security/settings";
-/// The provider path every settings resource id holds.
-const SETTINGS_PATH: &str = "/providers/microsoft.security/settings/";
 
 /// Whether text (already stripped of leading whitespace) opens a JSON object or array.
 #[must_use]
@@ -446,11 +441,10 @@ impl Object {
             };
         }
         if let Some(id) = self.id() {
-            let lower = id.to_ascii_lowercase();
-            if lower.contains(SETTINGS_PATH) {
+            if super::is_settings_id(id) {
                 return Typing::Settings;
             }
-            if lower.contains("/providers/") {
+            if subscription::find_ascii_case_insensitive(id, "/providers/").is_some() {
                 return Typing::Foreign(format!("id {id}"));
             }
         }

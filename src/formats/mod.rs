@@ -21,6 +21,15 @@ use std::fmt;
 
 use crate::subscription::IdScope;
 
+/// The ARM resource type of Defender for Cloud settings.
+pub(crate) const SETTINGS_TYPE: &str = "Microsoft.Security/settings";
+
+/// Whether a resource id names a Defender for Cloud setting (any case).
+pub(crate) fn is_settings_id(id: &str) -> bool {
+    crate::subscription::find_ascii_case_insensitive(id, "/providers/Microsoft.Security/settings/")
+        .is_some()
+}
+
 /// The shape a file was recognised as; reported as `format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Format {

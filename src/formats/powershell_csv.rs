@@ -127,7 +127,7 @@ fn malformed(e: &csv::Error, line: usize) -> Parsed {
 }
 
 /// `;` when the header line has semicolons and no commas (`-UseCulture` in many locales).
-fn delimiter_of(header: &str) -> u8 {
+pub(crate) fn delimiter_of(header: &str) -> u8 {
     if header.contains(';') && !header.contains(',') {
         b';'
     } else {

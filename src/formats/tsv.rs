@@ -3,9 +3,9 @@
 //! taken when their id or type says they are Defender for Cloud settings.
 
 use super::lines::Line;
-use super::{Body, Extent, Flag, Format, Item, Location, Parsed, Setting};
-
-const SETTINGS_PATH: &str = "/providers/microsoft.security/settings/";
+use super::{
+    Body, Extent, Flag, Format, Item, Location, Parsed, SETTINGS_TYPE, Setting, is_settings_id,
+};
 
 /// Parses az `-o tsv` output of settings; `None` when the text is not that.
 #[must_use]
@@ -20,8 +20,7 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
         let [enabled, id, _kind, name, type_] = fields.as_slice() else {
             return None;
         };
-        let is_setting = id.to_ascii_lowercase().contains(SETTINGS_PATH)
-            || type_.eq_ignore_ascii_case("Microsoft.Security/settings");
+        let is_setting = is_settings_id(id) || type_.eq_ignore_ascii_case(SETTINGS_TYPE);
         if !is_setting {
             return None;
         }

@@ -6,7 +6,7 @@
 //! file name can drive a terminal.
 
 use std::borrow::Cow;
-use std::io;
+use std::io::{self, Write};
 
 use crate::Report;
 use crate::config::{CsvOptions, Rows};
@@ -34,19 +34,18 @@ const OBSERVATION_HEADER: [&str; 11] = [
     "duplicate_of",
 ];
 
-/// Renders the CSV report chosen by `options.rows`.
+/// Writes the CSV report chosen by `options.rows`.
 ///
 /// # Errors
 /// An I/O error if the CSV writer fails.
-pub fn render(report: &Report, options: CsvOptions) -> io::Result<Vec<u8>> {
-    let mut buffer = Vec::new();
+pub fn render(report: &Report, options: CsvOptions, out: &mut dyn Write) -> io::Result<()> {
     if options.bom {
-        buffer.extend_from_slice(b"\xEF\xBB\xBF");
+        out.write_all(b"\xEF\xBB\xBF")?;
     }
     let mut writer = ::csv::WriterBuilder::new()
         .delimiter(options.delimiter)
         .terminator(::csv::Terminator::CRLF)
-        .from_writer(buffer);
+        .from_writer(out);
     match options.rows {
         Rows::Subscriptions => {
             writer.write_record(SUBSCRIPTION_HEADER)?;
@@ -95,9 +94,7 @@ pub fn render(report: &Report, options: CsvOptions) -> io::Result<Vec<u8>> {
             }
         }
     }
-    writer
-        .into_inner()
-        .map_err(::csv::IntoInnerError::into_error)
+    writer.flush()
 }
 
 fn bool_text(value: bool) -> &'static str {
@@ -106,25 +103,11 @@ fn bool_text(value: bool) -> &'static str {
 
 /// Makes a cell safe to open in a spreadsheet and to print on a terminal.
 fn cell(text: &str) -> Cow<'_, str> {
-    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let control = text
-        .chars()
-        .any(|c| c.is_control() && c != '\t' && c != '\n' && c != '\r');
-    if !formula && !control {
-        return Cow::Borrowed(text);
+    let text = super::printable(text, &['\t', '\n', '\r']);
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        return Cow::Owned(format!("'{text}"));
     }
-    let mut out = String::with_capacity(text.len() + 1);
-    if formula {
-        out.push('\'');
-    }
-    out.extend(text.chars().map(|c| {
-        if c.is_control() && c != '\t' && c != '\n' && c != '\r' {
-            '\u{fffd}'
-        } else {
-            c
-        }
-    }));
-    Cow::Owned(out)
+    text
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! every observation and every file. Field names and order are the schema in the README;
 //! `schema_version` changes when they do.
 
-use std::io;
+use std::io::{self, Write};
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -17,11 +17,11 @@ use crate::{Evaluated, FileRecord, FileStatus, Report};
 /// The version of the JSON report's schema.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Renders the JSON report, pretty-printed, ending with a newline.
+/// Writes the JSON report, pretty-printed, ending with a newline.
 ///
 /// # Errors
-/// An I/O error if serialization fails.
-pub fn render(report: &Report) -> io::Result<Vec<u8>> {
+/// An I/O error from `out`.
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let view = JsonReport {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -45,15 +45,33 @@ pub fn render(report: &Report) -> io::Result<Vec<u8>> {
                 observations: &s.paths,
             })
             .collect(),
-        observations: report
-            .observations()
-            .map(|(file, evaluated, o)| ObservationView::new(file, evaluated, o))
-            .collect(),
-        files: report.files.iter().map(FileView::new).collect(),
+        observations: Observations(report),
+        files: Files(report),
     };
-    let mut out = serde_json::to_vec_pretty(&view).map_err(io::Error::other)?;
-    out.push(b'\n');
-    Ok(out)
+    serde_json::to_writer_pretty(&mut *out, &view).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+/// Every observation, serialized as it is visited rather than collected first.
+struct Observations<'a>(&'a Report);
+
+impl Serialize for Observations<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0
+                .observations()
+                .map(|(file, evaluated, o)| ObservationView::new(file, evaluated, o)),
+        )
+    }
+}
+
+/// Every file of the manifest, serialized as it is visited.
+struct Files<'a>(&'a Report);
+
+impl Serialize for Files<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.files.iter().map(FileView::new))
+    }
 }
 
 #[derive(Serialize)]
@@ -63,8 +81,8 @@ struct JsonReport<'a> {
     run: Run<'a>,
     summary: SummaryView,
     subscriptions: Vec<SubscriptionView<'a>>,
-    observations: Vec<ObservationView<'a>>,
-    files: Vec<FileView<'a>>,
+    observations: Observations<'a>,
+    files: Files<'a>,
 }
 
 #[derive(Serialize)]

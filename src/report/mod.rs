@@ -7,6 +7,7 @@
 pub mod csv;
 pub mod json;
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -16,6 +17,21 @@ use crate::error::Error;
 use crate::evaluate::Outcome;
 use crate::rollup::Verdict;
 use crate::{FileStatus, Report};
+
+/// File-derived text made safe for a terminal: control characters other than those in
+/// `keep` are replaced with U+FFFD, so nothing in a file name or value can drive a console.
+#[must_use]
+pub fn printable<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
+    let replaced = |c: char| c.is_control() && !keep.contains(&c);
+    if !text.chars().any(replaced) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| if replaced(c) { '\u{fffd}' } else { c })
+            .collect(),
+    )
+}
 
 /// Counts over a report, shared by the JSON summary and the stderr line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,19 +124,20 @@ impl Summary {
     }
 }
 
-/// Renders a report in `format`.
+/// Writes a report in `format` to `out`, streaming: it is never held whole in memory.
 ///
 /// # Errors
-/// [`Error::Render`] if serialization fails.
-pub fn render(report: &Report, format: ReportFormat, csv: CsvOptions) -> Result<Vec<u8>, Error> {
+/// An I/O error from `out`.
+pub fn render(
+    report: &Report,
+    format: ReportFormat,
+    csv: CsvOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     match format {
-        ReportFormat::Json => json::render(report),
-        ReportFormat::Csv => csv::render(report, csv),
+        ReportFormat::Json => json::render(report, out),
+        ReportFormat::Csv => csv::render(report, csv, out),
     }
-    .map_err(|source| Error::Render {
-        format: format.as_str(),
-        source,
-    })
 }
 
 /// Writes a report to every output.
@@ -130,25 +147,29 @@ pub fn render(report: &Report, format: ReportFormat, csv: CsvOptions) -> Result<
 /// cannot.
 pub fn write(report: &Report, outputs: &[Output], csv: CsvOptions) -> Result<(), Error> {
     for output in outputs {
-        let bytes = render(report, output.format, csv)?;
         match &output.path {
             None => {
-                let mut stdout = std::io::stdout().lock();
-                stdout
-                    .write_all(&bytes)
+                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                render(report, output.format, csv, &mut stdout)
                     .and_then(|()| stdout.flush())
                     .map_err(|source| Error::Stdout { source })?;
             }
-            Some(path) => write_atomically(path, &bytes).map_err(|source| Error::Write {
-                path: path.clone(),
-                source,
-            })?,
+            Some(path) => write_atomically(path, |out| render(report, output.format, csv, out))
+                .map_err(|source| Error::Write {
+                    path: path.clone(),
+                    source,
+                })?,
         }
     }
     Ok(())
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes a file through `write_report` into a temporary file beside it, then renames it
+/// into place: a reader sees the old file or the whole new one, never a part.
+fn write_atomically(
+    path: &Path,
+    write_report: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -161,9 +182,12 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    let mut file = builder.tempfile_in(folder)?;
-    file.write_all(bytes)?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
+    let mut out = std::io::BufWriter::new(builder.tempfile_in(folder)?);
+    write_report(&mut out)?;
+    let temporary = out
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?;
+    temporary.as_file().sync_all()?;
+    temporary.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -5,8 +5,44 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use assert_cmd::Command;
 use mdc_evidence::{Config, FileStatus, Report};
+
+/// `SOURCE_DATE_EPOCH` for every run of the binary, and the `generated_at` it gives.
+pub const EPOCH: (&str, &str) = ("1764288000", "2025-11-28T00:00:00Z");
+
+/// The binary, with a fixed `SOURCE_DATE_EPOCH` and a time limit.
+pub fn mdc() -> Command {
+    let mut cmd = Command::cargo_bin("mdc-evidence").unwrap();
+    cmd.env("SOURCE_DATE_EPOCH", EPOCH.0)
+        .timeout(Duration::from_secs(120));
+    cmd
+}
+
+/// A compact REST settings list of one subscription: MCAS, WDATP (`wdatp` is its JSON
+/// value), Sentinel.
+pub fn settings_list(sub: &str, wdatp: &str) -> String {
+    let setting = |name: &str, kind: &str, enabled: &str| {
+        format!(
+            r#"{{"id":"/subscriptions/{sub}/providers/Microsoft.Security/settings/{name}","name":"{name}","type":"Microsoft.Security/settings","kind":"{kind}","properties":{{"enabled":{enabled}}}}}"#
+        )
+    };
+    format!(
+        r#"{{"value":[{},{},{}]}}"#,
+        setting("MCAS", "DataExportSettings", "true"),
+        setting("WDATP", "DataExportSettings", wdatp),
+        setting("Sentinel", "AlertSyncSettings", "false")
+    )
+}
+
+/// Writes `contents` to `dir/name`, creating folders.
+pub fn write(dir: &Path, name: &str, contents: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, contents).unwrap();
+}
 
 /// One expected or actual observation, as the fixture tables write it.
 pub type Row = (String, String, String, String, String, String);
