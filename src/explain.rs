@@ -129,7 +129,7 @@ fn describe_observation(o: &Observation, out: &mut String) {
     let subscription = match (&o.subscription, o.source) {
         (Some(sub), Some(source)) => format!("{sub} (from the {})", source.as_str()),
         (Some(sub), None) => sub.to_string(),
-        (None, _) => "unattributed (no subscription in the content or the path)".to_owned(),
+        (None, _) => "unattributed (see why)".to_owned(),
     };
     let _ = writeln!(out, "  subscription: {subscription}");
     let _ = writeln!(out, "  outcome:      {}", o.outcome);
