@@ -169,12 +169,12 @@ pub fn discover(discovery: &Discovery) -> Result<Vec<Entry>, Error> {
             });
         }
     }
-    // Byte-wise by path; of two entries with one path (a file also named on the command
+    // Byte-wise by path; of two entries for one file (a file also named on the command
     // line), the one that is read comes first and is kept.
     entries.sort_by(|a, b| {
         (a.path.as_bytes(), a.skip.is_some()).cmp(&(b.path.as_bytes(), b.skip.is_some()))
     });
-    entries.dedup_by(|later, kept| later.path == kept.path);
+    entries.dedup_by(|later, kept| later.fs_path == kept.fs_path);
     Ok(entries)
 }
 
@@ -261,12 +261,24 @@ fn is_output(path: &Path, discovery: &Discovery) -> Option<Skip> {
         .then_some(Skip::ReportOutput)
 }
 
-/// A path as reported: as reached from its root argument, with `/` separators.
+/// A path as reported: as reached from its root argument, with `/` separators. Bytes that
+/// are not UTF-8 are written `\\xNN`, so two names never show as one.
 fn display(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    if cfg!(windows) {
-        text.replace('\\', "/")
-    } else {
-        text.into_owned()
+    #[cfg(unix)]
+    {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt;
+        let mut text = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            text.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                let _ = write!(text, "\\x{byte:02X}");
+            }
+        }
+        text
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().replace('\\', "/")
     }
 }

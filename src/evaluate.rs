@@ -142,7 +142,8 @@ fn whole_file(path: &str, outcome: Outcome, why: &str) -> Observation {
 /// Everything a file holds about one subscription.
 #[derive(Default)]
 struct Group<'a> {
-    settings: Vec<(&'a Setting, Extent)>,
+    /// Each setting with how complete its document is, and which document (item) it is in.
+    settings: Vec<(&'a Setting, Extent, usize)>,
     scalars: Vec<(&'a Flag, &'a Location)>,
     errors: Vec<(&'a str, &'a Location)>,
 }
@@ -162,7 +163,7 @@ type Groups<'a> = (BTreeMap<Option<SubscriptionId>, Group<'a>>, Option<&'a str>)
 fn group_by_subscription(items: &[Item]) -> Groups<'_> {
     let mut groups: BTreeMap<Option<SubscriptionId>, Group<'_>> = BTreeMap::new();
     let mut redacted: Option<&str> = None;
-    for item in items {
+    for (batch, item) in items.iter().enumerate() {
         match item {
             Item::Settings { extent, settings } => {
                 let scopes: Vec<IdScope> = settings
@@ -194,7 +195,7 @@ fn group_by_subscription(items: &[Item]) -> Groups<'_> {
                         .entry(key)
                         .or_default()
                         .settings
-                        .push((setting, *extent));
+                        .push((setting, *extent, batch));
                 }
             }
             Item::Scalar { value, location } => {
@@ -251,13 +252,15 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
                 }
             }
             // The content names other subscriptions: the path says nothing about these entries.
-            Some(_) if !groups.is_empty() => observations.push(observation(
+            _ if !groups.is_empty() => observations.push(observation(
                 None,
                 None,
                 Some(join_note(
-                    note,
-                    "unattributed: the content names other subscriptions than the path, \
-                     and these entries carry no id of their own"
+                    redacted.map(|id| {
+                        format!("the subscription in the content is redacted or not a subscription id ({id})")
+                    }),
+                    "unattributed: these entries carry no subscription id of their own, \
+                     and the content names other subscriptions"
                         .to_owned(),
                 )),
             )),
@@ -303,7 +306,14 @@ fn attribute_by_path(
                 ),
             )),
         ),
-        PathScope::None => (None, None, note),
+        PathScope::None => (
+            None,
+            None,
+            Some(join_note(
+                note,
+                "unattributed: neither the content nor the path names a subscription".to_owned(),
+            )),
+        ),
     }
 }
 
@@ -318,7 +328,7 @@ type Decision = (Outcome, Option<bool>, Option<Location>, String);
 
 fn decide(group: &Group<'_>) -> Decision {
     let mut wdatp = Vec::new();
-    for (setting, _) in &group.settings {
+    for (setting, _, _) in &group.settings {
         match identity(setting) {
             Identity::Wdatp => wdatp.push((&setting.enabled, &setting.location, setting.recovered)),
             Identity::Other => {}
@@ -366,12 +376,42 @@ fn decide(group: &Group<'_>) -> Decision {
 }
 
 fn decide_without_wdatp(group: &Group<'_>) -> Decision {
-    let count = |wanted: Extent| group.settings.iter().filter(|(_, e)| *e == wanted).count();
-    let (complete, listed) = (count(Extent::Complete), count(Extent::Listing));
+    let count = |wanted: Extent| {
+        group
+            .settings
+            .iter()
+            .filter(|(_, e, _)| *e == wanted)
+            .count()
+    };
+    let complete = count(Extent::Complete);
+    // A listing is a whole list when one document shows several different settings of the
+    // subscription; the same setting shown twice is still a filtered result.
+    let mut names_by_batch: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (setting, _, batch) in group
+        .settings
+        .iter()
+        .filter(|(_, e, _)| *e == Extent::Listing)
+    {
+        if let Some(name) = setting_name(setting) {
+            names_by_batch
+                .entry(*batch)
+                .or_default()
+                .push(name.to_ascii_uppercase());
+        }
+    }
+    let listed = names_by_batch
+        .into_values()
+        .map(|mut names| {
+            names.sort_unstable();
+            names.dedup();
+            names.len()
+        })
+        .max()
+        .unwrap_or(0);
     let related: Vec<&str> = group
         .settings
         .iter()
-        .filter_map(|(s, _)| setting_name(s))
+        .filter_map(|(s, _, _)| setting_name(s))
         .filter(|name| name.to_ascii_uppercase().starts_with("WDATP_"))
         .collect();
     let related = match related.as_slice() {
@@ -416,7 +456,7 @@ fn decide_without_wdatp(group: &Group<'_>) -> Decision {
     let names: Vec<&str> = group
         .settings
         .iter()
-        .filter_map(|(s, _)| setting_name(s))
+        .filter_map(|(s, _, _)| setting_name(s))
         .collect();
     (
         Outcome::Unrecognized,
@@ -513,6 +553,12 @@ enum Identity {
     Wdatp,
     Other,
     Inconsistent { name: String, id_name: String },
+}
+
+/// Whether a setting is named WDATP (by its `name`, else its id), exactly, in any case.
+#[must_use]
+pub fn is_wdatp(setting: &Setting) -> bool {
+    setting_name(setting).is_some_and(|name| name.eq_ignore_ascii_case(WDATP))
 }
 
 /// The setting's name: its `name`, else the last segment of its id.

@@ -104,7 +104,7 @@ fn describe_contents(parsed: &Parsed, out: &mut String) {
 
 fn describe_setting(setting: &Setting, out: &mut String) {
     let name = setting.name.as_deref().unwrap_or("(no name)");
-    let marker = if name.trim().eq_ignore_ascii_case(evaluate::WDATP) {
+    let marker = if evaluate::is_wdatp(setting) {
         "*"
     } else {
         " "

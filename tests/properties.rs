@@ -88,7 +88,7 @@ fn every_parser(text: &str) -> Vec<Parsed> {
     parsed.extend(error_text::parse(&lines));
     let _ = error_text::find(&lines);
     let _ = table::settings(&lines);
-    let _ = list::settings(&lines);
+    let _ = list::listings(&lines);
     parsed
 }
 

@@ -129,3 +129,133 @@ fn console_colour_codes_do_not_eat_tabs_or_line_ends() {
     );
     assert_eq!(outcomes(&text, "x.tsv"), [(A.to_owned(), Outcome::Enabled)]);
 }
+
+#[test]
+fn a_closed_pipe_ends_the_run_with_the_verdict_code_not_an_error() {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mdc-evidence"))
+        .args(["scan", "-q", "--format", "json"])
+        .arg(&fixtures)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn names_that_differ_only_in_non_utf8_bytes_stay_two_files() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new().unwrap();
+    for (byte, value) in [(0xFC_u8, "false"), (0xE4, "true")] {
+        let mut name = b"Pr".to_vec();
+        name.push(byte);
+        name.extend_from_slice(format!("fung_{A}.txt").as_bytes());
+        let path = dir.path().join(std::ffi::OsStr::from_bytes(&name));
+        std::fs::write(path, format!("{value}\n")).unwrap();
+    }
+    Command::cargo_bin("mdc-evidence")
+        .unwrap()
+        .args(["scan", "--rows", "observations"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("Pr\\xFCfung_"))
+        .stdout(predicates::str::contains("Pr\\xE4fung_"))
+        .stderr(predicates::str::contains("2 files read"))
+        .stderr(predicates::str::contains("1 conflict"));
+}
+
+#[test]
+fn the_same_single_setting_shown_twice_is_not_a_whole_list() {
+    let table = "Name Enabled\n---- -------\nMCAS    True\n";
+    let text = format!(
+        "**********************\nWindows PowerShell transcript start\n**********************\n\
+         PS C:\\> Get-AzSecuritySetting | Select name,enabled | ? name -eq MCAS\n\n{table}\n\n\
+         PS C:\\> Get-AzSecuritySetting | Select name,enabled | ? name -eq MCAS\n\n{table}\n"
+    );
+    assert_eq!(
+        outcomes(&text, &format!("{A}/transcript.txt")),
+        [(A.to_owned(), Outcome::Unrecognized)]
+    );
+}
+
+#[test]
+fn rows_without_ids_in_a_later_command_output_are_not_given_to_an_earlier_one() {
+    let text = format!(
+        "**********************\nWindows PowerShell transcript start\n**********************\n\
+         PS C:\\> Get-AzSecuritySetting -SettingName WDATP | fl\n\n\
+         Enabled : True\nId      : {}\nName    : WDATP\n\n\
+         PS C:\\> Set-AzContext -Subscription {C}\n\
+         PS C:\\> Get-AzSecuritySetting | Select name,enabled | ? name -eq WDATP\n\n\
+         Name  Enabled\n----  -------\nWDATP   False\n\n",
+        id(A, "WDATP")
+    );
+    assert_eq!(
+        outcomes(&text, "transcript.txt"),
+        [
+            ("-".to_owned(), Outcome::Disabled),
+            (A.to_owned(), Outcome::Enabled)
+        ]
+    );
+}
+
+#[test]
+fn other_output_appended_before_the_evidence_does_not_hide_it() {
+    let text = format!(
+        "{{\"environmentName\": \"AzureCloud\", \"id\": \"{C}\", \"isDefault\": true}}\n\
+         [{{\"enabled\": false, \"id\": \"{}\", \"name\": \"WDATP\"}}, {{\"enabled\": true, \"id\": \"{}\", \"name\": \"MCAS\"}}]\n",
+        id(A, "WDATP"),
+        id(A, "MCAS")
+    );
+    assert_eq!(
+        outcomes(&text, "az.json"),
+        [(A.to_owned(), Outcome::Disabled)]
+    );
+}
+
+#[test]
+fn a_report_file_that_cannot_be_written_leaves_no_other_report_behind() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("a.json"),
+        format!(
+            r#"{{"id":"{}","name":"WDATP","properties":{{"enabled":true}}}}"#,
+            id(A, "WDATP")
+        ),
+    )
+    .unwrap();
+    let ok = dir.path().join("ok.json");
+    Command::cargo_bin("mdc-evidence")
+        .unwrap()
+        .arg("scan")
+        .arg(dir.path().join("a.json"))
+        .arg("-o")
+        .arg(&ok)
+        .arg("-o")
+        .arg(dir.path().join("no/such/folder/x.csv"))
+        .assert()
+        .code(2);
+    assert!(!ok.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+}

@@ -14,32 +14,32 @@ use super::{Body, Extent, Format, Item, Parsed, error_text, list, table};
 pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
     let transcript = is_transcript(lines);
     let tables = table::settings(lines);
-    let from_tables = !tables.is_empty();
     let has_kind = tables.iter().any(|t| t.has_kind);
-    let mut settings: Vec<_> = tables.into_iter().flat_map(|t| t.settings).collect();
-    let from_lists = {
-        let listed = list::settings(lines);
-        let any = !listed.is_empty();
-        settings.extend(listed);
-        any
-    };
-    if settings.is_empty() && !transcript {
+    let from_tables = !tables.is_empty();
+    // Each table, and each Format-List output, is its own listing: a second command's
+    // output is not part of the first one's list.
+    let listings: Vec<Vec<_>> = tables
+        .into_iter()
+        .map(|t| t.settings)
+        .chain(list::listings(lines))
+        .collect();
+    if listings.is_empty() && !transcript {
         return error_text::parse(lines);
     }
     let format = match (transcript, from_tables, has_kind) {
         (true, _, _) => Format::PowerShellTranscript,
         (false, true, true) => Format::AzCliTable,
         (false, true, false) => Format::PowerShellTable,
-        (false, false, _) if from_lists => Format::PowerShellList,
+        (false, false, _) if !listings.is_empty() => Format::PowerShellList,
         (false, false, _) => Format::Text,
     };
-    let mut items = Vec::new();
-    if !settings.is_empty() {
-        items.push(Item::Settings {
+    let mut items: Vec<Item> = listings
+        .into_iter()
+        .map(|settings| Item::Settings {
             extent: Extent::Listing,
             settings,
-        });
-    }
+        })
+        .collect();
     items.extend(error_text::find(lines));
     if items.is_empty() {
         return Some(Parsed::new(
@@ -91,9 +91,12 @@ mod tests {
         let (_, items) = items(
             "Name  Enabled\n----  -------\nMCAS     True\n\nEnabled : False\nName    : WDATP\n",
         );
-        let [Item::Settings { settings, .. }] = items.as_slice() else {
-            panic!("{items:?}")
-        };
-        assert_eq!(settings.len(), 2);
+        assert!(
+            matches!(
+                items.as_slice(),
+                [Item::Settings { .. }, Item::Settings { .. }]
+            ),
+            "{items:?}"
+        );
     }
 }

@@ -25,10 +25,9 @@ pub fn parse(text: &str) -> Parsed {
         let reason = parts.next().unwrap_or_default().trim().to_owned();
         let body_start = body.trim_start_matches(['\r', '\n']);
         match status {
-            Some(s)
-                if (100..200).contains(&s)
-                    || (is_capture(body_start) && (300..400).contains(&s)) =>
-            {
+            // Interim responses, redirects followed with `-L`, and a proxy's `200 Connection
+            // established`: another response follows, and that one is the capture.
+            Some(s) if (100..200).contains(&s) || is_capture(body_start) => {
                 rest = body_start;
             }
             Some(s) => break (s, reason, body),
@@ -124,6 +123,24 @@ mod tests {
                 items.as_slice(),
                 [Item::CollectionError {
                     location: Location::Line(5),
+                    ..
+                }]
+            ),
+            "{items:?}"
+        );
+    }
+
+    #[test]
+    fn a_proxy_connect_response_is_skipped() {
+        let text = "HTTP/1.1 200 Connection established\r\n\r\nHTTP/1.1 403 Forbidden\r\n\r\n";
+        let Body::Items(items) = parse(text).body else {
+            panic!()
+        };
+        assert!(
+            matches!(
+                items.as_slice(),
+                [Item::CollectionError {
+                    location: Location::Line(3),
                     ..
                 }]
             ),

@@ -64,6 +64,7 @@ fn classify_stream(docs: Vec<Top>, count: usize) -> Body {
     let mut loose = Vec::new();
     let mut loose_style = Style::Rest;
     let mut items = Vec::new();
+    let mut not_evidence = None;
     for (index, doc) in docs.into_iter().enumerate() {
         let prefix = format!("/{index}");
         match doc {
@@ -74,7 +75,11 @@ fn classify_stream(docs: Vec<Top>, count: usize) -> Body {
             }
             doc => match classify(doc, &prefix).1 {
                 Body::Items(found) => items.extend(found),
-                Body::Malformed(why) | Body::Unrecognized(why) => {
+                // Other output appended beside the evidence (`az account show >> f`).
+                Body::Unrecognized(why) => {
+                    not_evidence = not_evidence.or(Some((index, why)));
+                }
+                Body::Malformed(why) => {
                     return Body::Malformed(format!(
                         "value {} of the {count} JSON values in the file: {why}",
                         index + 1
@@ -83,6 +88,12 @@ fn classify_stream(docs: Vec<Top>, count: usize) -> Body {
                 Body::Empty => {}
             },
         }
+    }
+    if let (true, Some((index, why))) = (items.is_empty() && loose.is_empty(), not_evidence) {
+        return Body::Unrecognized(format!(
+            "none of the {count} JSON values in the file is settings evidence (value {}: {why})",
+            index + 1
+        ));
     }
     if !loose.is_empty() {
         // `jq '.value[]'` prints a REST list's settings one after another: together they

@@ -8,31 +8,41 @@ use std::borrow::Cow;
 use super::lines::Line;
 use super::{Flag, Location, Setting};
 
-/// Every block in `lines` with both a `Name` and an `Enabled` key, as a setting.
+/// The settings of every `Format-List` output in `lines`, one list per output: blocks
+/// separated only by blank lines are one output; any other line ends it. Blocks without both
+/// a `Name` and an `Enabled` key are not settings.
 #[must_use]
-pub fn settings(lines: &[Line<'_>]) -> Vec<Setting> {
-    blocks(lines)
+pub fn listings(lines: &[Line<'_>]) -> Vec<Vec<Setting>> {
+    outputs(lines)
         .into_iter()
-        .filter_map(|block| {
-            let get = |key: &str| block.iter().find(|f| f.key.eq_ignore_ascii_case(key));
-            let name = get("Name")?;
-            let enabled = get("Enabled")?;
-            let value = enabled.value.trim();
-            Some(Setting {
-                name: Some(name.value.trim().to_owned()),
-                id: get("Id")
-                    .map(|f| f.value.trim().to_owned())
-                    .filter(|v| !v.is_empty()),
-                enabled: if value.is_empty() {
-                    Flag::Missing
-                } else {
-                    Flag::Text(value.to_owned())
-                },
-                location: Location::Line(enabled.line),
-                recovered: None,
-            })
+        .map(|blocks| {
+            blocks
+                .iter()
+                .filter_map(|block| setting(block))
+                .collect::<Vec<_>>()
         })
+        .filter(|settings| !settings.is_empty())
         .collect()
+}
+
+fn setting(block: &[Field<'_>]) -> Option<Setting> {
+    let get = |key: &str| block.iter().find(|f| f.key.eq_ignore_ascii_case(key));
+    let name = get("Name")?;
+    let enabled = get("Enabled")?;
+    let value = enabled.value.trim();
+    Some(Setting {
+        name: Some(name.value.trim().to_owned()),
+        id: get("Id")
+            .map(|f| f.value.trim().to_owned())
+            .filter(|v| !v.is_empty()),
+        enabled: if value.is_empty() {
+            Flag::Missing
+        } else {
+            Flag::Text(value.to_owned())
+        },
+        location: Location::Line(enabled.line),
+        recovered: None,
+    })
 }
 
 /// One `Key : value` line; the value is borrowed unless a wrapped line was joined to it.
@@ -42,8 +52,10 @@ struct Field<'a> {
     line: usize,
 }
 
-fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Vec<Field<'a>>> {
-    let mut blocks = Vec::new();
+/// Blocks of fields, grouped by the output they belong to.
+fn outputs<'a>(lines: &[Line<'a>]) -> Vec<Vec<Vec<Field<'a>>>> {
+    let mut outputs = Vec::new();
+    let mut blocks: Vec<Vec<Field<'a>>> = Vec::new();
     let mut block: Vec<Field<'a>> = Vec::new();
     for line in lines {
         if line.is_blank() {
@@ -63,9 +75,13 @@ fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Vec<Field<'a>>> {
                 Some(last) if line.text.starts_with(' ') => {
                     last.value.to_mut().push_str(line.text.trim());
                 }
+                // Any other line (a prompt, a table) ends the output.
                 _ => {
                     if !block.is_empty() {
                         blocks.push(std::mem::take(&mut block));
+                    }
+                    if !blocks.is_empty() {
+                        outputs.push(std::mem::take(&mut blocks));
                     }
                 }
             },
@@ -74,7 +90,10 @@ fn blocks<'a>(lines: &[Line<'a>]) -> Vec<Vec<Field<'a>>> {
     if !block.is_empty() {
         blocks.push(block);
     }
-    blocks
+    if !blocks.is_empty() {
+        outputs.push(blocks);
+    }
+    outputs
 }
 
 /// `Key   : value` -> (`Key`, `value`): one word, padding, ` : `.
@@ -94,7 +113,7 @@ mod tests {
     #[test]
     fn blocks_become_settings_with_the_enabled_line() {
         let text = "\r\nEnabled : True\r\nId      : /subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Security/settings/WDATP\r\nName    : WDATP\r\nType    : Microsoft.Security/settings\r\n\r\nEnabled : \r\nName    : MCAS\r\n";
-        let s = settings(&numbered(text));
+        let s = listings(&numbered(text)).concat();
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].name.as_deref(), Some("WDATP"));
         assert_eq!(s[0].enabled, Flag::Text("True".into()));
@@ -104,9 +123,15 @@ mod tests {
     }
 
     #[test]
+    fn each_command_output_is_its_own_listing() {
+        let text = "Enabled : True\nName    : MCAS\n\nPS C:\\> Get-AzSecuritySetting | fl\n\nEnabled : False\nName    : WDATP\n";
+        assert_eq!(listings(&numbered(text)).len(), 2);
+    }
+
+    #[test]
     fn wrapped_values_are_joined() {
         let text = "Enabled : False\nId      : /subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Secu\n          rity/settings/WDATP\nName    : WDATP\n";
-        let s = settings(&numbered(text));
+        let s = listings(&numbered(text)).concat();
         assert!(
             s[0].id
                 .as_deref()

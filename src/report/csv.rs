@@ -39,6 +39,14 @@ const OBSERVATION_HEADER: [&str; 11] = [
 /// # Errors
 /// An I/O error if the CSV writer fails.
 pub fn render(report: &Report, options: CsvOptions, out: &mut dyn Write) -> io::Result<()> {
+    write_rows(report, options, out).map_err(|e| match e.into_kind() {
+        // Keep an I/O error's kind (a closed pipe stays `BrokenPipe`).
+        ::csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
+    })
+}
+
+fn write_rows(report: &Report, options: CsvOptions, out: &mut dyn Write) -> ::csv::Result<()> {
     if options.bom {
         out.write_all(b"\xEF\xBB\xBF")?;
     }
@@ -94,7 +102,8 @@ pub fn render(report: &Report, options: CsvOptions, out: &mut dyn Write) -> io::
             }
         }
     }
-    writer.flush()
+    writer.flush()?;
+    Ok(())
 }
 
 fn bool_text(value: bool) -> &'static str {

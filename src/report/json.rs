@@ -48,7 +48,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         observations: Observations(report),
         files: Files(report),
     };
-    serde_json::to_writer_pretty(&mut *out, &view).map_err(io::Error::other)?;
+    // `From` keeps an I/O error's kind (a closed pipe stays `BrokenPipe`).
+    serde_json::to_writer_pretty(&mut *out, &view).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }
 

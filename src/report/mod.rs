@@ -140,36 +140,46 @@ pub fn render(
     }
 }
 
-/// Writes a report to every output.
+/// Writes a report to every output: first every file, all or none (each is written to a
+/// temporary file beside it; only when all are complete are they renamed into place), then
+/// standard output.
 ///
 /// # Errors
-/// [`Error::Write`] when a file cannot be written, [`Error::Stdout`] when standard output
-/// cannot.
+/// [`Error::Write`] when a file cannot be written (no report file is then left behind),
+/// [`Error::Stdout`] when standard output cannot.
 pub fn write(report: &Report, outputs: &[Output], csv: CsvOptions) -> Result<(), Error> {
+    let mut written = Vec::new();
     for output in outputs {
-        match &output.path {
-            None => {
-                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-                render(report, output.format, csv, &mut stdout)
-                    .and_then(|()| stdout.flush())
-                    .map_err(|source| Error::Stdout { source })?;
-            }
-            Some(path) => write_atomically(path, |out| render(report, output.format, csv, out))
+        if let Some(path) = &output.path {
+            let temporary = write_temporary(path, |out| render(report, output.format, csv, out))
                 .map_err(|source| Error::Write {
                     path: path.clone(),
                     source,
-                })?,
+                })?;
+            written.push((temporary, path));
         }
+    }
+    for (temporary, path) in written {
+        temporary.persist(path).map_err(|e| Error::Write {
+            path: path.clone(),
+            source: e.error,
+        })?;
+    }
+    for output in outputs.iter().filter(|o| o.path.is_none()) {
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        render(report, output.format, csv, &mut stdout)
+            .and_then(|()| stdout.flush())
+            .map_err(|source| Error::Stdout { source })?;
     }
     Ok(())
 }
 
-/// Writes a file through `write_report` into a temporary file beside it, then renames it
-/// into place: a reader sees the old file or the whole new one, never a part.
-fn write_atomically(
+/// Writes a report through `write_report` into a temporary file beside `path`, synced to
+/// disk: renamed into place, a reader sees the old file or the whole new one, never a part.
+fn write_temporary(
     path: &Path,
     write_report: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
+) -> std::io::Result<tempfile::NamedTempFile> {
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -188,6 +198,5 @@ fn write_atomically(
         .into_inner()
         .map_err(std::io::IntoInnerError::into_error)?;
     temporary.as_file().sync_all()?;
-    temporary.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    Ok(temporary)
 }
