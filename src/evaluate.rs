@@ -232,7 +232,7 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
         let redaction = redacted.map(|id| {
             format!("the subscription in the content is redacted or not a subscription id ({id})")
         });
-        let (subscription, source, note) = attribute_by_path(path, redaction);
+        let (subscription, source, note) = attribute_by_path(path, redaction.clone());
         let observation = |subscription, source, note| {
             let (outcome, enabled, location, detail) = decide(&unscoped);
             Observation {
@@ -256,9 +256,7 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
                 None,
                 None,
                 Some(join_note(
-                    redacted.map(|id| {
-                        format!("the subscription in the content is redacted or not a subscription id ({id})")
-                    }),
+                    redaction,
                     "unattributed: these entries carry no subscription id of their own, \
                      and the content names other subscriptions"
                         .to_owned(),
