@@ -138,17 +138,22 @@ mod tests {
         }
     }
 
+    /// Asserts that `text` is error text of `format` whose scope is `SUB`.
+    fn assert_error_scoped_to_sub(text: &str, format: Format) {
+        let parsed = parse(&numbered(text)).unwrap();
+        assert_eq!(parsed.format, format);
+        assert_eq!(
+            scope(&parsed),
+            IdScope::Subscription(subscription::SubscriptionId::parse(SUB).unwrap())
+        );
+    }
+
     #[test]
     fn az_error_names_its_scope_not_the_client() {
         let text = format!(
             "ERROR: (AuthorizationFailed) The client 'a@b.c' with object id '3a632cb2-9dea-4909-a4af-0ea382978a18' does not have authorization to perform action 'Microsoft.Security/settings/read' over scope '/subscriptions/{SUB}' or the scope is invalid.\nCode: AuthorizationFailed\n"
         );
-        let parsed = parse(&numbered(&text)).unwrap();
-        assert_eq!(parsed.format, Format::AzCliError);
-        assert_eq!(
-            scope(&parsed),
-            IdScope::Subscription(subscription::SubscriptionId::parse(SUB).unwrap())
-        );
+        assert_error_scoped_to_sub(&text, Format::AzCliError);
     }
 
     #[test]
@@ -158,12 +163,7 @@ mod tests {
             &SUB[..20],
             &SUB[20..]
         );
-        let parsed = parse(&numbered(&text)).unwrap();
-        assert_eq!(parsed.format, Format::PowerShellError);
-        assert_eq!(
-            scope(&parsed),
-            IdScope::Subscription(subscription::SubscriptionId::parse(SUB).unwrap())
-        );
+        assert_error_scoped_to_sub(&text, Format::PowerShellError);
     }
 
     #[test]
@@ -171,12 +171,7 @@ mod tests {
         let text = format!(
             "az : ERROR: (AuthorizationFailed) denied over scope '/subscriptions/{SUB}'\r\nAt line:1 char:1\r\n"
         );
-        let parsed = parse(&numbered(&text)).unwrap();
-        assert_eq!(parsed.format, Format::AzCliError);
-        assert_eq!(
-            scope(&parsed),
-            IdScope::Subscription(subscription::SubscriptionId::parse(SUB).unwrap())
-        );
+        assert_error_scoped_to_sub(&text, Format::AzCliError);
     }
 
     #[test]
