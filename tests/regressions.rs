@@ -9,9 +9,11 @@
     reason = "test code: a failure is a panic with its message"
 )]
 
+mod common;
+
 use std::time::Duration;
 
-use assert_cmd::Command;
+use common::{mdc, settings_list, write};
 use mdc_evidence::evaluate::{Outcome, evaluate};
 use mdc_evidence::parse_bytes;
 use tempfile::TempDir;
@@ -82,17 +84,8 @@ fn notes_that_look_like_a_cmdlet_do_not_make_a_table_an_error() {
 #[test]
 fn a_file_named_on_the_command_line_is_read_even_when_a_walk_excludes_it() {
     let dir = TempDir::new().unwrap();
-    std::fs::create_dir(dir.path().join("d")).unwrap();
-    std::fs::write(
-        dir.path().join("d/a.json"),
-        format!(
-            r#"{{"id":"{}","name":"WDATP","properties":{{"enabled":true}}}}"#,
-            id(A, "WDATP")
-        ),
-    )
-    .unwrap();
-    Command::cargo_bin("mdc-evidence")
-        .unwrap()
+    write(dir.path(), "d/a.json", &settings_list(A, "true"));
+    mdc()
         .current_dir(dir.path())
         .args(["scan", "d", "d/a.json", "--exclude", "*.json", "-q"])
         .assert()
@@ -111,8 +104,7 @@ fn explain_refuses_a_fifo_instead_of_hanging() {
             .unwrap()
             .success()
     );
-    Command::cargo_bin("mdc-evidence")
-        .unwrap()
+    mdc()
         .arg("explain")
         .arg(&fifo)
         .timeout(Duration::from_secs(30))
@@ -170,8 +162,7 @@ fn names_that_differ_only_in_non_utf8_bytes_stay_two_files() {
         let path = dir.path().join(std::ffi::OsStr::from_bytes(&name));
         std::fs::write(path, format!("{value}\n")).unwrap();
     }
-    Command::cargo_bin("mdc-evidence")
-        .unwrap()
+    mdc()
         .args(["scan", "--rows", "observations"])
         .arg(dir.path())
         .assert()
@@ -233,17 +224,9 @@ fn other_output_appended_before_the_evidence_does_not_hide_it() {
 #[test]
 fn a_report_file_that_cannot_be_written_leaves_no_other_report_behind() {
     let dir = TempDir::new().unwrap();
-    std::fs::write(
-        dir.path().join("a.json"),
-        format!(
-            r#"{{"id":"{}","name":"WDATP","properties":{{"enabled":true}}}}"#,
-            id(A, "WDATP")
-        ),
-    )
-    .unwrap();
+    write(dir.path(), "a.json", &settings_list(A, "true"));
     let ok = dir.path().join("ok.json");
-    Command::cargo_bin("mdc-evidence")
-        .unwrap()
+    mdc()
         .arg("scan")
         .arg(dir.path().join("a.json"))
         .arg("-o")
