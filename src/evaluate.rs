@@ -11,6 +11,7 @@ use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
+use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::formats::{Body, Extent, Flag, Item, Location, Parsed, Setting};
 use crate::subscription::{self, IdScope, PathScope, SubscriptionId};
 
@@ -230,7 +231,10 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
     let mut observations = Vec::with_capacity(groups.len());
     if let Some(unscoped) = groups.remove(&None) {
         let redaction = redacted.map(|id| {
-            format!("the subscription in the content is redacted or not a subscription id ({id})")
+            format!(
+                "the subscription in the content is redacted or not a subscription id ({})",
+                excerpt(id, EXCERPT_CHARS)
+            )
         });
         let (subscription, source, note) = attribute_by_path(path, redaction.clone());
         let observation = |subscription, source, note| {
@@ -336,8 +340,10 @@ fn decide(group: &Group<'_>) -> Decision {
                     None,
                     Some(setting.location.clone()),
                     format!(
-                        "an entry is named {name:?} but its id names setting {id_name:?}: \
-                         it cannot be trusted as WDATP evidence"
+                        "an entry is named {:?} but its id names setting {:?}: \
+                         it cannot be trusted as WDATP evidence",
+                        excerpt(&name, EXCERPT_CHARS),
+                        excerpt(&id_name, EXCERPT_CHARS)
                     ),
                 );
             }
@@ -414,8 +420,8 @@ fn decide_without_wdatp(group: &Group<'_>) -> Decision {
         .collect();
     let related = match related.as_slice() {
         [] => String::new(),
-        [one] => format!(" ({one} is a different setting)"),
-        many => format!(" ({} are different settings)", many.join(", ")),
+        [one] => format!(" ({} is a different setting)", excerpt(one, EXCERPT_CHARS)),
+        many => format!(" ({} are different settings)", name_list(many)),
     };
     if complete > 0 {
         return (
@@ -451,20 +457,35 @@ fn decide_without_wdatp(group: &Group<'_>) -> Decision {
             ),
         );
     }
-    let names: Vec<&str> = group
+    let mut names: Vec<&str> = group
         .settings
         .iter()
         .filter_map(|(s, _, _)| setting_name(s))
         .collect();
+    names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     (
         Outcome::Unrecognized,
         None,
         None,
         format!(
             "a single setting ({}), not WDATP: it says nothing about WDATP",
-            names.join(", ")
+            name_list(&names)
         ),
     )
+}
+
+/// Up to five names, each cut short if long, and how many more there are.
+fn name_list(names: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    let mut list: Vec<String> = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| excerpt(n, EXCERPT_CHARS).into_owned())
+        .collect();
+    if names.len() > SHOWN {
+        list.push(format!("and {} more", names.len() - SHOWN));
+    }
+    list.join(", ")
 }
 
 /// "1 setting", "4 settings".
@@ -508,7 +529,11 @@ fn decide_values(values: &[(&Flag, &Location, Option<&'static str>)], what: &str
     }
     let mut detail = format!("{what} is {first}");
     if let Some((Flag::Text(text), _, _)) = values.first() {
-        let _ = write!(detail, " (written as the text {:?})", text.trim());
+        let _ = write!(
+            detail,
+            " (written as the text {:?})",
+            excerpt(text.trim(), EXCERPT_CHARS)
+        );
     }
     if let Some(note) = values.iter().find_map(|(_, _, note)| *note) {
         detail.push_str("; ");
@@ -537,7 +562,8 @@ fn read_flag(flag: &Flag) -> Result<bool, String> {
                 Ok(false)
             } else {
                 Err(format!(
-                    "the value is the text {text:?}, neither true nor false"
+                    "the value is the text {:?}, neither true nor false",
+                    excerpt(text, EXCERPT_CHARS)
                 ))
             }
         }
@@ -587,9 +613,15 @@ fn identity(setting: &Setting) -> Identity {
 /// A message on one line, cut to a length a report cell can hold.
 fn brief(text: &str) -> String {
     const LIMIT: usize = 400;
-    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Look at no more of the text than can be shown.
+    let head = match text.char_indices().nth(LIMIT * 4) {
+        Some((cut, _)) => text.get(..cut).unwrap_or_default(),
+        None => text,
+    };
+    let line = head.split_whitespace().collect::<Vec<_>>().join(" ");
     match line.char_indices().nth(LIMIT) {
         Some((cut, _)) => format!("{}…", line.get(..cut).unwrap_or_default()),
+        None if head.len() < text.len() => format!("{line}…"),
         None => line,
     }
 }
