@@ -6,7 +6,7 @@
 //! enabled, `false` disabled, anything else malformed; a complete list without it is absent;
 //! a record of a failed collection proves nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 
 use serde::Serialize;
@@ -149,21 +149,84 @@ struct Group<'a> {
     errors: Vec<(&'a str, &'a Location)>,
 }
 
-impl Group<'_> {
-    fn absorb(&mut self, other: Self) {
-        self.settings.extend(other.settings);
-        self.scalars.extend(other.scalars);
-        self.errors.extend(other.errors);
+/// Whose an entry without a subscription id of its own is (see [`evaluate_items`]).
+enum Owner {
+    /// The subscription its document, or else the file's content, names.
+    Named(SubscriptionId),
+    /// Its document names several subscriptions.
+    DocumentNamesSeveral,
+    /// Its document names none and the file's content names several.
+    FileNamesSeveral,
+    /// Nothing in the file names a subscription: the path decides.
+    Path,
+    /// It follows a context switch to a subscription named otherwise than by its id.
+    SwitchedToUnnamed,
+}
+
+/// The subscription a resource id or error scope names, if it names one.
+fn named(scope: &IdScope) -> Option<&SubscriptionId> {
+    match scope {
+        IdScope::Subscription(sub) => Some(sub),
+        IdScope::Redacted(_) | IdScope::None => None,
     }
 }
 
-/// Groups by subscription: a file's items keyed by the subscription their content names,
-/// `None` for those that name none; also the first redacted id seen, for the report.
-type Groups<'a> = (BTreeMap<Option<SubscriptionId>, Group<'a>>, Option<&'a str>);
+/// Every subscription the file's content names: setting ids and error scopes.
+fn named_in_file(items: &[Item]) -> BTreeSet<SubscriptionId> {
+    let mut subscriptions = BTreeSet::new();
+    for item in items {
+        match item {
+            Item::Settings { settings, .. } => {
+                for setting in settings {
+                    if let Some(id) = &setting.id
+                        && let IdScope::Subscription(sub) = subscription::scope_of_resource_id(id)
+                    {
+                        subscriptions.insert(sub);
+                    }
+                }
+            }
+            Item::CollectionError { scope, .. } | Item::Context { scope, .. } => {
+                subscriptions.extend(named(scope).cloned());
+            }
+            Item::Scalar { .. } => {}
+        }
+    }
+    subscriptions
+}
 
-fn group_by_subscription(items: &[Item]) -> Groups<'_> {
-    let mut groups: BTreeMap<Option<SubscriptionId>, Group<'_>> = BTreeMap::new();
+/// Evaluates a file's items. Attribution, the same for every shape, never depends on the
+/// folder a file sits in unless nothing in the file names a subscription:
+/// 1. an entry with a subscription id of its own (`/subscriptions/<GUID>/...`, an error's
+///    scope) belongs to that subscription;
+/// 2. an entry without one (an id cut short or redacted, a table without ids, a bare value,
+///    an error naming no scope) belongs to the one subscription its own document (one JSON
+///    document, one command output) names; when its document names several, it is
+///    unattributed;
+/// 3. when its document names none and a context switch (`Set-AzContext -Subscription
+///    <GUID>`, `az account set`) comes before it, it belongs to the subscription switched
+///    to (unattributed after a switch by name);
+/// 4. otherwise it belongs to the one subscription the whole file's content names (a retry
+///    after a failed attempt for that subscription, another command's output for it); when
+///    the file names several, it is unattributed;
+/// 5. only when nothing in the file names a subscription does the path decide: the GUID
+///    nearest the file, file name first.
+fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
+    let in_file = named_in_file(items);
+    let fallback = match in_file.len() {
+        0 => Owner::Path,
+        1 => in_file
+            .first()
+            .cloned()
+            .map_or(Owner::Path, Owner::Named),
+        _ => Owner::FileNamesSeveral,
+    };
+    let mut groups: BTreeMap<SubscriptionId, Group<'_>> = BTreeMap::new();
+    let mut by_path = Group::default();
+    let mut several_in_document = Group::default();
+    let mut several_in_file = Group::default();
+    let mut after_unnamed_switch = Group::default();
     let mut redacted: Option<&str> = None;
+    let mut context: Option<Owner> = None;
     for (batch, item) in items.iter().enumerate() {
         match item {
             Item::Settings { extent, settings } => {
@@ -174,111 +237,106 @@ fn group_by_subscription(items: &[Item]) -> Groups<'_> {
                             .map_or(IdScope::None, subscription::scope_of_resource_id)
                     })
                     .collect();
-                // Entries without an id of their own (a cut-short or redacted id) belong to the
-                // document's subscription when the document names exactly one.
-                let mut named = scopes.iter().filter_map(|scope| match scope {
-                    IdScope::Subscription(sub) => Some(sub),
-                    _ => None,
-                });
-                let first = named.next();
-                let only = first.filter(|f| named.all(|other| other == *f)).cloned();
-                for (setting, scope) in settings.iter().zip(scopes) {
-                    let key = match scope {
-                        IdScope::Subscription(sub) => Some(sub),
-                        IdScope::Redacted(_) | IdScope::None => {
-                            if only.is_none() {
-                                redacted = redacted.or(setting.id.as_deref());
-                            }
-                            only.clone()
+                let in_document: BTreeSet<&SubscriptionId> = scopes.iter().filter_map(named).collect();
+                let document_owner = match in_document.len() {
+                    0 => None,
+                    1 => in_document.first().map(|sub| Owner::Named((*sub).clone())),
+                    _ => Some(Owner::DocumentNamesSeveral),
+                };
+                for (setting, scope) in settings.iter().zip(&scopes) {
+                    let entry = (setting, *extent, batch);
+                    if let Some(sub) = named(scope) {
+                        groups.entry(sub.clone()).or_default().settings.push(entry);
+                        continue;
+                    }
+                    let owner = document_owner
+                        .as_ref()
+                        .or(context.as_ref())
+                        .unwrap_or(&fallback);
+                    if !matches!(owner, Owner::Named(_)) {
+                        redacted = redacted.or(setting.id.as_deref());
+                    }
+                    match owner {
+                        Owner::Named(sub) => {
+                            groups.entry(sub.clone()).or_default().settings.push(entry);
                         }
-                    };
-                    groups
-                        .entry(key)
-                        .or_default()
-                        .settings
-                        .push((setting, *extent, batch));
+                        Owner::DocumentNamesSeveral => several_in_document.settings.push(entry),
+                        Owner::FileNamesSeveral => several_in_file.settings.push(entry),
+                        Owner::Path => by_path.settings.push(entry),
+                        Owner::SwitchedToUnnamed => after_unnamed_switch.settings.push(entry),
+                    }
                 }
             }
             Item::Scalar { value, location } => {
-                groups
-                    .entry(None)
-                    .or_default()
-                    .scalars
-                    .push((value, location));
+                let entry = (value, location);
+                match context.as_ref().unwrap_or(&fallback) {
+                    Owner::Named(sub) => groups.entry(sub.clone()).or_default().scalars.push(entry),
+                    Owner::Path => by_path.scalars.push(entry),
+                    Owner::SwitchedToUnnamed => after_unnamed_switch.scalars.push(entry),
+                    Owner::FileNamesSeveral | Owner::DocumentNamesSeveral => {
+                        several_in_file.scalars.push(entry);
+                    }
+                }
+            }
+            Item::Context { scope, .. } => {
+                context = Some(match named(scope) {
+                    Some(sub) => Owner::Named(sub.clone()),
+                    None => Owner::SwitchedToUnnamed,
+                });
             }
             Item::CollectionError {
                 summary,
                 scope,
                 location,
             } => {
-                let key = match scope {
-                    IdScope::Subscription(sub) => Some(sub.clone()),
-                    IdScope::Redacted(_) | IdScope::None => None,
-                };
-                groups
-                    .entry(key)
-                    .or_default()
-                    .errors
-                    .push((summary, location));
-            }
-        }
-    }
-    (groups, redacted)
-}
-
-fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
-    let (mut groups, redacted) = group_by_subscription(items);
-    let mut observations = Vec::with_capacity(groups.len());
-    if let Some(unscoped) = groups.remove(&None) {
-        let redaction = redacted.map(|id| {
-            format!(
-                "the subscription in the content is redacted or not a subscription id ({})",
-                excerpt(id, EXCERPT_CHARS)
-            )
-        });
-        let (subscription, source, note) = attribute_by_path(path, redaction.clone());
-        let observation = |subscription, source, note| {
-            let (outcome, enabled, location, detail) = decide(&unscoped);
-            Observation {
-                subscription,
-                source,
-                outcome,
-                enabled,
-                location,
-                detail: join_note(note, detail),
-            }
-        };
-        match subscription {
-            // The path names a subscription the content also names: one observation.
-            Some(sub) if groups.contains_key(&Some(sub.clone())) => {
-                if let Some(group) = groups.get_mut(&Some(sub)) {
-                    group.absorb(unscoped);
+                let entry = (summary.as_str(), location);
+                match (named(scope), context.as_ref().unwrap_or(&fallback)) {
+                    (Some(sub), _) | (None, Owner::Named(sub)) => {
+                        groups.entry(sub.clone()).or_default().errors.push(entry);
+                    }
+                    (None, Owner::Path) => by_path.errors.push(entry),
+                    (None, Owner::SwitchedToUnnamed) => after_unnamed_switch.errors.push(entry),
+                    (None, _) => several_in_file.errors.push(entry),
                 }
             }
-            // The content names other subscriptions: the path says nothing about these entries.
-            _ if !groups.is_empty() => observations.push(observation(
-                None,
-                None,
-                Some(join_note(
-                    redaction,
-                    "unattributed: these entries carry no subscription id of their own, \
-                     and the content names other subscriptions"
-                        .to_owned(),
-                )),
-            )),
-            subscription => observations.push(observation(subscription, source, note)),
         }
     }
+    let redaction = redacted.map(|id| {
+        format!(
+            "the subscription in the content is redacted or not a subscription id ({})",
+            excerpt(id, EXCERPT_CHARS)
+        )
+    });
+    let mut observations = Vec::with_capacity(groups.len() + 1);
     for (subscription, group) in groups {
-        let (outcome, enabled, location, detail) = decide(&group);
-        observations.push(Observation {
-            subscription,
-            source: Some(Source::Content),
-            outcome,
-            enabled,
-            location,
-            detail,
-        });
+        observations.push(observe(Some(subscription), Some(Source::Content), None, &group));
+    }
+    if !by_path.is_empty() {
+        let (subscription, source, note) = attribute_by_path(path, redaction.clone());
+        observations.push(observe(subscription, source, note, &by_path));
+    }
+    let unattributed = [
+        (
+            several_in_document,
+            "unattributed: these entries carry no subscription id of their own, and their \
+             document names several subscriptions",
+        ),
+        (
+            several_in_file,
+            "unattributed: these entries carry no subscription id of their own, their \
+             document names none, and the file names several subscriptions",
+        ),
+        (
+            after_unnamed_switch,
+            "unattributed: these entries carry no subscription id of their own and follow \
+             a context switch to a subscription named otherwise than by its id",
+        ),
+    ];
+    for (group, why) in unattributed {
+        if !group.is_empty() {
+            let note = join_note(redaction.clone(), why.to_owned());
+            observations.push(observe(None, None, Some(note), &group));
+        }
     }
     if observations.is_empty() {
         observations.push(whole_file(
@@ -289,6 +347,30 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
     }
     observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
     observations
+}
+
+impl Group<'_> {
+    fn is_empty(&self) -> bool {
+        self.settings.is_empty() && self.scalars.is_empty() && self.errors.is_empty()
+    }
+}
+
+/// The observation of one group of a file's entries.
+fn observe(
+    subscription: Option<SubscriptionId>,
+    source: Option<Source>,
+    note: Option<String>,
+    group: &Group<'_>,
+) -> Observation {
+    let (outcome, enabled, location, detail) = decide(group);
+    Observation {
+        subscription,
+        source,
+        outcome,
+        enabled,
+        location,
+        detail: join_note(note, detail),
+    }
 }
 
 /// The subscription named by the path, when the content names none.

@@ -101,6 +101,16 @@ fn describe_contents(parsed: &Parsed, out: &mut String) {
                             flag_text(value)
                         );
                     }
+                    Item::Context { scope, location } => {
+                        let to = match scope {
+                            crate::subscription::IdScope::Subscription(sub) => sub.to_string(),
+                            crate::subscription::IdScope::Redacted(text) => {
+                                format!("{:?} (not a subscription id)", clean(text))
+                            }
+                            crate::subscription::IdScope::None => "(nothing)".to_owned(),
+                        };
+                        let _ = writeln!(out, "context switch at {location} to {to}");
+                    }
                     Item::CollectionError {
                         summary, location, ..
                     } => {

@@ -188,7 +188,7 @@ fn the_same_single_setting_shown_twice_is_not_a_whole_list() {
 }
 
 #[test]
-fn rows_without_ids_in_a_later_command_output_are_not_given_to_an_earlier_one() {
+fn rows_without_ids_after_a_context_switch_belong_to_the_subscription_switched_to() {
     let text = format!(
         "**********************\nWindows PowerShell transcript start\n**********************\n\
          PS C:\\> Get-AzSecuritySetting -SettingName WDATP | fl\n\n\
@@ -201,7 +201,7 @@ fn rows_without_ids_in_a_later_command_output_are_not_given_to_an_earlier_one() 
     assert_eq!(
         outcomes(&text, "transcript.txt"),
         [
-            ("-".to_owned(), Outcome::Disabled),
+            (C.to_owned(), Outcome::Disabled),
             (A.to_owned(), Outcome::Enabled)
         ]
     );
