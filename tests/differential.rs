@@ -14,7 +14,10 @@
     clippy::indexing_slicing,
     reason = "test code: a failure is a panic with its message"
 )]
-#![allow(clippy::print_stdout, reason = "the test reports its summary and repros")]
+#![allow(
+    clippy::print_stdout,
+    reason = "the test reports its summary and repros"
+)]
 
 #[path = "differential/model.rs"]
 mod model;
@@ -34,7 +37,8 @@ use oracle::Expected;
 
 const DEFAULT_SEED: u64 = 0x6d64_6320_6469_6666;
 const DEFAULT_CASES: usize = 300;
-/// How many failing cases are shrunk and printed (one per distinct signature).
+/// How many failing cases are shrunk and printed (one per distinct signature);
+/// `MDC_DIFF_SHRINK` changes it.
 const SHRINK_LIMIT: usize = 12;
 
 /// One observation as the report gives it.
@@ -149,7 +153,10 @@ fn compare(
     let mut left: Vec<&Actual> = actual.iter().collect();
     for e in expected {
         let found = left.iter().position(|a| {
-            a.path == e.path && a.sub == e.sub && a.outcome == e.outcome && e.loc.matches(a.loc.as_deref())
+            a.path == e.path
+                && a.sub == e.sub
+                && a.outcome == e.outcome
+                && e.loc.matches(a.loc.as_deref())
         });
         match found {
             Some(i) => {
@@ -202,7 +209,10 @@ fn smaller(case: &Case) -> Vec<Case> {
                     let mut c = case.clone();
                     let block = &mut c.files[f].blocks[b];
                     block.rows.remove(r);
-                    if let model::Kind::Csv { broken: Some(i), .. } = &mut block.kind {
+                    if let model::Kind::Csv {
+                        broken: Some(i), ..
+                    } = &mut block.kind
+                    {
                         if *i == r {
                             continue;
                         }
@@ -231,13 +241,28 @@ fn smaller(case: &Case) -> Vec<Case> {
         for file in &mut c.files {
             for block in &mut file.blocks {
                 let before = block.rows.len();
-                let csv_broken = matches!(block.kind, model::Kind::Csv { broken: Some(_), .. });
+                let csv_broken = matches!(
+                    block.kind,
+                    model::Kind::Csv {
+                        broken: Some(_),
+                        ..
+                    }
+                );
                 if !csv_broken {
                     block.rows.retain(|r| r.sub != s);
                 }
                 changed |= block.rows.len() != before;
             }
-            file.blocks.retain(|b| !b.rows.is_empty() || b.kind.failure().is_some() || matches!(b.kind, model::Kind::Scalar { .. } | model::Kind::Empty | model::Kind::AccountShow { .. }));
+            file.blocks.retain(|b| {
+                !b.rows.is_empty()
+                    || b.kind.failure().is_some()
+                    || matches!(
+                        b.kind,
+                        model::Kind::Scalar { .. }
+                            | model::Kind::Empty
+                            | model::Kind::AccountShow { .. }
+                    )
+            });
         }
         c.files.retain(|f| !f.blocks.is_empty());
         if changed && !c.files.is_empty() {
@@ -300,7 +325,14 @@ fn show(seed: u64, index: usize, case: &Case) -> String {
     }
     let row = |sub: &Option<String>| sub.clone().unwrap_or_else(|| "-".to_owned());
     for e in &expected {
-        let _ = writeln!(out, "  expected: {} {} {} {}", e.path, row(&e.sub), e.outcome, e.loc);
+        let _ = writeln!(
+            out,
+            "  expected: {} {} {} {}",
+            e.path,
+            row(&e.sub),
+            e.outcome,
+            e.loc
+        );
     }
     for a in &actual {
         let _ = writeln!(
@@ -347,12 +379,12 @@ fn reports_match_the_oracle() {
         }
     }
     let mut report = String::new();
-    let mut seen = BTreeSet::new();
+    let mut signatures = BTreeSet::new();
     for (i, diff) in &failing {
-        if seen.len() >= SHRINK_LIMIT {
+        if signatures.len() >= env_or("MDC_DIFF_SHRINK", SHRINK_LIMIT) {
             break;
         }
-        if !seen.insert(signature(&cases[*i], diff)) {
+        if !signatures.insert(signature(&cases[*i], diff)) {
             continue;
         }
         let small = shrink(*i, cases[*i].clone());

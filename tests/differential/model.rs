@@ -221,9 +221,9 @@ pub enum Ps {
 /// An error a collection recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failure {
-    /// AuthorizationFailed over scope `/subscriptions/<sub>/...`.
+    /// `AuthorizationFailed` over scope `/subscriptions/<sub>/...`.
     Denied(usize),
-    /// SubscriptionNotFound naming `<sub>`.
+    /// `SubscriptionNotFound` naming `<sub>`.
     NotFound(usize),
     /// An error naming no subscription (expired token, Forbidden).
     Unscoped,
@@ -241,28 +241,64 @@ impl Failure {
 /// The shape of one document or command output.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
-    RestList { style: RestStyle, next_link: bool },
-    RestSetting { style: RestStyle },
+    RestList {
+        style: RestStyle,
+        next_link: bool,
+    },
+    RestSetting {
+        style: RestStyle,
+    },
     /// `(Invoke-RestMethod ...).value | ConvertTo-Json`.
-    RestArray { ps: Ps },
+    RestArray {
+        ps: Ps,
+    },
     /// `jq '.value[]'` (pretty, or `-c`).
-    JqStream { compact: bool },
+    JqStream {
+        compact: bool,
+    },
     AzArray,
     AzShow,
-    PsJsonArray { ps: Ps, with_id: bool },
-    PsJsonSingle { ps: Ps, with_id: bool },
-    ArmError { failure: Failure, compact: bool },
+    PsJsonArray {
+        ps: Ps,
+        with_id: bool,
+    },
+    PsJsonSingle {
+        ps: Ps,
+        with_id: bool,
+    },
+    ArmError {
+        failure: Failure,
+        compact: bool,
+    },
     /// `az account show` appended beside the evidence: not evidence.
-    AccountShow { sub: usize },
+    AccountShow {
+        sub: usize,
+    },
     AzTable,
     AzTsv,
-    Csv { type_line: bool, semicolon: bool, with_id: bool, broken: Option<usize> },
+    Csv {
+        type_line: bool,
+        semicolon: bool,
+        with_id: bool,
+        broken: Option<usize>,
+    },
     PsTable2,
-    PsTable4 { ps: Ps },
-    PsList { select: bool },
-    AzErrorText { failure: Failure, wrapped: bool },
-    PsErrorText { failure: Failure },
-    Scalar { text: String },
+    PsTable4 {
+        ps: Ps,
+    },
+    PsList {
+        select: bool,
+    },
+    AzErrorText {
+        failure: Failure,
+        wrapped: bool,
+    },
+    PsErrorText {
+        failure: Failure,
+    },
+    Scalar {
+        text: String,
+    },
     Empty,
 }
 
@@ -280,7 +316,9 @@ impl Kind {
     /// A short name for reports and file names.
     pub fn label(&self) -> &'static str {
         match self {
-            Self::RestList { next_link: true, .. } => "rest-page",
+            Self::RestList {
+                next_link: true, ..
+            } => "rest-page",
             Self::RestList { .. } => "rest-list",
             Self::RestSetting { .. } => "rest-setting",
             Self::RestArray { .. } => "rest-array",
@@ -293,7 +331,9 @@ impl Kind {
             Self::AccountShow { .. } => "az-account-show",
             Self::AzTable => "az-table",
             Self::AzTsv => "az-tsv",
-            Self::Csv { broken: Some(_), .. } => "csv-broken",
+            Self::Csv {
+                broken: Some(_), ..
+            } => "csv-broken",
             Self::Csv { .. } => "csv",
             Self::PsTable2 => "ps-table2",
             Self::PsTable4 { .. } => "ps-table4",
@@ -341,7 +381,7 @@ pub struct File {
     /// The subscription whose GUID names the folder, if any.
     pub folder: Option<usize>,
     /// The subscription whose GUID ends the file name, if any.
-    pub file_guid: Option<usize>,
+    pub in_name: Option<usize>,
     pub stem: String,
     pub ext: &'static str,
     pub container: Container,
@@ -362,7 +402,7 @@ impl File {
             None => path.push_str("misc/"),
         }
         path.push_str(&self.stem);
-        if let Some(s) = self.file_guid {
+        if let Some(s) = self.in_name {
             let _ = write!(path, "_{}", subs[s].guid);
         }
         path.push('.');
@@ -372,7 +412,7 @@ impl File {
 
     /// The subscription the path names: the file name first, then the folder.
     pub fn path_sub(&self) -> Option<usize> {
-        self.file_guid.or(self.folder)
+        self.in_name.or(self.folder)
     }
 }
 
@@ -386,13 +426,13 @@ pub struct Case {
 /// Generates case `index` of the run seeded `seed`.
 pub fn case(seed: u64, index: usize) -> Case {
     let mut rng = Rng::for_case(seed, index);
-    let subs: Vec<Sub> = (0..1 + rng.below(3)).map(|_| sub(&mut rng)).collect();
+    let subs: Vec<Sub> = (0..=rng.below(3)).map(|_| sub(&mut rng)).collect();
     let mut g = Gen {
         rng,
         subs,
         files: Vec::new(),
     };
-    for _ in 0..1 + g.rng.below(4) {
+    for _ in 0..=g.rng.below(4) {
         let file = g.file();
         g.files.push(file);
     }
@@ -461,7 +501,11 @@ impl Gen {
         Twist {
             flip: r.chance(15),
             value: if json && r.chance(15) {
-                let choices: &[u8] = if rest { &[1, 1, 2, 3, 4, 5] } else { &[1, 1, 2, 3, 5] };
+                let choices: &[u8] = if rest {
+                    &[1, 1, 2, 3, 4, 5]
+                } else {
+                    &[1, 1, 2, 3, 5]
+                };
                 r.pick(choices)
             } else {
                 0
@@ -472,7 +516,11 @@ impl Gen {
             } else {
                 0
             },
-            name_case: if r.chance(10) { 1 + u8::from(r.chance(50)) } else { 0 },
+            name_case: if r.chance(10) {
+                1 + u8::from(r.chance(50))
+            } else {
+                0
+            },
         }
     }
 
@@ -537,7 +585,7 @@ impl Gen {
                 row.id_name = Some("MCAS".to_owned());
             } else {
                 row.id_name = Some(row.name_text.clone());
-                row.name_text = "WDATP".to_owned();
+                "WDATP".clone_into(&mut row.name_text);
             }
         }
         match twist.redact {
@@ -595,13 +643,23 @@ impl Gen {
             2 => {
                 let t = self.twist(true, true, true);
                 let ps = self.rng.pick(&[Ps::V51, Ps::V7]);
-                (Kind::RestArray { ps }, self.rows(s, Extent::All, t, IdMode::Full))
+                (
+                    Kind::RestArray { ps },
+                    self.rows(s, Extent::All, t, IdMode::Full),
+                )
             }
             3 => {
                 let t = self.twist(true, true, true);
                 let compact = self.rng.chance(30);
-                let extent = if self.rng.chance(80) { Extent::All } else { Extent::Part };
-                (Kind::JqStream { compact }, self.rows(s, extent, t, IdMode::Full))
+                let extent = if self.rng.chance(80) {
+                    Extent::All
+                } else {
+                    Extent::Part
+                };
+                (
+                    Kind::JqStream { compact },
+                    self.rows(s, extent, t, IdMode::Full),
+                )
             }
             4 => {
                 let t = self.twist(true, false, true);
@@ -648,7 +706,10 @@ impl Gen {
                 let style = self
                     .rng
                     .pick(&[RestStyle::Wire, RestStyle::Jq, RestStyle::AzRest]);
-                (Kind::RestSetting { style }, self.rows(s, Extent::One, t, IdMode::Full))
+                (
+                    Kind::RestSetting { style },
+                    self.rows(s, Extent::One, t, IdMode::Full),
+                )
             }
         };
         Block { kind, rows }
@@ -660,7 +721,7 @@ impl Gen {
             0..=7 => {
                 let mut blocks = vec![self.json_block(true)];
                 if self.rng.chance(25) {
-                    for _ in 0..1 + self.rng.below(2) {
+                    for _ in 0..=self.rng.below(2) {
                         let block = self.json_block(false);
                         // Two runs of REST objects side by side read as one stream: keep
                         // them apart (see the report's note on appended REST objects).
@@ -717,6 +778,10 @@ impl Gen {
         }
     }
 
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per shape reads best in one place"
+    )]
     fn text_block(&mut self) -> (Block, &'static str) {
         let s = self.any_sub();
         let t = self.twist(false, false, true);
@@ -725,7 +790,11 @@ impl Gen {
             contradict: false,
             ..t
         };
-        let one_or_all = if self.rng.chance(25) { Extent::One } else { Extent::All };
+        let one_or_all = if self.rng.chance(25) {
+            Extent::One
+        } else {
+            Extent::All
+        };
         match self.rng.below(9) {
             0 => (
                 Block {
@@ -741,11 +810,21 @@ impl Gen {
                         rows.extend(self.rows(o, Extent::All, t, IdMode::Full));
                     }
                 }
-                (Block { kind: Kind::AzTsv, rows }, "tsv")
+                (
+                    Block {
+                        kind: Kind::AzTsv,
+                        rows,
+                    },
+                    "tsv",
+                )
             }
             2 | 3 => {
                 let with_id = self.rng.chance(50);
-                let (twist, id) = if with_id { (t, IdMode::Full) } else { (no_ids, IdMode::None) };
+                let (twist, id) = if with_id {
+                    (t, IdMode::Full)
+                } else {
+                    (no_ids, IdMode::None)
+                };
                 let rows = self.rows(s, Extent::All, twist, id);
                 let broken = (!with_id && self.rng.chance(25)).then(|| self.rng.below(rows.len()));
                 let kind = Kind::Csv {
@@ -768,7 +847,9 @@ impl Gen {
                 let mut rows = self.rows(s, one_or_all, no_ids, IdMode::Cut);
                 if self.rng.chance(20) {
                     // A wide console: the ids are whole.
-                    rows.iter_mut().for_each(|r| r.id = IdMode::Full);
+                    for r in &mut rows {
+                        r.id = IdMode::Full;
+                    }
                 }
                 (
                     Block {
@@ -780,7 +861,11 @@ impl Gen {
             }
             6 => {
                 let select = self.rng.chance(30);
-                let (twist, id) = if select { (no_ids, IdMode::None) } else { (t, IdMode::Full) };
+                let (twist, id) = if select {
+                    (no_ids, IdMode::None)
+                } else {
+                    (t, IdMode::Full)
+                };
                 (
                     Block {
                         kind: Kind::PsList { select },
@@ -790,12 +875,15 @@ impl Gen {
                 )
             }
             _ => {
-                let text = match self.subs[s].settings.iter().find(|(n, _)| *n == Name::Wdatp) {
+                let text = match self.subs[s]
+                    .settings
+                    .iter()
+                    .find(|(n, _)| *n == Name::Wdatp)
+                {
                     Some((_, v)) if self.rng.chance(85) => {
                         let v = *v ^ t.flip;
-                        self.rng
-                            .pick(&[["true", "false"], ["True", "False"]])[usize::from(!v)]
-                        .to_owned()
+                        self.rng.pick(&[["true", "false"], ["True", "False"]])[usize::from(!v)]
+                            .to_owned()
                     }
                     _ => "null".to_owned(),
                 };
@@ -812,7 +900,7 @@ impl Gen {
 
     fn transcript_blocks(&mut self) -> Vec<Block> {
         let mut blocks = Vec::new();
-        for _ in 0..1 + self.rng.below(3) {
+        for _ in 0..=self.rng.below(3) {
             let s = self.any_sub();
             let t = self.twist(false, false, true);
             let no_ids = Twist {
@@ -820,7 +908,11 @@ impl Gen {
                 contradict: false,
                 ..t
             };
-            let extent = if self.rng.chance(50) { Extent::One } else { Extent::All };
+            let extent = if self.rng.chance(50) {
+                Extent::One
+            } else {
+                Extent::All
+            };
             let block = match self.rng.below(4) {
                 0 => Block {
                     kind: Kind::PsTable2,
@@ -853,17 +945,26 @@ impl Gen {
         // sometimes under another one, sometimes nowhere.
         let truth = blocks
             .iter()
-            .find_map(|b| b.rows.first().map(|r| r.sub).or(b.kind.failure().and_then(Failure::scope)))
+            .find_map(|b| {
+                b.rows
+                    .first()
+                    .map(|r| r.sub)
+                    .or(b.kind.failure().and_then(Failure::scope))
+            })
             .unwrap_or(0);
         let mut folder = None;
-        let mut file_guid = None;
-        let named = if self.rng.chance(20) { self.any_sub() } else { truth };
+        let mut in_name = None;
+        let named = if self.rng.chance(20) {
+            self.any_sub()
+        } else {
+            truth
+        };
         match self.rng.below(10) {
             0..=3 => folder = Some(named),
-            4..=6 => file_guid = Some(named),
+            4..=6 => in_name = Some(named),
             7 => {
                 folder = Some(self.any_sub());
-                file_guid = Some(named);
+                in_name = Some(named);
             }
             _ => {}
         }
@@ -878,7 +979,7 @@ impl Gen {
         let labels: Vec<&str> = blocks.iter().map(|b| b.kind.label()).collect();
         File {
             folder,
-            file_guid,
+            in_name,
             stem: format!("f{}-{}", self.files.len(), labels.join("+")),
             ext,
             container,

@@ -86,7 +86,9 @@ enum Extent {
 
 fn extent(kind: &Kind) -> Extent {
     match kind {
-        Kind::RestList { next_link: true, .. } => Extent::Page,
+        Kind::RestList {
+            next_link: true, ..
+        } => Extent::Page,
         Kind::RestList { .. } => Extent::Complete,
         _ => Extent::Listing,
     }
@@ -132,11 +134,15 @@ pub fn observations(case: &Case, file: &File, rendered: &Rendered, path: &str) -
     if file.blocks.iter().all(|b| b.kind == Kind::Empty) {
         return vec![by_path("collection_error", Loc::Nothing)];
     }
-    if file
-        .blocks
-        .iter()
-        .any(|b| matches!(b.kind, Kind::Csv { broken: Some(_), .. }))
-    {
+    if file.blocks.iter().any(|b| {
+        matches!(
+            b.kind,
+            Kind::Csv {
+                broken: Some(_),
+                ..
+            }
+        )
+    }) {
         // README: a CSV that cannot be read is malformed; where is not said.
         return vec![by_path("malformed", Loc::Any)];
     }
@@ -216,7 +222,11 @@ fn decide_values(values: &[(Option<bool>, &str)]) -> (&'static str, Loc) {
         return ("malformed", one_of(&all));
     }
     (
-        if first == Some(true) { "enabled" } else { "disabled" },
+        if first == Some(true) {
+            "enabled"
+        } else {
+            "disabled"
+        },
         one_of(&all),
     )
 }
@@ -296,7 +306,11 @@ pub fn verdicts(observations: &[Expected]) -> BTreeMap<String, &'static str> {
         if let Some(sub) = &o.sub {
             let set = deciding.entry(sub.clone()).or_default();
             if matches!(o.outcome, "enabled" | "disabled" | "absent") {
-                set.insert(if o.outcome == "enabled" { "enabled" } else { "off" });
+                set.insert(if o.outcome == "enabled" {
+                    "enabled"
+                } else {
+                    "off"
+                });
             }
         }
     }

@@ -231,9 +231,17 @@ fn error_message(case: &Case, failure: Failure, client: &str) -> (&'static str, 
     }
 }
 
+/// A JSON block's top-level values, its rows' pointers (value index, pointer below it),
+/// and its own pointer.
+type JsonParts = (Vec<(J, Fmt)>, Vec<(usize, String)>, Option<String>);
+
 /// One JSON block: its top-level values, with each row's pointer below its value, and the
 /// block's own pointer (errors) below its (first) value.
-fn json_values(case: &Case, block: &Block) -> (Vec<(J, Fmt)>, Vec<(usize, String)>, Option<String>) {
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per shape reads best in one place"
+)]
+fn json_values(case: &Case, block: &Block) -> JsonParts {
     let rows = &block.rows;
     match &block.kind {
         Kind::RestList { style, next_link } => {
@@ -246,7 +254,9 @@ fn json_values(case: &Case, block: &Block) -> (Vec<(J, Fmt)>, Vec<(usize, String
             }
             let mut body = vec![("value", J::Arr(items))];
             if *next_link {
-                let sub = rows.first().map_or_else(String::new, |r| case.subs[r.sub].written());
+                let sub = rows
+                    .first()
+                    .map_or_else(String::new, |r| case.subs[r.sub].written());
                 body.push((
                     "nextLink",
                     J::Str(format!(
@@ -254,12 +264,20 @@ fn json_values(case: &Case, block: &Block) -> (Vec<(J, Fmt)>, Vec<(usize, String
                     )),
                 ));
             }
-            let fmt = if *style == RestStyle::Wire { Fmt::Compact } else { JQ };
+            let fmt = if *style == RestStyle::Wire {
+                Fmt::Compact
+            } else {
+                JQ
+            };
             (vec![(J::Obj(body), fmt)], locs, None)
         }
         Kind::RestSetting { style } => {
             let (object, at) = rest_object(case, &rows[0], *style);
-            let fmt = if *style == RestStyle::Wire { Fmt::Compact } else { JQ };
+            let fmt = if *style == RestStyle::Wire {
+                Fmt::Compact
+            } else {
+                JQ
+            };
             (vec![(object, fmt)], vec![(0, at.to_owned())], None)
         }
         Kind::RestArray { ps } => {
@@ -291,7 +309,9 @@ fn json_values(case: &Case, block: &Block) -> (Vec<(J, Fmt)>, Vec<(usize, String
         }
         Kind::AzArray => {
             let items = rows.iter().map(|r| az_object(case, r)).collect();
-            let locs = (0..rows.len()).map(|i| (0, format!("/{i}/enabled"))).collect();
+            let locs = (0..rows.len())
+                .map(|i| (0, format!("/{i}/enabled")))
+                .collect();
             (vec![(J::Arr(items), JQ)], locs, None)
         }
         Kind::AzShow => (
@@ -301,7 +321,9 @@ fn json_values(case: &Case, block: &Block) -> (Vec<(J, Fmt)>, Vec<(usize, String
         ),
         Kind::PsJsonArray { ps, with_id } => {
             let items = rows.iter().map(|r| ps_object(case, r, *with_id)).collect();
-            let locs = (0..rows.len()).map(|i| (0, format!("/{i}/Enabled"))).collect();
+            let locs = (0..rows.len())
+                .map(|i| (0, format!("/{i}/Enabled")))
+                .collect();
             (vec![(J::Arr(items), ps_fmt(*ps))], locs, None)
         }
         Kind::PsJsonSingle { ps, with_id } => (
@@ -313,7 +335,10 @@ fn json_values(case: &Case, block: &Block) -> (Vec<(J, Fmt)>, Vec<(usize, String
             let (code, message) = error_message(case, *failure, CLIENT);
             let body = J::Obj(vec![(
                 "error",
-                J::Obj(vec![("code", J::Str(code.to_owned())), ("message", J::Str(message))]),
+                J::Obj(vec![
+                    ("code", J::Str(code.to_owned())),
+                    ("message", J::Str(message)),
+                ]),
             )]);
             let fmt = if *compact { Fmt::Compact } else { JQ };
             (vec![(body, fmt)], Vec::new(), Some("/error".to_owned()))
@@ -339,7 +364,13 @@ fn render_json(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Optio
         parts.push(json_values(case, block));
     }
     let total: usize = parts.iter().map(|(values, _, _)| values.len()).sum();
-    let prefix = |k: usize| if total > 1 { format!("/{k}") } else { String::new() };
+    let prefix = |k: usize| {
+        if total > 1 {
+            format!("/{k}")
+        } else {
+            String::new()
+        }
+    };
     let mut text = String::new();
     let mut row_locs = Vec::new();
     let mut block_locs = Vec::new();
@@ -396,6 +427,10 @@ fn table_id(case: &Case, row: &Row, ps: Ps) -> String {
 }
 
 /// Writes one text block; returns the line of each row's value and of the block's record.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per shape reads best in one place"
+)]
 fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Option<String>) {
     let rows = &block.rows;
     let mut locs = Vec::new();
@@ -404,8 +439,16 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
         Kind::AzTable => {
             let kw = width(rows.iter().map(|r| r.name.kind().len()), 4);
             let nw = width(rows.iter().map(|r| r.name_text.len()), 4);
-            out.push(format!("{:<9}  {:<kw$}  {:<nw$}", "Enabled", "Kind", "Name"));
-            out.push(format!("{}  {}  {}", "-".repeat(9), "-".repeat(kw), "-".repeat(nw)));
+            out.push(format!(
+                "{:<9}  {:<kw$}  {:<nw$}",
+                "Enabled", "Kind", "Name"
+            ));
+            out.push(format!(
+                "{}  {}  {}",
+                "-".repeat(9),
+                "-".repeat(kw),
+                "-".repeat(nw)
+            ));
             for r in rows {
                 let n = out.push(format!(
                     "{:<9}  {:<kw$}  {:<nw$}",
@@ -449,7 +492,12 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
                 ));
             }
             if *with_id {
-                out.push(q(&["Enabled".into(), "Id".into(), "Name".into(), "Type".into()]));
+                out.push(q(&[
+                    "Enabled".into(),
+                    "Id".into(),
+                    "Name".into(),
+                    "Type".into(),
+                ]));
             } else {
                 out.push(q(&["Name".into(), "Enabled".into()]));
             }
@@ -489,7 +537,11 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
             out.push(format!("Enabled {:<iw$} {:<nw$} Type", "Id", "Name"));
             out.push(format!("------- {:<iw$} {:<nw$} ----", "--", "----"));
             for (r, i) in rows.iter().zip(&ids) {
-                let n = out.push(format!("{:>7} {i:<iw$} {:<nw$} {TYPE}", r.value.word(), r.name_text));
+                let n = out.push(format!(
+                    "{:>7} {i:<iw$} {:<nw$} {TYPE}",
+                    r.value.word(),
+                    r.name_text
+                ));
                 locs.push(Lines::loc(n));
             }
             out.push("");
@@ -500,9 +552,13 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
             for r in rows {
                 if *select {
                     out.push(format!("Name    : {}", r.name_text));
-                    locs.push(Lines::loc(out.push(format!("Enabled : {}", r.value.word()))));
+                    locs.push(Lines::loc(
+                        out.push(format!("Enabled : {}", r.value.word())),
+                    ));
                 } else {
-                    locs.push(Lines::loc(out.push(format!("Enabled : {}", r.value.word()))));
+                    locs.push(Lines::loc(
+                        out.push(format!("Enabled : {}", r.value.word())),
+                    ));
                     out.push(format!("Id      : {}", id(case, r).unwrap_or_default()));
                     out.push(format!("Name    : {}", r.name_text));
                     out.push(format!("Type    : {TYPE}"));
@@ -514,7 +570,9 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
         Kind::AzErrorText { failure, wrapped } => {
             let (code, message) = error_message(case, *failure, "auditor@contoso.com");
             let prefix = if *wrapped { "az : " } else { "" };
-            own = Some(Lines::loc(out.push(format!("{prefix}ERROR: ({code}) {message}"))));
+            own = Some(Lines::loc(
+                out.push(format!("{prefix}ERROR: ({code}) {message}")),
+            ));
             if *wrapped {
                 out.push("At line:1 char:1");
                 out.push("+ az security setting list -o json 2> C:\\audit\\az-settings-err.txt");
@@ -528,10 +586,14 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
         }
         Kind::PsErrorText { failure } => {
             let message = match failure {
-                Failure::Unscoped => "Operation returned an invalid status code 'Forbidden'".to_owned(),
+                Failure::Unscoped => {
+                    "Operation returned an invalid status code 'Forbidden'".to_owned()
+                }
                 other => error_message(case, *other, "auditor@contoso.com").1,
             };
-            own = Some(Lines::loc(out.push(format!("Get-AzSecuritySetting : {message}"))));
+            own = Some(Lines::loc(
+                out.push(format!("Get-AzSecuritySetting : {message}")),
+            ));
             out.push("At line:1 char:1");
             out.push("+ Get-AzSecuritySetting");
             out.push("+ ~~~~~~~~~~~~~~~~~~~~~");
@@ -568,7 +630,11 @@ fn render_text(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Optio
     let mut row_locs = Vec::new();
     let mut block_locs = Vec::new();
     let transcript = file.container == Container::Transcript;
-    let user = if file.encoding == Encoding::Windows1252 { "Jos\u{e9}" } else { "auditor" };
+    let user = if file.encoding == Encoding::Windows1252 {
+        "Jos\u{e9}"
+    } else {
+        "auditor"
+    };
     if transcript {
         out.push("**********************");
         out.push("Windows PowerShell transcript start");
@@ -577,7 +643,9 @@ fn render_text(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Optio
         out.push(format!("RunAs User: CONTOSO\\{user}"));
         out.push("Configuration Name: ");
         out.push("Machine: AUDIT-WS01 (Microsoft Windows NT 10.0.19045.0)");
-        out.push("Host Application: C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe");
+        out.push(
+            "Host Application: C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+        );
         out.push("Process ID: 7412");
         out.push("PSVersion: 5.1.19041.5007");
         out.push("PSEdition: Desktop");
@@ -612,7 +680,9 @@ fn render_text(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Optio
 pub fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
     let utf16 = |big: bool, bom: bool| {
         let mut out = Vec::new();
-        let units = (if bom { "\u{feff}" } else { "" }).encode_utf16().chain(text.encode_utf16());
+        let units = (if bom { "\u{feff}" } else { "" })
+            .encode_utf16()
+            .chain(text.encode_utf16());
         for unit in units {
             if big {
                 out.extend_from_slice(&unit.to_be_bytes());
@@ -644,7 +714,11 @@ pub fn render(case: &Case, file: &File) -> Rendered {
         Container::Json => render_json(case, file),
         Container::Text | Container::Transcript => render_text(case, file),
     };
-    let text = if file.crlf { text.replace('\n', "\r\n") } else { text };
+    let text = if file.crlf {
+        text.replace('\n', "\r\n")
+    } else {
+        text
+    };
     let bytes = encode(&text, file.encoding);
     Rendered {
         text,
