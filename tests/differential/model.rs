@@ -588,7 +588,9 @@ impl Gen {
                 "WDATP".clone_into(&mut row.name_text);
             }
         }
-        match twist.redact {
+        // Only rows that show an id can have it redacted.
+        let redact = if id == IdMode::Full { twist.redact } else { 0 };
+        match redact {
             1 => rows
                 .iter_mut()
                 .for_each(|r| r.id = IdMode::Redacted(u8::try_from(s % 3).unwrap())),
