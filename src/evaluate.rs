@@ -214,10 +214,7 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
     let in_file = named_in_file(items);
     let fallback = match in_file.len() {
         0 => Owner::Path,
-        1 => in_file
-            .first()
-            .cloned()
-            .map_or(Owner::Path, Owner::Named),
+        1 => in_file.first().cloned().map_or(Owner::Path, Owner::Named),
         _ => Owner::FileNamesSeveral,
     };
     let mut groups: BTreeMap<SubscriptionId, Group<'_>> = BTreeMap::new();
@@ -237,7 +234,8 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
                             .map_or(IdScope::None, subscription::scope_of_resource_id)
                     })
                     .collect();
-                let in_document: BTreeSet<&SubscriptionId> = scopes.iter().filter_map(named).collect();
+                let in_document: BTreeSet<&SubscriptionId> =
+                    scopes.iter().filter_map(named).collect();
                 let document_owner = match in_document.len() {
                     0 => None,
                     1 => in_document.first().map(|sub| Owner::Named((*sub).clone())),
@@ -309,34 +307,48 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
     });
     let mut observations = Vec::with_capacity(groups.len() + 1);
     for (subscription, group) in groups {
-        observations.push(observe(Some(subscription), Some(Source::Content), None, &group));
+        observations.push(observe(
+            Some(subscription),
+            Some(Source::Content),
+            None,
+            &group,
+        ));
     }
     if !by_path.is_empty() {
         let (subscription, source, note) = attribute_by_path(path, redaction.clone());
         observations.push(observe(subscription, source, note, &by_path));
     }
-    let unattributed = [
+    // One unattributed observation per file, whatever kept its entries from a subscription.
+    let mut unattributed = Group::default();
+    let mut reasons = Vec::new();
+    for (group, why) in [
         (
             several_in_document,
-            "unattributed: these entries carry no subscription id of their own, and their \
-             document names several subscriptions",
+            "their document names several subscriptions",
         ),
         (
             several_in_file,
-            "unattributed: these entries carry no subscription id of their own, their \
-             document names none, and the file names several subscriptions",
+            "their document names none and the file names several subscriptions",
         ),
         (
             after_unnamed_switch,
-            "unattributed: these entries carry no subscription id of their own and follow \
-             a context switch to a subscription named otherwise than by its id",
+            "they follow a context switch to a subscription named otherwise than by its id",
         ),
-    ];
-    for (group, why) in unattributed {
+    ] {
         if !group.is_empty() {
-            let note = join_note(redaction.clone(), why.to_owned());
-            observations.push(observe(None, None, Some(note), &group));
+            reasons.push(why);
+            unattributed.absorb(group);
         }
+    }
+    if !unattributed.is_empty() {
+        let note = join_note(
+            redaction,
+            format!(
+                "unattributed: these entries carry no subscription id of their own, and {}",
+                reasons.join("; or ")
+            ),
+        );
+        observations.push(observe(None, None, Some(note), &unattributed));
     }
     if observations.is_empty() {
         observations.push(whole_file(
@@ -349,7 +361,13 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
     observations
 }
 
-impl Group<'_> {
+impl<'a> Group<'a> {
+    fn absorb(&mut self, other: Self) {
+        self.settings.extend(other.settings);
+        self.scalars.extend(other.scalars);
+        self.errors.extend(other.errors);
+    }
+
     fn is_empty(&self) -> bool {
         self.settings.is_empty() && self.scalars.is_empty() && self.errors.is_empty()
     }

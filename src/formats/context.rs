@@ -144,9 +144,20 @@ mod tests {
     #[test]
     fn switch_commands_name_their_subscription() {
         let sub = IdScope::Subscription(SubscriptionId::parse(SUB).unwrap());
-        assert_eq!(scopes(&format!("PS C:\\audit> Set-AzContext -Subscription {SUB}\n")), [sub.clone()]);
-        assert_eq!(scopes(&format!("$ az account set --subscription \"{SUB}\"\n")), [sub.clone()]);
-        assert_eq!(scopes(&format!("Select-AzSubscription -SubscriptionId '{SUB}'\n")), [sub]);
+        assert_eq!(
+            scopes(&format!(
+                "PS C:\\audit> Set-AzContext -Subscription {SUB}\n"
+            )),
+            [sub.clone()]
+        );
+        assert_eq!(
+            scopes(&format!("$ az account set --subscription \"{SUB}\"\n")),
+            [sub.clone()]
+        );
+        assert_eq!(
+            scopes(&format!("Select-AzSubscription -SubscriptionId '{SUB}'\n")),
+            [sub]
+        );
         assert_eq!(
             scopes("PS C:\\> Set-AzContext -Subscription Prod\n"),
             [IdScope::Redacted("Prod".into())]

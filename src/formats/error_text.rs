@@ -27,8 +27,7 @@ pub fn find(lines: &[Line<'_>]) -> Vec<Item> {
     let mut items = Vec::new();
     let mut rest = lines;
     while let Some(position) = rest.iter().position(|l| kind_of(l.text).is_some()) {
-        let Some((first, after)) = rest.get(position..).and_then(<[Line<'_>]>::split_first)
-        else {
+        let Some((first, after)) = rest.get(position..).and_then(<[Line<'_>]>::split_first) else {
             break;
         };
         let length = after

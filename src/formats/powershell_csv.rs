@@ -198,7 +198,8 @@ mod tests {
 
     #[test]
     fn a_row_with_a_stray_quote_is_malformed_naming_its_line() {
-        let text = "\"Name\",\"Enabled\"\n\"MCAS\",\"True\"\n\"WDATP,\"True\"\n\"Sentinel\",\"False\"\n";
+        let text =
+            "\"Name\",\"Enabled\"\n\"MCAS\",\"True\"\n\"WDATP,\"True\"\n\"Sentinel\",\"False\"\n";
         match parse_text(text).body {
             Body::Malformed(why) => assert!(why.contains("line 3"), "{why}"),
             other => panic!("{other:?}"),
