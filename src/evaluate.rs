@@ -211,20 +211,66 @@ fn named_in_file(items: &[Item]) -> BTreeSet<SubscriptionId> {
 /// 5. only when nothing in the file names a subscription does the path decide: the GUID
 ///    nearest the file, file name first.
 fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
-    let in_file = named_in_file(items);
-    let fallback = match in_file.len() {
-        0 => Owner::Path,
-        1 => in_file.first().cloned().map_or(Owner::Path, Owner::Named),
-        _ => Owner::FileNamesSeveral,
-    };
-    let mut groups: BTreeMap<SubscriptionId, Group<'_>> = BTreeMap::new();
-    let mut by_path = Group::default();
-    let mut several_in_document = Group::default();
-    let mut several_in_file = Group::default();
-    let mut after_unnamed_switch = Group::default();
-    let mut redacted: Option<&str> = None;
-    let mut context: Option<Owner> = None;
+    let mut attribution = Attribution::new(items);
     for (batch, item) in items.iter().enumerate() {
+        attribution.place(batch, item);
+    }
+    attribution.into_observations(path)
+}
+
+/// A file's entries as they are placed, in order, by the rules of [`evaluate_items`].
+struct Attribution<'a> {
+    /// Whose an entry is when nothing closer names a subscription (rules 4 and 5).
+    fallback: Owner,
+    /// The subscription switched to by the last context switch, if any (rule 3).
+    context: Option<Owner>,
+    groups: BTreeMap<SubscriptionId, Group<'a>>,
+    by_path: Group<'a>,
+    unattributed: Group<'a>,
+    /// Why entries are unattributed, each at most once, in the order of [`Owner`].
+    reasons: BTreeSet<u8>,
+    /// The first redacted id among the entries not given to a subscription.
+    redacted: Option<&'a str>,
+}
+
+impl<'a> Attribution<'a> {
+    fn new(items: &[Item]) -> Self {
+        let in_file = named_in_file(items);
+        let fallback = match in_file.len() {
+            0 => Owner::Path,
+            1 => in_file.first().cloned().map_or(Owner::Path, Owner::Named),
+            _ => Owner::FileNamesSeveral,
+        };
+        Self {
+            fallback,
+            context: None,
+            groups: BTreeMap::new(),
+            by_path: Group::default(),
+            unattributed: Group::default(),
+            reasons: BTreeSet::new(),
+            redacted: None,
+        }
+    }
+
+    /// Whose an entry without an id of its own is, given its document's owner.
+    fn owner<'o>(&'o self, document: Option<&'o Owner>) -> &'o Owner {
+        document.or(self.context.as_ref()).unwrap_or(&self.fallback)
+    }
+
+    /// The group an entry without an id of its own goes to, given its document's owner.
+    fn group_for(&mut self, document: Option<&Owner>) -> &mut Group<'a> {
+        let reason = match self.owner(document) {
+            Owner::Named(sub) => return self.groups.entry(sub.clone()).or_default(),
+            Owner::Path => return &mut self.by_path,
+            Owner::DocumentNamesSeveral => 0,
+            Owner::FileNamesSeveral => 1,
+            Owner::SwitchedToUnnamed => 2,
+        };
+        self.reasons.insert(reason);
+        &mut self.unattributed
+    }
+
+    fn place(&mut self, batch: usize, item: &'a Item) {
         match item {
             Item::Settings { extent, settings } => {
                 let scopes: Vec<IdScope> = settings
@@ -236,7 +282,7 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
                     .collect();
                 let in_document: BTreeSet<&SubscriptionId> =
                     scopes.iter().filter_map(named).collect();
-                let document_owner = match in_document.len() {
+                let document = match in_document.len() {
                     0 => None,
                     1 => in_document.first().map(|sub| Owner::Named((*sub).clone())),
                     _ => Some(Owner::DocumentNamesSeveral),
@@ -244,43 +290,26 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
                 for (setting, scope) in settings.iter().zip(&scopes) {
                     let entry = (setting, *extent, batch);
                     if let Some(sub) = named(scope) {
-                        groups.entry(sub.clone()).or_default().settings.push(entry);
+                        self.groups
+                            .entry(sub.clone())
+                            .or_default()
+                            .settings
+                            .push(entry);
                         continue;
                     }
-                    let owner = document_owner
-                        .as_ref()
-                        .or(context.as_ref())
-                        .unwrap_or(&fallback);
-                    if !matches!(owner, Owner::Named(_)) {
-                        redacted = redacted.or(setting.id.as_deref());
+                    if !matches!(self.owner(document.as_ref()), Owner::Named(_)) {
+                        self.redacted = self.redacted.or(setting.id.as_deref());
                     }
-                    match owner {
-                        Owner::Named(sub) => {
-                            groups.entry(sub.clone()).or_default().settings.push(entry);
-                        }
-                        Owner::DocumentNamesSeveral => several_in_document.settings.push(entry),
-                        Owner::FileNamesSeveral => several_in_file.settings.push(entry),
-                        Owner::Path => by_path.settings.push(entry),
-                        Owner::SwitchedToUnnamed => after_unnamed_switch.settings.push(entry),
-                    }
+                    self.group_for(document.as_ref()).settings.push(entry);
                 }
             }
             Item::Scalar { value, location } => {
-                let entry = (value, location);
-                match context.as_ref().unwrap_or(&fallback) {
-                    Owner::Named(sub) => groups.entry(sub.clone()).or_default().scalars.push(entry),
-                    Owner::Path => by_path.scalars.push(entry),
-                    Owner::SwitchedToUnnamed => after_unnamed_switch.scalars.push(entry),
-                    Owner::FileNamesSeveral | Owner::DocumentNamesSeveral => {
-                        several_in_file.scalars.push(entry);
-                    }
-                }
+                self.group_for(None).scalars.push((value, location));
             }
             Item::Context { scope, .. } => {
-                context = Some(match named(scope) {
-                    Some(sub) => Owner::Named(sub.clone()),
-                    None => Owner::SwitchedToUnnamed,
-                });
+                self.context = Some(
+                    named(scope).map_or(Owner::SwitchedToUnnamed, |sub| Owner::Named(sub.clone())),
+                );
             }
             Item::CollectionError {
                 summary,
@@ -288,86 +317,73 @@ fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
                 location,
             } => {
                 let entry = (summary.as_str(), location);
-                match (named(scope), context.as_ref().unwrap_or(&fallback)) {
-                    (Some(sub), _) | (None, Owner::Named(sub)) => {
-                        groups.entry(sub.clone()).or_default().errors.push(entry);
-                    }
-                    (None, Owner::Path) => by_path.errors.push(entry),
-                    (None, Owner::SwitchedToUnnamed) => after_unnamed_switch.errors.push(entry),
-                    (None, _) => several_in_file.errors.push(entry),
+                match named(scope) {
+                    Some(sub) => self
+                        .groups
+                        .entry(sub.clone())
+                        .or_default()
+                        .errors
+                        .push(entry),
+                    None => self.group_for(None).errors.push(entry),
                 }
             }
         }
     }
-    let redaction = redacted.map(|id| {
-        format!(
-            "the subscription in the content is redacted or not a subscription id ({})",
-            excerpt(id, EXCERPT_CHARS)
-        )
-    });
-    let mut observations = Vec::with_capacity(groups.len() + 1);
-    for (subscription, group) in groups {
-        observations.push(observe(
-            Some(subscription),
-            Some(Source::Content),
-            None,
-            &group,
-        ));
-    }
-    if !by_path.is_empty() {
-        let (subscription, source, note) = attribute_by_path(path, redaction.clone());
-        observations.push(observe(subscription, source, note, &by_path));
-    }
-    // One unattributed observation per file, whatever kept its entries from a subscription.
-    let mut unattributed = Group::default();
-    let mut reasons = Vec::new();
-    for (group, why) in [
-        (
-            several_in_document,
+
+    fn into_observations(self, path: &str) -> Vec<Observation> {
+        const REASONS: [&str; 3] = [
             "their document names several subscriptions",
-        ),
-        (
-            several_in_file,
             "their document names none and the file names several subscriptions",
-        ),
-        (
-            after_unnamed_switch,
             "they follow a context switch to a subscription named otherwise than by its id",
-        ),
-    ] {
-        if !group.is_empty() {
-            reasons.push(why);
-            unattributed.absorb(group);
-        }
-    }
-    if !unattributed.is_empty() {
-        let note = join_note(
-            redaction,
+        ];
+        let redaction = self.redacted.map(|id| {
             format!(
-                "unattributed: these entries carry no subscription id of their own, and {}",
-                reasons.join("; or ")
-            ),
-        );
-        observations.push(observe(None, None, Some(note), &unattributed));
+                "the subscription in the content is redacted or not a subscription id ({})",
+                excerpt(id, EXCERPT_CHARS)
+            )
+        });
+        let mut observations = Vec::with_capacity(self.groups.len() + 2);
+        for (subscription, group) in self.groups {
+            observations.push(observe(
+                Some(subscription),
+                Some(Source::Content),
+                None,
+                &group,
+            ));
+        }
+        if !self.by_path.is_empty() {
+            let (subscription, source, note) = attribute_by_path(path, redaction.clone());
+            observations.push(observe(subscription, source, note, &self.by_path));
+        }
+        // One unattributed observation per file, whatever kept its entries from a subscription.
+        if !self.unattributed.is_empty() {
+            let reasons: Vec<&str> = self
+                .reasons
+                .iter()
+                .filter_map(|&r| REASONS.get(usize::from(r)).copied())
+                .collect();
+            let note = join_note(
+                redaction,
+                format!(
+                    "unattributed: these entries carry no subscription id of their own, and {}",
+                    reasons.join("; or ")
+                ),
+            );
+            observations.push(observe(None, None, Some(note), &self.unattributed));
+        }
+        if observations.is_empty() {
+            observations.push(whole_file(
+                path,
+                Outcome::Unrecognized,
+                "the file holds no settings",
+            ));
+        }
+        observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
+        observations
     }
-    if observations.is_empty() {
-        observations.push(whole_file(
-            path,
-            Outcome::Unrecognized,
-            "the file holds no settings",
-        ));
-    }
-    observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
-    observations
 }
 
-impl<'a> Group<'a> {
-    fn absorb(&mut self, other: Self) {
-        self.settings.extend(other.settings);
-        self.scalars.extend(other.scalars);
-        self.errors.extend(other.errors);
-    }
-
+impl Group<'_> {
     fn is_empty(&self) -> bool {
         self.settings.is_empty() && self.scalars.is_empty() && self.errors.is_empty()
     }

@@ -148,11 +148,11 @@ mod tests {
             scopes(&format!(
                 "PS C:\\audit> Set-AzContext -Subscription {SUB}\n"
             )),
-            [sub.clone()]
+            std::slice::from_ref(&sub)
         );
         assert_eq!(
             scopes(&format!("$ az account set --subscription \"{SUB}\"\n")),
-            [sub.clone()]
+            std::slice::from_ref(&sub)
         );
         assert_eq!(
             scopes(&format!("Select-AzSubscription -SubscriptionId '{SUB}'\n")),
