@@ -233,10 +233,19 @@ fn roll_up(files: &[FileRecord], inventory: Option<&[SubscriptionId]>) -> Vec<Su
 
 /// The run metadata's note on access times, when some could not be kept.
 fn access_times_note(folders: usize, files: usize) -> Option<String> {
+    let count = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
     (folders + files > 0).then(|| {
         format!(
-            "{folders} folders and {files} files belong to another user: the kernel refused \
-             O_NOATIME, so reading them may have changed their access times"
+            "{} and {} of another owner: the kernel refused O_NOATIME, so reading them may \
+             have changed their access times",
+            count(folders, "folder", "folders"),
+            count(files, "file", "files")
         )
     })
 }
