@@ -106,8 +106,8 @@ impl fmt::Display for Explanation<'_> {
 fn contents(parsed: &Parsed, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let items = match &parsed.body {
         Body::Items(items) => items,
-        Body::Malformed(why) => return writeln!(f, "cannot be read: {}", clean(why)),
-        Body::Unrecognized(why) => return writeln!(f, "not evidence: {}", clean(why)),
+        Body::Malformed(why) => return writeln!(f, "cannot be read: {}", clean(&why.to_string())),
+        Body::Unrecognized(why) => return writeln!(f, "not evidence: {}", clean(&why.to_string())),
         Body::Empty => return writeln!(f, "empty file"),
     };
     for item in items {

@@ -191,7 +191,7 @@ pub fn parse_bytes(bytes: &[u8]) -> (Parsed, Option<Encoding>) {
         Err(error) => (
             Parsed {
                 format: Format::Binary,
-                body: Body::Malformed(format!("cannot be decoded as text: {error}")),
+                body: Body::Malformed(formats::Reason::Undecodable(error)),
             },
             None,
         ),

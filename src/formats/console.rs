@@ -7,7 +7,7 @@
 //! loses nothing. A file with no settings but an error record is error text.
 
 use super::lines::Line;
-use super::{Body, Extent, Format, Item, Parsed, context, error_text, list, table};
+use super::{Body, Extent, Format, Item, Parsed, Reason, context, error_text, list, table};
 
 /// Parses console text; `None` when it holds no settings, no error and is no transcript.
 #[must_use]
@@ -44,9 +44,7 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
     if items.is_empty() {
         return Some(Parsed::new(
             format,
-            Body::Unrecognized(
-                "a PowerShell transcript without a settings table, list or error".to_owned(),
-            ),
+            Body::Unrecognized(Reason::TranscriptWithoutEvidence),
         ));
     }
     // In the order of the text: a context switch applies to what follows it.

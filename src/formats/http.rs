@@ -3,7 +3,7 @@
 //! skipped. The body is read as JSON evidence; its locations are written `body#<pointer>`.
 //! A non-2xx status is a failed collection whatever the body.
 
-use super::{Body, Format, Item, Location, Parsed, json, prefix_pointers};
+use super::{Body, Format, Item, Location, Parsed, Reason, json, prefix_pointers};
 use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::subscription::IdScope;
 
@@ -35,10 +35,7 @@ pub fn parse(text: &str) -> Parsed {
             None => {
                 return Parsed::new(
                     Format::HttpCapture,
-                    Body::Malformed(format!(
-                        "an HTTP capture with an unreadable status line {:?}",
-                        excerpt(status_line, EXCERPT_CHARS)
-                    )),
+                    Body::Malformed(Reason::HttpStatusLine(status_line.to_owned())),
                 );
             }
         }
@@ -55,12 +52,12 @@ pub fn parse(text: &str) -> Parsed {
     } else if json::is_json_start(body.trim_start()) {
         prefix_pointers(json::parse(body).body, "body#")
     } else {
-        Body::Unrecognized(format!("the body after {status_text} is not JSON"))
+        Body::Unrecognized(Reason::HttpBodyNotJson(status_text.clone()))
     };
     let ok = (200..300).contains(&status);
     let body = match inner {
         Body::Items(items) if ok || has_error(&items) => Body::Items(items),
-        Body::Empty if ok => Body::Malformed(format!("{status_text} with an empty body")),
+        Body::Empty if ok => Body::Malformed(Reason::HttpEmptyBody(status_text)),
         _ if ok => inner,
         _ => Body::Items(vec![Item::CollectionError {
             summary: format!("the request failed with {status_text}"),

@@ -14,11 +14,14 @@ pub mod json;
 pub mod lines;
 pub mod list;
 pub mod powershell_csv;
+pub mod reason;
 pub mod scalar;
 pub mod table;
 pub mod tsv;
 
 use std::fmt;
+
+pub use reason::Reason;
 
 use crate::subscription::IdScope;
 
@@ -227,9 +230,9 @@ pub enum Body {
     /// Evidence, in one or more items.
     Items(Vec<Item>),
     /// The file is in a known family but cannot be read to a value.
-    Malformed(String),
+    Malformed(Reason),
     /// The file is readable but is not evidence in any known shape.
-    Unrecognized(String),
+    Unrecognized(Reason),
     /// The file is empty: the CIS one-liner prints nothing when its call failed.
     Empty,
 }
@@ -277,11 +280,11 @@ pub fn parse(text: &str) -> Parsed {
         return parsed;
     }
     let why = if table::has_table(&lines) {
-        "a console table without Name and Enabled columns"
+        Reason::TableWithoutColumns
     } else {
-        "text in no known evidence shape"
+        Reason::UnknownText
     };
-    Parsed::new(Format::Text, Body::Unrecognized(why.to_owned()))
+    Parsed::new(Format::Text, Body::Unrecognized(why))
 }
 
 /// Rewrites every JSON pointer in `body` as `<prefix><pointer>`: the locations of a

@@ -18,7 +18,7 @@ use std::fmt;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::{Body, Extent, Format, Item, Location, Parsed, Setting};
+use super::{Body, Extent, Format, Item, Location, Parsed, Reason, Setting};
 use crate::subscription::IdScope;
 use object::{Elements, Object, Responses, Style};
 use values::{Kind, Listed, Scalar, Shaped, fold_seq, visit_other_kinds};
@@ -62,14 +62,13 @@ fn malformed(e: &serde_json::Error) -> Parsed {
     Parsed::new(Format::Json, Body::Malformed(describe_error(e)))
 }
 
-fn describe_error(e: &serde_json::Error) -> String {
+fn describe_error(e: &serde_json::Error) -> Reason {
     match e.classify() {
-        serde_json::error::Category::Eof => format!(
-            "truncated JSON: the text ends at line {} column {} before the document is complete",
-            e.line(),
-            e.column()
-        ),
-        _ => format!("invalid JSON: {e}"),
+        serde_json::error::Category::Eof => Reason::TruncatedJson {
+            line: e.line(),
+            column: e.column(),
+        },
+        _ => Reason::InvalidJson(e.to_string()),
     }
 }
 
@@ -81,8 +80,8 @@ struct Stream {
     items: Vec<Item>,
     /// Consecutive REST-style settings printed one by one (`jq '.value[]'`): one listing.
     run: Vec<Setting>,
-    not_evidence: Option<(usize, String)>,
-    malformed: Option<(usize, String)>,
+    not_evidence: Option<(usize, Reason)>,
+    malformed: Option<(usize, Reason)>,
 }
 
 impl Stream {
@@ -136,17 +135,19 @@ impl Stream {
     fn finish(mut self) -> Body {
         self.end_run();
         let count = self.count;
-        if let Some((index, why)) = self.malformed {
-            return Body::Malformed(format!(
-                "value {} of the {count} JSON values in the file: {why}",
-                index + 1
-            ));
+        if let Some((index, reason)) = self.malformed {
+            return Body::Malformed(Reason::InStream {
+                index,
+                count,
+                reason: Box::new(reason),
+            });
         }
-        if let (true, Some((index, why))) = (self.items.is_empty(), self.not_evidence) {
-            return Body::Unrecognized(format!(
-                "none of the {count} JSON values in the file is settings evidence (value {}: {why})",
-                index + 1
-            ));
+        if let (true, Some((index, reason))) = (self.items.is_empty(), self.not_evidence) {
+            return Body::Unrecognized(Reason::NoneInStream {
+                index,
+                count,
+                reason: Box::new(reason),
+            });
         }
         Body::Items(self.items)
     }
@@ -159,10 +160,7 @@ fn classify(doc: Top, prefix: &str) -> (Format, Body) {
         Top::Array(elements) => classify_array(elements, prefix),
         Top::Scalar(scalar) => (
             Format::Json,
-            Body::Unrecognized(format!(
-                "a bare JSON value ({}) is not a settings export",
-                scalar.kind_phrase()
-            )),
+            Body::Unrecognized(Reason::BareJsonValue(scalar.kind_phrase())),
         ),
     }
 }
@@ -195,12 +193,9 @@ fn classify_object(mut object: Object, prefix: &str) -> (Format, Body) {
             }
             Listed::Other(kind) => (
                 Format::Json,
-                Body::Unrecognized(format!(
-                    "`value` is {}, not a list of settings",
-                    kind.phrase()
-                )),
+                Body::Unrecognized(Reason::ValueNotAList(kind.phrase())),
             ),
-            Listed::Missing => (Format::Json, Body::Unrecognized(String::new())),
+            Listed::Missing => (Format::Json, Body::Unrecognized(Reason::NoSettingsKeys)),
         };
     }
     if object.is_lone_setting() {
@@ -217,14 +212,7 @@ fn classify_object(mut object: Object, prefix: &str) -> (Format, Body) {
             }]),
         );
     }
-    (
-        Format::Json,
-        Body::Unrecognized(
-            "a JSON object with none of the keys of a settings export or error \
-             (value, name, properties, enabled, error)"
-                .to_owned(),
-        ),
-    )
+    (Format::Json, Body::Unrecognized(Reason::NoSettingsKeys))
 }
 
 /// A REST documentation or "Try it" example: the evidence is `responses."200".body`.
@@ -234,10 +222,7 @@ fn classify_doc_example(responses: Responses, prefix: &str) -> (Format, Body) {
         _ => Shaped::Missing,
     };
     let Shaped::Object(body) = body else {
-        return (
-            Format::Json,
-            Body::Unrecognized("a REST example without a 200 response body".to_owned()),
-        );
+        return (Format::Json, Body::Unrecognized(Reason::ExampleWithoutBody));
     };
     let (_, body) = classify_object(*body, &format!("{prefix}/responses/200/body"));
     if matches!(body, Body::Unrecognized(_)) {
@@ -254,7 +239,7 @@ fn classify_invoke_response(content: &str, status: &Scalar, prefix: &str) -> (Fo
     } else if is_json_start(content.trim_start()) {
         super::prefix_pointers(parse(content).body, &format!("{prefix}/Content#"))
     } else {
-        Body::Unrecognized("the Content string is not JSON".to_owned())
+        Body::Unrecognized(Reason::ContentNotJson)
     };
     let status = match status {
         Scalar::Number(n) => n.parse::<u16>().ok(),
@@ -272,7 +257,7 @@ fn classify_invoke_response(content: &str, status: &Scalar, prefix: &str) -> (Fo
             Body::Items(items)
         }
         inner if !failed => match inner {
-            Body::Empty => Body::Malformed("an empty Content string".to_owned()),
+            Body::Empty => Body::Malformed(Reason::EmptyContent),
             other => other,
         },
         _ => Body::Items(vec![Item::CollectionError {
@@ -303,22 +288,19 @@ fn classify_array(elements: Elements, prefix: &str) -> (Format, Body) {
 /// The elements of a settings list (a `value` array, or a top-level array).
 fn settings_list(elements: Elements, prefix: &str, extent: Extent) -> Body {
     if elements.len == 0 {
-        return Body::Unrecognized("an empty list: nothing shows it is a settings list".to_owned());
+        return Body::Unrecognized(Reason::EmptyList);
     }
     if let Some(kind) = elements.foreign {
-        return Body::Unrecognized(format!(
-            "a list of {kind} resources, not Defender for Cloud settings"
-        ));
+        return Body::Unrecognized(Reason::ForeignList(kind));
     }
     if !elements.any_setting {
-        return Body::Unrecognized(
-            "a list whose entries are not settings (no name with an enabled value)".to_owned(),
-        );
+        return Body::Unrecognized(Reason::NotSettings);
     }
     if let Some((index, kind)) = elements.first_non_object {
-        return Body::Malformed(format!(
-            "entry {prefix}/{index} of the settings list is {kind}, not a setting"
-        ));
+        return Body::Malformed(Reason::NotAnObject {
+            pointer: format!("{prefix}/{index}"),
+            kind,
+        });
     }
     let settings = elements
         .candidates
@@ -449,7 +431,7 @@ mod tests {
         let parsed = parse(r#"{"value":[{"id":"/subscriptions/x","#);
         assert_eq!(parsed.format, Format::Json);
         match parsed.body {
-            Body::Malformed(why) => assert!(why.starts_with("truncated JSON"), "{why}"),
+            Body::Malformed(why) => assert!(matches!(why, Reason::TruncatedJson { .. }), "{why}"),
             other => panic!("{other:?}"),
         }
     }
@@ -458,7 +440,7 @@ mod tests {
     fn duplicate_keys_are_malformed() {
         let parsed = parse(r#"{"name":"WDATP","enabled":true,"enabled":false}"#);
         assert!(
-            matches!(parsed.body, Body::Malformed(ref why) if why.contains("duplicate")),
+            matches!(parsed.body, Body::Malformed(Reason::InvalidJson(ref why)) if why.contains("duplicate")),
             "{parsed:?}"
         );
     }
@@ -468,7 +450,10 @@ mod tests {
         let text = r#"{"value":[{"id":"/subscriptions/x/providers/Microsoft.Security/pricings/VirtualMachines","name":"VirtualMachines","type":"Microsoft.Security/pricings","properties":{"pricingTier":"Standard"}}]}"#;
         match parse(text).body {
             Body::Unrecognized(why) => {
-                assert!(why.contains("Microsoft.Security/pricings"), "{why}");
+                assert_eq!(
+                    why,
+                    Reason::ForeignList("Microsoft.Security/pricings".into())
+                );
             }
             other => panic!("{other:?}"),
         }
