@@ -190,7 +190,7 @@ pub fn parse_bytes(bytes: &[u8]) -> (Parsed, Option<Encoding>) {
         Ok(decoded) => (formats::parse(&decoded.text), Some(decoded.encoding)),
         Err(error) => (
             Parsed {
-                format: Format::Binary,
+                format: Format::BINARY,
                 body: Body::Malformed(formats::Reason::Undecodable(error)),
             },
             None,

@@ -3,8 +3,23 @@
 //! `#TYPE` line. Columns are found by name (`Name`, `Enabled`, optional `Id`), never by
 //! position.
 
-use super::lines::{Line, line_at};
-use super::{Body, Extent, Flag, Format, Item, Location, Parsed, Reason, Setting};
+use super::lines::{self, Line, line_at};
+use super::{Body, Extent, Flag, Format, Item, Location, Parsed, Parser, Reason, Setting, Text};
+
+/// PowerShell `Export-Csv`.
+pub const POWERSHELL_CSV: Format = Format::new("powershell-csv");
+
+/// `Export-Csv` files.
+pub const PARSER: Parser = Parser {
+    family: "powershell-csv",
+    formats: &[POWERSHELL_CSV],
+    parse: |input: &Text<'_>| {
+        let lines = input.lines();
+        lines::first_non_blank(lines)
+            .is_some_and(|first| looks_like(&first))
+            .then(|| parse(input.text(), lines))
+    },
+};
 
 /// Whether the first non-blank line is a `#TYPE` line or a header with `Name` and `Enabled`.
 #[must_use]
@@ -31,10 +46,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         .iter()
         .find(|l| !l.is_blank() && !l.text.trim_start().starts_with('#'))
     else {
-        return Parsed::new(
-            Format::PowerShellCsv,
-            Body::Malformed(Reason::CsvWithoutHeader),
-        );
+        return Parsed::new(POWERSHELL_CSV, Body::Malformed(Reason::CsvWithoutHeader));
     };
     let delimiter = delimiter_of(header.text);
     // Read from the header on; record byte positions plus this offset map to file lines
@@ -55,7 +67,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
     };
     let (Some(name_column), Some(enabled_column)) = (find("Name"), find("Enabled")) else {
         return Parsed::new(
-            Format::PowerShellCsv,
+            POWERSHELL_CSV,
             Body::Unrecognized(Reason::CsvWithoutColumns),
         );
     };
@@ -73,7 +85,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         if record.iter().any(|cell| cell.contains(['\n', '\r'])) {
             let line = line_of(text, lines, record.position(), offset);
             return Parsed::new(
-                Format::PowerShellCsv,
+                POWERSHELL_CSV,
                 Body::Malformed(Reason::CsvQuoteAcrossLines { line }),
             );
         }
@@ -82,7 +94,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         if record.len() != headers.len() {
             let line = line_of(text, lines, record.position(), offset);
             return Parsed::new(
-                Format::PowerShellCsv,
+                POWERSHELL_CSV,
                 Body::Malformed(Reason::CsvFieldCount {
                     line,
                     found: record.len(),
@@ -101,14 +113,11 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         });
     }
     if settings.is_empty() {
-        return Parsed::new(
-            Format::PowerShellCsv,
-            Body::Unrecognized(Reason::CsvWithoutRows),
-        );
+        return Parsed::new(POWERSHELL_CSV, Body::Unrecognized(Reason::CsvWithoutRows));
     }
     let extent = Extent::Listing;
     Parsed::new(
-        Format::PowerShellCsv,
+        POWERSHELL_CSV,
         Body::Items(vec![Item::Settings { extent, settings }]),
     )
 }
@@ -131,7 +140,7 @@ fn line_of(
 
 fn malformed(e: &csv::Error, line: usize) -> Parsed {
     Parsed::new(
-        Format::PowerShellCsv,
+        POWERSHELL_CSV,
         Body::Malformed(Reason::CsvInvalid {
             line,
             error: e.to_string(),
