@@ -2,7 +2,7 @@
 //! Console text: tables, `Format-List` lists, transcripts; and the table and list readers alone.
 mod common;
 use libfuzzer_sys::fuzz_target;
-use mdc_evidence::formats::{Body, Extent, Format, Item, Parsed, console, lines, list, table};
+use mdc_evidence::formats::{Body, Extent, Item, Parsed, console, lines, list, table};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -15,5 +15,5 @@ fuzz_target!(|data: &[u8]| {
         extent: Extent::Listing,
         settings,
     });
-    common::check(&Parsed { format: Format::PowerShellTable, body: Body::Items(items.collect()) });
+    common::check(&Parsed { format: console::POWERSHELL_TABLE, body: Body::Items(items.collect()) });
 });

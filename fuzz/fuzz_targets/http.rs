@@ -5,5 +5,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    common::check(&mdc_evidence::formats::http::parse(&text));
+    common::check(&mdc_evidence::formats::http::parse_capture(&text));
 });
