@@ -93,7 +93,7 @@ fn usage_and_fatal_errors_exit_2_and_write_no_report() {
         .arg(&report)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("use .json or .csv"));
+        .stderr(predicate::str::contains("from its extension"));
     assert!(!report.exists());
     mdc().args(["scan", "--include", "[", "."]).assert().code(2);
     mdc().arg("scan").assert().code(2);
