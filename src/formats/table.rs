@@ -167,7 +167,7 @@ fn cells<'a>(columns: &[Column], row: &'a str) -> Vec<Option<&'a str>> {
 }
 
 /// A shell prompt (`PS C:\\audit>`, `$ `, `> `): the table before it has ended.
-fn is_prompt(line: &str) -> bool {
+pub(crate) fn is_prompt(line: &str) -> bool {
     let line = line.trim_start();
     (line.starts_with("PS ") && line.contains('>'))
         || line.starts_with("$ ")
