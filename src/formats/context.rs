@@ -182,15 +182,21 @@ mod tests {
         assert!(scopes("Get-AzContext\nSet-AzContextual x\nConnect-AzAccount\n").is_empty());
         let tenant = "cfe7d051-2224-4983-a9f3-2b88ec615d56";
         assert_eq!(
-            scopes(&format!("PS C:\\> Set-AzContext -Tenant {tenant} -Subscription {SUB}\n")),
+            scopes(&format!(
+                "PS C:\\> Set-AzContext -Tenant {tenant} -Subscription {SUB}\n"
+            )),
             [IdScope::Subscription(SubscriptionId::parse(SUB).unwrap())]
         );
         assert_eq!(
-            scopes(&format!("Set-AzContext -Subscription \"Dev\" -Tenant {tenant}\n")),
+            scopes(&format!(
+                "Set-AzContext -Subscription \"Dev\" -Tenant {tenant}\n"
+            )),
             [IdScope::Redacted("Dev".into())]
         );
         assert_eq!(
-            scopes(&format!("Connect-AzAccount -Tenant {tenant} -Subscription {SUB}\n")),
+            scopes(&format!(
+                "Connect-AzAccount -Tenant {tenant} -Subscription {SUB}\n"
+            )),
             [IdScope::Subscription(SubscriptionId::parse(SUB).unwrap())]
         );
     }

@@ -340,8 +340,7 @@ pub enum Kind {
     /// A context switch in a transcript to subscription `sub`: by its GUID, or by its name
     /// (`by_name`); `table` is the context table `Set-AzContext` prints, its `Name` cell
     /// whole (`Some(true)`) or cut short (`Some(false)`); `tenant` a `-Tenant <GUID>`
-    /// argument after (`Some(false)`) or before (`Some(true)`, written only with
-    /// `MDC_DIFF_KNOWN_BUGS=1`) the subscription.
+    /// argument after (`Some(false)`) or before (`Some(true)`) the subscription.
     Context {
         sub: usize,
         by_name: bool,
@@ -459,15 +458,8 @@ pub struct File {
     pub crlf: bool,
     pub final_newline: bool,
     /// Error text copied from a console with the command typed at its prompt on the line
-    /// before (written only with `MDC_DIFF_KNOWN_BUGS=1`: see `known_bugs`).
+    /// before.
     pub echo: bool,
-}
-
-/// Whether to write the shapes the tool is known to misread (reported, not yet fixed):
-/// `MDC_DIFF_KNOWN_BUGS=1`. Off by default so that the test stays green; the draws are the
-/// same either way, only the rendering differs.
-pub fn known_bugs() -> bool {
-    std::env::var("MDC_DIFF_KNOWN_BUGS").is_ok_and(|v| v == "1")
 }
 
 impl File {

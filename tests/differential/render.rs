@@ -851,13 +851,8 @@ fn command(case: &Case, block: &Block) -> String {
             } else {
                 case.subs[*sub].written()
             };
-            // Reported: the tool takes the first GUID of the command line for the
-            // subscription, so a tenant GUID before the subscription's, or beside a
-            // subscription named by its name, is taken for it. Written only with
-            // `MDC_DIFF_KNOWN_BUGS=1`.
-            let misread = *by_name || *tenant == Some(true);
+            // A tenant GUID, before or after the subscription, is never the subscription.
             match tenant {
-                Some(_) if misread && !crate::model::known_bugs() => {}
                 Some(true) => {
                     return format!("Set-AzContext -Tenant {TENANT} -Subscription {target}");
                 }
@@ -911,7 +906,7 @@ fn render_text(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Optio
             "Transcript started, output file is C:\\Users\\{user}\\Documents\\PowerShell_transcript.AUDIT-WS01.k3Jv9Qx2.20241105093012.txt"
         ));
     }
-    if file.echo && crate::model::known_bugs() {
+    if file.echo {
         // Reported: error text after the command's prompt line is read as unknown text.
         out.push(match file.blocks.first().map(|b| &b.kind) {
             Some(Kind::PsErrorText { .. }) => "PS C:\\audit> Get-AzSecuritySetting",
