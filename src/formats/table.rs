@@ -128,7 +128,7 @@ fn read_table(columns: &[Column], rows: &[Line<'_>]) -> Option<TableRows> {
             Setting {
                 name: cell(name_column).map(str::to_owned),
                 id,
-                enabled: cell(enabled_column).map_or(Flag::Missing, |v| Flag::Text(v.to_owned())),
+                enabled: Flag::from_cell(cell(enabled_column)),
                 location: Location::Line(row.number),
                 recovered: None,
             }
