@@ -81,26 +81,38 @@ fn named(scope: &IdScope) -> Option<&SubscriptionId> {
 }
 
 /// Every subscription the file's content names: setting ids and error scopes.
-fn named_in_file(items: &[Item]) -> BTreeSet<SubscriptionId> {
+fn named_in_file<'s>(
+    items: &'s [Item],
+    scopes: &'s [Vec<IdScope>],
+) -> BTreeSet<&'s SubscriptionId> {
     let mut subscriptions = BTreeSet::new();
-    for item in items {
+    for (item, scopes) in items.iter().zip(scopes) {
         match item {
-            Item::Settings { settings, .. } => {
-                for setting in settings {
-                    if let Some(id) = &setting.id
-                        && let IdScope::Subscription(sub) = subscription::scope_of_resource_id(id)
-                    {
-                        subscriptions.insert(sub);
-                    }
-                }
-            }
+            Item::Settings { .. } => subscriptions.extend(scopes.iter().filter_map(named)),
             Item::CollectionError { scope, .. } | Item::Context { scope, .. } => {
-                subscriptions.extend(named(scope).cloned());
+                subscriptions.extend(named(scope));
             }
             Item::Scalar { .. } => {}
         }
     }
     subscriptions
+}
+
+/// The scope of each setting's id, per item (empty for items that are not settings).
+fn scopes_of(items: &[Item]) -> Vec<Vec<IdScope>> {
+    items
+        .iter()
+        .map(|item| match item {
+            Item::Settings { settings, .. } => settings
+                .iter()
+                .map(|s| {
+                    s.id.as_deref()
+                        .map_or(IdScope::None, subscription::scope_of_resource_id)
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
 }
 
 /// Places a file's items. Attribution, the same for every shape, never depends on the
@@ -121,9 +133,10 @@ fn named_in_file(items: &[Item]) -> BTreeSet<SubscriptionId> {
 ///    nearest the file, file name first.
 #[must_use]
 pub fn attribute<'a>(items: &'a [Item], path: &str) -> Vec<Attributed<'a>> {
-    let mut attribution = Attribution::new(items);
-    for (batch, item) in items.iter().enumerate() {
-        attribution.place(batch, item);
+    let scopes = scopes_of(items);
+    let mut attribution = Attribution::new(items, &scopes);
+    for (batch, (item, scopes)) in items.iter().zip(&scopes).enumerate() {
+        attribution.place(batch, item, scopes);
     }
     attribution.into_groups(path)
 }
@@ -144,11 +157,13 @@ struct Attribution<'a> {
 }
 
 impl<'a> Attribution<'a> {
-    fn new(items: &[Item]) -> Self {
-        let in_file = named_in_file(items);
+    fn new(items: &[Item], scopes: &[Vec<IdScope>]) -> Self {
+        let in_file = named_in_file(items, scopes);
         let fallback = match in_file.len() {
             0 => Owner::Path,
-            1 => in_file.first().cloned().map_or(Owner::Path, Owner::Named),
+            1 => in_file
+                .first()
+                .map_or(Owner::Path, |sub| Owner::Named((*sub).clone())),
             _ => Owner::FileNamesSeveral,
         };
         Self {
@@ -180,24 +195,18 @@ impl<'a> Attribution<'a> {
         &mut self.unattributed
     }
 
-    fn place(&mut self, batch: usize, item: &'a Item) {
+    fn place(&mut self, batch: usize, item: &'a Item, scopes: &[IdScope]) {
         match item {
             Item::Settings { extent, settings } => {
-                let scopes: Vec<IdScope> = settings
-                    .iter()
-                    .map(|s| {
-                        s.id.as_deref()
-                            .map_or(IdScope::None, subscription::scope_of_resource_id)
-                    })
-                    .collect();
-                let in_document: BTreeSet<&SubscriptionId> =
-                    scopes.iter().filter_map(named).collect();
-                let document = match in_document.len() {
-                    0 => None,
-                    1 => in_document.first().map(|sub| Owner::Named((*sub).clone())),
-                    _ => Some(Owner::DocumentNamesSeveral),
-                };
-                for (setting, scope) in settings.iter().zip(&scopes) {
+                let mut in_document = scopes.iter().filter_map(named);
+                let document = in_document.next().map(|first| {
+                    if in_document.all(|other| other == first) {
+                        Owner::Named(first.clone())
+                    } else {
+                        Owner::DocumentNamesSeveral
+                    }
+                });
+                for (setting, scope) in settings.iter().zip(scopes) {
                     let entry = (setting, *extent, batch);
                     if let Some(sub) = named(scope) {
                         self.groups

@@ -26,14 +26,17 @@ pub fn find(lines: &[Line<'_>]) -> Vec<Item> {
     let mut items = Vec::new();
     let mut in_context_table = false;
     for (index, line) in lines.iter().enumerate() {
-        if let Some(scope) = switch_command(line.text) {
+        if might_switch(line.text)
+            && let Some(scope) = switch_command(line.text)
+        {
             items.push(Item::Context {
                 scope,
                 location: Location::Line(line.number),
             });
             continue;
         }
-        let is_header = is_context_header(line.text)
+        let is_header = line.text.trim_start().starts_with("Name ")
+            && is_context_header(line.text)
             && lines
                 .get(index + 1)
                 .is_some_and(|next| next.text.trim_start().starts_with("----"));
@@ -103,6 +106,14 @@ fn switch_command(line: &str) -> Option<IdScope> {
         Some(sub) => IdScope::Subscription(sub),
         None => IdScope::Redacted(named.to_owned()),
     })
+}
+
+/// A cheap first look: only lines whose command starts like a switch are read further.
+fn might_switch(line: &str) -> bool {
+    without_prompt(line.trim_start())
+        .as_bytes()
+        .first()
+        .is_some_and(|b| matches!(b.to_ascii_lowercase(), b's' | b'c' | b'a'))
 }
 
 /// The command typed after a prompt (`PS C:\audit> `, `$ `, `> `), or the line itself.

@@ -191,20 +191,19 @@ impl Csv {
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    // A header is short: never look further than its longest possible line.
+    let head = bytes.get(..512).unwrap_or(bytes);
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = first.strip_suffix(b"\r").unwrap_or(first);
     let matches = |header: &[&str]| {
-        let Some(delimiter) = header
-            .first()
-            .and_then(|first| line.get(first.len()))
-            .copied()
-        else {
+        let Some(&delimiter) = header.first().and_then(|first| line.get(first.len())) else {
             return false;
         };
+        let mut cells = line.split(|&b| b == delimiter);
         header
-            .join(char::from(delimiter).encode_utf8(&mut [0; 4]))
-            .as_bytes()
-            == line
+            .iter()
+            .all(|name| cells.next() == Some(name.as_bytes()))
+            && cells.next().is_none()
     };
     matches(&SUBSCRIPTION_HEADER) || matches(&OBSERVATION_HEADER)
 }
