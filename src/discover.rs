@@ -175,12 +175,12 @@ impl Walk<'_> {
                 folder: listing.identity,
                 parent: ancestors,
             });
-            let identify = self.discovery.roots.len() > 1 || self.discovery.follow_symlinks;
+            let reachable_twice = self.discovery.roots.len() > 1 || self.discovery.follow_symlinks;
             for raw in listing.entries {
                 let path = folder.join(&raw.name);
                 // One root walked without following links reaches each entry once: only
                 // several roots, or links followed, can reach one twice.
-                let identity = identify.then(|| (listing.identity, raw.name));
+                let identity = reachable_twice.then_some((listing.identity, raw.name));
                 let mut kind = raw.kind;
                 if kind == EntryKind::Symlink && self.discovery.follow_symlinks {
                     match std::fs::metadata(&path) {
