@@ -1330,6 +1330,18 @@ fn standard_output_csvs(
                 format!("{what}: {records} rows, expected {}", names.len())
             });
         }
+        let own = formula_cells(&run.stdout, delimiter.as_bytes()[0], "=+-@\t\r");
+        checks.check(own.is_empty(), || {
+            format!("{what}: cells a spreadsheet would take for formulas: {own:?}")
+        });
+        let other = if delimiter == "," { b';' } else { b',' };
+        let mismatched = formula_cells(&run.stdout, other, "=");
+        checks.check(mismatched.is_empty(), || {
+            format!(
+                "{what}: read with '{}' as separator, cells start with '=': {mismatched:?}",
+                char::from(other)
+            )
+        });
         let path = csvs.join(format!("{file}.csv"));
         std::fs::write(&path, &run.stdout).unwrap();
         if delimiter == "," {
@@ -1340,6 +1352,20 @@ fn standard_output_csvs(
     }
 
     (comma, semicolons)
+}
+
+/// The cells of `csv`, read with `delimiter`, that start with one of `leading`.
+fn formula_cells(csv: &[u8], delimiter: u8, leading: &str) -> Vec<String> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv)
+        .records()
+        .filter_map(Result::ok)
+        .flat_map(|r| r.iter().map(str::to_owned).collect::<Vec<_>>())
+        .filter(|cell| cell.starts_with(|c| leading.contains(c)))
+        .collect()
 }
 
 /// `-o report.csv -o report.json` into `out`, a folder outside the tree.
