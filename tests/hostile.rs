@@ -11,7 +11,8 @@
 //! the entry it concerns. Checks that need root (device node, unreadable entries seen by
 //! an unprivileged user through `setpriv`), `prlimit` or `LibreOffice` (`soffice`) are
 //! skipped with a printed note where the machine lacks them; set
-//! `MDC_REQUIRE_LIBREOFFICE=1` to make a missing `soffice` a failure.
+//! `MDC_REQUIRE_LIBREOFFICE=1` to make a missing `soffice` a failure, and
+//! `MDC_HOSTILE_DUMP=1` to print every manifest line.
 
 #![allow(
     clippy::unwrap_used,
@@ -878,6 +879,14 @@ impl Tree {
             format!("{what}: the folder tree/x.json is listed as an entry although it was walked")
         });
 
+        if std::env::var_os("MDC_HOSTILE_DUMP").is_some() {
+            for f in &files {
+                eprintln!(
+                    "{what}: {} {} {} {} reason={} observations={}",
+                    f["path"], f["kind"], f["status"], f["format"], f["reason"], f["observations"]
+                );
+            }
+        }
         for entry in &self.entries {
             self.check_entry(what, entry, (&files, &observations), limit, checks);
         }
