@@ -189,6 +189,8 @@ impl Checks {
 struct Run {
     what: String,
     code: Option<i32>,
+    /// The signal that ended it, if any (SIGABRT = 6 after a failed allocation).
+    signal: Option<i32>,
     stdout: Vec<u8>,
     stderr: Vec<u8>,
     elapsed: Duration,
@@ -798,6 +800,7 @@ impl Tree {
             Ok(o) => Run {
                 what: what.to_owned(),
                 code: o.status.code(),
+                signal: std::os::unix::process::ExitStatusExt::signal(&o.status),
                 stdout: o.stdout,
                 stderr: o.stderr,
                 elapsed,
@@ -805,6 +808,7 @@ impl Tree {
             Err(e) => Run {
                 what: what.to_owned(),
                 code: None,
+                signal: None,
                 stdout: Vec::new(),
                 stderr: format!("could not run or timed out: {e}").into_bytes(),
                 elapsed,
@@ -819,8 +823,9 @@ impl Tree {
         );
         checks.check(matches!(run.code, Some(0 | 1 | 3)), || {
             format!(
-                "{what}: exit code {:?}, expected 0, 1 or 3 (never 2, never 101 = panic, never killed); stderr: {}",
+                "{what}: exit code {:?} (signal {:?}), expected 0, 1 or 3 (never 2, never 101 = panic, never killed); stderr: {}",
                 run.code,
+                run.signal,
                 stderr.trim().chars().take(600).collect::<String>()
             )
         });
