@@ -537,6 +537,14 @@ impl Tree {
             Some(deep.len() as u64),
             malformed.clone(),
         );
+        let open = "[".repeat(depth);
+        put(&root.join("deep-open.json"), open.as_bytes());
+        entry(
+            "JSON opened 200,000 deep, never closed",
+            b"deep-open.json",
+            Some(open.len() as u64),
+            malformed.clone(),
+        );
         let mut array = b"[1".to_vec();
         while array.len() < 10_000_000 {
             array.extend_from_slice(b",1");
