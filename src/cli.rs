@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, CsvOptions, Output, ReportFormat, Rows};
 use crate::discover::Discovery;
-use crate::error::Error;
+use crate::error::{Error, shown};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -165,11 +165,13 @@ impl ScanArgs {
                 .map(|path| output_for(path, stdout_format))
                 .collect::<Result<_, _>>()?
         };
+        check_outputs(&outputs, &self.paths)?;
         let output_files = outputs
             .iter()
             .filter_map(|o| o.path.as_deref())
             .filter_map(canonical_output)
             .collect();
+        let generated_at = generated_at(std::env::var_os("SOURCE_DATE_EPOCH"))?;
         Ok(Config {
             discovery: Discovery {
                 roots: self.paths,
@@ -191,7 +193,7 @@ impl ScanArgs {
                 bom: self.csv_bom,
             },
             command_line: recorded_command_line(raw_args),
-            generated_at: generated_at(std::env::var_os("SOURCE_DATE_EPOCH"))?,
+            generated_at,
             quiet: self.quiet,
             exit_zero: self.exit_zero,
         })
@@ -224,7 +226,7 @@ fn output_for(path: &Path, stdout_format: ReportFormat) -> Result<Output, Error>
         _ => {
             return Err(Error::Usage(format!(
                 "cannot tell the format of report {} from its extension: use .json or .csv",
-                path.display()
+                shown(path)
             )));
         }
     };
@@ -232,6 +234,65 @@ fn output_for(path: &Path, stdout_format: ReportFormat) -> Result<Output, Error>
         path: Some(path.to_path_buf()),
         format,
     })
+}
+
+/// Refuses, before anything is read, report paths that cannot be written or would replace
+/// evidence: standard output or a file named twice, a folder, a missing folder, something
+/// other than a regular file, and an existing file under a scanned root that is not a
+/// report of this tool.
+fn check_outputs(outputs: &[Output], roots: &[PathBuf]) -> Result<(), Error> {
+    let usage = |path: &Path, why: &str| {
+        Error::Usage(format!("cannot write report {}: {why}", shown(path)))
+    };
+    if outputs.iter().filter(|o| o.path.is_none()).count() > 1 {
+        return Err(Error::Usage(
+            "standard output (-o -) is named more than once".to_owned(),
+        ));
+    }
+    let canonical_roots: Vec<PathBuf> =
+        roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
+    let mut seen = Vec::new();
+    for path in outputs.iter().filter_map(|o| o.path.as_deref()) {
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        if !folder.is_dir() {
+            return Err(usage(path, "its folder does not exist"));
+        }
+        let canonical =
+            canonical_output(path).ok_or_else(|| usage(path, "its folder cannot be read"))?;
+        if seen.contains(&canonical) {
+            return Err(usage(path, "it is named more than once"));
+        }
+        seen.push(canonical.clone());
+        let Ok(metadata) = std::fs::symlink_metadata(path) else {
+            continue;
+        };
+        if metadata.is_dir() {
+            return Err(usage(path, "it is a folder"));
+        }
+        if !metadata.is_file() {
+            return Err(usage(path, "it exists and is not a regular file"));
+        }
+        let under_root = canonical_roots
+            .iter()
+            .any(|root| canonical.starts_with(root));
+        if under_root && !is_earlier_report(path) {
+            return Err(usage(
+                path,
+                "it is a file under a scanned root and not a report of mdc-evidence: \
+                 it may be evidence, and a report never replaces evidence",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the file at `path` is a report this tool wrote (its first bytes say so).
+fn is_earlier_report(path: &Path) -> bool {
+    crate::read::read(path, u64::MAX)
+        .is_ok_and(|contents| crate::report::is_own_report(&contents.bytes))
 }
 
 /// The canonical path a report file will have, so that discovery can leave it out.
@@ -297,6 +358,9 @@ fn threads_flag(flags: &str) -> Option<(&str, bool)> {
     None
 }
 
+/// The latest time an RFC 3339 timestamp can hold: 9999-12-31T23:59:59Z.
+const LATEST_EPOCH: u64 = 253_402_300_799;
+
 /// `SOURCE_DATE_EPOCH` when set (reproducible reports), else now.
 fn generated_at(source_date_epoch: Option<OsString>) -> Result<SystemTime, Error> {
     let Some(value) = source_date_epoch else {
@@ -305,11 +369,13 @@ fn generated_at(source_date_epoch: Option<OsString>) -> Result<SystemTime, Error
     value
         .to_str()
         .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&secs| secs <= LATEST_EPOCH)
         .map(|secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
         .ok_or_else(|| {
             Error::Usage(format!(
-                "SOURCE_DATE_EPOCH must be a whole number of seconds, not {}",
-                value.display()
+                "SOURCE_DATE_EPOCH must be a whole number of seconds from 0 to {LATEST_EPOCH} \
+                 (9999-12-31T23:59:59Z), not {}",
+                crate::report::printable(&value.to_string_lossy(), &[])
             ))
         })
 }
@@ -397,6 +463,9 @@ mod tests {
             SystemTime::UNIX_EPOCH + Duration::from_secs(86400)
         );
         assert!(generated_at(Some("yesterday".into())).is_err());
+        assert!(generated_at(Some("253402300799".into())).is_ok());
+        assert!(generated_at(Some("253402300800".into())).is_err());
+        assert!(generated_at(Some("18446744073709551615".into())).is_err());
     }
 
     #[test]

@@ -3,15 +3,19 @@
 //!
 //! Folders are walked, never reported; every other entry (regular file, symlink, FIFO,
 //! socket, device) becomes one [`Entry`], so nothing under a root is dropped silently.
-//! Nothing is opened here: the entry's type comes from the directory listing, and FIFOs,
-//! sockets and devices are never opened at all.
+//! Nothing is read here: the entry's type comes from the directory listing, and FIFOs,
+//! sockets and devices are never opened at all. Folders are opened read-only, on Linux with
+//! `O_NOATIME` where the kernel permits it, so that listing them leaves their access times
+//! as they were collected; where it does not (the folder belongs to another user), the
+//! number of such folders is counted for the run metadata.
 
+use std::collections::HashSet;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use glob::Pattern;
-use serde::Serialize;
-use walkdir::WalkDir;
 
 use crate::error::Error;
 
@@ -31,8 +35,7 @@ pub struct Discovery {
 }
 
 /// The type of a directory entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
     /// A regular file.
     File,
@@ -68,7 +71,9 @@ impl EntryKind {
         }
     }
 
-    fn of(file_type: std::fs::FileType) -> Self {
+    /// The kind of a file type as `std` reports it.
+    #[must_use]
+    pub fn of(file_type: std::fs::FileType) -> Self {
         #[cfg(unix)]
         {
             use std::os::unix::fs::FileTypeExt;
@@ -97,7 +102,7 @@ impl EntryKind {
     }
 }
 
-/// Why an entry is not read.
+/// Why an entry is not read as evidence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Skip {
     /// Matched an `--exclude` pattern.
@@ -106,12 +111,45 @@ pub enum Skip {
     NotIncluded,
     /// A symbolic link, and links are not followed.
     SymlinkNotFollowed,
+    /// A symbolic link that leads back to a folder above it.
+    SymlinkLoop,
     /// A FIFO, socket or device: never opened.
     NotRegular(EntryKind),
-    /// Could not be listed or reached.
+    /// Could not be listed, opened or read; the cause, once.
     Unreadable(String),
+    /// Larger than `--max-file-size`: never read.
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Its size or modification time changed while it was read: the bytes read may be a
+    /// state that never existed on disk.
+    ChangedDuringRead,
     /// A report file this run writes.
     ReportOutput,
+    /// A report an earlier run of this tool wrote, recognised by its content.
+    EarlierReport,
+    /// A temporary report file left behind by an interrupted run of this tool.
+    TemporaryFile,
+}
+
+impl Skip {
+    /// Whether the skip is the user's choice or this tool's own file, rather than evidence
+    /// that could not be read: only the latter leaves the subscription its path names
+    /// without evidence.
+    #[must_use]
+    pub fn is_deliberate(&self) -> bool {
+        matches!(
+            self,
+            Self::Excluded(_)
+                | Self::NotIncluded
+                | Self::ReportOutput
+                | Self::EarlierReport
+                | Self::TemporaryFile
+        )
+    }
 }
 
 impl fmt::Display for Skip {
@@ -122,11 +160,26 @@ impl fmt::Display for Skip {
             Self::SymlinkNotFollowed => {
                 f.write_str("symbolic link not followed (use --follow-symlinks)")
             }
+            Self::SymlinkLoop => {
+                f.write_str("unreadable: symbolic link loop (leads back to a folder above it)")
+            }
             Self::NotRegular(kind) => {
                 write!(f, "not a regular file ({}); never opened", kind.as_str())
             }
             Self::Unreadable(why) => write!(f, "unreadable: {why}"),
+            Self::TooLarge { size, limit } => write!(
+                f,
+                "larger than --max-file-size ({size} bytes > {limit} bytes); not read"
+            ),
+            Self::ChangedDuringRead => f.write_str(
+                "changed while it was read (its size or modification time differ before and \
+                 after the read): not used as evidence; scan it again once nothing writes it",
+            ),
             Self::ReportOutput => f.write_str("a report file written by this run"),
+            Self::EarlierReport => f.write_str("an earlier report of mdc-evidence, not evidence"),
+            Self::TemporaryFile => {
+                f.write_str("a temporary file left by an interrupted mdc-evidence run")
+            }
         }
     }
 }
@@ -144,84 +197,225 @@ pub struct Entry {
     pub skip: Option<Skip>,
 }
 
-/// Walks every root and returns its entries sorted byte-wise by path, without duplicates.
+/// The entries under the roots, and how the walk went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Discovered {
+    /// Every entry, sorted byte-wise by path, each directory entry once.
+    pub entries: Vec<Entry>,
+    /// Folders listed without `O_NOATIME` (the kernel refused it): their access times may
+    /// have changed.
+    pub folders_atime_not_kept: usize,
+}
+
+/// The prefix and suffix of the temporary files reports are staged in.
+pub const TEMPORARY_PREFIX: &str = ".mdc-evidence-";
+/// See [`TEMPORARY_PREFIX`].
+pub const TEMPORARY_SUFFIX: &str = ".tmp";
+
+/// Walks every root and returns its entries sorted byte-wise by path. A directory entry
+/// reached twice (roots `a` and `./a`, or a root inside another) is listed once, under the
+/// first of its paths.
 ///
 /// # Errors
-/// [`Error::Root`] when a root does not exist or cannot be read.
-pub fn discover(discovery: &Discovery) -> Result<Vec<Entry>, Error> {
-    let mut entries = Vec::new();
+/// [`Error::Root`] when a root does not exist or, being a folder, cannot be listed.
+pub fn discover(discovery: &Discovery) -> Result<Discovered, Error> {
+    let mut walk = Walk {
+        discovery,
+        entries: Vec::new(),
+        identities: Vec::new(),
+        folders_atime_not_kept: 0,
+    };
     for root in &discovery.roots {
-        let metadata = std::fs::metadata(root).map_err(|source| Error::Root {
+        let root_error = |source| Error::Root {
             path: root.clone(),
             source,
-        })?;
+        };
+        let metadata = std::fs::metadata(root).map_err(root_error)?;
         if metadata.is_dir() {
-            walk(root, discovery, &mut entries);
+            let listing = fs::list(root).map_err(root_error)?;
+            walk.walk(root, listing);
         } else {
             // A file named on the command line is read whatever the patterns say.
             let kind = EntryKind::of(metadata.file_type());
-            let skip = skip_for_kind(kind).or_else(|| is_output(root, discovery));
-            entries.push(Entry {
-                path: display(root),
-                fs_path: root.clone(),
-                kind,
-                skip,
+            let skip = skip_for_kind(kind)
+                .or_else(|| skip_for_name(root))
+                .or_else(|| is_output(root, discovery));
+            let identity = root.file_name().and_then(|name| {
+                let parent = match root.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+                fs::folder_identity(parent).map(|folder| (folder, name.to_owned()))
             });
+            walk.push(
+                Entry {
+                    path: display(root),
+                    fs_path: root.clone(),
+                    kind,
+                    skip,
+                },
+                identity,
+            );
         }
     }
-    // Byte-wise by path; of two entries for one file (a file also named on the command
-    // line), the one that is read comes first and is kept.
-    entries.sort_by(|a, b| {
-        (a.path.as_bytes(), a.skip.is_some()).cmp(&(b.path.as_bytes(), b.skip.is_some()))
-    });
-    entries.dedup_by(|later, kept| later.fs_path == kept.fs_path);
-    Ok(entries)
+    Ok(walk.finish())
 }
 
-fn walk(root: &Path, discovery: &Discovery, entries: &mut Vec<Entry>) {
-    let walker = WalkDir::new(root).follow_links(discovery.follow_symlinks);
-    for item in walker {
-        let entry = match item {
-            Ok(entry) => entry,
-            Err(error) => {
-                let path = error.path().unwrap_or(root).to_path_buf();
-                let kind = if error.loop_ancestor().is_some() {
-                    EntryKind::Symlink
-                } else {
-                    std::fs::symlink_metadata(&path)
-                        .map_or(EntryKind::Other, |m| EntryKind::of(m.file_type()))
-                };
-                let why = match error.io_error() {
-                    Some(io) => io.to_string(),
-                    None => "symbolic link loop".to_owned(),
-                };
-                entries.push(Entry {
-                    path: display(&path),
-                    fs_path: path,
-                    kind,
-                    skip: Some(Skip::Unreadable(why)),
-                });
-                continue;
+/// Where a directory entry is: its folder's device and inode, and its name.
+type Identity = ((u64, u64), OsString);
+
+/// A chain of the folders above one being walked, to detect symbolic link loops.
+struct Ancestors {
+    folder: (u64, u64),
+    parent: Option<Rc<Ancestors>>,
+}
+
+impl Ancestors {
+    fn contains(&self, folder: (u64, u64)) -> bool {
+        let mut node = Some(self);
+        while let Some(n) = node {
+            if n.folder == folder {
+                return true;
             }
-        };
-        let kind = EntryKind::of(entry.file_type());
-        if kind == EntryKind::Directory {
-            continue;
+            node = n.parent.as_deref();
         }
-        let below_root = entry
-            .path()
-            .strip_prefix(root)
-            .unwrap_or(entry.path())
-            .to_string_lossy();
-        let skip = skip_for_kind(kind)
-            .or_else(|| skip_for_patterns(&below_root, discovery))
-            .or_else(|| is_output(entry.path(), discovery));
-        entries.push(Entry {
-            path: display(entry.path()),
-            fs_path: entry.into_path(),
-            kind,
-            skip,
+        false
+    }
+}
+
+struct Walk<'a> {
+    discovery: &'a Discovery,
+    entries: Vec<Entry>,
+    identities: Vec<Option<Identity>>,
+    folders_atime_not_kept: usize,
+}
+
+impl Walk<'_> {
+    fn push(&mut self, entry: Entry, identity: Option<Identity>) {
+        self.entries.push(entry);
+        self.identities.push(identity);
+    }
+
+    fn walk(&mut self, root: &Path, listing: fs::Listing) {
+        let mut pending = vec![(
+            root.to_path_buf(),
+            Ok::<_, std::io::Error>(listing),
+            None::<Rc<Ancestors>>,
+        )];
+        while let Some((folder, listing, ancestors)) = pending.pop() {
+            let listing = match listing {
+                Ok(listing) => listing,
+                Err(error) => {
+                    self.push(
+                        Entry {
+                            path: display(&folder),
+                            fs_path: folder,
+                            kind: EntryKind::Directory,
+                            skip: Some(Skip::Unreadable(error.to_string())),
+                        },
+                        None,
+                    );
+                    continue;
+                }
+            };
+            if !listing.atime_kept {
+                self.folders_atime_not_kept += 1;
+            }
+            let here = Rc::new(Ancestors {
+                folder: listing.identity,
+                parent: ancestors,
+            });
+            for raw in listing.entries {
+                let path = folder.join(&raw.name);
+                let identity = Some((listing.identity, raw.name));
+                let mut kind = raw.kind;
+                if kind == EntryKind::Symlink && self.discovery.follow_symlinks {
+                    match std::fs::metadata(&path) {
+                        Ok(target) if target.is_dir() => {
+                            let target_id = fs::identity_of(&target);
+                            if here.contains(target_id) {
+                                self.push(
+                                    Entry {
+                                        path: display(&path),
+                                        fs_path: path,
+                                        kind: EntryKind::Symlink,
+                                        skip: Some(Skip::SymlinkLoop),
+                                    },
+                                    identity,
+                                );
+                            } else {
+                                let listing = fs::list(&path);
+                                pending.push((path, listing, Some(Rc::clone(&here))));
+                            }
+                            continue;
+                        }
+                        Ok(target) => kind = EntryKind::of(target.file_type()),
+                        Err(error) => {
+                            self.push(
+                                Entry {
+                                    path: display(&path),
+                                    fs_path: path,
+                                    kind: EntryKind::Symlink,
+                                    skip: Some(Skip::Unreadable(format!(
+                                        "symbolic link to nothing readable: {error}"
+                                    ))),
+                                },
+                                identity,
+                            );
+                            continue;
+                        }
+                    }
+                }
+                if kind == EntryKind::Directory {
+                    let listing = fs::list(&path);
+                    pending.push((path, listing, Some(Rc::clone(&here))));
+                    continue;
+                }
+                let skip = self.skip_for(root, &path, kind);
+                self.push(
+                    Entry {
+                        path: display(&path),
+                        fs_path: path,
+                        kind,
+                        skip,
+                    },
+                    identity,
+                );
+            }
+        }
+    }
+
+    fn skip_for(&self, root: &Path, path: &Path, kind: EntryKind) -> Option<Skip> {
+        let below_root = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
+        skip_for_kind(kind)
+            .or_else(|| skip_for_name(path))
+            .or_else(|| skip_for_patterns(&below_root, self.discovery))
+            .or_else(|| is_output(path, self.discovery))
+    }
+
+    /// Sorts byte-wise by path; of two entries for one directory entry (a file also named
+    /// on the command line, overlapping roots), the first path is kept, and the one that is
+    /// read before one that is skipped.
+    fn finish(self) -> Discovered {
+        let mut paired: Vec<(Entry, Option<Identity>)> =
+            self.entries.into_iter().zip(self.identities).collect();
+        paired.sort_by(|(a, _), (b, _)| {
+            (a.path.as_bytes(), a.skip.is_some()).cmp(&(b.path.as_bytes(), b.skip.is_some()))
         });
+        let mut seen: HashSet<Identity> = HashSet::new();
+        let mut seen_paths: HashSet<PathBuf> = HashSet::new();
+        let entries = paired
+            .into_iter()
+            .filter(|(entry, identity)| match identity {
+                Some(identity) => seen.insert(identity.clone()),
+                None => seen_paths.insert(entry.fs_path.clone()),
+            })
+            .map(|(entry, _)| entry)
+            .collect();
+        Discovered {
+            entries,
+            folders_atime_not_kept: self.folders_atime_not_kept,
+        }
     }
 }
 
@@ -231,6 +425,13 @@ fn skip_for_kind(kind: EntryKind) -> Option<Skip> {
         EntryKind::Symlink => Some(Skip::SymlinkNotFollowed),
         kind => Some(Skip::NotRegular(kind)),
     }
+}
+
+/// The temporary files reports are staged in, left behind by a run that was killed.
+fn skip_for_name(path: &Path) -> Option<Skip> {
+    let name = path.file_name()?.to_str()?;
+    (name.starts_with(TEMPORARY_PREFIX) && name.ends_with(TEMPORARY_SUFFIX))
+        .then_some(Skip::TemporaryFile)
 }
 
 fn skip_for_patterns(below_root: &str, discovery: &Discovery) -> Option<Skip> {
@@ -261,24 +462,182 @@ fn is_output(path: &Path, discovery: &Discovery) -> Option<Skip> {
         .then_some(Skip::ReportOutput)
 }
 
-/// A path as reported: as reached from its root argument, with `/` separators. Bytes that
-/// are not UTF-8 are written `\\xNN`, so two names never show as one.
-fn display(path: &Path) -> String {
+/// A path as reported: as reached from its root argument, with `/` separators. A backslash
+/// is written `\\` and a byte that is not UTF-8 `\xNN`, so two names never show as one.
+#[must_use]
+pub fn display(path: &Path) -> String {
+    display_os(path.as_os_str())
+}
+
+/// [`display`] for any OS string.
+#[must_use]
+pub fn display_os(text: &OsStr) -> String {
     #[cfg(unix)]
     {
         use std::fmt::Write as _;
         use std::os::unix::ffi::OsStrExt;
-        let mut text = String::new();
-        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
-            text.push_str(chunk.valid());
+        let mut out = String::with_capacity(text.len());
+        for chunk in text.as_bytes().utf8_chunks() {
+            let valid = chunk.valid();
+            if valid.contains('\\') {
+                out.push_str(&valid.replace('\\', "\\\\"));
+            } else {
+                out.push_str(valid);
+            }
             for byte in chunk.invalid() {
-                let _ = write!(text, "\\x{byte:02X}");
+                let _ = write!(out, "\\x{byte:02X}");
             }
         }
-        text
+        out
     }
     #[cfg(not(unix))]
     {
-        path.to_string_lossy().replace('\\', "/")
+        text.to_string_lossy().replace('\\', "/")
+    }
+}
+
+/// Listing folders: the one platform-specific part of the walk.
+mod fs {
+    use std::ffi::OsString;
+    use std::io;
+    use std::path::Path;
+
+    use super::EntryKind;
+
+    /// One entry of a folder listing.
+    pub(super) struct RawEntry {
+        pub(super) name: OsString,
+        pub(super) kind: EntryKind,
+    }
+
+    /// A folder's entries and identity.
+    pub(super) struct Listing {
+        /// The folder's device and inode.
+        pub(super) identity: (u64, u64),
+        /// Whether it was opened so that its access time stays as it was.
+        pub(super) atime_kept: bool,
+        pub(super) entries: Vec<RawEntry>,
+    }
+
+    /// The device and inode of a file's metadata.
+    #[cfg(unix)]
+    pub(super) fn identity_of(metadata: &std::fs::Metadata) -> (u64, u64) {
+        use std::os::unix::fs::MetadataExt;
+        (metadata.dev(), metadata.ino())
+    }
+
+    /// The device and inode of a file's metadata (not available: never equal).
+    #[cfg(not(unix))]
+    pub(super) fn identity_of(_: &std::fs::Metadata) -> (u64, u64) {
+        (0, 0)
+    }
+
+    /// The identity of the folder at `path`.
+    pub(super) fn folder_identity(path: &Path) -> Option<(u64, u64)> {
+        std::fs::metadata(path).ok().map(|m| identity_of(&m))
+    }
+
+    /// Lists a folder, opened read-only with `O_NOATIME` where permitted.
+    #[cfg(unix)]
+    pub(super) fn list(path: &Path) -> io::Result<Listing> {
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::OpenOptionsExt;
+
+        use rustix::fs::FileType;
+
+        let open = |flags| {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(flags)
+                .open(path)
+        };
+        let base = rustix::fs::OFlags::DIRECTORY.bits() | rustix::fs::OFlags::NONBLOCK.bits();
+        let noatime = rustix::fs::OFlags::NOATIME.bits();
+        #[allow(
+            clippy::cast_possible_wrap,
+            reason = "open(2) flags are small positive bit masks"
+        )]
+        let (file, atime_kept) = match open((base | noatime) as i32) {
+            // O_NOATIME is only allowed to the folder's owner (or with CAP_FOWNER).
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) => {
+                (open(base as i32)?, false)
+            }
+            result => (result?, true),
+        };
+        let metadata = file.metadata()?;
+        let identity = identity_of(&metadata);
+        let dir = rustix::fs::Dir::new(file)?;
+        let mut entries = Vec::new();
+        for item in dir {
+            let item = item?;
+            let name = item.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let name = OsString::from(std::ffi::OsStr::from_bytes(name));
+            let kind = match item.file_type() {
+                FileType::RegularFile => EntryKind::File,
+                FileType::Directory => EntryKind::Directory,
+                FileType::Symlink => EntryKind::Symlink,
+                FileType::Fifo => EntryKind::Fifo,
+                FileType::Socket => EntryKind::Socket,
+                FileType::CharacterDevice => EntryKind::CharDevice,
+                FileType::BlockDevice => EntryKind::BlockDevice,
+                FileType::Unknown => std::fs::symlink_metadata(path.join(&name))
+                    .map_or(EntryKind::Other, |m| EntryKind::of(m.file_type())),
+            };
+            entries.push(RawEntry { name, kind });
+        }
+        Ok(Listing {
+            identity,
+            atime_kept,
+            entries,
+        })
+    }
+
+    /// Lists a folder.
+    #[cfg(not(unix))]
+    pub(super) fn list(path: &Path) -> io::Result<Listing> {
+        let mut entries = Vec::new();
+        for item in std::fs::read_dir(path)? {
+            let item = item?;
+            let kind = item.file_type().map_or(EntryKind::Other, EntryKind::of);
+            entries.push(RawEntry {
+                name: item.file_name(),
+                kind,
+            });
+        }
+        Ok(Listing {
+            identity: (0, 0),
+            atime_kept: true,
+            entries,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backslashes_and_invalid_bytes_are_escaped_apart() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let literal = display_os(OsStr::new("bad\\xFF.json"));
+            let byte = display_os(OsStr::from_bytes(b"bad\xFF.json"));
+            assert_eq!(literal, "bad\\\\xFF.json");
+            assert_eq!(byte, "bad\\xFF.json");
+            assert_ne!(literal, byte);
+        }
+    }
+
+    #[test]
+    fn only_deliberate_skips_leave_a_subscription_alone() {
+        assert!(Skip::Excluded("*.log".into()).is_deliberate());
+        assert!(Skip::EarlierReport.is_deliberate());
+        assert!(!Skip::TooLarge { size: 2, limit: 1 }.is_deliberate());
+        assert!(!Skip::Unreadable("x".into()).is_deliberate());
+        assert!(!Skip::SymlinkNotFollowed.is_deliberate());
     }
 }

@@ -11,7 +11,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// A root given on the command line cannot be read.
-    #[error("cannot read {}", path.display())]
+    #[error("cannot read {}", shown(path))]
     Root {
         path: PathBuf,
         #[source]
@@ -25,28 +25,28 @@ pub enum Error {
         source: rayon::ThreadPoolBuildError,
     },
     /// The inventory file cannot be read.
-    #[error("cannot read inventory {}", path.display())]
+    #[error("cannot read inventory {}", shown(path))]
     ReadInventory {
         path: PathBuf,
         #[source]
-        source: io::Error,
+        source: FileError,
     },
     /// The inventory file holds something that is not a subscription id.
-    #[error("inventory {}, line {line}: {reason}", path.display())]
+    #[error("inventory {}, line {line}: {reason}", shown(path))]
     Inventory {
         path: PathBuf,
         line: usize,
         reason: String,
     },
     /// The file given to `explain` cannot be read.
-    #[error("cannot explain {}", path.display())]
+    #[error("cannot explain {}", shown(path))]
     Explain {
         path: PathBuf,
         #[source]
         source: FileError,
     },
     /// A report cannot be written.
-    #[error("cannot write report {}", path.display())]
+    #[error("cannot write report {}", shown(path))]
     Write {
         path: PathBuf,
         #[source]
@@ -60,19 +60,29 @@ pub enum Error {
     },
 }
 
-/// Why one input file could not be read; it is reported, and the run goes on.
+/// A path given on the command line, as an error message shows it: escaped like report
+/// paths, and without control characters that could drive a terminal.
+pub(crate) fn shown(path: &std::path::Path) -> String {
+    crate::report::printable(&crate::discover::display(path), &[]).into_owned()
+}
+
+/// Why one input file could not be read; it is reported, and the run goes on. Each
+/// message names its cause once (no `#[source]`, so an error chain does not repeat it).
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
     /// The file cannot be opened.
-    #[error("unreadable: cannot open: {0}")]
-    Open(#[source] io::Error),
+    #[error("cannot open: {0}")]
+    Open(io::Error),
     /// The file cannot be read to its end.
-    #[error("unreadable: read failed: {0}")]
-    Read(#[source] io::Error),
+    #[error("read failed: {0}")]
+    Read(io::Error),
     /// Not a regular file when opened (a FIFO, socket or device); nothing is read.
-    #[error("not a regular file; not read")]
-    NotRegular,
+    #[error("not a regular file ({}); not read", .0.as_str())]
+    NotRegular(crate::discover::EntryKind),
     /// The file is larger than `--max-file-size`.
     #[error("larger than --max-file-size ({size} bytes > {limit} bytes); not read")]
     TooLarge { size: u64, limit: u64 },
+    /// The file changed while it was read.
+    #[error("changed while it was read; not used")]
+    ChangedDuringRead,
 }

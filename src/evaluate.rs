@@ -6,11 +6,12 @@
 //! enabled, `false` disabled, anything else malformed; a complete list without it is absent;
 //! a record of a failed collection proves nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
+use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::formats::{Body, Extent, Flag, Item, Location, Parsed, Setting};
 use crate::subscription::{self, IdScope, PathScope, SubscriptionId};
 
@@ -148,22 +149,128 @@ struct Group<'a> {
     errors: Vec<(&'a str, &'a Location)>,
 }
 
-impl Group<'_> {
-    fn absorb(&mut self, other: Self) {
-        self.settings.extend(other.settings);
-        self.scalars.extend(other.scalars);
-        self.errors.extend(other.errors);
+/// Whose an entry without a subscription id of its own is (see [`evaluate_items`]).
+enum Owner {
+    /// The subscription its document, or else the file's content, names.
+    Named(SubscriptionId),
+    /// Its document names several subscriptions.
+    DocumentNamesSeveral,
+    /// Its document names none and the file's content names several.
+    FileNamesSeveral,
+    /// Nothing in the file names a subscription: the path decides.
+    Path,
+    /// It follows a context switch to a subscription named otherwise than by its id.
+    SwitchedToUnnamed,
+}
+
+/// The subscription a resource id or error scope names, if it names one.
+fn named(scope: &IdScope) -> Option<&SubscriptionId> {
+    match scope {
+        IdScope::Subscription(sub) => Some(sub),
+        IdScope::Redacted(_) | IdScope::None => None,
     }
 }
 
-/// Groups by subscription: a file's items keyed by the subscription their content names,
-/// `None` for those that name none; also the first redacted id seen, for the report.
-type Groups<'a> = (BTreeMap<Option<SubscriptionId>, Group<'a>>, Option<&'a str>);
+/// Every subscription the file's content names: setting ids and error scopes.
+fn named_in_file(items: &[Item]) -> BTreeSet<SubscriptionId> {
+    let mut subscriptions = BTreeSet::new();
+    for item in items {
+        match item {
+            Item::Settings { settings, .. } => {
+                for setting in settings {
+                    if let Some(id) = &setting.id
+                        && let IdScope::Subscription(sub) = subscription::scope_of_resource_id(id)
+                    {
+                        subscriptions.insert(sub);
+                    }
+                }
+            }
+            Item::CollectionError { scope, .. } | Item::Context { scope, .. } => {
+                subscriptions.extend(named(scope).cloned());
+            }
+            Item::Scalar { .. } => {}
+        }
+    }
+    subscriptions
+}
 
-fn group_by_subscription(items: &[Item]) -> Groups<'_> {
-    let mut groups: BTreeMap<Option<SubscriptionId>, Group<'_>> = BTreeMap::new();
-    let mut redacted: Option<&str> = None;
+/// Evaluates a file's items. Attribution, the same for every shape, never depends on the
+/// folder a file sits in unless nothing in the file names a subscription:
+/// 1. an entry with a subscription id of its own (`/subscriptions/<GUID>/...`, an error's
+///    scope) belongs to that subscription;
+/// 2. an entry without one (an id cut short or redacted, a table without ids, a bare value,
+///    an error naming no scope) belongs to the one subscription its own document (one JSON
+///    document, one command output) names; when its document names several, it is
+///    unattributed;
+/// 3. when its document names none and a context switch (`Set-AzContext -Subscription
+///    <GUID>`, `az account set`) comes before it, it belongs to the subscription switched
+///    to (unattributed after a switch by name);
+/// 4. otherwise it belongs to the one subscription the whole file's content names (a retry
+///    after a failed attempt for that subscription, another command's output for it); when
+///    the file names several, it is unattributed;
+/// 5. only when nothing in the file names a subscription does the path decide: the GUID
+///    nearest the file, file name first.
+fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
+    let mut attribution = Attribution::new(items);
     for (batch, item) in items.iter().enumerate() {
+        attribution.place(batch, item);
+    }
+    attribution.into_observations(path)
+}
+
+/// A file's entries as they are placed, in order, by the rules of [`evaluate_items`].
+struct Attribution<'a> {
+    /// Whose an entry is when nothing closer names a subscription (rules 4 and 5).
+    fallback: Owner,
+    /// The subscription switched to by the last context switch, if any (rule 3).
+    context: Option<Owner>,
+    groups: BTreeMap<SubscriptionId, Group<'a>>,
+    by_path: Group<'a>,
+    unattributed: Group<'a>,
+    /// Why entries are unattributed, each at most once, in the order of [`Owner`].
+    reasons: BTreeSet<u8>,
+    /// The first redacted id among the entries not given to a subscription.
+    redacted: Option<&'a str>,
+}
+
+impl<'a> Attribution<'a> {
+    fn new(items: &[Item]) -> Self {
+        let in_file = named_in_file(items);
+        let fallback = match in_file.len() {
+            0 => Owner::Path,
+            1 => in_file.first().cloned().map_or(Owner::Path, Owner::Named),
+            _ => Owner::FileNamesSeveral,
+        };
+        Self {
+            fallback,
+            context: None,
+            groups: BTreeMap::new(),
+            by_path: Group::default(),
+            unattributed: Group::default(),
+            reasons: BTreeSet::new(),
+            redacted: None,
+        }
+    }
+
+    /// Whose an entry without an id of its own is, given its document's owner.
+    fn owner<'o>(&'o self, document: Option<&'o Owner>) -> &'o Owner {
+        document.or(self.context.as_ref()).unwrap_or(&self.fallback)
+    }
+
+    /// The group an entry without an id of its own goes to, given its document's owner.
+    fn group_for(&mut self, document: Option<&Owner>) -> &mut Group<'a> {
+        let reason = match self.owner(document) {
+            Owner::Named(sub) => return self.groups.entry(sub.clone()).or_default(),
+            Owner::Path => return &mut self.by_path,
+            Owner::DocumentNamesSeveral => 0,
+            Owner::FileNamesSeveral => 1,
+            Owner::SwitchedToUnnamed => 2,
+        };
+        self.reasons.insert(reason);
+        &mut self.unattributed
+    }
+
+    fn place(&mut self, batch: usize, item: &'a Item) {
         match item {
             Item::Settings { extent, settings } => {
                 let scopes: Vec<IdScope> = settings
@@ -173,118 +280,131 @@ fn group_by_subscription(items: &[Item]) -> Groups<'_> {
                             .map_or(IdScope::None, subscription::scope_of_resource_id)
                     })
                     .collect();
-                // Entries without an id of their own (a cut-short or redacted id) belong to the
-                // document's subscription when the document names exactly one.
-                let mut named = scopes.iter().filter_map(|scope| match scope {
-                    IdScope::Subscription(sub) => Some(sub),
-                    _ => None,
-                });
-                let first = named.next();
-                let only = first.filter(|f| named.all(|other| other == *f)).cloned();
-                for (setting, scope) in settings.iter().zip(scopes) {
-                    let key = match scope {
-                        IdScope::Subscription(sub) => Some(sub),
-                        IdScope::Redacted(_) | IdScope::None => {
-                            if only.is_none() {
-                                redacted = redacted.or(setting.id.as_deref());
-                            }
-                            only.clone()
-                        }
-                    };
-                    groups
-                        .entry(key)
-                        .or_default()
-                        .settings
-                        .push((setting, *extent, batch));
+                let in_document: BTreeSet<&SubscriptionId> =
+                    scopes.iter().filter_map(named).collect();
+                let document = match in_document.len() {
+                    0 => None,
+                    1 => in_document.first().map(|sub| Owner::Named((*sub).clone())),
+                    _ => Some(Owner::DocumentNamesSeveral),
+                };
+                for (setting, scope) in settings.iter().zip(&scopes) {
+                    let entry = (setting, *extent, batch);
+                    if let Some(sub) = named(scope) {
+                        self.groups
+                            .entry(sub.clone())
+                            .or_default()
+                            .settings
+                            .push(entry);
+                        continue;
+                    }
+                    if !matches!(self.owner(document.as_ref()), Owner::Named(_)) {
+                        self.redacted = self.redacted.or(setting.id.as_deref());
+                    }
+                    self.group_for(document.as_ref()).settings.push(entry);
                 }
             }
             Item::Scalar { value, location } => {
-                groups
-                    .entry(None)
-                    .or_default()
-                    .scalars
-                    .push((value, location));
+                self.group_for(None).scalars.push((value, location));
+            }
+            Item::Context { scope, .. } => {
+                self.context = Some(
+                    named(scope).map_or(Owner::SwitchedToUnnamed, |sub| Owner::Named(sub.clone())),
+                );
             }
             Item::CollectionError {
                 summary,
                 scope,
                 location,
             } => {
-                let key = match scope {
-                    IdScope::Subscription(sub) => Some(sub.clone()),
-                    IdScope::Redacted(_) | IdScope::None => None,
-                };
-                groups
-                    .entry(key)
-                    .or_default()
-                    .errors
-                    .push((summary, location));
-            }
-        }
-    }
-    (groups, redacted)
-}
-
-fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
-    let (mut groups, redacted) = group_by_subscription(items);
-    let mut observations = Vec::with_capacity(groups.len());
-    if let Some(unscoped) = groups.remove(&None) {
-        let redaction = redacted.map(|id| {
-            format!("the subscription in the content is redacted or not a subscription id ({id})")
-        });
-        let (subscription, source, note) = attribute_by_path(path, redaction.clone());
-        let observation = |subscription, source, note| {
-            let (outcome, enabled, location, detail) = decide(&unscoped);
-            Observation {
-                subscription,
-                source,
-                outcome,
-                enabled,
-                location,
-                detail: join_note(note, detail),
-            }
-        };
-        match subscription {
-            // The path names a subscription the content also names: one observation.
-            Some(sub) if groups.contains_key(&Some(sub.clone())) => {
-                if let Some(group) = groups.get_mut(&Some(sub)) {
-                    group.absorb(unscoped);
+                let entry = (summary.as_str(), location);
+                match named(scope) {
+                    Some(sub) => self
+                        .groups
+                        .entry(sub.clone())
+                        .or_default()
+                        .errors
+                        .push(entry),
+                    None => self.group_for(None).errors.push(entry),
                 }
             }
-            // The content names other subscriptions: the path says nothing about these entries.
-            _ if !groups.is_empty() => observations.push(observation(
-                None,
-                None,
-                Some(join_note(
-                    redaction,
-                    "unattributed: these entries carry no subscription id of their own, \
-                     and the content names other subscriptions"
-                        .to_owned(),
-                )),
-            )),
-            subscription => observations.push(observation(subscription, source, note)),
         }
     }
-    for (subscription, group) in groups {
-        let (outcome, enabled, location, detail) = decide(&group);
-        observations.push(Observation {
-            subscription,
-            source: Some(Source::Content),
-            outcome,
-            enabled,
-            location,
-            detail,
+
+    fn into_observations(self, path: &str) -> Vec<Observation> {
+        const REASONS: [&str; 3] = [
+            "their document names several subscriptions",
+            "their document names none and the file names several subscriptions",
+            "they follow a context switch to a subscription named otherwise than by its id",
+        ];
+        let redaction = self.redacted.map(|id| {
+            format!(
+                "the subscription in the content is redacted or not a subscription id ({})",
+                excerpt(id, EXCERPT_CHARS)
+            )
         });
+        let mut observations = Vec::with_capacity(self.groups.len() + 2);
+        for (subscription, group) in self.groups {
+            observations.push(observe(
+                Some(subscription),
+                Some(Source::Content),
+                None,
+                &group,
+            ));
+        }
+        if !self.by_path.is_empty() {
+            let (subscription, source, note) = attribute_by_path(path, redaction.clone());
+            observations.push(observe(subscription, source, note, &self.by_path));
+        }
+        // One unattributed observation per file, whatever kept its entries from a subscription.
+        if !self.unattributed.is_empty() {
+            let reasons: Vec<&str> = self
+                .reasons
+                .iter()
+                .filter_map(|&r| REASONS.get(usize::from(r)).copied())
+                .collect();
+            let note = join_note(
+                redaction,
+                format!(
+                    "unattributed: these entries carry no subscription id of their own, and {}",
+                    reasons.join("; or ")
+                ),
+            );
+            observations.push(observe(None, None, Some(note), &self.unattributed));
+        }
+        if observations.is_empty() {
+            observations.push(whole_file(
+                path,
+                Outcome::Unrecognized,
+                "the file holds no settings",
+            ));
+        }
+        observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
+        observations
     }
-    if observations.is_empty() {
-        observations.push(whole_file(
-            path,
-            Outcome::Unrecognized,
-            "the file holds no settings",
-        ));
+}
+
+impl Group<'_> {
+    fn is_empty(&self) -> bool {
+        self.settings.is_empty() && self.scalars.is_empty() && self.errors.is_empty()
     }
-    observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
-    observations
+}
+
+/// The observation of one group of a file's entries.
+fn observe(
+    subscription: Option<SubscriptionId>,
+    source: Option<Source>,
+    note: Option<String>,
+    group: &Group<'_>,
+) -> Observation {
+    let (outcome, enabled, location, detail) = decide(group);
+    Observation {
+        subscription,
+        source,
+        outcome,
+        enabled,
+        location,
+        detail: join_note(note, detail),
+    }
 }
 
 /// The subscription named by the path, when the content names none.
@@ -336,8 +456,10 @@ fn decide(group: &Group<'_>) -> Decision {
                     None,
                     Some(setting.location.clone()),
                     format!(
-                        "an entry is named {name:?} but its id names setting {id_name:?}: \
-                         it cannot be trusted as WDATP evidence"
+                        "an entry is named {:?} but its id names setting {:?}: \
+                         it cannot be trusted as WDATP evidence",
+                        excerpt(&name, EXCERPT_CHARS),
+                        excerpt(&id_name, EXCERPT_CHARS)
                     ),
                 );
             }
@@ -414,8 +536,8 @@ fn decide_without_wdatp(group: &Group<'_>) -> Decision {
         .collect();
     let related = match related.as_slice() {
         [] => String::new(),
-        [one] => format!(" ({one} is a different setting)"),
-        many => format!(" ({} are different settings)", many.join(", ")),
+        [one] => format!(" ({} is a different setting)", excerpt(one, EXCERPT_CHARS)),
+        many => format!(" ({} are different settings)", name_list(many)),
     };
     if complete > 0 {
         return (
@@ -451,20 +573,35 @@ fn decide_without_wdatp(group: &Group<'_>) -> Decision {
             ),
         );
     }
-    let names: Vec<&str> = group
+    let mut names: Vec<&str> = group
         .settings
         .iter()
         .filter_map(|(s, _, _)| setting_name(s))
         .collect();
+    names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     (
         Outcome::Unrecognized,
         None,
         None,
         format!(
             "a single setting ({}), not WDATP: it says nothing about WDATP",
-            names.join(", ")
+            name_list(&names)
         ),
     )
+}
+
+/// Up to five names, each cut short if long, and how many more there are.
+fn name_list(names: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    let mut list: Vec<String> = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| excerpt(n, EXCERPT_CHARS).into_owned())
+        .collect();
+    if names.len() > SHOWN {
+        list.push(format!("and {} more", names.len() - SHOWN));
+    }
+    list.join(", ")
 }
 
 /// "1 setting", "4 settings".
@@ -508,7 +645,11 @@ fn decide_values(values: &[(&Flag, &Location, Option<&'static str>)], what: &str
     }
     let mut detail = format!("{what} is {first}");
     if let Some((Flag::Text(text), _, _)) = values.first() {
-        let _ = write!(detail, " (written as the text {:?})", text.trim());
+        let _ = write!(
+            detail,
+            " (written as the text {:?})",
+            excerpt(text.trim(), EXCERPT_CHARS)
+        );
     }
     if let Some(note) = values.iter().find_map(|(_, _, note)| *note) {
         detail.push_str("; ");
@@ -537,7 +678,8 @@ fn read_flag(flag: &Flag) -> Result<bool, String> {
                 Ok(false)
             } else {
                 Err(format!(
-                    "the value is the text {text:?}, neither true nor false"
+                    "the value is the text {:?}, neither true nor false",
+                    excerpt(text, EXCERPT_CHARS)
                 ))
             }
         }
@@ -587,9 +729,15 @@ fn identity(setting: &Setting) -> Identity {
 /// A message on one line, cut to a length a report cell can hold.
 fn brief(text: &str) -> String {
     const LIMIT: usize = 400;
-    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Look at no more of the text than can be shown.
+    let head = match text.char_indices().nth(LIMIT * 4) {
+        Some((cut, _)) => text.get(..cut).unwrap_or_default(),
+        None => text,
+    };
+    let line = head.split_whitespace().collect::<Vec<_>>().join(" ");
     match line.char_indices().nth(LIMIT) {
         Some((cut, _)) => format!("{}…", line.get(..cut).unwrap_or_default()),
+        None if head.len() < text.len() => format!("{line}…"),
         None => line,
     }
 }

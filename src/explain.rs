@@ -19,10 +19,22 @@ use crate::{parse_bytes, read};
 /// # Errors
 /// [`Error::Explain`] when the file cannot be read.
 pub fn explain(path: &Path, max_file_size: u64) -> Result<String, Error> {
-    let shown_as = path.to_string_lossy().into_owned();
+    let shown_as = crate::discover::display(path);
     if path.is_dir() {
         return Err(Error::Usage(format!(
-            "{shown_as} is a folder: explain takes one file (use scan for folders)"
+            "{} is a folder: explain takes one file (use scan for folders)",
+            clean(&shown_as)
+        )));
+    }
+    // A FIFO, socket or device is never opened: opening some devices has effects.
+    if let Ok(metadata) = std::fs::metadata(path)
+        && !metadata.is_file()
+    {
+        let kind = crate::discover::EntryKind::of(metadata.file_type());
+        return Err(Error::Usage(format!(
+            "{} is not a regular file ({}): explain never opens FIFOs, sockets or devices",
+            clean(&shown_as),
+            kind.as_str()
         )));
     }
     let contents = read::read(path, max_file_size).map_err(|source| Error::Explain {
@@ -60,8 +72,8 @@ fn describe_contents(parsed: &Parsed, out: &mut String) {
                     Item::Settings { extent, settings } => {
                         let _ = writeln!(
                             out,
-                            "settings ({} entries, {}):",
-                            settings.len(),
+                            "settings ({}, {}):",
+                            count(settings.len(), "entry", "entries"),
                             match extent {
                                 crate::formats::Extent::Complete => "a complete list",
                                 crate::formats::Extent::Page =>
@@ -71,8 +83,15 @@ fn describe_contents(parsed: &Parsed, out: &mut String) {
                                     "a listing: complete when it holds several settings",
                             }
                         );
-                        for setting in settings {
+                        for setting in settings.iter().take(SETTINGS_SHOWN) {
                             describe_setting(setting, out);
+                        }
+                        if settings.len() > SETTINGS_SHOWN {
+                            let _ = writeln!(
+                                out,
+                                "   … and {} more not shown",
+                                count(settings.len() - SETTINGS_SHOWN, "entry", "entries")
+                            );
                         }
                     }
                     Item::Scalar { value, location } => {
@@ -81,6 +100,16 @@ fn describe_contents(parsed: &Parsed, out: &mut String) {
                             "bare value: {} at {location} (the CIS one-liner prints WDATP's enabled)",
                             flag_text(value)
                         );
+                    }
+                    Item::Context { scope, location } => {
+                        let to = match scope {
+                            crate::subscription::IdScope::Subscription(sub) => sub.to_string(),
+                            crate::subscription::IdScope::Redacted(text) => {
+                                format!("{:?} (not a subscription id)", clean(text))
+                            }
+                            crate::subscription::IdScope::None => "(nothing)".to_owned(),
+                        };
+                        let _ = writeln!(out, "context switch at {location} to {to}");
                     }
                     Item::CollectionError {
                         summary, location, ..
@@ -139,6 +168,18 @@ fn describe_observation(o: &Observation, out: &mut String) {
     let _ = writeln!(out, "  why:          {}", clean(&o.detail));
 }
 
+/// The most settings of one document listed; the rest are counted.
+const SETTINGS_SHOWN: usize = 200;
+
+/// "1 entry", "3 entries".
+fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 fn flag_text(flag: &Flag) -> String {
     match flag {
         Flag::Bool(b) => b.to_string(),
@@ -149,7 +190,10 @@ fn flag_text(flag: &Flag) -> String {
     }
 }
 
-/// File-derived text, safe to print on a terminal.
+/// File-derived text, safe to print on a terminal and cut to a readable length.
 fn clean(text: &str) -> Cow<'_, str> {
-    crate::report::printable(text, &[])
+    match crate::escape::excerpt(text, crate::escape::EXCERPT_CHARS * 2) {
+        Cow::Borrowed(text) => crate::escape::printable(text, &[]),
+        Cow::Owned(text) => Cow::Owned(crate::escape::printable(&text, &[]).into_owned()),
+    }
 }

@@ -4,7 +4,8 @@
 //! delimited). Lines starting with `#` are comments; blank lines are skipped. The file is
 //! decoded like evidence, so a UTF-16 list saved from PowerShell reads too. Anything that
 //! is not a subscription id is a fatal error naming the line: a silently shortened
-//! inventory would hide gaps.
+//! inventory would hide gaps; so is an inventory without any subscription. It is read like
+//! evidence: only a regular file, within `--max-file-size`, never a FIFO or device.
 
 use std::path::Path;
 
@@ -17,11 +18,13 @@ use crate::subscription::SubscriptionId;
 /// # Errors
 /// [`Error::ReadInventory`] when the file cannot be read, [`Error::Inventory`] when a line
 /// holds something other than a subscription id.
-pub fn load(path: &Path) -> Result<Vec<SubscriptionId>, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::ReadInventory {
-        path: path.to_path_buf(),
-        source,
-    })?;
+pub fn load(path: &Path, limit: u64) -> Result<Vec<SubscriptionId>, Error> {
+    let bytes = crate::read::read(path, limit)
+        .map_err(|source| Error::ReadInventory {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .bytes;
     let invalid = |line: usize, reason: String| Error::Inventory {
         path: path.to_path_buf(),
         line,
@@ -29,6 +32,14 @@ pub fn load(path: &Path) -> Result<Vec<SubscriptionId>, Error> {
     };
     let decoded = decode::decode(&bytes).map_err(|e| invalid(1, e.to_string()))?;
     let mut ids = parse(&decoded.text).map_err(|(line, reason)| invalid(line, reason))?;
+    if ids.is_empty() {
+        return Err(invalid(
+            1,
+            "no subscription id at all (only blank lines, comments or a header): \
+             an empty inventory would hide every gap"
+                .to_owned(),
+        ));
+    }
     ids.sort();
     ids.dedup();
     Ok(ids)

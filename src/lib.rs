@@ -13,6 +13,7 @@ pub mod config;
 pub mod decode;
 pub mod discover;
 pub mod error;
+pub mod escape;
 pub mod evaluate;
 pub mod explain;
 pub mod formats;
@@ -28,11 +29,12 @@ use rayon::prelude::*;
 
 pub use crate::config::Config;
 use crate::decode::Encoding;
-use crate::discover::{Entry, EntryKind};
+use crate::discover::{Entry, EntryKind, Skip};
 pub use crate::error::Error;
 use crate::evaluate::Observation;
 use crate::formats::{Body, Format, Parsed};
 use crate::rollup::{SubscriptionVerdict, Verdict};
+use crate::subscription::{PathScope, SubscriptionId};
 
 /// What became of one entry under the roots.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,8 +50,8 @@ pub struct FileRecord {
 /// Whether a file was evaluated, and what it gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileStatus {
-    /// Not read; the reason says why.
-    Skipped(String),
+    /// Not read as evidence; the reason says why.
+    Skipped(Skip),
     /// Read and evaluated.
     Evaluated(Evaluated),
 }
@@ -80,6 +82,9 @@ pub struct RunInfo {
     pub roots: Vec<String>,
     /// RFC 3339 UTC time of the run, or of `SOURCE_DATE_EPOCH`.
     pub generated_at: String,
+    /// When the access times of some evidence could not be kept (the kernel refused
+    /// `O_NOATIME` on folders or files of another owner), how many; else `None`.
+    pub access_times: Option<String>,
 }
 
 /// Everything a run found: the input of every report writer.
@@ -141,10 +146,10 @@ impl Report {
 /// [`Error`] when a root or the inventory cannot be read, or the thread pool cannot start.
 pub fn run(config: &Config) -> Result<Report, Error> {
     let inventory = match &config.inventory {
-        Some(path) => Some(inventory::load(path)?),
+        Some(path) => Some(inventory::load(path, config.max_file_size)?),
         None => None,
     };
-    let entries = discover::discover(&config.discovery)?;
+    let discovered = discover::discover(&config.discovery)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
         .build()
@@ -152,32 +157,17 @@ pub fn run(config: &Config) -> Result<Report, Error> {
             threads: config.threads,
             source,
         })?;
-    let mut files: Vec<FileRecord> = pool.install(|| {
-        entries
+    let examined: Vec<(FileRecord, bool)> = pool.install(|| {
+        discovered
+            .entries
             .par_iter()
             .map(|entry| examine(entry, config.max_file_size))
             .collect()
     });
+    let files_atime_not_kept = examined.iter().filter(|(_, kept)| !kept).count();
+    let mut files: Vec<FileRecord> = examined.into_iter().map(|(file, _)| file).collect();
     mark_duplicates(&mut files);
-    let subscriptions = {
-        let evidence = files.iter().flat_map(|file| {
-            match &file.status {
-                FileStatus::Evaluated(e) => e.observations.as_slice(),
-                FileStatus::Skipped(_) => &[],
-            }
-            .iter()
-            .filter_map(move |o| {
-                o.subscription
-                    .as_ref()
-                    .map(|subscription| rollup::Evidence {
-                        subscription,
-                        path: &file.path,
-                        outcome: o.outcome,
-                    })
-            })
-        });
-        rollup::roll_up(evidence, inventory.as_deref())
-    };
+    let subscriptions = roll_up(&files, inventory.as_deref());
     Ok(Report {
         run: RunInfo {
             command_line: config.command_line.clone(),
@@ -185,23 +175,86 @@ pub fn run(config: &Config) -> Result<Report, Error> {
                 .discovery
                 .roots
                 .iter()
-                .map(|r| r.to_string_lossy().into_owned())
+                .map(|r| discover::display(r))
                 .collect(),
             generated_at: humantime::format_rfc3339_seconds(config.generated_at).to_string(),
+            access_times: access_times_note(
+                discovered.folders_atime_not_kept,
+                files_atime_not_kept,
+            ),
         },
         files,
         subscriptions,
     })
 }
 
+/// One verdict per subscription from every file's observations. A file that could not be
+/// read (too large, unreadable, changed during the read, ...) but whose path names a
+/// subscription leaves that subscription listed, without evidence from that file and with
+/// the reason, never missing.
+fn roll_up(files: &[FileRecord], inventory: Option<&[SubscriptionId]>) -> Vec<SubscriptionVerdict> {
+    let unread: Vec<(&FileRecord, &Skip, SubscriptionId)> = files
+        .iter()
+        .filter_map(|file| match &file.status {
+            FileStatus::Skipped(skip) if !skip.is_deliberate() => {
+                match subscription::scope_of_path(&file.path) {
+                    PathScope::Found(sub) => Some((file, skip, sub)),
+                    PathScope::Ambiguous(_) | PathScope::None => None,
+                }
+            }
+            FileStatus::Skipped(_) | FileStatus::Evaluated(_) => None,
+        })
+        .collect();
+    let observed = files.iter().flat_map(|file| {
+        match &file.status {
+            FileStatus::Evaluated(e) => e.observations.as_slice(),
+            FileStatus::Skipped(_) => &[],
+        }
+        .iter()
+        .filter_map(move |o| {
+            o.subscription
+                .as_ref()
+                .map(|subscription| rollup::Evidence {
+                    subscription,
+                    path: &file.path,
+                    found: rollup::Found::Outcome(o.outcome),
+                })
+        })
+    });
+    let not_read = unread
+        .iter()
+        .map(|(file, skip, subscription)| rollup::Evidence {
+            subscription,
+            path: &file.path,
+            found: rollup::Found::NotRead(skip),
+        });
+    rollup::roll_up(observed.chain(not_read), inventory)
+}
+
+/// The run metadata's note on access times, when some could not be kept.
+fn access_times_note(folders: usize, files: usize) -> Option<String> {
+    (folders + files > 0).then(|| {
+        format!(
+            "{folders} folders and {files} files belong to another user: the kernel refused \
+             O_NOATIME, so reading them may have changed their access times"
+        )
+    })
+}
+
 /// Reads, decodes, parses and evaluates one entry. Never fails: every problem becomes the
 /// entry's status or an observation with its reason.
-fn examine(entry: &Entry, max_file_size: u64) -> FileRecord {
+fn examine(entry: &Entry, max_file_size: u64) -> (FileRecord, bool) {
+    let mut atime_kept = true;
     let status = match &entry.skip {
-        Some(skip) => FileStatus::Skipped(skip.to_string()),
+        Some(skip) => FileStatus::Skipped(skip.clone()),
         None => match read::read(&entry.fs_path, max_file_size) {
-            Err(error) => FileStatus::Skipped(error.to_string()),
+            Err(error) => FileStatus::Skipped(error.into()),
+            Ok(contents) if report::is_own_report(&contents.bytes) => {
+                atime_kept = contents.atime_kept;
+                FileStatus::Skipped(Skip::EarlierReport)
+            }
             Ok(contents) => {
+                atime_kept = contents.atime_kept;
                 let (parsed, encoding) = parse_bytes(&contents.bytes);
                 FileStatus::Evaluated(Evaluated {
                     size: u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX),
@@ -214,11 +267,12 @@ fn examine(entry: &Entry, max_file_size: u64) -> FileRecord {
             }
         },
     };
-    FileRecord {
+    let record = FileRecord {
         path: entry.path.clone(),
         kind: entry.kind,
         status,
-    }
+    };
+    (record, atime_kept)
 }
 
 /// Decodes and parses a file's bytes. Total: undecodable bytes are a malformed file.

@@ -14,6 +14,12 @@ use mdc_evidence::{Error, ExitStatus};
 fn main() -> ExitCode {
     let raw_args: Vec<OsString> = std::env::args_os().collect();
     let cli = Cli::parse_from(&raw_args);
+    // Interrupted (Ctrl-C, SIGTERM, SIGHUP) while reports are being written: remove the
+    // temporary files, so that no partial report is left for a later scan to find.
+    let _ = ctrlc::set_handler(|| {
+        report::remove_staged();
+        std::process::exit(130);
+    });
     match run(cli, &raw_args) {
         Ok(status) => ExitCode::from(status as u8),
         Err(err) => {

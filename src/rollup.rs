@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::discover::Skip;
 use crate::evaluate::Outcome;
 use crate::subscription::SubscriptionId;
 
@@ -48,6 +49,15 @@ impl fmt::Display for Verdict {
     }
 }
 
+/// What one file gives a subscription.
+#[derive(Debug, Clone, Copy)]
+pub enum Found<'a> {
+    /// The file was read; what it says.
+    Outcome(Outcome),
+    /// The file's path names the subscription, but the file was not read: why.
+    NotRead(&'a Skip),
+}
+
 /// One observation as the roll-up sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct Evidence<'a> {
@@ -55,8 +65,17 @@ pub struct Evidence<'a> {
     pub subscription: &'a SubscriptionId,
     /// The file's path as reported.
     pub path: &'a str,
-    /// What the file says.
-    pub outcome: Outcome,
+    /// What the file gives.
+    pub found: Found<'a>,
+}
+
+impl Evidence<'_> {
+    fn outcome(&self) -> Option<Outcome> {
+        match self.found {
+            Found::Outcome(outcome) => Some(outcome),
+            Found::NotRead(_) => None,
+        }
+    }
 }
 
 /// A subscription's verdict and the files behind it.
@@ -95,7 +114,8 @@ pub fn roll_up<'a>(
     }
     by_subscription
         .into_iter()
-        .map(|(subscription, items)| {
+        .map(|(subscription, mut items)| {
+            items.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
             let (verdict, reason) = judge(&items);
             SubscriptionVerdict {
                 subscription: subscription.clone(),
@@ -112,8 +132,13 @@ fn judge(items: &[Evidence<'_>]) -> (Verdict, String) {
     if items.is_empty() {
         return (Verdict::NoEvidence, "no evidence file".to_owned());
     }
-    let first = |outcome: Outcome| items.iter().find(|e| e.outcome == outcome);
-    let count = |outcome: Outcome| items.iter().filter(|e| e.outcome == outcome).count();
+    let first = |outcome: Outcome| items.iter().find(|e| e.outcome() == Some(outcome));
+    let count = |outcome: Outcome| {
+        items
+            .iter()
+            .filter(|e| e.outcome() == Some(outcome))
+            .count()
+    };
     let enabled = count(Outcome::Enabled);
     let disabled = count(Outcome::Disabled);
     let absent = count(Outcome::Absent);
@@ -173,17 +198,38 @@ fn files(n: usize) -> String {
     }
 }
 
-/// `1 collection_error, 2 malformed` for the observations that do not decide.
+/// `1 collection_error, 2 malformed` for the observations that do not decide, then the
+/// files that were not read (`1 file not read: a/x.txt (larger than ...)`).
 fn non_deciding(items: &[Evidence<'_>]) -> String {
-    Outcome::ALL
+    let mut parts: Vec<String> = Outcome::ALL
         .iter()
         .filter(|o| !o.is_deciding())
         .filter_map(|&outcome| {
-            let n = items.iter().filter(|e| e.outcome == outcome).count();
+            let n = items
+                .iter()
+                .filter(|e| e.outcome() == Some(outcome))
+                .count();
             (n > 0).then(|| format!("{n} {outcome}"))
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    let unread: Vec<(&str, &Skip)> = items
+        .iter()
+        .filter_map(|e| match e.found {
+            Found::NotRead(skip) => Some((e.path, skip)),
+            Found::Outcome(_) => None,
+        })
+        .collect();
+    if let Some((path, skip)) = unread.first() {
+        let more = match unread.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        parts.push(format!(
+            "{} not read: {path} ({skip}){more}",
+            files(unread.len())
+        ));
+    }
+    parts.join(", ")
 }
 
 fn with_others(reason: String, items: &[Evidence<'_>]) -> String {
@@ -212,7 +258,7 @@ mod tests {
             .map(|(&outcome, path)| Evidence {
                 subscription: &s,
                 path,
-                outcome,
+                found: Found::Outcome(outcome),
             });
         roll_up(evidence, None).remove(0)
     }
@@ -261,6 +307,28 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_was_not_read_leaves_its_subscription_without_evidence() {
+        let s = sub(3);
+        let skip = Skip::TooLarge { size: 9, limit: 1 };
+        let v = roll_up(
+            [Evidence {
+                subscription: &s,
+                path: "h/big.txt",
+                found: Found::NotRead(&skip),
+            }],
+            None,
+        )
+        .remove(0);
+        assert_eq!(v.verdict, Verdict::NoEvidence);
+        assert!(
+            v.reason
+                .contains("1 file not read: h/big.txt (larger than --max-file-size"),
+            "{}",
+            v.reason
+        );
+    }
+
+    #[test]
     fn inventory_adds_subscriptions_without_files() {
         let inventory = [sub(1), sub(2)];
         let s = sub(2);
@@ -268,7 +336,7 @@ mod tests {
             [Evidence {
                 subscription: &s,
                 path: "a.json",
-                outcome: Outcome::Enabled,
+                found: Found::Outcome(Outcome::Enabled),
             }],
             Some(&inventory),
         );

@@ -188,7 +188,7 @@ fn the_same_single_setting_shown_twice_is_not_a_whole_list() {
 }
 
 #[test]
-fn rows_without_ids_in_a_later_command_output_are_not_given_to_an_earlier_one() {
+fn rows_without_ids_after_a_context_switch_belong_to_the_subscription_switched_to() {
     let text = format!(
         "**********************\nWindows PowerShell transcript start\n**********************\n\
          PS C:\\> Get-AzSecuritySetting -SettingName WDATP | fl\n\n\
@@ -201,7 +201,7 @@ fn rows_without_ids_in_a_later_command_output_are_not_given_to_an_earlier_one() 
     assert_eq!(
         outcomes(&text, "transcript.txt"),
         [
-            ("-".to_owned(), Outcome::Disabled),
+            (C.to_owned(), Outcome::Disabled),
             (A.to_owned(), Outcome::Enabled)
         ]
     );
@@ -241,4 +241,126 @@ fn a_report_file_that_cannot_be_written_leaves_no_other_report_behind() {
         1,
         "no temporary file left"
     );
+}
+
+/// The reproductions of the randomized differential test's findings, exactly as filed.
+mod differential_findings {
+    use super::*;
+
+    const BQ: &str = "c1a2b3c4-1111-4111-8111-111111111111";
+    const B: &str = "7d7d7d7d-1212-4343-8565-989898989898";
+
+    #[test]
+    fn a_csv_row_with_a_stray_quote_is_malformed_never_a_list_without_wdatp() {
+        let dir = TempDir::new().unwrap();
+        write(
+            dir.path(),
+            &format!("bq/{BQ}/settings.csv"),
+            "\"Name\",\"Enabled\"\n\"MCAS\",\"True\"\n\"WDATP,\"True\"\n\"Sentinel\",\"False\"\n",
+        );
+        mdc()
+            .args(["scan", "--rows", "observations"])
+            .arg(dir.path().join("bq"))
+            .assert()
+            .code(3)
+            .stdout(predicates::str::contains(",malformed,"))
+            .stdout(predicates::str::contains("line 3"));
+    }
+
+    #[test]
+    fn an_appended_az_object_does_not_make_another_subscriptions_jq_stream_a_single_setting() {
+        let rest = |sub: &str, name: &str, enabled: bool| {
+            format!(
+                "{{\n  \"id\": \"{}\",\n  \"name\": \"{name}\",\n  \"type\": \"Microsoft.Security/settings\",\n  \"properties\": {{\n    \"enabled\": {enabled}\n  }}\n}}\n",
+                id(sub, name)
+            )
+        };
+        let az = format!(
+            "{{\n  \"enabled\": true,\n  \"id\": \"{}\",\n  \"kind\": \"DataExportSettings\",\n  \"name\": \"WDATP\",\n  \"type\": \"Microsoft.Security/settings\"\n}}\n",
+            id(B, "WDATP")
+        );
+        let text = rest(A, "MCAS", true) + &rest(A, "Sentinel", false) + &az;
+        assert_eq!(
+            outcomes(&text, "settings.json"),
+            [
+                (A.to_owned(), Outcome::Absent),
+                (B.to_owned(), Outcome::Enabled)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_redacted_row_in_a_file_naming_two_subscriptions_is_unattributed_in_any_folder() {
+        let row = |id: &str, name: &str, enabled: bool| {
+            format!("{{\"enabled\": {enabled}, \"id\": \"{id}\", \"name\": \"{name}\"}}")
+        };
+        let text = format!(
+            "[{}, {}, {}]",
+            row(&id(A, "WDATP"), "WDATP", true),
+            row(&id(B, "MCAS"), "MCAS", true),
+            row(
+                "/subscriptions/<subscription>/providers/Microsoft.Security/settings/WDATP",
+                "WDATP",
+                false
+            )
+        );
+        let expected = [
+            ("-".to_owned(), Outcome::Disabled),
+            (A.to_owned(), Outcome::Enabled),
+            (B.to_owned(), Outcome::Unrecognized),
+        ];
+        assert_eq!(outcomes(&text, &format!("{A}/az.json")), expected);
+        assert_eq!(outcomes(&text, "other/az.json"), expected);
+    }
+
+    #[test]
+    fn a_table_after_a_failed_call_for_one_scope_belongs_to_it_in_any_folder() {
+        let text = format!(
+            "**********************\nWindows PowerShell transcript start\n**********************\n\
+             PS C:\\> Get-AzSecuritySetting\n\
+             Get-AzSecuritySetting : The client 'x' with object id 'y' does not have authorization \
+             to perform action 'Microsoft.Security/settings/read' over scope '/subscriptions/{A}' \
+             or the scope is invalid.\n\n\
+             PS C:\\> Get-AzSecuritySetting | Select-Object Name,Enabled\n\n\
+             Name      Enabled\n----      -------\nMCAS         True\nWDATP       False\n\n"
+        );
+        let expected = [(A.to_owned(), Outcome::Disabled)];
+        assert_eq!(outcomes(&text, &format!("{A}/transcript.txt")), expected);
+        assert_eq!(outcomes(&text, "elsewhere/transcript.txt"), expected);
+    }
+
+    #[test]
+    fn a_setting_without_enabled_is_located_at_the_object_that_lacks_it() {
+        let text = format!(
+            "{{\"id\":\"{}\",\"name\":\"WDATP\",\"type\":\"Microsoft.Security/settings\",\"properties\":{{}}}}",
+            id(A, "WDATP")
+        );
+        let (parsed, _) = parse_bytes(text.as_bytes());
+        let observations = evaluate(&parsed, "x.json");
+        assert_eq!(observations.len(), 1);
+        assert_eq!(observations[0].outcome, Outcome::Malformed);
+        assert_eq!(
+            observations[0].location.as_ref().map(ToString::to_string),
+            Some("/properties".to_owned())
+        );
+    }
+
+    #[test]
+    fn every_error_record_of_a_loop_is_read_with_its_own_scope() {
+        let record = |sub: &str| {
+            format!(
+                "Get-AzSecuritySetting : The client 'x' with object id 'y' does not have \
+                 authorization over scope '/subscriptions/{sub}/providers/Microsoft.Security/settings' \
+                 or the scope is invalid.\nAt line:1 char:1\n+ Get-AzSecuritySetting\n \n"
+            )
+        };
+        let text = record(A) + &record(B);
+        assert_eq!(
+            outcomes(&text, "two-errors.txt"),
+            [
+                (A.to_owned(), Outcome::CollectionError),
+                (B.to_owned(), Outcome::CollectionError)
+            ]
+        );
+    }
 }

@@ -7,7 +7,7 @@
 //! loses nothing. A file with no settings but an error record is error text.
 
 use super::lines::Line;
-use super::{Body, Extent, Format, Item, Parsed, error_text, list, table};
+use super::{Body, Extent, Format, Item, Parsed, context, error_text, list, table};
 
 /// Parses console text; `None` when it holds no settings, no error and is no transcript.
 #[must_use]
@@ -49,7 +49,21 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
             ),
         ));
     }
+    // In the order of the text: a context switch applies to what follows it.
+    items.extend(context::find(lines));
+    items.sort_by_key(first_line);
     Some(Parsed::new(format, Body::Items(items)))
+}
+
+/// The line an item starts at.
+fn first_line(item: &Item) -> usize {
+    let location = match item {
+        Item::Settings { settings, .. } => settings.first().map(|s| &s.location),
+        Item::Scalar { location, .. }
+        | Item::CollectionError { location, .. }
+        | Item::Context { location, .. } => Some(location),
+    };
+    location.and_then(super::Location::line).unwrap_or(0)
 }
 
 /// Whether the text is a PowerShell transcript (its banner says so).
@@ -82,7 +96,7 @@ mod tests {
         assert_eq!(format, Format::PowerShellTable);
         assert!(matches!(
             items.as_slice(),
-            [Item::Settings { .. }, Item::CollectionError { .. }]
+            [Item::CollectionError { .. }, Item::Settings { .. }]
         ));
     }
 

@@ -8,36 +8,40 @@ use super::lines::Line;
 use super::{Body, Format, Item, Location, Parsed};
 use crate::subscription::{self, IdScope};
 
-/// Parses a file that is error text (after any `WARNING:` lines); `None` otherwise.
+/// Parses a file that is error text (after any `WARNING:` lines): every error record in
+/// it, each with its own scope (a loop over subscriptions leaves one per failed call);
+/// `None` when the text does not start with an error.
 #[must_use]
 pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
     let first = lines
         .iter()
         .find(|l| !l.is_blank() && !l.text.trim_start().starts_with("WARNING:"))?;
     let format = kind_of(first.text)?;
-    let text: Vec<&str> = lines
-        .iter()
-        .skip_while(|l| l.number < first.number)
-        .map(|l| l.text)
-        .collect();
-    Some(Parsed::new(
-        format,
-        Body::Items(vec![collection_error(first, &text)]),
-    ))
+    Some(Parsed::new(format, Body::Items(find(lines))))
 }
 
-/// The first error record anywhere in `lines` (inside a transcript), as an item.
+/// Every error record in `lines` (inside a transcript, beside a table), as items. A
+/// record runs from its first line to a blank line or the next record.
 #[must_use]
-pub fn find(lines: &[Line<'_>]) -> Option<Item> {
-    let position = lines.iter().position(|l| kind_of(l.text).is_some())?;
-    let first = lines.get(position)?;
-    let text: Vec<&str> = lines
-        .iter()
-        .skip(position)
-        .take_while(|l| !l.is_blank())
-        .map(|l| l.text)
-        .collect();
-    Some(collection_error(first, &text))
+pub fn find(lines: &[Line<'_>]) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut rest = lines;
+    while let Some(position) = rest.iter().position(|l| kind_of(l.text).is_some()) {
+        let Some((first, after)) = rest.get(position..).and_then(<[Line<'_>]>::split_first) else {
+            break;
+        };
+        let length = after
+            .iter()
+            .position(|l| l.is_blank() || kind_of(l.text).is_some())
+            .unwrap_or(after.len());
+        let text: Vec<&str> = std::iter::once(first)
+            .chain(after.iter().take(length))
+            .map(|l| l.text)
+            .collect();
+        items.push(collection_error(first, &text));
+        rest = after.get(length..).unwrap_or_default();
+    }
+    items
 }
 
 fn collection_error(first: &Line<'_>, text: &[&str]) -> Item {

@@ -4,6 +4,7 @@
 //! A non-2xx status is a failed collection whatever the body.
 
 use super::{Body, Format, Item, Location, Parsed, json, prefix_pointers};
+use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::subscription::IdScope;
 
 /// Whether the text is an HTTP response capture.
@@ -35,13 +36,16 @@ pub fn parse(text: &str) -> Parsed {
                 return Parsed::new(
                     Format::HttpCapture,
                     Body::Malformed(format!(
-                        "an HTTP capture with an unreadable status line {status_line:?}"
+                        "an HTTP capture with an unreadable status line {:?}",
+                        excerpt(status_line, EXCERPT_CHARS)
                     )),
                 );
             }
         }
     };
-    let status_text = format!("HTTP {status} {reason}").trim_end().to_owned();
+    let status_text = format!("HTTP {status} {}", excerpt(&reason, EXCERPT_CHARS))
+        .trim_end()
+        .to_owned();
     // `rest` is a suffix of `text`: the final status line starts where it does.
     let status_line = text
         .get(..text.len() - rest.len())

@@ -7,6 +7,7 @@
 //! the file's path: that is `evaluate`'s job.
 
 pub mod console;
+pub mod context;
 pub mod error_text;
 pub mod http;
 pub mod json;
@@ -128,6 +129,17 @@ pub enum Location {
     Line(usize),
 }
 
+impl Location {
+    /// The line number, for a location in text.
+    #[must_use]
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Self::Line(n) => Some(*n),
+            Self::Pointer(_) => None,
+        }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -192,6 +204,13 @@ pub enum Item {
     },
     /// The bare value of WDATP's `enabled`, without a name (the CIS one-liner's output).
     Scalar { value: Flag, location: Location },
+    /// A switch of the subscription later commands run against (`Set-AzContext`): entries
+    /// without ids that follow belong to it.
+    Context {
+        /// The subscription switched to (`Redacted` with the text when named otherwise).
+        scope: IdScope,
+        location: Location,
+    },
     /// A record of a collection that failed: an error body or error text.
     CollectionError {
         /// One line saying what failed (`AuthorizationFailed: The client ...`).
@@ -298,6 +317,10 @@ pub(crate) fn prefix_pointers(body: Body, prefix: &str) -> Body {
                         location,
                     } => Item::CollectionError {
                         summary,
+                        scope,
+                        location: fix(location),
+                    },
+                    Item::Context { scope, location } => Item::Context {
                         scope,
                         location: fix(location),
                     },

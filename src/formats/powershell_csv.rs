@@ -69,6 +69,20 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
+        // Export-Csv writes every field of every row: a row with more or fewer fields has a
+        // broken quote or delimiter, and cannot be read into a name and a value.
+        if record.len() != headers.len() {
+            let line = line_of(text, lines, record.position(), offset);
+            return Parsed::new(
+                Format::PowerShellCsv,
+                Body::Malformed(format!(
+                    "the row at line {line} has {} fields where the header has {} \
+                     (a broken quote or delimiter?): it cannot be read into a name and a value",
+                    record.len(),
+                    headers.len()
+                )),
+            );
+        }
         // Settings cells never hold a line break: a quote left open swallowed later rows.
         if record.iter().any(|cell| cell.contains(['\n', '\r'])) {
             let line = line_of(text, lines, record.position(), offset);
@@ -180,6 +194,16 @@ mod tests {
         assert_eq!(*extent, Extent::Listing);
         assert!(settings[0].id.as_deref().unwrap().contains("8d2e4f60"));
         assert_eq!(settings[0].location, Location::Line(2));
+    }
+
+    #[test]
+    fn a_row_with_a_stray_quote_is_malformed_naming_its_line() {
+        let text =
+            "\"Name\",\"Enabled\"\n\"MCAS\",\"True\"\n\"WDATP,\"True\"\n\"Sentinel\",\"False\"\n";
+        match parse_text(text).body {
+            Body::Malformed(why) => assert!(why.contains("line 3"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

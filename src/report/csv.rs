@@ -1,11 +1,14 @@
 //! The CSV reports (RFC 4180): one row per subscription, or one per observation.
 //!
-//! Every cell is made safe for spreadsheets: a cell starting with `=`, `+`, `-`, `@`, a tab
-//! or a carriage return is prefixed with `'`, so a crafted file name or value can never
-//! become a formula; other control characters are replaced with U+FFFD so that nothing in a
-//! file name can drive a terminal.
+//! Every cell is made safe for spreadsheets, whatever list separator the spreadsheet
+//! assumes: a cell holding `,`, `;`, a tab, a quote or a line break is quoted (whatever the
+//! delimiter); a cell whose first character, or the first character after a `,`, `;`, tab
+//! or quote inside it (spaces aside), could start a formula (`=`, `+`, `-`, `@`, their
+//! full-width forms `＝＋－＠`, a tab or a carriage return) gets a `'` before that character,
+//! so a crafted file name or value can never become a formula. Other control characters
+//! are replaced with U+FFFD so that nothing in a file name can drive a terminal. The JSON
+//! report holds every text exactly.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 
 use crate::Report;
@@ -34,6 +37,28 @@ const OBSERVATION_HEADER: [&str; 11] = [
     "duplicate_of",
 ];
 
+/// Whether `bytes` start with the header of a CSV report of this tool, in any delimiter.
+#[must_use]
+pub fn is_own_report(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = first.strip_suffix(b"\r").unwrap_or(first);
+    let matches = |header: &[&str]| {
+        let Some(delimiter) = header
+            .first()
+            .and_then(|first| line.get(first.len()))
+            .copied()
+        else {
+            return false;
+        };
+        header
+            .join(char::from(delimiter).encode_utf8(&mut [0; 4]))
+            .as_bytes()
+            == line
+    };
+    matches(&SUBSCRIPTION_HEADER) || matches(&OBSERVATION_HEADER)
+}
+
 /// Writes the CSV report chosen by `options.rows`.
 ///
 /// # Errors
@@ -50,13 +75,16 @@ fn write_rows(report: &Report, options: CsvOptions, out: &mut dyn Write) -> ::cs
     if options.bom {
         out.write_all(b"\xEF\xBB\xBF")?;
     }
+    // Cells are quoted by `cell`, which quotes more than RFC 4180 needs (see above).
     let mut writer = ::csv::WriterBuilder::new()
         .delimiter(options.delimiter)
+        .quote_style(::csv::QuoteStyle::Never)
         .terminator(::csv::Terminator::CRLF)
         .from_writer(out);
     match options.rows {
         Rows::Subscriptions => {
             writer.write_record(SUBSCRIPTION_HEADER)?;
+            let cell = |text: &str| cell(text, options.delimiter);
             for s in &report.subscriptions {
                 let files = s.paths.len().to_string();
                 let paths = s.paths.join("; ");
@@ -70,12 +98,13 @@ fn write_rows(report: &Report, options: CsvOptions, out: &mut dyn Write) -> ::cs
                         &files,
                         &paths,
                     ]
-                    .map(|c| cell(c).into_owned()),
+                    .map(cell),
                 )?;
             }
         }
         Rows::Observations => {
             writer.write_record(OBSERVATION_HEADER)?;
+            let cell = |text: &str| cell(text, options.delimiter);
             for (file, evaluated, o) in report.observations() {
                 let location = o
                     .location
@@ -97,7 +126,7 @@ fn write_rows(report: &Report, options: CsvOptions, out: &mut dyn Write) -> ::cs
                         &size,
                         evaluated.duplicate_of.as_deref().unwrap_or_default(),
                     ]
-                    .map(|c| cell(c).into_owned()),
+                    .map(cell),
                 )?;
             }
         }
@@ -110,13 +139,39 @@ fn bool_text(value: bool) -> &'static str {
     if value { "true" } else { "false" }
 }
 
-/// Makes a cell safe to open in a spreadsheet and to print on a terminal.
-fn cell(text: &str) -> Cow<'_, str> {
+/// Makes a cell safe to open in a spreadsheet and to print on a terminal, quoted as needed.
+fn cell(text: &str, delimiter: u8) -> String {
     let text = super::printable(text, &['\t', '\n', '\r']);
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        return Cow::Owned(format!("'{text}"));
+    let mut safe = String::with_capacity(text.len() + 2);
+    // At the start, and after a separator or quote: is a formula possible here?
+    let mut exposed = true;
+    for c in text.chars() {
+        if exposed && (!c.is_whitespace() || matches!(c, '\t' | '\r')) {
+            if is_formula_start(c) {
+                safe.push('\'');
+            }
+            exposed = false;
+        }
+        safe.push(c);
+        if matches!(c, ',' | ';' | '\t' | '"') {
+            exposed = true;
+        }
     }
-    text
+    let needs_quotes =
+        safe.contains([',', ';', '\t', '"', '\n', '\r']) || safe.contains(char::from(delimiter));
+    if needs_quotes {
+        format!("\"{}\"", safe.replace('"', "\"\""))
+    } else {
+        safe
+    }
+}
+
+/// Characters that make a spreadsheet read a cell as a formula.
+fn is_formula_start(c: char) -> bool {
+    matches!(
+        c,
+        '=' | '+' | '-' | '@' | '\t' | '\r' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}'
+    )
 }
 
 #[cfg(test)]
@@ -126,17 +181,27 @@ mod tests {
     #[test]
     fn formula_cells_are_neutralised() {
         assert_eq!(
-            cell("=HYPERLINK(\"http://x\")+1.json"),
-            "'=HYPERLINK(\"http://x\")+1.json"
+            cell("=HYPERLINK(\"http://x\")+1.json", b','),
+            "\"'=HYPERLINK(\"\"http://x\"\")+1.json\""
         );
-        for start in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
-            assert!(cell(start).starts_with('\''), "{start:?}");
+        for start in ["+1", "-1", "@SUM(A1)", "\tx", "\rx", "\u{FF1D}1+1", " =1"] {
+            assert!(cell(start, b',').contains('\''), "{start:?}");
         }
-        assert_eq!(cell("fixtures/a.json"), "fixtures/a.json");
+        assert_eq!(cell("fixtures/a.json", b','), "fixtures/a.json");
+    }
+
+    #[test]
+    fn separators_of_any_locale_are_quoted_and_what_follows_them_neutralised() {
+        assert_eq!(
+            cell("x;=cmd|' \\C calc'!A0;.txt", b','),
+            "\"x;'=cmd|' \\C calc'!A0;.txt\""
+        );
+        assert_eq!(cell("a,-b", b';'), "\"a,'-b\"");
+        assert_eq!(cell("a b", b' '), "\"a b\"");
     }
 
     #[test]
     fn terminal_control_characters_are_replaced() {
-        assert_eq!(cell("a\u{1b}[31mb"), "a\u{fffd}[31mb");
+        assert_eq!(cell("a\u{1b}[31mb", b','), "a\u{fffd}[31mb");
     }
 }

@@ -17,6 +17,25 @@ use crate::{Evaluated, FileRecord, FileStatus, Report};
 /// The version of the JSON report's schema.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Whether `bytes` start like a JSON report of this tool (whole, or cut short).
+#[must_use]
+pub fn is_own_report(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let Some(rest) = bytes.strip_prefix(b"{\n  \"schema_version\": ") else {
+        return false;
+    };
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    rest.get(digits..).is_some_and(|after| {
+        after.starts_with(
+            format!(
+                ",\n  \"tool\": {{\n    \"name\": \"{}\"",
+                env!("CARGO_PKG_NAME")
+            )
+            .as_bytes(),
+        )
+    })
+}
+
 /// Writes the JSON report, pretty-printed, ending with a newline.
 ///
 /// # Errors
@@ -32,6 +51,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             command_line: &report.run.command_line,
             roots: &report.run.roots,
             generated_at: &report.run.generated_at,
+            access_times: report.run.access_times.as_deref(),
         },
         summary: SummaryView(Summary::of(report)),
         subscriptions: report
@@ -97,6 +117,8 @@ struct Run<'a> {
     command_line: &'a [String],
     roots: &'a [String],
     generated_at: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_times: Option<&'a str>,
 }
 
 struct SummaryView(Summary);
@@ -176,7 +198,7 @@ struct FileView<'a> {
     path: &'a str,
     kind: &'static str,
     status: &'static str,
-    reason: Option<&'a str>,
+    reason: Option<String>,
     size: Option<u64>,
     sha256: Option<&'a str>,
     encoding: Option<&'static str>,
@@ -192,7 +214,7 @@ impl<'a> FileView<'a> {
                 path: &file.path,
                 kind: file.kind.as_str(),
                 status: "skipped",
-                reason: Some(reason),
+                reason: Some(reason.to_string()),
                 size: None,
                 sha256: None,
                 encoding: None,

@@ -7,7 +7,6 @@
 pub mod csv;
 pub mod json;
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -18,20 +17,7 @@ use crate::evaluate::Outcome;
 use crate::rollup::Verdict;
 use crate::{FileStatus, Report};
 
-/// File-derived text made safe for a terminal: control characters other than those in
-/// `keep` are replaced with U+FFFD, so nothing in a file name or value can drive a console.
-#[must_use]
-pub fn printable<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
-    let replaced = |c: char| c.is_control() && !keep.contains(&c);
-    if !text.chars().any(replaced) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| if replaced(c) { '\u{fffd}' } else { c })
-            .collect(),
-    )
-}
+pub use crate::escape::printable;
 
 /// Counts over a report, shared by the JSON summary and the stderr line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,15 +126,24 @@ pub fn render(
     }
 }
 
-/// Writes a report to every output: first every file, all or none (each is written to a
-/// temporary file beside it; only when all are complete are they renamed into place), then
-/// standard output.
+/// Whether `bytes` are a report this tool wrote (JSON or CSV, whole or cut short by an
+/// interrupted run): such files under a root are never read as evidence.
+#[must_use]
+pub fn is_own_report(bytes: &[u8]) -> bool {
+    json::is_own_report(bytes) || csv::is_own_report(bytes)
+}
+
+/// Writes a report to every output, all or none: every file is first written to a
+/// temporary file beside it and synced; then standard output is written; only when all of
+/// that succeeded are the files renamed into place (an existing file is kept aside and put
+/// back if a later rename fails). A reader that closes standard output early (`| head`) is
+/// not a failure.
 ///
 /// # Errors
 /// [`Error::Write`] when a file cannot be written (no report file is then left behind),
-/// [`Error::Stdout`] when standard output cannot.
+/// [`Error::Stdout`] when standard output cannot (closed, full; nor is any file written).
 pub fn write(report: &Report, outputs: &[Output], csv: CsvOptions) -> Result<(), Error> {
-    let mut written = Vec::new();
+    let mut staged = Vec::new();
     for output in outputs {
         if let Some(path) = &output.path {
             let temporary = write_temporary(path, |out| render(report, output.format, csv, out))
@@ -156,22 +151,108 @@ pub fn write(report: &Report, outputs: &[Output], csv: CsvOptions) -> Result<(),
                     path: path.clone(),
                     source,
                 })?;
-            written.push((temporary, path));
+            staged.push((temporary, path.as_path()));
         }
     }
-    for (temporary, path) in written {
-        temporary.persist(path).map_err(|e| Error::Write {
-            path: path.clone(),
-            source: e.error,
-        })?;
-    }
     for output in outputs.iter().filter(|o| o.path.is_none()) {
-        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        render(report, output.format, csv, &mut stdout)
-            .and_then(|()| stdout.flush())
-            .map_err(|source| Error::Stdout { source })?;
+        match write_stdout(|out| render(report, output.format, csv, out)) {
+            Err(source) if source.kind() == std::io::ErrorKind::BrokenPipe => break,
+            Err(source) => return Err(Error::Stdout { source }),
+            Ok(()) => {}
+        }
     }
+    commit(staged)
+}
+
+/// Renames every staged report into place, all or none.
+fn commit(staged: Vec<(tempfile::TempPath, &Path)>) -> Result<(), Error> {
+    let mut done: Vec<(&Path, Option<tempfile::TempPath>)> = Vec::new();
+    for (temporary, path) in staged {
+        // Keep the file being replaced, if any, until every rename has succeeded.
+        let kept = keep_aside(path);
+        let temporary_path = temporary.to_path_buf();
+        if let Err(e) = temporary.persist(path) {
+            unstage(&temporary_path);
+            let _ = std::fs::remove_file(&temporary_path);
+            for (path, kept) in done.into_iter().rev() {
+                match kept {
+                    Some(kept) => {
+                        let _ = std::fs::rename(&kept, path);
+                    }
+                    None => {
+                        let _ = std::fs::remove_file(path);
+                    }
+                }
+            }
+            return Err(Error::Write {
+                path: path.to_path_buf(),
+                source: e.error,
+            });
+        }
+        unstage(&temporary_path);
+        done.push((path, kept));
+    }
+    // The replaced files are no longer needed: dropping their paths removes them.
     Ok(())
+}
+
+/// A hard link to the file at `path` under a temporary name, removed when dropped; `None`
+/// when there is no file (or the file system cannot link).
+fn keep_aside(path: &Path) -> Option<tempfile::TempPath> {
+    if !path.is_file() {
+        return None;
+    }
+    let name = tempfile::Builder::new()
+        .prefix(crate::discover::TEMPORARY_PREFIX)
+        .suffix(crate::discover::TEMPORARY_SUFFIX)
+        .make_in(folder_of(path), |candidate| {
+            std::fs::hard_link(path, candidate)
+        })
+        .ok()?;
+    Some(name.into_temp_path())
+}
+
+/// Writes to standard output through a handle of its own, so that a closed or full
+/// standard output is an error rather than a silent loss.
+fn write_stdout(
+    write_report: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(stdout::open()?);
+    write_report(&mut out)?;
+    out.flush()
+}
+
+/// Paths of the temporary report files staged but not yet renamed into place, so that an
+/// interrupt can remove them (see [`remove_staged`]).
+static STAGED: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn stage(path: &Path) {
+    if let Ok(mut staged) = STAGED.lock() {
+        staged.push(path.to_path_buf());
+    }
+}
+
+fn unstage(temporary: &Path) {
+    if let Ok(mut staged) = STAGED.lock() {
+        staged.retain(|p| p != temporary);
+    }
+}
+
+/// Removes every temporary report file of this run that has not been renamed into place.
+/// Called on an interrupt (Ctrl-C, `SIGTERM`), so that no partial report is left behind.
+pub fn remove_staged() {
+    if let Ok(mut staged) = STAGED.lock() {
+        for path in staged.drain(..) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
 }
 
 /// Writes a report through `write_report` into a temporary file beside `path`, synced to
@@ -179,24 +260,61 @@ pub fn write(report: &Report, outputs: &[Output], csv: CsvOptions) -> Result<(),
 fn write_temporary(
     path: &Path,
     write_report: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<tempfile::NamedTempFile> {
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+) -> std::io::Result<tempfile::TempPath> {
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".mdc-evidence-").suffix(".tmp");
+    builder
+        .prefix(crate::discover::TEMPORARY_PREFIX)
+        .suffix(crate::discover::TEMPORARY_SUFFIX);
     // A report is for sharing: readable by all, like any file the user would write.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
-    let mut out = std::io::BufWriter::new(builder.tempfile_in(folder)?);
+    let file = builder.tempfile_in(folder_of(path))?;
+    stage(file.path());
+    let mut out = std::io::BufWriter::new(file);
     write_report(&mut out)?;
-    let temporary = out
+    let file = out
         .into_inner()
         .map_err(std::io::IntoInnerError::into_error)?;
-    temporary.as_file().sync_all()?;
-    Ok(temporary)
+    file.as_file().sync_all()?;
+    Ok(file.into_temp_path())
+}
+
+/// A handle on standard output that reports every failure.
+mod stdout {
+    use std::fs::File;
+    use std::io;
+
+    /// Standard output as a file of its own. The Rust runtime reopens a closed standard
+    /// output on `/dev/null` (read-write, which no shell redirection does) and its handle
+    /// ignores `EBADF`: both would lose the report silently, so both are errors here.
+    #[cfg(unix)]
+    pub(super) fn open() -> io::Result<File> {
+        use std::os::fd::AsFd;
+        let handle = io::stdout();
+        let fd = handle.as_fd();
+        let flags = rustix::fs::fcntl_getfl(fd)
+            .map_err(|_| io::Error::other("standard output is closed"))?;
+        if flags.contains(rustix::fs::OFlags::RDWR) {
+            let stat = rustix::fs::fstat(fd).map_err(io::Error::from)?;
+            let null = rustix::fs::FileType::from_raw_mode(stat.st_mode)
+                == rustix::fs::FileType::CharacterDevice
+                && (
+                    rustix::fs::major(stat.st_rdev),
+                    rustix::fs::minor(stat.st_rdev),
+                ) == (1, 3);
+            if null {
+                return Err(io::Error::other("standard output is closed"));
+            }
+        }
+        Ok(File::from(fd.try_clone_to_owned()?))
+    }
+
+    #[cfg(not(unix))]
+    pub(super) fn open() -> io::Result<File> {
+        use std::os::windows::io::AsHandle;
+        Ok(File::from(io::stdout().as_handle().try_clone_to_owned()?))
+    }
 }

@@ -142,7 +142,7 @@ pub fn skipped(report: &Report) -> Vec<(String, String)> {
         .files
         .iter()
         .filter_map(|f| match &f.status {
-            FileStatus::Skipped(why) => Some((f.path.clone(), why.clone())),
+            FileStatus::Skipped(why) => Some((f.path.clone(), why.to_string())),
             FileStatus::Evaluated(_) => None,
         })
         .collect()

@@ -1,0 +1,574 @@
+//! JSON evidence: REST settings lists and single settings, `value` arrays, jq streams,
+//! az CLI and PowerShell `ConvertTo-Json` output, ARM error bodies, documentation wrappers
+//! and `Invoke-AzRestMethod` output.
+//!
+//! One typed pass over the text: serde deserializes straight into [`object::Object`], whose
+//! fields are the keys these exporters write, with lenient leaves ([`values`]) so a wrong
+//! type is recorded, not fatal; only a syntax error stops the parse, and that makes the
+//! file malformed. This module classifies the documents; `object` says what each object
+//! is. Arrays are folded element by element and several documents are classified one at a
+//! time, so memory follows the settings found, not the size or shape of the text.
+//! Locations are JSON pointers built from the positions the values were read at.
+
+mod object;
+mod values;
+
+use std::fmt;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::{Body, Extent, Format, Item, Location, Parsed, Setting};
+use crate::subscription::IdScope;
+use object::{Elements, Object, Responses, Style};
+use values::{Kind, Listed, Scalar, Shaped, fold_seq, visit_other_kinds};
+
+/// Whether text (already stripped of leading whitespace) opens a JSON object or array.
+#[must_use]
+pub fn is_json_start(text: &str) -> bool {
+    text.starts_with(['{', '['])
+}
+
+/// Parses JSON evidence: one document, or several one after another.
+#[must_use]
+pub fn parse(text: &str) -> Parsed {
+    let mut documents = serde_json::Deserializer::from_str(text).into_iter::<Top>();
+    let first = match documents.next() {
+        None => return Parsed::new(Format::Empty, Body::Empty),
+        Some(Err(e)) => return malformed(&e),
+        Some(Ok(first)) => first,
+    };
+    let second = match documents.next() {
+        None => {
+            let (format, body) = classify(first, "");
+            return Parsed::new(format, body);
+        }
+        Some(Err(e)) => return malformed(&e),
+        Some(Ok(second)) => second,
+    };
+    let mut stream = Stream::default();
+    stream.add(first);
+    stream.add(second);
+    for document in documents {
+        match document {
+            Ok(document) => stream.add(document),
+            Err(e) => return malformed(&e),
+        }
+    }
+    Parsed::new(Format::JsonStream, stream.finish())
+}
+
+fn malformed(e: &serde_json::Error) -> Parsed {
+    Parsed::new(Format::Json, Body::Malformed(describe_error(e)))
+}
+
+fn describe_error(e: &serde_json::Error) -> String {
+    match e.classify() {
+        serde_json::error::Category::Eof => format!(
+            "truncated JSON: the text ends at line {} column {} before the document is complete",
+            e.line(),
+            e.column()
+        ),
+        _ => format!("invalid JSON: {e}"),
+    }
+}
+
+/// Several top-level values, classified one at a time: `jq '.value[]'` prints each setting
+/// as its own document, and appended outputs (`>>`) give several whole documents.
+#[derive(Default)]
+struct Stream {
+    count: usize,
+    items: Vec<Item>,
+    /// Consecutive REST-style settings printed one by one (`jq '.value[]'`): one listing.
+    run: Vec<Setting>,
+    not_evidence: Option<(usize, String)>,
+    malformed: Option<(usize, String)>,
+}
+
+impl Stream {
+    fn add(&mut self, document: Top) {
+        let index = self.count;
+        self.count += 1;
+        let pointer = format!("/{index}");
+        match document {
+            Top::Object(object) if object.is_lone_setting() => {
+                let style = object.style();
+                let setting = object.into_candidate().at(&pointer);
+                if style == Style::Rest {
+                    self.run.push(setting);
+                } else {
+                    // az or PowerShell objects one after another are single results
+                    // appended (`>>`): each says nothing about the settings it does not show.
+                    self.end_run();
+                    self.items.push(Item::Settings {
+                        extent: Extent::Single,
+                        settings: vec![setting],
+                    });
+                }
+            }
+            document => {
+                self.end_run();
+                match classify(document, &pointer).1 {
+                    Body::Items(found) => self.items.extend(found),
+                    // Other output appended beside the evidence (`az account show >> f`).
+                    Body::Unrecognized(why) => {
+                        self.not_evidence.get_or_insert((index, why));
+                    }
+                    Body::Malformed(why) => {
+                        self.malformed.get_or_insert((index, why));
+                    }
+                    Body::Empty => {}
+                }
+            }
+        }
+    }
+
+    /// Ends a run of settings printed one by one: together they are that list.
+    fn end_run(&mut self) {
+        if !self.run.is_empty() {
+            self.items.push(Item::Settings {
+                extent: Extent::Listing,
+                settings: std::mem::take(&mut self.run),
+            });
+        }
+    }
+
+    fn finish(mut self) -> Body {
+        self.end_run();
+        let count = self.count;
+        if let Some((index, why)) = self.malformed {
+            return Body::Malformed(format!(
+                "value {} of the {count} JSON values in the file: {why}",
+                index + 1
+            ));
+        }
+        if let (true, Some((index, why))) = (self.items.is_empty(), self.not_evidence) {
+            return Body::Unrecognized(format!(
+                "none of the {count} JSON values in the file is settings evidence (value {}: {why})",
+                index + 1
+            ));
+        }
+        Body::Items(self.items)
+    }
+}
+
+/// Classifies one document whose JSON pointer is `prefix`.
+fn classify(doc: Top, prefix: &str) -> (Format, Body) {
+    match doc {
+        Top::Object(object) => classify_object(*object, prefix),
+        Top::Array(elements) => classify_array(elements, prefix),
+        Top::Scalar(scalar) => (
+            Format::Json,
+            Body::Unrecognized(format!(
+                "a bare JSON value ({}) is not a settings export",
+                scalar.kind_phrase()
+            )),
+        ),
+    }
+}
+
+fn classify_object(mut object: Object, prefix: &str) -> (Format, Body) {
+    if let Shaped::Object(responses) = std::mem::take(&mut object.responses) {
+        return classify_doc_example(responses, prefix);
+    }
+    if let (Scalar::Str(content), false) = (&object.content, object.status_code.is_missing()) {
+        return classify_invoke_response(content, &object.status_code, prefix);
+    }
+    if !matches!(object.error, Shaped::Missing | Shaped::Other(_)) {
+        return (
+            Format::ArmError,
+            Body::Items(vec![object.into_error(prefix)]),
+        );
+    }
+    if !matches!(object.value, Listed::Missing) {
+        let extent = match &object.next_link {
+            Scalar::Str(link) if !link.trim().is_empty() => Extent::Page,
+            _ => Extent::Complete,
+        };
+        return match object.value {
+            Listed::List(elements) => {
+                let body = settings_list(elements, &format!("{prefix}/value"), extent);
+                if matches!(body, Body::Unrecognized(_)) {
+                    return (Format::Json, body);
+                }
+                (Format::RestList, body)
+            }
+            Listed::Other(kind) => (
+                Format::Json,
+                Body::Unrecognized(format!(
+                    "`value` is {}, not a list of settings",
+                    kind.phrase()
+                )),
+            ),
+            Listed::Missing => (Format::Json, Body::Unrecognized(String::new())),
+        };
+    }
+    if object.is_lone_setting() {
+        let format = match object.style() {
+            Style::Rest => Format::RestSetting,
+            Style::AzCli => Format::AzCliJson,
+            Style::PowerShell => Format::PowerShellJson,
+        };
+        return (
+            format,
+            Body::Items(vec![Item::Settings {
+                extent: Extent::Single,
+                settings: vec![object.into_candidate().at(prefix)],
+            }]),
+        );
+    }
+    (
+        Format::Json,
+        Body::Unrecognized(
+            "a JSON object with none of the keys of a settings export or error \
+             (value, name, properties, enabled, error)"
+                .to_owned(),
+        ),
+    )
+}
+
+/// A REST documentation or "Try it" example: the evidence is `responses."200".body`.
+fn classify_doc_example(responses: Responses, prefix: &str) -> (Format, Body) {
+    let body = match responses.ok {
+        Shaped::Object(response) => response.body,
+        _ => Shaped::Missing,
+    };
+    let Shaped::Object(body) = body else {
+        return (
+            Format::Json,
+            Body::Unrecognized("a REST example without a 200 response body".to_owned()),
+        );
+    };
+    let (_, body) = classify_object(*body, &format!("{prefix}/responses/200/body"));
+    if matches!(body, Body::Unrecognized(_)) {
+        return (Format::Json, body);
+    }
+    (Format::RestDocExample, body)
+}
+
+/// `Invoke-AzRestMethod | ConvertTo-Json`: the response body is the JSON held in the
+/// `Content` string; its locations are written `<pointer to Content>#<pointer inside>`.
+fn classify_invoke_response(content: &str, status: &Scalar, prefix: &str) -> (Format, Body) {
+    let inner = if content.trim().is_empty() {
+        Body::Empty
+    } else if is_json_start(content.trim_start()) {
+        super::prefix_pointers(parse(content).body, &format!("{prefix}/Content#"))
+    } else {
+        Body::Unrecognized("the Content string is not JSON".to_owned())
+    };
+    let status = match status {
+        Scalar::Number(n) => n.parse::<u16>().ok(),
+        Scalar::Str(s) => s.trim().parse::<u16>().ok(),
+        _ => None,
+    };
+    let failed = status.is_some_and(|s| !(200..300).contains(&s));
+    let body = match inner {
+        Body::Items(items)
+            if !failed
+                || items
+                    .iter()
+                    .any(|i| matches!(i, Item::CollectionError { .. })) =>
+        {
+            Body::Items(items)
+        }
+        inner if !failed => match inner {
+            Body::Empty => Body::Malformed("an empty Content string".to_owned()),
+            other => other,
+        },
+        _ => Body::Items(vec![Item::CollectionError {
+            summary: format!(
+                "Invoke-AzRestMethod returned HTTP {}",
+                status.map_or_else(|| "error".to_owned(), |s| s.to_string())
+            ),
+            scope: IdScope::None,
+            location: Location::Pointer(format!("{prefix}/StatusCode")),
+        }]),
+    };
+    (Format::InvokeAzRestMethod, body)
+}
+
+fn classify_array(elements: Elements, prefix: &str) -> (Format, Body) {
+    let format = match elements.style {
+        Style::Rest => Format::RestArray,
+        Style::AzCli => Format::AzCliJson,
+        Style::PowerShell => Format::PowerShellJson,
+    };
+    let body = settings_list(elements, prefix, Extent::Listing);
+    if matches!(body, Body::Unrecognized(_)) {
+        return (Format::Json, body);
+    }
+    (format, body)
+}
+
+/// The elements of a settings list (a `value` array, or a top-level array).
+fn settings_list(elements: Elements, prefix: &str, extent: Extent) -> Body {
+    if elements.len == 0 {
+        return Body::Unrecognized("an empty list: nothing shows it is a settings list".to_owned());
+    }
+    if let Some(kind) = elements.foreign {
+        return Body::Unrecognized(format!(
+            "a list of {kind} resources, not Defender for Cloud settings"
+        ));
+    }
+    if !elements.any_setting {
+        return Body::Unrecognized(
+            "a list whose entries are not settings (no name with an enabled value)".to_owned(),
+        );
+    }
+    if let Some((index, kind)) = elements.first_non_object {
+        return Body::Malformed(format!(
+            "entry {prefix}/{index} of the settings list is {kind}, not a setting"
+        ));
+    }
+    let settings = elements
+        .candidates
+        .into_iter()
+        .map(|(index, candidate)| candidate.at(&format!("{prefix}/{index}")))
+        .collect();
+    Body::Items(vec![Item::Settings { extent, settings }])
+}
+
+/// A top-level JSON document.
+#[derive(Debug)]
+enum Top {
+    Object(Box<Object>),
+    Array(Elements),
+    Scalar(Scalar),
+}
+
+struct TopVisitor;
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = Top;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Top, A::Error> {
+        Object::deserialize(MapAccessDeserializer::new(map)).map(|o| Top::Object(Box::new(o)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Top, A::Error> {
+        fold_seq(seq).map(Top::Array)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Top, E> {
+        Ok(Top::Scalar(Scalar::Bool(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Top, E> {
+        Ok(Top::Scalar(Scalar::Str(String::new())))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Top, E> {
+        Ok(Top::Scalar(Scalar::Null))
+    }
+
+    visit_other_kinds!(|_| Top::Scalar(Scalar::Number(String::new())), [number]);
+}
+
+impl<'de> Deserialize<'de> for Top {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TopVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::Flag;
+
+    const SUB: &str = "3f6c2a1e-8b4d-4c7a-9e2f-5d1b7a9c0e41";
+
+    fn setting(name: &str, enabled: &str) -> String {
+        format!(
+            r#"{{"id":"/subscriptions/{SUB}/providers/Microsoft.Security/settings/{name}","name":"{name}","type":"Microsoft.Security/settings","kind":"DataExportSettings","properties":{{"enabled":{enabled}}}}}"#
+        )
+    }
+
+    fn settings_of(parsed: &Parsed) -> (Extent, Vec<Setting>) {
+        match &parsed.body {
+            Body::Items(items) => match items.as_slice() {
+                [Item::Settings { extent, settings }] => (*extent, settings.clone()),
+                other => panic!("not one batch of settings: {other:?}"),
+            },
+            other => panic!("no items: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn compact_list_gives_settings_with_pointers() {
+        let text = format!(
+            r#"{{"value":[{},{}]}}"#,
+            setting("MCAS", "true"),
+            setting("WDATP", "false")
+        );
+        let parsed = parse(&text);
+        assert_eq!(parsed.format, Format::RestList);
+        let (extent, settings) = settings_of(&parsed);
+        assert_eq!(extent, Extent::Complete);
+        assert_eq!(settings[1].name.as_deref(), Some("WDATP"));
+        assert_eq!(settings[1].enabled, Flag::Bool(false));
+        assert_eq!(
+            settings[1].location,
+            Location::Pointer("/value/1/properties/enabled".into())
+        );
+    }
+
+    #[test]
+    fn a_page_with_next_link_is_not_complete() {
+        let text = format!(
+            r#"{{"value":[{}],"nextLink":"https://management.azure.com/x?$skipToken=1"}}"#,
+            setting("MCAS", "true")
+        );
+        assert_eq!(settings_of(&parse(&text)).0, Extent::Page);
+        let text = format!(
+            r#"{{"value":[{}],"nextLink":null}}"#,
+            setting("MCAS", "true")
+        );
+        assert_eq!(settings_of(&parse(&text)).0, Extent::Complete);
+    }
+
+    #[test]
+    fn wrong_types_are_recorded_not_fatal() {
+        let text = format!(
+            r#"{{"value":[{},{}]}}"#,
+            setting("WDATP", "null"),
+            setting("MCAS", r#"{"a":[1]}"#)
+        );
+        let (_, settings) = settings_of(&parse(&text));
+        assert_eq!(settings[0].enabled, Flag::Null);
+        assert_eq!(settings[1].enabled, Flag::Other("an object"));
+        let text = r#"{"value":"nope"}"#;
+        assert!(matches!(parse(text).body, Body::Unrecognized(_)));
+    }
+
+    #[test]
+    fn truncated_json_is_malformed_with_its_position() {
+        let parsed = parse(r#"{"value":[{"id":"/subscriptions/x","#);
+        assert_eq!(parsed.format, Format::Json);
+        match parsed.body {
+            Body::Malformed(why) => assert!(why.starts_with("truncated JSON"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_malformed() {
+        let parsed = parse(r#"{"name":"WDATP","enabled":true,"enabled":false}"#);
+        assert!(
+            matches!(parsed.body, Body::Malformed(ref why) if why.contains("duplicate")),
+            "{parsed:?}"
+        );
+    }
+
+    #[test]
+    fn other_resource_lists_are_not_settings() {
+        let text = r#"{"value":[{"id":"/subscriptions/x/providers/Microsoft.Security/pricings/VirtualMachines","name":"VirtualMachines","type":"Microsoft.Security/pricings","properties":{"pricingTier":"Standard"}}]}"#;
+        match parse(text).body {
+            Body::Unrecognized(why) => {
+                assert!(why.contains("Microsoft.Security/pricings"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn key_styles_name_the_exporter() {
+        let ps = r#"[{"Enabled": true, "Id": "/subscriptions/x/providers/Microsoft.Security/settings/WDATP", "Name": "WDATP", "Type": "Microsoft.Security/settings"}]"#;
+        let parsed = parse(ps);
+        assert_eq!(parsed.format, Format::PowerShellJson);
+        assert_eq!(
+            settings_of(&parsed).1[0].location,
+            Location::Pointer("/0/Enabled".into())
+        );
+        let az = r#"{"enabled": false, "id": "/subscriptions/x/providers/Microsoft.Security/settings/WDATP", "kind": "DataExportSettings", "name": "WDATP", "type": "Microsoft.Security/settings"}"#;
+        let parsed = parse(az);
+        assert_eq!(parsed.format, Format::AzCliJson);
+        assert_eq!(settings_of(&parsed).0, Extent::Single);
+    }
+
+    #[test]
+    fn jq_stream_of_settings_is_one_listing() {
+        let text = format!(
+            "{}\n{}\n",
+            setting("MCAS", "true"),
+            setting("Sentinel", "false")
+        );
+        let parsed = parse(&text);
+        assert_eq!(parsed.format, Format::JsonStream);
+        let (extent, settings) = settings_of(&parsed);
+        assert_eq!(extent, Extent::Listing);
+        assert_eq!(
+            settings[1].location,
+            Location::Pointer("/1/properties/enabled".into())
+        );
+    }
+
+    #[test]
+    fn appended_az_show_objects_are_single_results_not_a_list() {
+        let show = |name: &str| {
+            format!(
+                r#"{{"enabled": true, "id": "/subscriptions/{SUB}/providers/Microsoft.Security/settings/{name}", "name": "{name}"}}"#
+            )
+        };
+        let parsed = parse(&format!("{}\n{}\n", show("MCAS"), show("Sentinel")));
+        let Body::Items(items) = parsed.body else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(items.len(), 2);
+        assert!(items.iter().all(|item| matches!(
+            item,
+            Item::Settings {
+                extent: Extent::Single,
+                settings
+            } if settings.len() == 1
+        )));
+    }
+
+    #[test]
+    fn resources_with_properties_but_no_enabled_are_not_settings() {
+        let text = r#"{"value":[{"name":"Widget","properties":{"colour":"blue"}},{"name":"Gadget","properties":{}}]}"#;
+        assert!(
+            matches!(parse(text).body, Body::Unrecognized(_)),
+            "{:?}",
+            parse(text)
+        );
+    }
+
+    #[test]
+    fn depth_truncated_properties_are_recovered() {
+        let text = r#"{"value": [{"id": "/subscriptions/x/providers/Microsoft.Security/settings/WDATP", "name": "WDATP", "properties": "@{enabled=True}"}]}"#;
+        let (_, settings) = settings_of(&parse(text));
+        assert_eq!(settings[0].enabled, Flag::Text("True".into()));
+        assert_eq!(
+            settings[0].location,
+            Location::Pointer("/value/0/properties".into())
+        );
+        assert!(settings[0].recovered.is_some());
+    }
+
+    #[test]
+    fn arm_error_names_its_scope() {
+        let text = format!(
+            r#"{{"error":{{"code":"AuthorizationFailed","message":"The client 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' cannot read over scope '/subscriptions/{SUB}/providers/Microsoft.Security'"}}}}"#
+        );
+        let parsed = parse(&text);
+        assert_eq!(parsed.format, Format::ArmError);
+        match &parsed.body {
+            Body::Items(items) => match items.as_slice() {
+                [
+                    Item::CollectionError {
+                        scope: IdScope::Subscription(sub),
+                        ..
+                    },
+                ] => {
+                    assert_eq!(sub.as_str(), SUB);
+                }
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! The settings in a JSON document: [`Object`], typed by the keys the settings exporters
+//! write (REST, az CLI, PowerShell, error bodies, documentation wrappers, `Invoke-AzRestMethod`),
+//! and what each object says: whether it is a setting, of which exporter, with which
+//! `enabled` value at which place.
+
+use serde::Deserialize;
+use serde::de::SeqAccess;
+
+use super::super::{Flag, Item, Location, SETTINGS_TYPE, Setting, is_settings_id};
+use super::values::{Fold, Kind, Listed, Scalar, Shaped};
+use crate::escape::{EXCERPT_CHARS, excerpt};
+use crate::subscription::{self, IdScope};
+
+/// Any JSON object, typed by the keys settings exporters write; other keys are skipped.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Object {
+    id: Scalar,
+    #[serde(rename = "Id")]
+    id_pascal: Scalar,
+    name: Scalar,
+    #[serde(rename = "Name")]
+    name_pascal: Scalar,
+    #[serde(rename = "type")]
+    type_: Scalar,
+    #[serde(rename = "Type")]
+    type_pascal: Scalar,
+    properties: Shaped<Properties>,
+    enabled: Scalar,
+    #[serde(rename = "Enabled")]
+    enabled_pascal: Scalar,
+    pub(super) value: Listed<Elements>,
+    #[serde(rename = "nextLink")]
+    pub(super) next_link: Scalar,
+    pub(super) error: Shaped<ErrorBody>,
+    /// REST documentation examples: `responses."200".body`.
+    pub(super) responses: Shaped<Responses>,
+    /// `Invoke-AzRestMethod` output: the HTTP status.
+    #[serde(rename = "StatusCode")]
+    pub(super) status_code: Scalar,
+    /// `Invoke-AzRestMethod` output: the response body as a string.
+    #[serde(rename = "Content")]
+    pub(super) content: Scalar,
+}
+
+/// The `responses` of a REST documentation example.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Responses {
+    #[serde(rename = "200")]
+    pub(super) ok: Shaped<Response>,
+}
+
+/// One documented response.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Response {
+    pub(super) body: Shaped<Box<Object>>,
+}
+
+/// A setting's `properties`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Properties {
+    enabled: Scalar,
+}
+
+/// An ARM error's `error` object.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ErrorBody {
+    code: Scalar,
+    message: Scalar,
+}
+
+/// The key style of a settings object, which names the exporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub(super) enum Style {
+    /// `properties.enabled` (REST, `jq`, `az rest`, `Invoke-RestMethod`).
+    #[default]
+    Rest,
+    /// Top-level `enabled` (az CLI `security setting`).
+    AzCli,
+    /// `PascalCase` `Enabled`, `Id`, `Name` (`Get-AzSecuritySetting | ConvertTo-Json`).
+    PowerShell,
+}
+
+/// What an object's `type` or `id` says it is.
+pub(super) enum Typing {
+    Settings,
+    Foreign(String),
+    Untyped,
+}
+
+/// A setting read from an object, placed relative to the object: its `enabled` value is at
+/// `<the object's pointer><suffix>`.
+#[derive(Debug)]
+pub(super) struct Candidate {
+    name: Option<String>,
+    id: Option<String>,
+    enabled: Flag,
+    suffix: &'static str,
+    recovered: Option<&'static str>,
+}
+
+impl Candidate {
+    /// The setting, for an object found at JSON pointer `pointer`.
+    pub(super) fn at(self, pointer: &str) -> Setting {
+        Setting {
+            name: self.name,
+            id: self.id,
+            enabled: self.enabled,
+            location: Location::Pointer(format!("{pointer}{}", self.suffix)),
+            recovered: self.recovered,
+        }
+    }
+}
+
+/// The elements of an array, folded one at a time: the objects that name a setting, and
+/// what the others are. Nothing else of an element is kept, so that an array of a million
+/// numbers or empty objects costs a few counters.
+#[derive(Debug, Default)]
+pub(super) struct Elements {
+    /// How many elements.
+    pub(super) len: usize,
+    /// Objects with a name or an id, with their index.
+    pub(super) candidates: Vec<(usize, Candidate)>,
+    /// Whether some object is a setting (typed so, or a name with an enabled value).
+    pub(super) any_setting: bool,
+    /// The first resource type that is not settings.
+    pub(super) foreign: Option<String>,
+    /// The first element that is not an object.
+    pub(super) first_non_object: Option<(usize, &'static str)>,
+    /// The exporter's key style, over every object.
+    pub(super) style: Style,
+    /// Whether some element is an object.
+    pub(super) any_object: bool,
+}
+
+impl<'de> Fold<'de> for Elements {
+    fn next<A: SeqAccess<'de>>(&mut self, index: usize, seq: &mut A) -> Result<bool, A::Error> {
+        let Some(element) = seq.next_element::<Shaped<Object>>()? else {
+            return Ok(false);
+        };
+        self.len += 1;
+        match element {
+            Shaped::Object(object) => {
+                self.any_object = true;
+                self.style = self.style.max(object.style());
+                match object.typing() {
+                    Typing::Foreign(kind) => {
+                        self.foreign.get_or_insert(kind);
+                    }
+                    Typing::Settings => self.any_setting = true,
+                    Typing::Untyped => {
+                        self.any_setting |= object.has_name() && object.has_enabled();
+                    }
+                }
+                if object.has_name() {
+                    self.candidates.push((index, object.into_candidate()));
+                }
+            }
+            other => {
+                self.first_non_object
+                    .get_or_insert((index, other.kind_phrase()));
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl Object {
+    pub(super) fn name(&self) -> Option<&str> {
+        self.name.as_str().or_else(|| self.name_pascal.as_str())
+    }
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_str().or_else(|| self.id_pascal.as_str())
+    }
+
+    pub(super) fn has_name(&self) -> bool {
+        self.name().is_some() || self.id().is_some()
+    }
+
+    /// Whether the object holds an `enabled` value anywhere a settings exporter puts it;
+    /// `properties` alone is not enough (every ARM resource has them).
+    pub(super) fn has_enabled(&self) -> bool {
+        let in_properties = match &self.properties {
+            Shaped::Object(properties) => !properties.enabled.is_missing(),
+            Shaped::Text(text) => text.to_ascii_lowercase().contains("enabled="),
+            Shaped::Missing | Shaped::Other(_) => false,
+        };
+        in_properties || !self.enabled.is_missing() || !self.enabled_pascal.is_missing()
+    }
+
+    pub(super) fn style(&self) -> Style {
+        if !self.enabled_pascal.is_missing()
+            || !self.id_pascal.is_missing()
+            || !self.name_pascal.is_missing()
+        {
+            Style::PowerShell
+        } else if !self.enabled.is_missing() && matches!(self.properties, Shaped::Missing) {
+            Style::AzCli
+        } else {
+            Style::Rest
+        }
+    }
+
+    pub(super) fn typing(&self) -> Typing {
+        let type_ = self.type_.as_str().or_else(|| self.type_pascal.as_str());
+        if let Some(type_) = type_ {
+            return if type_.eq_ignore_ascii_case(SETTINGS_TYPE) {
+                Typing::Settings
+            } else {
+                Typing::Foreign(excerpt(type_, EXCERPT_CHARS).into_owned())
+            };
+        }
+        if let Some(id) = self.id() {
+            if is_settings_id(id) {
+                return Typing::Settings;
+            }
+            if subscription::find_ascii_case_insensitive(id, "/providers/").is_some() {
+                return Typing::Foreign(format!("id {}", excerpt(id, EXCERPT_CHARS)));
+            }
+        }
+        Typing::Untyped
+    }
+
+    /// Whether the object is neither a list nor an error.
+    fn is_plain(&self) -> bool {
+        matches!(self.value, Listed::Missing)
+            && matches!(self.error, Shaped::Missing | Shaped::Other(_))
+    }
+
+    /// A single object that is a setting on its own (REST GET, az show, one PowerShell result).
+    pub(super) fn is_lone_setting(&self) -> bool {
+        self.is_plain()
+            && self.has_name()
+            && match self.typing() {
+                Typing::Settings => true,
+                Typing::Foreign(_) => false,
+                Typing::Untyped => self.has_enabled(),
+            }
+    }
+
+    /// The setting this object describes. Where `enabled` is missing, the location points
+    /// at the object that lacks it (`.../properties`, or the object itself), so that it
+    /// always resolves.
+    pub(super) fn into_candidate(self) -> Candidate {
+        let name = self.name().map(str::to_owned);
+        let id = self.id().map(str::to_owned);
+        let (enabled, suffix, recovered) = match self.properties {
+            Shaped::Object(properties) if properties.enabled.is_missing() => {
+                (Flag::Missing, "/properties", None)
+            }
+            Shaped::Object(properties) => {
+                (properties.enabled.into_flag(), "/properties/enabled", None)
+            }
+            Shaped::Text(text) => {
+                let (flag, recovered) = recover_truncated_properties(&text);
+                (flag, "/properties", recovered)
+            }
+            Shaped::Other(kind) => (Flag::Other(kind.phrase()), "/properties", None),
+            Shaped::Missing if !self.enabled.is_missing() => {
+                (self.enabled.into_flag(), "/enabled", None)
+            }
+            Shaped::Missing if !self.enabled_pascal.is_missing() => {
+                (self.enabled_pascal.into_flag(), "/Enabled", None)
+            }
+            Shaped::Missing => (Flag::Missing, "", None),
+        };
+        Candidate {
+            name,
+            id,
+            enabled,
+            suffix,
+            recovered,
+        }
+    }
+
+    /// The collection error an ARM error body records, located at `<prefix>/error`.
+    pub(super) fn into_error(self, prefix: &str) -> Item {
+        let location = Location::Pointer(format!("{prefix}/error"));
+        match self.error {
+            Shaped::Object(body) => {
+                let code = body.code.as_str().unwrap_or("error").to_owned();
+                let message = body.message.as_str().unwrap_or_default();
+                Item::CollectionError {
+                    summary: if message.is_empty() {
+                        code
+                    } else {
+                        format!("{code}: {message}")
+                    },
+                    scope: subscription::scope_of_message(message),
+                    location,
+                }
+            }
+            Shaped::Text(message) => Item::CollectionError {
+                scope: subscription::scope_of_message(&message),
+                summary: message,
+                location,
+            },
+            Shaped::Missing | Shaped::Other(_) => Item::CollectionError {
+                summary: "error".to_owned(),
+                scope: IdScope::None,
+                location,
+            },
+        }
+    }
+}
+
+/// Windows PowerShell 5.1 `ConvertTo-Json` stops at depth 2 and writes a nested object as
+/// the string `@{enabled=True}`. The value is still there, in PowerShell's own spelling.
+fn recover_truncated_properties(text: &str) -> (Flag, Option<&'static str>) {
+    const NOTE: &str = "recovered from a depth-truncated Windows PowerShell 5.1 export \
+                        (properties saved as the string \"@{...}\")";
+    let Some(inner) = text
+        .trim()
+        .strip_prefix("@{")
+        .and_then(|rest| rest.strip_suffix('}'))
+    else {
+        return (Flag::Other(Kind::String.phrase()), None);
+    };
+    let value = inner.split(';').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("enabled")
+            .then(|| value.trim().to_owned())
+    });
+    match value {
+        Some(value) if value.is_empty() => (Flag::Null, Some(NOTE)),
+        Some(value) => (Flag::Text(value), Some(NOTE)),
+        None => (Flag::Missing, Some(NOTE)),
+    }
+}

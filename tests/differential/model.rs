@@ -1,0 +1,994 @@
+//! Ground truth of the differential test: a seeded PRNG, the subscriptions of a case with
+//! their settings, and the evidence files generated from them (path, container, blocks of
+//! rows, encoding). Nothing here knows how the tool reads files; the renderer writes these
+//! files and the oracle derives the expected report from them.
+
+use std::fmt::Write as _;
+
+/// splitmix64: small, fast, and the seed alone determines every draw.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// The generator of case `index` of the run seeded `seed`: each case can be regenerated
+    /// alone.
+    pub fn for_case(seed: u64, index: usize) -> Self {
+        let mut rng = Self(seed ^ (index as u64).wrapping_mul(0xA076_1D64_78BD_642F));
+        rng.next_u64();
+        rng
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next_u64() % n as u64).unwrap()
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
+    }
+
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i + 1);
+            items.swap(i, j);
+        }
+    }
+
+    /// A random version-4 GUID, lower case.
+    pub fn guid(&mut self) -> String {
+        let a = self.next_u64();
+        let b = self.next_u64();
+        let hex = format!("{a:016x}{b:016x}");
+        format!(
+            "{}-{}-4{}-{}{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[13..16],
+            ["8", "9", "a", "b"][usize::try_from(b % 4).unwrap()],
+            &hex[17..20],
+            &hex[20..32]
+        )
+    }
+}
+
+/// The settings Defender for Cloud lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Name {
+    Mcas,
+    Wdatp,
+    Sentinel,
+    Unified,
+    Linux,
+    Vnext,
+}
+
+impl Name {
+    pub const ALL: [Self; 6] = [
+        Self::Mcas,
+        Self::Wdatp,
+        Self::Sentinel,
+        Self::Unified,
+        Self::Linux,
+        Self::Vnext,
+    ];
+
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::Mcas => "MCAS",
+            Self::Wdatp => "WDATP",
+            Self::Sentinel => "Sentinel",
+            Self::Unified => "WDATP_UNIFIED_SOLUTION",
+            Self::Linux => "WDATP_EXCLUDE_LINUX_PUBLIC_PREVIEW",
+            Self::Vnext => "WDATP_VNEXT",
+        }
+    }
+
+    pub fn kind(self) -> &'static str {
+        if self == Self::Sentinel {
+            "AlertSyncSettings"
+        } else {
+            "DataExportSettings"
+        }
+    }
+}
+
+/// One subscription of a case: its GUID (lower case), whether its ids are written in upper
+/// case, and its true settings.
+#[derive(Clone, Debug)]
+pub struct Sub {
+    pub guid: String,
+    pub upper: bool,
+    pub settings: Vec<(Name, bool)>,
+}
+
+impl Sub {
+    /// The GUID as written in this subscription's content.
+    pub fn written(&self) -> String {
+        if self.upper {
+            self.guid.to_ascii_uppercase()
+        } else {
+            self.guid.clone()
+        }
+    }
+}
+
+/// An `enabled` value as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Bool(bool),
+    /// A JSON string or a word (`"True"`, `"yes"`).
+    Text(String),
+    Null,
+    /// The number 1.
+    Number,
+    /// `"properties": {}` (REST shapes only).
+    Missing,
+}
+
+impl Value {
+    /// What the README says the value reads as: `Some(bool)` or `None` (malformed).
+    pub fn reading(&self) -> Option<bool> {
+        match self {
+            Self::Bool(b) => Some(*b),
+            Self::Text(t) if t.trim().eq_ignore_ascii_case("true") => Some(true),
+            Self::Text(t) if t.trim().eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
+    }
+
+    /// `True` / `False` as PowerShell and az print it in text (booleans only).
+    pub fn word(&self) -> String {
+        match self {
+            Self::Bool(true) => "True".to_owned(),
+            Self::Bool(false) => "False".to_owned(),
+            Self::Text(t) => t.clone(),
+            Self::Null => String::new(),
+            Self::Number => "1".to_owned(),
+            Self::Missing => "?".to_owned(),
+        }
+    }
+}
+
+/// How a row's id is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdMode {
+    Full,
+    /// `<subscription>`, `{subscriptionId}`, the all-zero GUID.
+    Redacted(u8),
+    /// Cut short by a console table (`...` or `…`).
+    Cut,
+    /// No id at all (`Select-Object Name,Enabled`, az table).
+    None,
+}
+
+/// One setting as a file shows it.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// The subscription whose settings these are (the truth; attribution is the oracle's).
+    pub sub: usize,
+    pub name: Name,
+    /// The name as written (`WDATP`, `wdatp`, or a contradicting name).
+    pub name_text: String,
+    /// The setting the id names, when it differs from `name_text`.
+    pub id_name: Option<String>,
+    pub value: Value,
+    pub id: IdMode,
+}
+
+impl Row {
+    /// The setting name the id ends with.
+    pub fn id_setting(&self) -> &str {
+        self.id_name.as_deref().unwrap_or(&self.name_text)
+    }
+
+    /// Whether the row has an id that names its subscription.
+    pub fn has_full_id(&self) -> bool {
+        self.id == IdMode::Full
+    }
+}
+
+/// JSON layouts of REST bodies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestStyle {
+    /// The wire body: compact, keys id,name,type,kind,properties.
+    Wire,
+    /// `jq .`: two-space indent.
+    Jq,
+    /// `az rest`: two-space indent, keys sorted.
+    AzRest,
+}
+
+/// Which PowerShell wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ps {
+    V51,
+    V7,
+}
+
+/// An error a collection recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// `AuthorizationFailed` over scope `/subscriptions/<sub>/...`.
+    Denied(usize),
+    /// `SubscriptionNotFound` naming `<sub>`.
+    NotFound(usize),
+    /// An error naming no subscription (expired token, Forbidden).
+    Unscoped,
+}
+
+impl Failure {
+    pub fn scope(self) -> Option<usize> {
+        match self {
+            Self::Denied(s) | Self::NotFound(s) => Some(s),
+            Self::Unscoped => None,
+        }
+    }
+}
+
+/// The shape of one document or command output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    RestList {
+        style: RestStyle,
+        next_link: bool,
+    },
+    RestSetting {
+        style: RestStyle,
+    },
+    /// `(Invoke-RestMethod ...).value | ConvertTo-Json`.
+    RestArray {
+        ps: Ps,
+    },
+    /// `jq '.value[]'` (pretty, or `-c`).
+    JqStream {
+        compact: bool,
+    },
+    AzArray,
+    AzShow,
+    PsJsonArray {
+        ps: Ps,
+        with_id: bool,
+    },
+    PsJsonSingle {
+        ps: Ps,
+        with_id: bool,
+    },
+    ArmError {
+        failure: Failure,
+        compact: bool,
+    },
+    /// `az account show` appended beside the evidence: not evidence.
+    AccountShow {
+        sub: usize,
+    },
+    AzTable,
+    AzTsv,
+    Csv {
+        type_line: bool,
+        semicolon: bool,
+        with_id: bool,
+        broken: Option<usize>,
+    },
+    PsTable2,
+    PsTable4 {
+        ps: Ps,
+    },
+    PsList {
+        select: bool,
+    },
+    AzErrorText {
+        failure: Failure,
+        wrapped: bool,
+    },
+    PsErrorText {
+        failure: Failure,
+    },
+    Scalar {
+        text: String,
+    },
+    Empty,
+}
+
+impl Kind {
+    /// The error this block records, if it is an error record.
+    pub fn failure(&self) -> Option<Failure> {
+        match self {
+            Self::ArmError { failure, .. }
+            | Self::AzErrorText { failure, .. }
+            | Self::PsErrorText { failure } => Some(*failure),
+            _ => None,
+        }
+    }
+
+    /// A short name for reports and file names.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::RestList {
+                next_link: true, ..
+            } => "rest-page",
+            Self::RestList { .. } => "rest-list",
+            Self::RestSetting { .. } => "rest-setting",
+            Self::RestArray { .. } => "rest-array",
+            Self::JqStream { .. } => "jq-stream",
+            Self::AzArray => "az-array",
+            Self::AzShow => "az-show",
+            Self::PsJsonArray { .. } => "ps-json-array",
+            Self::PsJsonSingle { .. } => "ps-json-single",
+            Self::ArmError { .. } => "arm-error",
+            Self::AccountShow { .. } => "az-account-show",
+            Self::AzTable => "az-table",
+            Self::AzTsv => "az-tsv",
+            Self::Csv {
+                broken: Some(_), ..
+            } => "csv-broken",
+            Self::Csv { .. } => "csv",
+            Self::PsTable2 => "ps-table2",
+            Self::PsTable4 { .. } => "ps-table4",
+            Self::PsList { .. } => "ps-list",
+            Self::AzErrorText { .. } => "az-error",
+            Self::PsErrorText { .. } => "ps-error",
+            Self::Scalar { .. } => "cis-scalar",
+            Self::Empty => "empty",
+        }
+    }
+}
+
+/// One document or command output of a file.
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub kind: Kind,
+    pub rows: Vec<Row>,
+}
+
+/// How a file's blocks are put together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    /// One JSON document, or several appended.
+    Json,
+    /// One text output.
+    Text,
+    /// A `Start-Transcript` file: each block is the output of one command.
+    Transcript,
+}
+
+/// Text encodings the README claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Utf8Bom,
+    Utf16LeBom,
+    Utf16BeBom,
+    Utf16LeNoBom,
+    Windows1252,
+}
+
+/// One evidence file.
+#[derive(Clone, Debug)]
+pub struct File {
+    /// The subscription whose GUID names the folder, if any.
+    pub folder: Option<usize>,
+    /// The subscription whose GUID ends the file name, if any.
+    pub in_name: Option<usize>,
+    pub stem: String,
+    pub ext: &'static str,
+    pub container: Container,
+    pub blocks: Vec<Block>,
+    pub encoding: Encoding,
+    pub crlf: bool,
+    pub final_newline: bool,
+}
+
+impl File {
+    /// The path below the case folder.
+    pub fn rel_path(&self, subs: &[Sub]) -> String {
+        let mut path = String::new();
+        match self.folder {
+            Some(s) => {
+                let _ = write!(path, "{}/", subs[s].guid);
+            }
+            None => path.push_str("misc/"),
+        }
+        path.push_str(&self.stem);
+        if let Some(s) = self.in_name {
+            let _ = write!(path, "_{}", subs[s].guid);
+        }
+        path.push('.');
+        path.push_str(self.ext);
+        path
+    }
+
+    /// The subscription the path names: the file name first, then the folder.
+    pub fn path_sub(&self) -> Option<usize> {
+        self.in_name.or(self.folder)
+    }
+}
+
+/// One generated case: its subscriptions and files.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub subs: Vec<Sub>,
+    pub files: Vec<File>,
+}
+
+/// Generates case `index` of the run seeded `seed`.
+pub fn case(seed: u64, index: usize) -> Case {
+    let mut rng = Rng::for_case(seed, index);
+    let subs: Vec<Sub> = (0..=rng.below(3)).map(|_| sub(&mut rng)).collect();
+    let mut g = Gen {
+        rng,
+        subs,
+        files: Vec::new(),
+    };
+    for _ in 0..=g.rng.below(4) {
+        let file = g.file();
+        g.files.push(file);
+    }
+    Case {
+        subs: g.subs,
+        files: g.files,
+    }
+}
+
+fn sub(rng: &mut Rng) -> Sub {
+    let mut names: Vec<Name> = Name::ALL
+        .iter()
+        .copied()
+        .filter(|n| match n {
+            Name::Wdatp => rng.chance(75),
+            Name::Mcas | Name::Sentinel => rng.chance(85),
+            _ => rng.chance(50),
+        })
+        .collect();
+    if names.is_empty() {
+        names.push(Name::Mcas);
+    }
+    rng.shuffle(&mut names);
+    Sub {
+        guid: rng.guid(),
+        upper: rng.chance(15),
+        settings: names.into_iter().map(|n| (n, rng.chance(55))).collect(),
+    }
+}
+
+/// What a listing shows of a subscription's settings.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Extent {
+    All,
+    /// One setting: WDATP when the subscription has it, else another.
+    One,
+    /// A part (a page).
+    Part,
+}
+
+/// Per-file choices that make files agree, disagree or break.
+#[derive(Clone, Copy)]
+struct Twist {
+    /// Flip WDATP's value: this file disagrees with the truth.
+    flip: bool,
+    /// Write WDATP's value in another form (JSON only): 0 none, 1 text, 2 null, 3 number,
+    /// 4 missing, 5 unknown word.
+    value: u8,
+    /// Rename a row so that its name contradicts its id.
+    contradict: bool,
+    /// 0 full ids, 1 all redacted, 2 one row redacted.
+    redact: u8,
+    /// Write WDATP's name in lower or mixed case.
+    name_case: u8,
+}
+
+struct Gen {
+    rng: Rng,
+    subs: Vec<Sub>,
+    files: Vec<File>,
+}
+
+impl Gen {
+    fn twist(&mut self, json: bool, rest: bool, ids: bool) -> Twist {
+        let r = &mut self.rng;
+        Twist {
+            flip: r.chance(15),
+            value: if json && r.chance(15) {
+                let choices: &[u8] = if rest {
+                    &[1, 1, 2, 3, 4, 5]
+                } else {
+                    &[1, 1, 2, 3, 5]
+                };
+                r.pick(choices)
+            } else {
+                0
+            },
+            contradict: ids && r.chance(5),
+            redact: if ids && r.chance(20) {
+                1 + u8::from(r.chance(50))
+            } else {
+                0
+            },
+            name_case: if r.chance(10) {
+                1 + u8::from(r.chance(50))
+            } else {
+                0
+            },
+        }
+    }
+
+    /// The rows a listing of subscription `s` shows.
+    fn rows(&mut self, s: usize, extent: Extent, twist: Twist, id: IdMode) -> Vec<Row> {
+        let mut settings = self.subs[s].settings.clone();
+        if self.rng.chance(30) {
+            self.rng.shuffle(&mut settings);
+        }
+        let chosen: Vec<(Name, bool)> = match extent {
+            Extent::All => settings,
+            Extent::One => {
+                let wdatp: Vec<_> = settings.iter().filter(|(n, _)| *n == Name::Wdatp).collect();
+                if let Some(w) = wdatp.first().filter(|_| self.rng.chance(70)) {
+                    vec![**w]
+                } else {
+                    vec![settings[self.rng.below(settings.len())]]
+                }
+            }
+            Extent::Part => {
+                let n = 1 + self.rng.below(settings.len());
+                settings.into_iter().take(n).collect()
+            }
+        };
+        let mut rows: Vec<Row> = chosen
+            .into_iter()
+            .map(|(name, value)| {
+                let wdatp = name == Name::Wdatp;
+                let value = if wdatp { value ^ twist.flip } else { value };
+                let value = match (wdatp, twist.value) {
+                    (true, 1) => Value::Text(
+                        self.rng
+                            .pick(&[["True", "False"], ["TRUE", "FALSE"], ["true", "false"]])
+                            [usize::from(!value)]
+                        .to_owned(),
+                    ),
+                    (true, 2) => Value::Null,
+                    (true, 3) => Value::Number,
+                    (true, 4) => Value::Missing,
+                    (true, 5) => Value::Text("yes".to_owned()),
+                    _ => Value::Bool(value),
+                };
+                let name_text = match (wdatp, twist.name_case) {
+                    (true, 1) => "wdatp".to_owned(),
+                    (true, 2) => "Wdatp".to_owned(),
+                    _ => name.text().to_owned(),
+                };
+                Row {
+                    sub: s,
+                    name,
+                    name_text,
+                    id_name: None,
+                    value,
+                    id,
+                }
+            })
+            .collect();
+        if twist.contradict && !rows.is_empty() {
+            let i = self.rng.below(rows.len());
+            let row = &mut rows[i];
+            if row.name == Name::Wdatp {
+                row.id_name = Some("MCAS".to_owned());
+            } else {
+                row.id_name = Some(row.name_text.clone());
+                "WDATP".clone_into(&mut row.name_text);
+            }
+        }
+        // Only rows that show an id can have it redacted.
+        let redact = if id == IdMode::Full { twist.redact } else { 0 };
+        match redact {
+            1 => rows
+                .iter_mut()
+                .for_each(|r| r.id = IdMode::Redacted(u8::try_from(s % 3).unwrap())),
+            2 => {
+                let i = self.rng.below(rows.len());
+                rows[i].id = IdMode::Redacted(self.rng.pick(&[0, 1, 2]));
+            }
+            _ => {}
+        }
+        rows
+    }
+
+    fn any_sub(&mut self) -> usize {
+        self.rng.below(self.subs.len())
+    }
+
+    fn failure(&mut self, s: usize) -> Failure {
+        match self.rng.below(6) {
+            0 => Failure::NotFound(s),
+            1 => Failure::Unscoped,
+            _ => Failure::Denied(s),
+        }
+    }
+
+    fn encoding(&mut self) -> Encoding {
+        match self.rng.below(10) {
+            0 => Encoding::Utf8Bom,
+            1 => Encoding::Utf16LeBom,
+            2 => Encoding::Utf16BeBom,
+            3 => Encoding::Utf16LeNoBom,
+            _ => Encoding::Utf8,
+        }
+    }
+
+    /// A JSON document of one of the JSON shapes; `alone` when it is the whole file.
+    fn json_block(&mut self, alone: bool) -> Block {
+        let s = self.any_sub();
+        let choice = self.rng.below(if alone { 11 } else { 10 });
+        let (kind, rows) = match choice {
+            0 | 1 => {
+                let next_link = self.rng.chance(15);
+                let style = self
+                    .rng
+                    .pick(&[RestStyle::Wire, RestStyle::Jq, RestStyle::AzRest]);
+                let t = self.twist(true, true, true);
+                let extent = if next_link { Extent::Part } else { Extent::All };
+                (
+                    Kind::RestList { style, next_link },
+                    self.rows(s, extent, t, IdMode::Full),
+                )
+            }
+            2 => {
+                let t = self.twist(true, true, true);
+                let ps = self.rng.pick(&[Ps::V51, Ps::V7]);
+                (
+                    Kind::RestArray { ps },
+                    self.rows(s, Extent::All, t, IdMode::Full),
+                )
+            }
+            3 => {
+                let t = self.twist(true, true, true);
+                let compact = self.rng.chance(30);
+                let extent = if self.rng.chance(80) {
+                    Extent::All
+                } else {
+                    Extent::Part
+                };
+                (
+                    Kind::JqStream { compact },
+                    self.rows(s, extent, t, IdMode::Full),
+                )
+            }
+            4 => {
+                let t = self.twist(true, false, true);
+                let mut rows = Vec::new();
+                let mut order: Vec<usize> = (0..self.subs.len()).collect();
+                self.rng.shuffle(&mut order);
+                for o in order.into_iter().take(1 + self.rng.below(self.subs.len())) {
+                    rows.extend(self.rows(o, Extent::All, t, IdMode::Full));
+                }
+                (Kind::AzArray, rows)
+            }
+            5 => {
+                let t = self.twist(true, false, true);
+                (Kind::AzShow, self.rows(s, Extent::One, t, IdMode::Full))
+            }
+            6 => {
+                let t = self.twist(true, false, true);
+                let ps = self.rng.pick(&[Ps::V51, Ps::V7]);
+                let with_id = self.rng.chance(60);
+                let id = if with_id { IdMode::Full } else { IdMode::None };
+                (
+                    Kind::PsJsonArray { ps, with_id },
+                    self.rows(s, Extent::All, t, id),
+                )
+            }
+            7 => {
+                let t = self.twist(true, false, true);
+                let ps = self.rng.pick(&[Ps::V51, Ps::V7]);
+                let with_id = self.rng.chance(70);
+                let id = if with_id { IdMode::Full } else { IdMode::None };
+                (
+                    Kind::PsJsonSingle { ps, with_id },
+                    self.rows(s, Extent::One, t, id),
+                )
+            }
+            8 => {
+                let failure = self.failure(s);
+                let compact = self.rng.chance(50);
+                (Kind::ArmError { failure, compact }, Vec::new())
+            }
+            9 => (Kind::AccountShow { sub: s }, Vec::new()),
+            _ => {
+                let t = self.twist(true, true, true);
+                let style = self
+                    .rng
+                    .pick(&[RestStyle::Wire, RestStyle::Jq, RestStyle::AzRest]);
+                (
+                    Kind::RestSetting { style },
+                    self.rows(s, Extent::One, t, IdMode::Full),
+                )
+            }
+        };
+        Block { kind, rows }
+    }
+
+    /// A file: a shape, a path, an encoding.
+    fn file(&mut self) -> File {
+        let (container, blocks, ext) = match self.rng.below(20) {
+            0..=7 => {
+                let mut blocks = vec![self.json_block(true)];
+                if self.rng.chance(25) {
+                    for _ in 0..=self.rng.below(2) {
+                        let block = self.json_block(false);
+                        // Two runs of REST objects side by side read as one stream: keep
+                        // them apart (see the report's note on appended REST objects).
+                        let rest_run = |k: &Kind| {
+                            matches!(k, Kind::JqStream { .. } | Kind::RestSetting { .. })
+                        };
+                        if blocks.last().is_some_and(|b: &Block| rest_run(&b.kind))
+                            && rest_run(&block.kind)
+                        {
+                            continue;
+                        }
+                        blocks.push(block);
+                    }
+                }
+                // A lone `az account show` is not evidence; keep it, it is a case too.
+                (Container::Json, blocks, "json")
+            }
+            8..=13 => {
+                let (block, ext) = self.text_block();
+                (Container::Text, vec![block], ext)
+            }
+            14..=16 => (Container::Transcript, self.transcript_blocks(), "txt"),
+            _ => {
+                let s = self.any_sub();
+                let block = self.error_text(s);
+                (Container::Text, vec![block], "txt")
+            }
+        };
+        self.place(container, blocks, ext)
+    }
+
+    fn error_text(&mut self, s: usize) -> Block {
+        let failure = self.failure(s);
+        let failure = if failure == Failure::Unscoped && self.rng.chance(50) {
+            Failure::Denied(s)
+        } else {
+            failure
+        };
+        let kind = if self.rng.chance(50) {
+            Kind::AzErrorText {
+                failure: if failure == Failure::Unscoped {
+                    Failure::Denied(s)
+                } else {
+                    failure
+                },
+                wrapped: self.rng.chance(40),
+            }
+        } else {
+            Kind::PsErrorText { failure }
+        };
+        Block {
+            kind,
+            rows: Vec::new(),
+        }
+    }
+
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per shape reads best in one place"
+    )]
+    fn text_block(&mut self) -> (Block, &'static str) {
+        let s = self.any_sub();
+        let t = self.twist(false, false, true);
+        let no_ids = Twist {
+            redact: 0,
+            contradict: false,
+            ..t
+        };
+        let one_or_all = if self.rng.chance(25) {
+            Extent::One
+        } else {
+            Extent::All
+        };
+        match self.rng.below(9) {
+            0 => (
+                Block {
+                    kind: Kind::AzTable,
+                    rows: self.rows(s, Extent::All, no_ids, IdMode::None),
+                },
+                "txt",
+            ),
+            1 => {
+                let mut rows = Vec::new();
+                for o in 0..self.subs.len() {
+                    if o == s || self.rng.chance(50) {
+                        rows.extend(self.rows(o, Extent::All, t, IdMode::Full));
+                    }
+                }
+                (
+                    Block {
+                        kind: Kind::AzTsv,
+                        rows,
+                    },
+                    "tsv",
+                )
+            }
+            2 | 3 => {
+                let with_id = self.rng.chance(50);
+                let (twist, id) = if with_id {
+                    (t, IdMode::Full)
+                } else {
+                    (no_ids, IdMode::None)
+                };
+                let rows = self.rows(s, Extent::All, twist, id);
+                let broken = (!with_id && self.rng.chance(25)).then(|| self.rng.below(rows.len()));
+                let kind = Kind::Csv {
+                    type_line: self.rng.chance(60),
+                    semicolon: self.rng.chance(25),
+                    with_id,
+                    broken,
+                };
+                (Block { kind, rows }, "csv")
+            }
+            4 => (
+                Block {
+                    kind: Kind::PsTable2,
+                    rows: self.rows(s, one_or_all, no_ids, IdMode::None),
+                },
+                "txt",
+            ),
+            5 => {
+                let ps = self.rng.pick(&[Ps::V51, Ps::V7]);
+                let mut rows = self.rows(s, one_or_all, no_ids, IdMode::Cut);
+                if self.rng.chance(20) {
+                    // A wide console: the ids are whole.
+                    for r in &mut rows {
+                        r.id = IdMode::Full;
+                    }
+                }
+                (
+                    Block {
+                        kind: Kind::PsTable4 { ps },
+                        rows,
+                    },
+                    "txt",
+                )
+            }
+            6 => {
+                let select = self.rng.chance(30);
+                let (twist, id) = if select {
+                    (no_ids, IdMode::None)
+                } else {
+                    (t, IdMode::Full)
+                };
+                (
+                    Block {
+                        kind: Kind::PsList { select },
+                        rows: self.rows(s, one_or_all, twist, id),
+                    },
+                    "txt",
+                )
+            }
+            _ => {
+                let text = match self.subs[s]
+                    .settings
+                    .iter()
+                    .find(|(n, _)| *n == Name::Wdatp)
+                {
+                    Some((_, v)) if self.rng.chance(85) => {
+                        let v = *v ^ t.flip;
+                        self.rng.pick(&[["true", "false"], ["True", "False"]])[usize::from(!v)]
+                            .to_owned()
+                    }
+                    _ => "null".to_owned(),
+                };
+                (
+                    Block {
+                        kind: Kind::Scalar { text },
+                        rows: Vec::new(),
+                    },
+                    "txt",
+                )
+            }
+        }
+    }
+
+    fn transcript_blocks(&mut self) -> Vec<Block> {
+        let mut blocks = Vec::new();
+        for _ in 0..=self.rng.below(3) {
+            let s = self.any_sub();
+            let t = self.twist(false, false, true);
+            let no_ids = Twist {
+                redact: 0,
+                contradict: false,
+                ..t
+            };
+            let extent = if self.rng.chance(50) {
+                Extent::One
+            } else {
+                Extent::All
+            };
+            let block = match self.rng.below(4) {
+                0 => Block {
+                    kind: Kind::PsTable2,
+                    rows: self.rows(s, extent, no_ids, IdMode::None),
+                },
+                1 => Block {
+                    kind: Kind::PsTable4 {
+                        ps: self.rng.pick(&[Ps::V51, Ps::V7]),
+                    },
+                    rows: self.rows(s, extent, no_ids, IdMode::Cut),
+                },
+                2 => Block {
+                    kind: Kind::PsList { select: false },
+                    rows: self.rows(s, extent, t, IdMode::Full),
+                },
+                _ => Block {
+                    kind: Kind::PsErrorText {
+                        failure: self.failure(s),
+                    },
+                    rows: Vec::new(),
+                },
+            };
+            blocks.push(block);
+        }
+        blocks
+    }
+
+    fn place(&mut self, container: Container, blocks: Vec<Block>, ext: &'static str) -> File {
+        // Usually filed under (or named after) the subscription the content came from,
+        // sometimes under another one, sometimes nowhere.
+        let truth = blocks
+            .iter()
+            .find_map(|b| {
+                b.rows
+                    .first()
+                    .map(|r| r.sub)
+                    .or(b.kind.failure().and_then(Failure::scope))
+            })
+            .unwrap_or(0);
+        let mut folder = None;
+        let mut in_name = None;
+        let named = if self.rng.chance(20) {
+            self.any_sub()
+        } else {
+            truth
+        };
+        match self.rng.below(10) {
+            0..=3 => folder = Some(named),
+            4..=6 => in_name = Some(named),
+            7 => {
+                folder = Some(self.any_sub());
+                in_name = Some(named);
+            }
+            _ => {}
+        }
+        let text = matches!(container, Container::Text | Container::Transcript);
+        let mut encoding = self.encoding();
+        let single_empty = blocks.iter().all(|b| b.kind == Kind::Empty);
+        if single_empty {
+            encoding = Encoding::Utf8;
+        } else if container == Container::Transcript && self.rng.chance(20) {
+            encoding = Encoding::Windows1252;
+        }
+        let labels: Vec<&str> = blocks.iter().map(|b| b.kind.label()).collect();
+        File {
+            folder,
+            in_name,
+            stem: format!("f{}-{}", self.files.len(), labels.join("+")),
+            ext,
+            container,
+            blocks,
+            encoding,
+            crlf: self.rng.chance(40),
+            final_newline: text || self.rng.chance(80),
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! The oracle: the observations and verdicts the README promises for a case, computed from
+//! the model and the locations the renderer recorded, never from the files' bytes.
+//!
+//! Rules applied (README "What it decides", "How the shapes are read", and the attribution
+//! rule being adopted): a setting is WDATP when its name is exactly `WDATP` in any case;
+//! a name that contradicts its id (one says WDATP, the other not) is malformed; a REST list is
+//! complete unless it has `nextLink` (then a page); every other listing is whole for a
+//! subscription when one document shows several different settings of it; one setting says
+//! nothing unless it is WDATP. Rows with a full id belong to its subscription; rows without
+//! one (redacted, cut, no id column) belong to the subscription their document names when it
+//! names exactly one, are unattributed when it names several, and otherwise fall back to the
+//! file: the one subscription the file's content names, unattributed when it names several,
+//! the path when it names none.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{Case, File, IdMode, Kind, Row, Value};
+use crate::render::Rendered;
+
+/// Where the deciding value is expected; `Any` where the README does not say.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Loc {
+    At(String),
+    /// Several entries decide alike (or are all unreadable): the README does not say which
+    /// one the location names, so any of them.
+    OneOf(Vec<String>),
+    Nothing,
+    Any,
+}
+
+impl Loc {
+    pub fn matches(&self, actual: Option<&str>) -> bool {
+        match self {
+            Self::At(at) => actual == Some(at.as_str()),
+            Self::OneOf(all) => actual.is_some_and(|a| all.iter().any(|at| at == a)),
+            Self::Nothing => actual.is_none(),
+            Self::Any => true,
+        }
+    }
+}
+
+impl std::fmt::Display for Loc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::At(at) => f.write_str(at),
+            Self::OneOf(all) => write!(f, "one of {}", all.join(" | ")),
+            Self::Nothing => f.write_str("-"),
+            Self::Any => f.write_str("(any)"),
+        }
+    }
+}
+
+/// One expected observation.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Expected {
+    pub path: String,
+    pub sub: Option<String>,
+    pub outcome: &'static str,
+    pub loc: Loc,
+}
+
+/// Whether id-less rows in a document that names no subscription stay unattributed when
+/// another document of the file names one (README: "the rest of the same document (or
+/// command output)"), instead of belonging to the one subscription the file names (the rule
+/// being adopted). `MDC_DIFF_IDLESS=document` chooses the README's reading.
+fn per_document() -> bool {
+    std::env::var("MDC_DIFF_IDLESS").is_ok_and(|v| v == "document")
+}
+
+/// Whose a group of entries is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Sub(usize),
+    /// Attributed by the path (or unattributed when the path names none).
+    Path,
+    Unattributed,
+}
+
+/// How much of a subscription's settings a block shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Extent {
+    Complete,
+    Page,
+    Listing,
+}
+
+fn extent(kind: &Kind) -> Extent {
+    match kind {
+        Kind::RestList {
+            next_link: true, ..
+        } => Extent::Page,
+        Kind::RestList { .. } => Extent::Complete,
+        _ => Extent::Listing,
+    }
+}
+
+/// Everything a file says about one key, in file order.
+#[derive(Default)]
+struct Group<'a> {
+    /// (block, row, location)
+    rows: Vec<(usize, &'a Row, &'a str)>,
+    /// (value text, location)
+    scalars: Vec<(&'a str, &'a str)>,
+    /// locations of error records
+    errors: Vec<&'a str>,
+}
+
+/// The subscriptions a block names: full ids of its rows, or its error's scope.
+fn named_by(block: &crate::model::Block) -> BTreeSet<usize> {
+    let mut named: BTreeSet<usize> = block
+        .rows
+        .iter()
+        .filter(|r| r.has_full_id())
+        .map(|r| r.sub)
+        .collect();
+    if let Some(s) = block.kind.failure().and_then(crate::model::Failure::scope) {
+        named.insert(s);
+    }
+    named
+}
+
+fn is_wdatp(name: &str) -> bool {
+    name.eq_ignore_ascii_case("WDATP")
+}
+
+/// The observations of one file.
+pub fn observations(case: &Case, file: &File, rendered: &Rendered, path: &str) -> Vec<Expected> {
+    let by_path = |outcome, loc| Expected {
+        path: path.to_owned(),
+        sub: file.path_sub().map(|s| case.subs[s].guid.clone()),
+        outcome,
+        loc,
+    };
+    if file.blocks.iter().all(|b| b.kind == Kind::Empty) {
+        return vec![by_path("collection_error", Loc::Nothing)];
+    }
+    if file.blocks.iter().any(|b| {
+        matches!(
+            b.kind,
+            Kind::Csv {
+                broken: Some(_),
+                ..
+            }
+        )
+    }) {
+        // README: a CSV that cannot be read is malformed; where is not said.
+        return vec![by_path("malformed", Loc::Any)];
+    }
+    let file_named: BTreeSet<usize> = file.blocks.iter().flat_map(named_by).collect();
+    let fallback = match file_named.len() {
+        0 => Key::Path,
+        1 if !per_document() => Key::Sub(*file_named.first().unwrap()),
+        _ => Key::Unattributed,
+    };
+    let mut groups: BTreeMap<Key, Group<'_>> = BTreeMap::new();
+    for (b, block) in file.blocks.iter().enumerate() {
+        let named = named_by(block);
+        let unnamed = match named.len() {
+            0 => fallback,
+            1 => Key::Sub(*named.first().unwrap()),
+            _ => Key::Unattributed,
+        };
+        for (row, loc) in block.rows.iter().zip(&rendered.row_locs[b]) {
+            let key = if row.has_full_id() {
+                Key::Sub(row.sub)
+            } else {
+                unnamed
+            };
+            groups.entry(key).or_default().rows.push((b, row, loc));
+        }
+        let own = rendered.block_locs[b].as_deref();
+        match (&block.kind, own) {
+            (Kind::Scalar { text }, Some(loc)) => {
+                groups.entry(unnamed).or_default().scalars.push((text, loc));
+            }
+            (kind, Some(loc)) if kind.failure().is_some() => {
+                let key = kind
+                    .failure()
+                    .and_then(crate::model::Failure::scope)
+                    .map_or(unnamed, Key::Sub);
+                groups.entry(key).or_default().errors.push(loc);
+            }
+            _ => {}
+        }
+    }
+    if groups.is_empty() {
+        return vec![by_path("unrecognized", Loc::Nothing)];
+    }
+    groups
+        .iter()
+        .map(|(key, group)| {
+            let (outcome, loc) = decide(file, group);
+            let sub = match key {
+                Key::Sub(s) => Some(*s),
+                Key::Path => file.path_sub(),
+                Key::Unattributed => None,
+            };
+            Expected {
+                path: path.to_owned(),
+                sub: sub.map(|s| case.subs[s].guid.clone()),
+                outcome,
+                loc,
+            }
+        })
+        .collect()
+}
+
+/// Decides values: the first unreadable one is malformed, disagreeing ones are malformed at
+/// the first, else the value at the first.
+fn decide_values(values: &[(Option<bool>, &str)]) -> (&'static str, Loc) {
+    let unreadable: Vec<&str> = values
+        .iter()
+        .filter(|(v, _)| v.is_none())
+        .map(|(_, loc)| *loc)
+        .collect();
+    if !unreadable.is_empty() {
+        return ("malformed", one_of(&unreadable));
+    }
+    let all: Vec<&str> = values.iter().map(|(_, loc)| *loc).collect();
+    let first = values[0].0;
+    if values.iter().any(|(v, _)| *v != first) {
+        return ("malformed", one_of(&all));
+    }
+    (
+        if first == Some(true) {
+            "enabled"
+        } else {
+            "disabled"
+        },
+        one_of(&all),
+    )
+}
+
+fn one_of(locs: &[&str]) -> Loc {
+    match locs {
+        [one] => Loc::At((*one).to_owned()),
+        many => Loc::OneOf(many.iter().map(|l| (*l).to_owned()).collect()),
+    }
+}
+
+fn decide(file: &File, group: &Group<'_>) -> (&'static str, Loc) {
+    let contradicting: Vec<&str> = group
+        .rows
+        .iter()
+        .filter(|(_, row, _)| {
+            let has_id = row.id != IdMode::None && row.id != IdMode::Cut;
+            has_id && is_wdatp(&row.name_text) != is_wdatp(row.id_setting())
+        })
+        .map(|(_, _, loc)| *loc)
+        .collect();
+    if !contradicting.is_empty() {
+        return ("malformed", one_of(&contradicting));
+    }
+    let wdatp: Vec<(Option<bool>, &str)> = group
+        .rows
+        .iter()
+        .filter(|(_, row, _)| is_wdatp(&row.name_text))
+        .map(|(_, row, loc)| (row.value.reading(), *loc))
+        .collect();
+    if !wdatp.is_empty() {
+        return decide_values(&wdatp);
+    }
+    if !group.scalars.is_empty() {
+        let values: Vec<(Option<bool>, &str)> = group
+            .scalars
+            .iter()
+            .map(|(text, loc)| (Value::Text((*text).to_owned()).reading(), *loc))
+            .collect();
+        return decide_values(&values);
+    }
+    if !group.rows.is_empty() {
+        let mut names: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+        let mut page = false;
+        for (b, row, _) in &group.rows {
+            match extent(&file.blocks[*b].kind) {
+                Extent::Complete => return ("absent", Loc::Nothing),
+                Extent::Page => {
+                    page = true;
+                    continue;
+                }
+                Extent::Listing => {}
+            }
+            names
+                .entry(*b)
+                .or_default()
+                .insert(row.name_text.to_ascii_uppercase());
+        }
+        if names.values().any(|n| n.len() > 1) {
+            return ("absent", Loc::Nothing);
+        }
+        if page {
+            return ("collection_error", Loc::Nothing);
+        }
+        return ("unrecognized", Loc::Nothing);
+    }
+    if !group.errors.is_empty() {
+        return ("collection_error", one_of(&group.errors));
+    }
+    ("unrecognized", Loc::Nothing)
+}
+
+/// The verdict of every subscription with an attributed observation.
+pub fn verdicts(observations: &[Expected]) -> BTreeMap<String, &'static str> {
+    let mut deciding: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    for o in observations {
+        if let Some(sub) = &o.sub {
+            let set = deciding.entry(sub.clone()).or_default();
+            if matches!(o.outcome, "enabled" | "disabled" | "absent") {
+                set.insert(if o.outcome == "enabled" {
+                    "enabled"
+                } else {
+                    "off"
+                });
+            }
+        }
+    }
+    deciding
+        .into_iter()
+        .map(|(sub, set)| {
+            let verdict = match (set.contains("enabled"), set.contains("off")) {
+                (false, false) => "no_evidence",
+                (true, false) => "pass",
+                (false, true) => "fail",
+                (true, true) => "conflict",
+            };
+            (sub, verdict)
+        })
+        .collect()
+}

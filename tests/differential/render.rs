@@ -1,0 +1,729 @@
+//! Renders the model's files as bytes in the layouts of the fixtures (REST bodies, az and
+//! PowerShell JSON, console tables, lists, CSV, TSV, transcripts, error text, CIS scalars)
+//! and encodings, recording while writing where each row's `enabled` value went (a JSON
+//! pointer or `line N`) and where each error or scalar is. The oracle reads only these
+//! records and the model, never the bytes.
+
+use std::fmt::Write as _;
+
+use crate::model::{
+    Block, Case, Container, Encoding, Failure, File, IdMode, Kind, Ps, RestStyle, Row, Value,
+};
+
+/// A rendered file: its logical text, its bytes, and where things were written.
+pub struct Rendered {
+    pub text: String,
+    pub bytes: Vec<u8>,
+    /// Per block, per row: the location of the row's `enabled` value.
+    pub row_locs: Vec<Vec<String>>,
+    /// Per block: the location of its error record or scalar.
+    pub block_locs: Vec<Option<String>>,
+}
+
+const CLIENT: &str = "0d06e3ff-b42e-45b5-97e8-1b41c4130df8";
+const TENANT: &str = "cfe7d051-2224-4983-a9f3-2b88ec615d56";
+const TYPE: &str = "Microsoft.Security/settings";
+
+/// A JSON value with its keys in the order they are written.
+enum J {
+    Null,
+    Bool(bool),
+    Num(i64),
+    Str(String),
+    Arr(Vec<J>),
+    Obj(Vec<(&'static str, J)>),
+}
+
+/// JSON layouts: compact, or pretty with an indent and a key separator.
+#[derive(Clone, Copy)]
+enum Fmt {
+    Compact,
+    Pretty(usize, &'static str),
+}
+
+const JQ: Fmt = Fmt::Pretty(2, ": ");
+const PS51: Fmt = Fmt::Pretty(4, ":  ");
+
+fn ps_fmt(ps: Ps) -> Fmt {
+    match ps {
+        Ps::V51 => PS51,
+        Ps::V7 => JQ,
+    }
+}
+
+fn write_json(value: &J, fmt: Fmt, level: usize, out: &mut String) {
+    let (nl, pad, inner, sep) = match fmt {
+        Fmt::Compact => (String::new(), String::new(), String::new(), ":"),
+        Fmt::Pretty(n, sep) => (
+            "\n".to_owned(),
+            " ".repeat(n * level),
+            " ".repeat(n * (level + 1)),
+            sep,
+        ),
+    };
+    match value {
+        J::Null => out.push_str("null"),
+        J::Bool(b) => {
+            let _ = write!(out, "{b}");
+        }
+        J::Num(n) => {
+            let _ = write!(out, "{n}");
+        }
+        J::Str(s) => write_str(s, out),
+        J::Arr(items) if items.is_empty() => out.push_str("[]"),
+        J::Obj(items) if items.is_empty() => out.push_str("{}"),
+        J::Arr(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&nl);
+                out.push_str(&inner);
+                write_json(item, fmt, level + 1, out);
+            }
+            out.push_str(&nl);
+            out.push_str(&pad);
+            out.push(']');
+        }
+        J::Obj(items) => {
+            out.push('{');
+            for (i, (key, item)) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&nl);
+                out.push_str(&inner);
+                write_str(key, out);
+                out.push_str(sep);
+                write_json(item, fmt, level + 1, out);
+            }
+            out.push_str(&nl);
+            out.push_str(&pad);
+            out.push('}');
+        }
+    }
+}
+
+fn write_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// The row's id as written, if it has one.
+fn id(case: &Case, row: &Row) -> Option<String> {
+    let scope = match row.id {
+        IdMode::Full | IdMode::Cut => case.subs[row.sub].written(),
+        IdMode::Redacted(0) => "<subscription>".to_owned(),
+        IdMode::Redacted(1) => "{subscriptionId}".to_owned(),
+        IdMode::Redacted(_) => "00000000-0000-0000-0000-000000000000".to_owned(),
+        IdMode::None => return None,
+    };
+    Some(format!(
+        "/subscriptions/{scope}/providers/Microsoft.Security/settings/{}",
+        row.id_setting()
+    ))
+}
+
+fn value_json(value: &Value) -> J {
+    match value {
+        Value::Bool(b) => J::Bool(*b),
+        Value::Text(t) => J::Str(t.clone()),
+        Value::Null | Value::Missing => J::Null,
+        Value::Number => J::Num(1),
+    }
+}
+
+/// A REST setting object; returns it and the pointer of its value below the object.
+fn rest_object(case: &Case, row: &Row, style: RestStyle) -> (J, &'static str) {
+    let (properties, at) = if row.value == Value::Missing {
+        (J::Obj(Vec::new()), "/properties")
+    } else {
+        (
+            J::Obj(vec![("enabled", value_json(&row.value))]),
+            "/properties/enabled",
+        )
+    };
+    let id = J::Str(id(case, row).unwrap_or_default());
+    let name = J::Str(row.name_text.clone());
+    let kind = J::Str(row.name.kind().to_owned());
+    let ty = J::Str(TYPE.to_owned());
+    let object = match style {
+        RestStyle::AzRest => vec![
+            ("id", id),
+            ("kind", kind),
+            ("name", name),
+            ("properties", properties),
+            ("type", ty),
+        ],
+        RestStyle::Wire | RestStyle::Jq => vec![
+            ("id", id),
+            ("name", name),
+            ("type", ty),
+            ("kind", kind),
+            ("properties", properties),
+        ],
+    };
+    (J::Obj(object), at)
+}
+
+fn az_object(case: &Case, row: &Row) -> J {
+    J::Obj(vec![
+        ("enabled", value_json(&row.value)),
+        ("id", J::Str(id(case, row).unwrap_or_default())),
+        ("kind", J::Str(row.name.kind().to_owned())),
+        ("name", J::Str(row.name_text.clone())),
+        ("type", J::Str(TYPE.to_owned())),
+    ])
+}
+
+fn ps_object(case: &Case, row: &Row, with_id: bool) -> J {
+    if with_id {
+        J::Obj(vec![
+            ("Enabled", value_json(&row.value)),
+            ("Id", J::Str(id(case, row).unwrap_or_default())),
+            ("Name", J::Str(row.name_text.clone())),
+            ("Type", J::Str(TYPE.to_owned())),
+        ])
+    } else {
+        J::Obj(vec![
+            ("Name", J::Str(row.name_text.clone())),
+            ("Enabled", value_json(&row.value)),
+        ])
+    }
+}
+
+fn error_message(case: &Case, failure: Failure, client: &str) -> (&'static str, String) {
+    match failure {
+        Failure::Denied(s) => (
+            "AuthorizationFailed",
+            format!(
+                "The client '{client}' with object id '{CLIENT}' does not have authorization to \
+                 perform action 'Microsoft.Security/settings/read' over scope \
+                 '/subscriptions/{}/providers/Microsoft.Security/settings' or the scope is \
+                 invalid. If access was recently granted, please refresh your credentials.",
+                case.subs[s].written()
+            ),
+        ),
+        Failure::NotFound(s) => (
+            "SubscriptionNotFound",
+            format!(
+                "The subscription '{}' could not be found.",
+                case.subs[s].written()
+            ),
+        ),
+        Failure::Unscoped => (
+            "ExpiredAuthenticationToken",
+            "The access token expiry UTC time '3/14/2025 9:12:07 AM' is earlier than current \
+             UTC time '3/14/2025 10:40:51 AM'."
+                .to_owned(),
+        ),
+    }
+}
+
+/// A JSON block's top-level values, its rows' pointers (value index, pointer below it),
+/// and its own pointer.
+type JsonParts = (Vec<(J, Fmt)>, Vec<(usize, String)>, Option<String>);
+
+/// One JSON block: its top-level values, with each row's pointer below its value, and the
+/// block's own pointer (errors) below its (first) value.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per shape reads best in one place"
+)]
+fn json_values(case: &Case, block: &Block) -> JsonParts {
+    let rows = &block.rows;
+    match &block.kind {
+        Kind::RestList { style, next_link } => {
+            let mut locs = Vec::new();
+            let mut items = Vec::new();
+            for (i, row) in rows.iter().enumerate() {
+                let (object, at) = rest_object(case, row, *style);
+                items.push(object);
+                locs.push((0, format!("/value/{i}{at}")));
+            }
+            let mut body = vec![("value", J::Arr(items))];
+            if *next_link {
+                let sub = rows
+                    .first()
+                    .map_or_else(String::new, |r| case.subs[r.sub].written());
+                body.push((
+                    "nextLink",
+                    J::Str(format!(
+                        "https://management.azure.com/subscriptions/{sub}/providers/Microsoft.Security/settings?api-version=2022-05-01&$skiptoken=bWNhcy0y"
+                    )),
+                ));
+            }
+            let fmt = if *style == RestStyle::Wire {
+                Fmt::Compact
+            } else {
+                JQ
+            };
+            (vec![(J::Obj(body), fmt)], locs, None)
+        }
+        Kind::RestSetting { style } => {
+            let (object, at) = rest_object(case, &rows[0], *style);
+            let fmt = if *style == RestStyle::Wire {
+                Fmt::Compact
+            } else {
+                JQ
+            };
+            (vec![(object, fmt)], vec![(0, at.to_owned())], None)
+        }
+        Kind::RestArray { ps } => {
+            let mut locs = Vec::new();
+            let items = rows
+                .iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    let (object, at) = rest_object(case, row, RestStyle::Wire);
+                    locs.push((0, format!("/{i}{at}")));
+                    object
+                })
+                .collect();
+            (vec![(J::Arr(items), ps_fmt(*ps))], locs, None)
+        }
+        Kind::JqStream { compact } => {
+            let fmt = if *compact { Fmt::Compact } else { JQ };
+            let mut locs = Vec::new();
+            let values = rows
+                .iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    let (object, at) = rest_object(case, row, RestStyle::Jq);
+                    locs.push((i, at.to_owned()));
+                    (object, fmt)
+                })
+                .collect();
+            (values, locs, None)
+        }
+        Kind::AzArray => {
+            let items = rows.iter().map(|r| az_object(case, r)).collect();
+            let locs = (0..rows.len())
+                .map(|i| (0, format!("/{i}/enabled")))
+                .collect();
+            (vec![(J::Arr(items), JQ)], locs, None)
+        }
+        Kind::AzShow => (
+            vec![(az_object(case, &rows[0]), JQ)],
+            vec![(0, "/enabled".to_owned())],
+            None,
+        ),
+        Kind::PsJsonArray { ps, with_id } => {
+            let items = rows.iter().map(|r| ps_object(case, r, *with_id)).collect();
+            let locs = (0..rows.len())
+                .map(|i| (0, format!("/{i}/Enabled")))
+                .collect();
+            (vec![(J::Arr(items), ps_fmt(*ps))], locs, None)
+        }
+        Kind::PsJsonSingle { ps, with_id } => (
+            vec![(ps_object(case, &rows[0], *with_id), ps_fmt(*ps))],
+            vec![(0, "/Enabled".to_owned())],
+            None,
+        ),
+        Kind::ArmError { failure, compact } => {
+            let (code, message) = error_message(case, *failure, CLIENT);
+            let body = J::Obj(vec![(
+                "error",
+                J::Obj(vec![
+                    ("code", J::Str(code.to_owned())),
+                    ("message", J::Str(message)),
+                ]),
+            )]);
+            let fmt = if *compact { Fmt::Compact } else { JQ };
+            (vec![(body, fmt)], Vec::new(), Some("/error".to_owned()))
+        }
+        Kind::AccountShow { sub } => {
+            let body = J::Obj(vec![
+                ("environmentName", J::Str("AzureCloud".to_owned())),
+                ("id", J::Str(case.subs[*sub].guid.clone())),
+                ("isDefault", J::Bool(true)),
+                ("name", J::Str("Contoso Production".to_owned())),
+                ("state", J::Str("Enabled".to_owned())),
+                ("tenantId", J::Str(TENANT.to_owned())),
+            ]);
+            (vec![(body, JQ)], Vec::new(), None)
+        }
+        other => panic!("not a JSON kind: {other:?}"),
+    }
+}
+
+fn render_json(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Option<String>>) {
+    let mut parts = Vec::new();
+    for block in &file.blocks {
+        parts.push(json_values(case, block));
+    }
+    let total: usize = parts.iter().map(|(values, _, _)| values.len()).sum();
+    let prefix = |k: usize| {
+        if total > 1 {
+            format!("/{k}")
+        } else {
+            String::new()
+        }
+    };
+    let mut text = String::new();
+    let mut row_locs = Vec::new();
+    let mut block_locs = Vec::new();
+    let mut first = 0;
+    for (values, locs, own) in parts {
+        row_locs.push(
+            locs.into_iter()
+                .map(|(k, at)| format!("{}{at}", prefix(first + k)))
+                .collect(),
+        );
+        block_locs.push(own.map(|at| format!("{}{at}", prefix(first))));
+        for (value, fmt) in &values {
+            write_json(value, *fmt, 0, &mut text);
+            text.push('\n');
+        }
+        first += values.len();
+    }
+    if !file.final_newline {
+        text.pop();
+    }
+    (text, row_locs, block_locs)
+}
+
+/// Text under construction, line by line.
+#[derive(Default)]
+struct Lines(Vec<String>);
+
+impl Lines {
+    /// Adds a line; returns its 1-based number.
+    fn push(&mut self, line: impl Into<String>) -> usize {
+        self.0.push(line.into());
+        self.0.len()
+    }
+
+    fn loc(n: usize) -> String {
+        format!("line {n}")
+    }
+}
+
+fn width(items: impl Iterator<Item = usize>, min: usize) -> usize {
+    items.fold(min, usize::max)
+}
+
+/// The id a console table shows: cut short, whole, or redacted.
+fn table_id(case: &Case, row: &Row, ps: Ps) -> String {
+    let full = id(case, row).unwrap_or_default();
+    if row.id != IdMode::Cut {
+        return full;
+    }
+    match ps {
+        Ps::V51 => format!("{}...", &full[..45]),
+        Ps::V7 => format!("{}\u{2026}", &full[..78]),
+    }
+}
+
+/// Writes one text block; returns the line of each row's value and of the block's record.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per shape reads best in one place"
+)]
+fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Option<String>) {
+    let rows = &block.rows;
+    let mut locs = Vec::new();
+    let mut own = None;
+    match &block.kind {
+        Kind::AzTable => {
+            let kw = width(rows.iter().map(|r| r.name.kind().len()), 4);
+            let nw = width(rows.iter().map(|r| r.name_text.len()), 4);
+            out.push(format!(
+                "{:<9}  {:<kw$}  {:<nw$}",
+                "Enabled", "Kind", "Name"
+            ));
+            out.push(format!(
+                "{}  {}  {}",
+                "-".repeat(9),
+                "-".repeat(kw),
+                "-".repeat(nw)
+            ));
+            for r in rows {
+                let n = out.push(format!(
+                    "{:<9}  {:<kw$}  {:<nw$}",
+                    r.value.word(),
+                    r.name.kind(),
+                    r.name_text
+                ));
+                locs.push(Lines::loc(n));
+            }
+        }
+        Kind::AzTsv => {
+            for r in rows {
+                let n = out.push(format!(
+                    "{}\t{}\t{}\t{}\t{TYPE}",
+                    r.value.word(),
+                    id(case, r).unwrap_or_default(),
+                    r.name.kind(),
+                    r.name_text
+                ));
+                locs.push(Lines::loc(n));
+            }
+        }
+        Kind::Csv {
+            type_line,
+            semicolon,
+            with_id,
+            broken,
+        } => {
+            let d = if *semicolon { ";" } else { "," };
+            let q = |cells: &[String]| {
+                cells
+                    .iter()
+                    .map(|c| format!("\"{c}\""))
+                    .collect::<Vec<_>>()
+                    .join(d)
+            };
+            if *type_line {
+                out.push(format!(
+                    "#TYPE {}Microsoft.Azure.Commands.Security.Models.Settings.PSSecurityDataExportSetting",
+                    if *with_id { "" } else { "Selected." }
+                ));
+            }
+            if *with_id {
+                out.push(q(&[
+                    "Enabled".into(),
+                    "Id".into(),
+                    "Name".into(),
+                    "Type".into(),
+                ]));
+            } else {
+                out.push(q(&["Name".into(), "Enabled".into()]));
+            }
+            for (i, r) in rows.iter().enumerate() {
+                let line = if *broken == Some(i) {
+                    format!("\"{}{d}\"{}\"", r.name_text, r.value.word())
+                } else if *with_id {
+                    q(&[
+                        r.value.word(),
+                        id(case, r).unwrap_or_default(),
+                        r.name_text.clone(),
+                        TYPE.to_owned(),
+                    ])
+                } else {
+                    q(&[r.name_text.clone(), r.value.word()])
+                };
+                locs.push(Lines::loc(out.push(line)));
+            }
+        }
+        Kind::PsTable2 => {
+            let nw = width(rows.iter().map(|r| r.name_text.len()), 4);
+            out.push("");
+            out.push(format!("{:<nw$} Enabled", "Name"));
+            out.push(format!("{:<nw$} -------", "----"));
+            for r in rows {
+                let n = out.push(format!("{:<nw$} {:>7}", r.name_text, r.value.word()));
+                locs.push(Lines::loc(n));
+            }
+            out.push("");
+            out.push("");
+        }
+        Kind::PsTable4 { ps } => {
+            let ids: Vec<String> = rows.iter().map(|r| table_id(case, r, *ps)).collect();
+            let iw = width(ids.iter().map(|i| i.chars().count()), 2);
+            let nw = width(rows.iter().map(|r| r.name_text.len()), 4);
+            out.push("");
+            out.push(format!("Enabled {:<iw$} {:<nw$} Type", "Id", "Name"));
+            out.push(format!("------- {:<iw$} {:<nw$} ----", "--", "----"));
+            for (r, i) in rows.iter().zip(&ids) {
+                let n = out.push(format!(
+                    "{:>7} {i:<iw$} {:<nw$} {TYPE}",
+                    r.value.word(),
+                    r.name_text
+                ));
+                locs.push(Lines::loc(n));
+            }
+            out.push("");
+            out.push("");
+        }
+        Kind::PsList { select } => {
+            out.push("");
+            for r in rows {
+                if *select {
+                    out.push(format!("Name    : {}", r.name_text));
+                    locs.push(Lines::loc(
+                        out.push(format!("Enabled : {}", r.value.word())),
+                    ));
+                } else {
+                    locs.push(Lines::loc(
+                        out.push(format!("Enabled : {}", r.value.word())),
+                    ));
+                    out.push(format!("Id      : {}", id(case, r).unwrap_or_default()));
+                    out.push(format!("Name    : {}", r.name_text));
+                    out.push(format!("Type    : {TYPE}"));
+                }
+                out.push("");
+            }
+            out.push("");
+        }
+        Kind::AzErrorText { failure, wrapped } => {
+            let (code, message) = error_message(case, *failure, "auditor@contoso.com");
+            let prefix = if *wrapped { "az : " } else { "" };
+            own = Some(Lines::loc(
+                out.push(format!("{prefix}ERROR: ({code}) {message}")),
+            ));
+            if *wrapped {
+                out.push("At line:1 char:1");
+                out.push("+ az security setting list -o json 2> C:\\audit\\az-settings-err.txt");
+                out.push("+ ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~");
+                out.push("    + CategoryInfo          : NotSpecified: (ERROR: (Authori...ur credentials.:String) [], RemoteException");
+                out.push("    + FullyQualifiedErrorId : NativeCommandError");
+                out.push(" ");
+            }
+            out.push(format!("Code: {code}"));
+            out.push(format!("Message: {message}"));
+        }
+        Kind::PsErrorText { failure } => {
+            let message = match failure {
+                Failure::Unscoped => {
+                    "Operation returned an invalid status code 'Forbidden'".to_owned()
+                }
+                other => error_message(case, *other, "auditor@contoso.com").1,
+            };
+            own = Some(Lines::loc(
+                out.push(format!("Get-AzSecuritySetting : {message}")),
+            ));
+            out.push("At line:1 char:1");
+            out.push("+ Get-AzSecuritySetting");
+            out.push("+ ~~~~~~~~~~~~~~~~~~~~~");
+            out.push("    + CategoryInfo          : CloseError: (:) [Get-AzSecuritySetting], ErrorResponseException");
+            out.push("    + FullyQualifiedErrorId : Microsoft.Azure.Commands.Security.Cmdlets.Settings.GetSettings");
+            out.push(" ");
+        }
+        Kind::Scalar { text } => {
+            own = Some(Lines::loc(out.push(text.clone())));
+        }
+        Kind::Empty => {}
+        other => panic!("not a text kind: {other:?}"),
+    }
+    (locs, own)
+}
+
+/// The command a transcript shows before a block.
+fn command(block: &Block) -> &'static str {
+    match &block.kind {
+        Kind::PsTable2 if block.rows.len() == 1 => {
+            "Get-AzSecuritySetting | Select-Object name,enabled | where-object {$_.name -eq 'WDATP'}"
+        }
+        Kind::PsTable2 => "Get-AzSecuritySetting | Select-Object name,enabled",
+        Kind::PsList { .. } if block.rows.len() == 1 => {
+            "Get-AzSecuritySetting -SettingName WDATP | Format-List"
+        }
+        Kind::PsList { .. } => "Get-AzSecuritySetting | Format-List",
+        _ => "Get-AzSecuritySetting",
+    }
+}
+
+fn render_text(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Option<String>>) {
+    let mut out = Lines::default();
+    let mut row_locs = Vec::new();
+    let mut block_locs = Vec::new();
+    let transcript = file.container == Container::Transcript;
+    let user = if file.encoding == Encoding::Windows1252 {
+        "Jos\u{e9}"
+    } else {
+        "auditor"
+    };
+    if transcript {
+        out.push("**********************");
+        out.push("Windows PowerShell transcript start");
+        out.push("Start time: 20241105093012");
+        out.push(format!("Username: CONTOSO\\{user}"));
+        out.push(format!("RunAs User: CONTOSO\\{user}"));
+        out.push("Configuration Name: ");
+        out.push("Machine: AUDIT-WS01 (Microsoft Windows NT 10.0.19045.0)");
+        out.push(
+            "Host Application: C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+        );
+        out.push("Process ID: 7412");
+        out.push("PSVersion: 5.1.19041.5007");
+        out.push("PSEdition: Desktop");
+        out.push("**********************");
+        out.push(format!(
+            "Transcript started, output file is C:\\Users\\{user}\\Documents\\PowerShell_transcript.AUDIT-WS01.k3Jv9Qx2.20241105093012.txt"
+        ));
+    }
+    for block in &file.blocks {
+        if transcript {
+            out.push(format!("PS C:\\audit> {}", command(block)));
+        }
+        let (locs, own) = text_block(case, block, &mut out);
+        row_locs.push(locs);
+        block_locs.push(own);
+    }
+    if transcript {
+        out.push("PS C:\\audit> Stop-Transcript");
+        out.push("**********************");
+        out.push("Windows PowerShell transcript end");
+        out.push("End time: 20241105093047");
+        out.push("**********************");
+    }
+    let mut text = out.0.join("\n");
+    if !out.0.is_empty() && file.final_newline {
+        text.push('\n');
+    }
+    (text, row_locs, block_locs)
+}
+
+/// Encodes text as the file's encoding writes it.
+pub fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
+    let utf16 = |big: bool, bom: bool| {
+        let mut out = Vec::new();
+        let units = (if bom { "\u{feff}" } else { "" })
+            .encode_utf16()
+            .chain(text.encode_utf16());
+        for unit in units {
+            if big {
+                out.extend_from_slice(&unit.to_be_bytes());
+            } else {
+                out.extend_from_slice(&unit.to_le_bytes());
+            }
+        }
+        out
+    };
+    match encoding {
+        Encoding::Utf8 => text.as_bytes().to_vec(),
+        Encoding::Utf8Bom => [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+        Encoding::Utf16LeBom => utf16(false, true),
+        Encoding::Utf16BeBom => utf16(true, true),
+        Encoding::Utf16LeNoBom => utf16(false, false),
+        Encoding::Windows1252 => text
+            .chars()
+            .map(|c| match c {
+                '\u{2026}' => 0x85,
+                c => u8::try_from(u32::from(c)).unwrap(),
+            })
+            .collect(),
+    }
+}
+
+/// Renders one file of a case.
+pub fn render(case: &Case, file: &File) -> Rendered {
+    let (text, row_locs, block_locs) = match file.container {
+        Container::Json => render_json(case, file),
+        Container::Text | Container::Transcript => render_text(case, file),
+    };
+    let text = if file.crlf {
+        text.replace('\n', "\r\n")
+    } else {
+        text
+    };
+    let bytes = encode(&text, file.encoding);
+    Rendered {
+        text,
+        bytes,
+        row_locs,
+        block_locs,
+    }
+}
