@@ -43,6 +43,8 @@ use tempfile::TempDir;
 
 use common::{EPOCH, settings_list};
 
+/// The SHA-256 of no bytes.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 /// `--max-file-size 1MiB` in bytes.
 const MIB: u64 = 1_048_576;
 /// The default `--max-file-size` (64 MiB).
@@ -1002,7 +1004,13 @@ impl Tree {
                     format!(
                         "{what}: {label}: expected skipped 'changed while it was read' or evaluated with the sha256 of one written content {:?}; got status {status:?} reason {reason:?} sha256 {sha:?} size {}",
                         self.rewrite.sha256, file["size"]
-                    )
+                    ) + if sha == EMPTY_SHA256 {
+                        " (the empty file between the writer's truncate and its write: the \
+                         walk saw the full size, but the sizes before and after the read \
+                         matched each other)"
+                    } else {
+                        ""
+                    }
                 });
             }
         }
