@@ -1005,9 +1005,7 @@ impl Tree {
                         "{what}: {label}: expected skipped 'changed while it was read' or evaluated with the sha256 of one written content {:?}; got status {status:?} reason {reason:?} sha256 {sha:?} size {}",
                         self.rewrite.sha256, file["size"]
                     ) + if sha == EMPTY_SHA256 {
-                        " (the empty file between the writer's truncate and its write: the \
-                         walk saw the full size, but the sizes before and after the read \
-                         matched each other)"
+                        " (an empty read: the file as it was between the writer's truncate and its write)"
                     } else {
                         ""
                     }
