@@ -11,13 +11,13 @@
 
 use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use glob::Pattern;
 
 use crate::error::Error;
+pub use crate::model::{EntryKind, Skip};
 
 /// What to walk and what to leave out.
 #[derive(Debug, Clone, Default)]
@@ -32,156 +32,6 @@ pub struct Discovery {
     pub follow_symlinks: bool,
     /// Canonical paths of this run's report files: never read as evidence.
     pub outputs: Vec<PathBuf>,
-}
-
-/// The type of a directory entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    /// A regular file.
-    File,
-    /// A symbolic link (listed as such when links are not followed).
-    Symlink,
-    /// A named pipe.
-    Fifo,
-    /// A Unix socket.
-    Socket,
-    /// A block device.
-    BlockDevice,
-    /// A character device.
-    CharDevice,
-    /// A folder that could not be walked.
-    Directory,
-    /// Anything else.
-    Other,
-}
-
-impl EntryKind {
-    /// The name used in reports.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::File => "file",
-            Self::Symlink => "symlink",
-            Self::Fifo => "fifo",
-            Self::Socket => "socket",
-            Self::BlockDevice => "block_device",
-            Self::CharDevice => "char_device",
-            Self::Directory => "directory",
-            Self::Other => "other",
-        }
-    }
-
-    /// The kind of a file type as `std` reports it.
-    #[must_use]
-    pub fn of(file_type: std::fs::FileType) -> Self {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::FileTypeExt;
-            if file_type.is_fifo() {
-                return Self::Fifo;
-            }
-            if file_type.is_socket() {
-                return Self::Socket;
-            }
-            if file_type.is_block_device() {
-                return Self::BlockDevice;
-            }
-            if file_type.is_char_device() {
-                return Self::CharDevice;
-            }
-        }
-        if file_type.is_symlink() {
-            Self::Symlink
-        } else if file_type.is_file() {
-            Self::File
-        } else if file_type.is_dir() {
-            Self::Directory
-        } else {
-            Self::Other
-        }
-    }
-}
-
-/// Why an entry is not read as evidence.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Skip {
-    /// Matched an `--exclude` pattern.
-    Excluded(String),
-    /// Matched no `--include` pattern.
-    NotIncluded,
-    /// A symbolic link, and links are not followed.
-    SymlinkNotFollowed,
-    /// A symbolic link that leads back to a folder above it.
-    SymlinkLoop,
-    /// A FIFO, socket or device: never opened.
-    NotRegular(EntryKind),
-    /// Could not be listed, opened or read; the cause, once.
-    Unreadable(String),
-    /// Larger than `--max-file-size`: never read.
-    TooLarge {
-        /// The file's size in bytes.
-        size: u64,
-        /// The limit in bytes.
-        limit: u64,
-    },
-    /// Its size or modification time changed while it was read: the bytes read may be a
-    /// state that never existed on disk.
-    ChangedDuringRead,
-    /// A report file this run writes.
-    ReportOutput,
-    /// A report an earlier run of this tool wrote, recognised by its content.
-    EarlierReport,
-    /// A temporary report file left behind by an interrupted run of this tool.
-    TemporaryFile,
-}
-
-impl Skip {
-    /// Whether the skip is the user's choice or this tool's own file, rather than evidence
-    /// that could not be read: only the latter leaves the subscription its path names
-    /// without evidence.
-    #[must_use]
-    pub fn is_deliberate(&self) -> bool {
-        matches!(
-            self,
-            Self::Excluded(_)
-                | Self::NotIncluded
-                | Self::ReportOutput
-                | Self::EarlierReport
-                | Self::TemporaryFile
-        )
-    }
-}
-
-impl fmt::Display for Skip {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Excluded(pattern) => write!(f, "excluded by --exclude {pattern}"),
-            Self::NotIncluded => f.write_str("matched no --include pattern"),
-            Self::SymlinkNotFollowed => {
-                f.write_str("symbolic link not followed (use --follow-symlinks)")
-            }
-            Self::SymlinkLoop => {
-                f.write_str("unreadable: symbolic link loop (leads back to a folder above it)")
-            }
-            Self::NotRegular(kind) => {
-                write!(f, "not a regular file ({}); never opened", kind.as_str())
-            }
-            Self::Unreadable(why) => write!(f, "unreadable: {why}"),
-            Self::TooLarge { size, limit } => write!(
-                f,
-                "larger than --max-file-size ({size} bytes > {limit} bytes); not read"
-            ),
-            Self::ChangedDuringRead => f.write_str(
-                "changed while it was read (its size or modification time differ before and \
-                 after the read): not used as evidence; scan it again once nothing writes it",
-            ),
-            Self::ReportOutput => f.write_str("a report file written by this run"),
-            Self::EarlierReport => f.write_str("an earlier report of mdc-evidence, not evidence"),
-            Self::TemporaryFile => {
-                f.write_str("a temporary file left by an interrupted mdc-evidence run")
-            }
-        }
-    }
 }
 
 /// One entry under a root.

@@ -39,11 +39,10 @@ pub enum Error {
         reason: String,
     },
     /// The file given to `explain` cannot be read.
-    #[error("cannot explain {}", shown(path))]
+    #[error("cannot explain {}: {reason}", shown(path))]
     Explain {
         path: PathBuf,
-        #[source]
-        source: FileError,
+        reason: crate::model::Skip,
     },
     /// A report cannot be written.
     #[error("cannot write report {}", shown(path))]

@@ -116,8 +116,10 @@ pub struct Observation {
 pub fn evaluate(parsed: &Parsed, path: &str) -> Vec<Observation> {
     match &parsed.body {
         Body::Items(items) => evaluate_items(items, path),
-        Body::Malformed(why) => vec![whole_file(path, Outcome::Malformed, why)],
-        Body::Unrecognized(why) => vec![whole_file(path, Outcome::Unrecognized, why)],
+        Body::Malformed(why) => vec![whole_file(path, Outcome::Malformed, &why.to_string())],
+        Body::Unrecognized(why) => {
+            vec![whole_file(path, Outcome::Unrecognized, &why.to_string())]
+        }
         Body::Empty => vec![whole_file(
             path,
             Outcome::CollectionError,

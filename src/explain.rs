@@ -2,24 +2,32 @@
 //! its digest, encoding and shape, every setting it holds with its value and location, the
 //! subscription of each observation and where that came from, and each outcome with why.
 //!
-//! Runs the same read -> decode -> parse -> evaluate steps as a scan; renders text only.
-//! File-derived text is stripped of control characters before it can reach a terminal.
+//! The file goes through [`scan::examine`], the very function a scan runs on every file,
+//! so `explain` and a report can never disagree; this module only renders the result.
+//! File-derived text is stripped of control characters and cut to a readable length.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::path::Path;
 
+use crate::discover::{self, Entry, EntryKind};
 use crate::error::Error;
 use crate::evaluate::{self, Observation};
-use crate::formats::{Body, Flag, Item, Parsed, Setting};
-use crate::{parse_bytes, read};
+use crate::formats::{Body, Extent, Flag, Item, Parsed, Setting};
+use crate::model::{Evaluated, FileStatus};
+use crate::scan::{self, Examined};
+use crate::subscription::IdScope;
+
+/// The most settings of one document listed; the rest are counted.
+const SETTINGS_SHOWN: usize = 200;
 
 /// Explains one file, named as the user gave it.
 ///
 /// # Errors
+/// [`Error::Usage`] for a folder or a file that is not a regular file (never opened);
 /// [`Error::Explain`] when the file cannot be read.
 pub fn explain(path: &Path, max_file_size: u64) -> Result<String, Error> {
-    let shown_as = crate::discover::display(path);
+    let shown_as = discover::display(path);
     if path.is_dir() {
         return Err(Error::Usage(format!(
             "{} is a folder: explain takes one file (use scan for folders)",
@@ -30,146 +38,156 @@ pub fn explain(path: &Path, max_file_size: u64) -> Result<String, Error> {
     if let Ok(metadata) = std::fs::metadata(path)
         && !metadata.is_file()
     {
-        let kind = crate::discover::EntryKind::of(metadata.file_type());
+        let kind = EntryKind::of(metadata.file_type());
         return Err(Error::Usage(format!(
             "{} is not a regular file ({}): explain never opens FIFOs, sockets or devices",
             clean(&shown_as),
             kind.as_str()
         )));
     }
-    let contents = read::read(path, max_file_size).map_err(|source| Error::Explain {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let (parsed, encoding) = parse_bytes(&contents.bytes);
-    let observations = evaluate::evaluate(&parsed, &shown_as);
-    let mut out = String::new();
-    let _ = writeln!(out, "file:      {}", clean(&shown_as));
-    let _ = writeln!(out, "size:      {} bytes", contents.bytes.len());
-    let _ = writeln!(out, "sha256:    {}", contents.sha256);
-    let _ = writeln!(
-        out,
-        "encoding:  {}",
-        encoding.map_or("(cannot be decoded)", |e| e.as_str())
-    );
-    let _ = writeln!(out, "format:    {}", parsed.format);
-    out.push('\n');
-    describe_contents(&parsed, &mut out);
-    out.push('\n');
-    let _ = writeln!(out, "observations:");
-    for o in &observations {
-        describe_observation(o, &mut out);
+    let entry = Entry {
+        path: shown_as,
+        fs_path: path.to_path_buf(),
+        kind: EntryKind::File,
+        skip: None,
+    };
+    let examined = scan::examine(&entry, max_file_size);
+    match (&examined.record.status, &examined.parsed) {
+        (FileStatus::Evaluated(evaluated), Some(parsed)) => {
+            let mut out = String::new();
+            // Writing to a `String` cannot fail.
+            let _ = write!(
+                out,
+                "{}",
+                Explanation {
+                    examined: &examined,
+                    evaluated,
+                    parsed
+                }
+            );
+            Ok(out)
+        }
+        (FileStatus::Skipped(skip), _) => Err(Error::Explain {
+            path: path.to_path_buf(),
+            reason: skip.clone(),
+        }),
+        (FileStatus::Evaluated(_), None) => Err(Error::Explain {
+            path: path.to_path_buf(),
+            reason: crate::model::Skip::Unreadable("nothing was parsed".to_owned()),
+        }),
     }
-    Ok(out)
+}
+
+/// What `explain` prints about one examined file.
+struct Explanation<'a> {
+    examined: &'a Examined,
+    evaluated: &'a Evaluated,
+    parsed: &'a Parsed,
+}
+
+impl fmt::Display for Explanation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.evaluated;
+        writeln!(f, "file:      {}", clean(&self.examined.record.path))?;
+        writeln!(f, "size:      {} bytes", e.size)?;
+        writeln!(f, "sha256:    {}", e.sha256)?;
+        let encoding = e.encoding.map_or("(cannot be decoded)", |e| e.as_str());
+        writeln!(f, "encoding:  {encoding}")?;
+        writeln!(f, "format:    {}", e.format)?;
+        writeln!(f)?;
+        contents(self.parsed, f)?;
+        writeln!(f)?;
+        writeln!(f, "observations:")?;
+        e.observations.iter().try_for_each(|o| observation(o, f))
+    }
 }
 
 /// Lists what the parser found: settings, bare values, errors, or why nothing.
-fn describe_contents(parsed: &Parsed, out: &mut String) {
-    match &parsed.body {
-        Body::Items(items) => {
-            for item in items {
-                match item {
-                    Item::Settings { extent, settings } => {
-                        let _ = writeln!(
-                            out,
-                            "settings ({}, {}):",
-                            count(settings.len(), "entry", "entries"),
-                            match extent {
-                                crate::formats::Extent::Complete => "a complete list",
-                                crate::formats::Extent::Page =>
-                                    "one page of a paged list (nextLink set)",
-                                crate::formats::Extent::Single => "a single setting",
-                                crate::formats::Extent::Listing =>
-                                    "a listing: complete when it holds several settings",
-                            }
-                        );
-                        for setting in settings.iter().take(SETTINGS_SHOWN) {
-                            describe_setting(setting, out);
-                        }
-                        if settings.len() > SETTINGS_SHOWN {
-                            let _ = writeln!(
-                                out,
-                                "   … and {} more not shown",
-                                count(settings.len() - SETTINGS_SHOWN, "entry", "entries")
-                            );
-                        }
-                    }
-                    Item::Scalar { value, location } => {
-                        let _ = writeln!(
-                            out,
-                            "bare value: {} at {location} (the CIS one-liner prints WDATP's enabled)",
-                            flag_text(value)
-                        );
-                    }
-                    Item::Context { scope, location } => {
-                        let to = match scope {
-                            crate::subscription::IdScope::Subscription(sub) => sub.to_string(),
-                            crate::subscription::IdScope::Redacted(text) => {
-                                format!("{:?} (not a subscription id)", clean(text))
-                            }
-                            crate::subscription::IdScope::None => "(nothing)".to_owned(),
-                        };
-                        let _ = writeln!(out, "context switch at {location} to {to}");
-                    }
-                    Item::CollectionError {
-                        summary, location, ..
-                    } => {
-                        let _ = writeln!(out, "error at {location}: {}", clean(summary));
-                    }
+fn contents(parsed: &Parsed, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let items = match &parsed.body {
+        Body::Items(items) => items,
+        Body::Malformed(why) => return writeln!(f, "cannot be read: {}", clean(&why.to_string())),
+        Body::Unrecognized(why) => return writeln!(f, "not evidence: {}", clean(&why.to_string())),
+        Body::Empty => return writeln!(f, "empty file"),
+    };
+    for item in items {
+        match item {
+            Item::Settings { extent, settings } => {
+                let extent = match extent {
+                    Extent::Complete => "a complete list",
+                    Extent::Page => "one page of a paged list (nextLink set)",
+                    Extent::Single => "a single setting",
+                    Extent::Listing => "a listing: complete when it holds several settings",
+                };
+                let entries = count(settings.len(), "entry", "entries");
+                writeln!(f, "settings ({entries}, {extent}):")?;
+                for s in settings.iter().take(SETTINGS_SHOWN) {
+                    setting(s, f)?;
+                }
+                if settings.len() > SETTINGS_SHOWN {
+                    let more = count(settings.len() - SETTINGS_SHOWN, "entry", "entries");
+                    writeln!(f, "   … and {more} more not shown")?;
                 }
             }
-        }
-        Body::Malformed(why) => {
-            let _ = writeln!(out, "cannot be read: {}", clean(why));
-        }
-        Body::Unrecognized(why) => {
-            let _ = writeln!(out, "not evidence: {}", clean(why));
-        }
-        Body::Empty => {
-            let _ = writeln!(out, "empty file");
+            Item::Scalar { value, location } => writeln!(
+                f,
+                "bare value: {} at {location} (the CIS one-liner prints WDATP's enabled)",
+                flag_text(value)
+            )?,
+            Item::Context { scope, location } => {
+                let to = match scope {
+                    IdScope::Subscription(sub) => sub.to_string(),
+                    IdScope::Redacted(text) => {
+                        format!("{:?} (not a subscription id)", clean(text))
+                    }
+                    IdScope::None => "(nothing)".to_owned(),
+                };
+                writeln!(f, "context switch at {location} to {to}")?;
+            }
+            Item::CollectionError {
+                summary, location, ..
+            } => writeln!(f, "error at {location}: {}", clean(summary))?,
         }
     }
+    Ok(())
 }
 
-fn describe_setting(setting: &Setting, out: &mut String) {
+fn setting(setting: &Setting, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let name = setting.name.as_deref().unwrap_or("(no name)");
     let marker = if evaluate::is_wdatp(setting) {
         "*"
     } else {
         " "
     };
-    let _ = write!(
-        out,
+    write!(
+        f,
         " {marker} {:<36} enabled = {:<10} at {}",
         clean(name),
         flag_text(&setting.enabled),
         setting.location
-    );
+    )?;
     if let Some(id) = &setting.id {
-        let _ = write!(out, "\n      id {}", clean(id));
+        write!(f, "\n      id {}", clean(id))?;
     }
     if let Some(note) = setting.recovered {
-        let _ = write!(out, "\n      {note}");
+        write!(f, "\n      {note}")?;
     }
-    out.push('\n');
+    writeln!(f)
 }
 
-fn describe_observation(o: &Observation, out: &mut String) {
+fn observation(o: &Observation, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let subscription = match (&o.subscription, o.source) {
         (Some(sub), Some(source)) => format!("{sub} (from the {})", source.as_str()),
         (Some(sub), None) => sub.to_string(),
         (None, _) => "unattributed (see why)".to_owned(),
     };
-    let _ = writeln!(out, "  subscription: {subscription}");
-    let _ = writeln!(out, "  outcome:      {}", o.outcome);
+    writeln!(f, "  subscription: {subscription}")?;
+    writeln!(f, "  outcome:      {}", o.outcome)?;
     if let Some(location) = &o.location {
-        let _ = writeln!(out, "  location:     {location}");
+        writeln!(f, "  location:     {location}")?;
     }
-    let _ = writeln!(out, "  why:          {}", clean(&o.detail));
+    writeln!(f, "  why:          {}", clean(&o.detail))
 }
-
-/// The most settings of one document listed; the rest are counted.
-const SETTINGS_SHOWN: usize = 200;
 
 /// "1 entry", "3 entries".
 fn count(n: usize, one: &str, many: &str) -> String {

@@ -31,3 +31,22 @@ fn every_fixture_subscription_gets_its_expected_verdict() {
         panic!("verdicts differ from tests/expected/verdicts-*.tsv\n{diff}");
     }
 }
+
+#[test]
+fn every_format_a_parser_reports_is_documented_in_the_readme_table() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut missing = Vec::new();
+    for parser in mdc_evidence::formats::PARSERS {
+        for format in parser.formats {
+            if !readme.contains(&format!("| `{format}` |"))
+                && !readme.contains(&format!("`{format}`,"))
+            {
+                missing.push(format!("{} ({})", format, parser.family));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "formats missing from the README's table: {missing:?}"
+    );
+}

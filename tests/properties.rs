@@ -12,7 +12,8 @@
 
 use mdc_evidence::evaluate::evaluate;
 use mdc_evidence::formats::{
-    self, Parsed, console, error_text, http, json, lines, list, powershell_csv, scalar, table, tsv,
+    self, Parsed, console, context, error_text, http, json, lines, list, powershell_csv, scalar,
+    table, tsv,
 };
 use mdc_evidence::parse_bytes;
 use proptest::prelude::*;
@@ -74,19 +75,24 @@ fn assert_total(bytes: &[u8]) {
     }
 }
 
-/// Every family's parser, called directly on the same text, whatever its shape.
+/// Every parser of the table, on the same text whatever its shape, and the family readers
+/// that detection would not reach, called directly.
 fn every_parser(text: &str) -> Vec<Parsed> {
+    let input = formats::Text::new(text);
+    let mut parsed: Vec<Parsed> = formats::PARSERS
+        .iter()
+        .filter_map(|parser| (parser.parse)(&input))
+        .collect();
     let lines = lines::numbered(text);
-    let mut parsed = vec![
-        json::parse(text),
-        http::parse(text),
-        powershell_csv::parse(text, &lines),
-    ];
+    parsed.push(json::parse_document(text));
+    parsed.push(http::parse_capture(text));
+    parsed.push(powershell_csv::parse(text, &lines));
     parsed.extend(console::parse(&lines));
     parsed.extend(scalar::parse(&lines));
     parsed.extend(tsv::parse(&lines));
     parsed.extend(error_text::parse(&lines));
     let _ = error_text::find(&lines);
+    let _ = context::find(&lines);
     let _ = table::settings(&lines);
     let _ = list::listings(&lines);
     parsed

@@ -7,7 +7,33 @@
 //! loses nothing. A file with no settings but an error record is error text.
 
 use super::lines::Line;
-use super::{Body, Extent, Format, Item, Parsed, context, error_text, list, table};
+use super::{
+    Body, Extent, Format, Item, Parsed, Parser, Reason, Text, context, error_text, list, table,
+};
+
+/// PowerShell `Format-Table` console text.
+pub const POWERSHELL_TABLE: Format = Format::new("powershell-table");
+/// PowerShell `Format-List` console text.
+pub const POWERSHELL_LIST: Format = Format::new("powershell-list");
+/// A PowerShell `Start-Transcript` file holding a table, a list or an error.
+pub const POWERSHELL_TRANSCRIPT: Format = Format::new("powershell-transcript");
+/// az CLI `-o table`.
+pub const AZCLI_TABLE: Format = Format::new("azcli-table");
+
+/// Console text: tables, lists, transcripts, and error text.
+pub const PARSER: Parser = Parser {
+    family: "console",
+    formats: &[
+        POWERSHELL_TABLE,
+        POWERSHELL_LIST,
+        POWERSHELL_TRANSCRIPT,
+        AZCLI_TABLE,
+        error_text::AZCLI_ERROR,
+        error_text::POWERSHELL_ERROR,
+        Format::TEXT,
+    ],
+    parse: |input: &Text<'_>| parse(input.lines()),
+};
 
 /// Parses console text; `None` when it holds no settings, no error and is no transcript.
 #[must_use]
@@ -27,11 +53,11 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
         return error_text::parse(lines);
     }
     let format = match (transcript, from_tables, has_kind) {
-        (true, _, _) => Format::PowerShellTranscript,
-        (false, true, true) => Format::AzCliTable,
-        (false, true, false) => Format::PowerShellTable,
-        (false, false, _) if !listings.is_empty() => Format::PowerShellList,
-        (false, false, _) => Format::Text,
+        (true, _, _) => POWERSHELL_TRANSCRIPT,
+        (false, true, true) => AZCLI_TABLE,
+        (false, true, false) => POWERSHELL_TABLE,
+        (false, false, _) if !listings.is_empty() => POWERSHELL_LIST,
+        (false, false, _) => Format::TEXT,
     };
     let mut items: Vec<Item> = listings
         .into_iter()
@@ -44,9 +70,7 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
     if items.is_empty() {
         return Some(Parsed::new(
             format,
-            Body::Unrecognized(
-                "a PowerShell transcript without a settings table, list or error".to_owned(),
-            ),
+            Body::Unrecognized(Reason::TranscriptWithoutEvidence),
         ));
     }
     // In the order of the text: a context switch applies to what follows it.
@@ -93,7 +117,7 @@ mod tests {
             "Get-AzSecuritySetting : Operation returned an invalid status code 'Forbidden'\n\n\
              Name  Enabled\n----  -------\nWDATP   False\n",
         );
-        assert_eq!(format, Format::PowerShellTable);
+        assert_eq!(format, POWERSHELL_TABLE);
         assert!(matches!(
             items.as_slice(),
             [Item::CollectionError { .. }, Item::Settings { .. }]

@@ -8,6 +8,11 @@ use super::lines::Line;
 use super::{Body, Format, Item, Location, Parsed};
 use crate::subscription::{self, IdScope};
 
+/// az CLI error text (`ERROR: (Code) ...`).
+pub const AZCLI_ERROR: Format = Format::new("azcli-error");
+/// A PowerShell error record (`Get-AzSecuritySetting : ...`).
+pub const POWERSHELL_ERROR: Format = Format::new("powershell-error");
+
 /// Parses a file that is error text (after any `WARNING:` lines): every error record in
 /// it, each with its own scope (a loop over subscriptions leaves one per failed call);
 /// `None` when the text does not start with an error.
@@ -75,12 +80,12 @@ fn scope_of(lines: &[&str]) -> IdScope {
 fn kind_of(line: &str) -> Option<Format> {
     let line = without_native_prefix(line.trim_start());
     if line.starts_with("ERROR:") {
-        return Some(Format::AzCliError);
+        return Some(AZCLI_ERROR);
     }
     if let Some(rest) = line.strip_prefix('(') {
         let code = rest.split_once(')')?.0;
         if !code.is_empty() && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
-            return Some(Format::AzCliError);
+            return Some(AZCLI_ERROR);
         }
         return None;
     }
@@ -88,7 +93,7 @@ fn kind_of(line: &str) -> Option<Format> {
     let (verb, noun) = cmdlet.trim_end().split_once('-')?;
     let is_noun = noun.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         && noun.chars().all(|c| c.is_ascii_alphanumeric());
-    (CMDLET_VERBS.contains(&verb) && is_noun).then_some(Format::PowerShellError)
+    (CMDLET_VERBS.contains(&verb) && is_noun).then_some(POWERSHELL_ERROR)
 }
 
 /// The verbs of the cmdlets whose error records evidence may hold; `Follow-Up: ...` in
@@ -157,7 +162,7 @@ mod tests {
         let text = format!(
             "ERROR: (AuthorizationFailed) The client 'a@b.c' with object id '3a632cb2-9dea-4909-a4af-0ea382978a18' does not have authorization to perform action 'Microsoft.Security/settings/read' over scope '/subscriptions/{SUB}' or the scope is invalid.\nCode: AuthorizationFailed\n"
         );
-        assert_error_scoped_to_sub(&text, Format::AzCliError);
+        assert_error_scoped_to_sub(&text, AZCLI_ERROR);
     }
 
     #[test]
@@ -167,7 +172,7 @@ mod tests {
             &SUB[..20],
             &SUB[20..]
         );
-        assert_error_scoped_to_sub(&text, Format::PowerShellError);
+        assert_error_scoped_to_sub(&text, POWERSHELL_ERROR);
     }
 
     #[test]
@@ -175,7 +180,7 @@ mod tests {
         let text = format!(
             "az : ERROR: (AuthorizationFailed) denied over scope '/subscriptions/{SUB}'\r\nAt line:1 char:1\r\n"
         );
-        assert_error_scoped_to_sub(&text, Format::AzCliError);
+        assert_error_scoped_to_sub(&text, AZCLI_ERROR);
     }
 
     #[test]

@@ -3,9 +3,23 @@
 //! skipped. The body is read as JSON evidence; its locations are written `body#<pointer>`.
 //! A non-2xx status is a failed collection whatever the body.
 
-use super::{Body, Format, Item, Location, Parsed, json, prefix_pointers};
+use super::{Body, Format, Item, Location, Parsed, Parser, Reason, Text, json, prefix_pointers};
 use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::subscription::IdScope;
+
+/// A raw HTTP capture (`curl -i`): status line, headers, body.
+pub const HTTP_CAPTURE: Format = Format::new("http-capture");
+
+/// HTTP captures.
+pub const PARSER: Parser = Parser {
+    family: "http-capture",
+    formats: &[HTTP_CAPTURE],
+    parse,
+};
+
+fn parse(input: &Text<'_>) -> Option<Parsed> {
+    is_capture(input.start()).then(|| parse_capture(input.text()))
+}
 
 /// Whether the text is an HTTP response capture.
 #[must_use]
@@ -15,7 +29,7 @@ pub fn is_capture(text: &str) -> bool {
 
 /// Parses an HTTP capture: text that starts with `HTTP/` after leading blank lines.
 #[must_use]
-pub fn parse(text: &str) -> Parsed {
+pub fn parse_capture(text: &str) -> Parsed {
     let mut rest = text.trim_start();
     let (status, reason, body) = loop {
         let (head, body) = split_head(rest);
@@ -34,11 +48,8 @@ pub fn parse(text: &str) -> Parsed {
             Some(s) => break (s, reason, body),
             None => {
                 return Parsed::new(
-                    Format::HttpCapture,
-                    Body::Malformed(format!(
-                        "an HTTP capture with an unreadable status line {:?}",
-                        excerpt(status_line, EXCERPT_CHARS)
-                    )),
+                    HTTP_CAPTURE,
+                    Body::Malformed(Reason::HttpStatusLine(status_line.to_owned())),
                 );
             }
         }
@@ -53,14 +64,14 @@ pub fn parse(text: &str) -> Parsed {
     let inner = if body.trim().is_empty() {
         Body::Empty
     } else if json::is_json_start(body.trim_start()) {
-        prefix_pointers(json::parse(body).body, "body#")
+        prefix_pointers(json::parse_document(body).body, "body#")
     } else {
-        Body::Unrecognized(format!("the body after {status_text} is not JSON"))
+        Body::Unrecognized(Reason::HttpBodyNotJson(status_text.clone()))
     };
     let ok = (200..300).contains(&status);
     let body = match inner {
         Body::Items(items) if ok || has_error(&items) => Body::Items(items),
-        Body::Empty if ok => Body::Malformed(format!("{status_text} with an empty body")),
+        Body::Empty if ok => Body::Malformed(Reason::HttpEmptyBody(status_text)),
         _ if ok => inner,
         _ => Body::Items(vec![Item::CollectionError {
             summary: format!("the request failed with {status_text}"),
@@ -68,7 +79,7 @@ pub fn parse(text: &str) -> Parsed {
             location: Location::Line(status_line),
         }]),
     };
-    Parsed::new(Format::HttpCapture, body)
+    Parsed::new(HTTP_CAPTURE, body)
 }
 
 fn has_error(items: &[Item]) -> bool {
@@ -101,8 +112,8 @@ mod tests {
     #[test]
     fn body_locations_are_prefixed() {
         let text = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"value\":[{\"id\":\"/subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Security/settings/WDATP\",\"name\":\"WDATP\",\"properties\":{\"enabled\":true}}]}";
-        let parsed = parse(text);
-        assert_eq!(parsed.format, Format::HttpCapture);
+        let parsed = parse_capture(text);
+        assert_eq!(parsed.format, HTTP_CAPTURE);
         let Body::Items(items) = parsed.body else {
             panic!()
         };
@@ -117,8 +128,9 @@ mod tests {
 
     #[test]
     fn a_failure_is_located_at_its_final_status_line() {
-        let parsed =
-            parse("\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\n\r\n");
+        let parsed = parse_capture(
+            "\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\n\r\n",
+        );
         let Body::Items(items) = parsed.body else {
             panic!()
         };
@@ -137,7 +149,7 @@ mod tests {
     #[test]
     fn a_proxy_connect_response_is_skipped() {
         let text = "HTTP/1.1 200 Connection established\r\n\r\nHTTP/1.1 403 Forbidden\r\n\r\n";
-        let Body::Items(items) = parse(text).body else {
+        let Body::Items(items) = parse_capture(text).body else {
             panic!()
         };
         assert!(
@@ -154,12 +166,12 @@ mod tests {
 
     #[test]
     fn a_failed_status_is_a_collection_error() {
-        let parsed = parse("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+        let parsed = parse_capture("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
         assert!(
             matches!(parsed.body, Body::Items(ref i) if has_error(i)),
             "{parsed:?}"
         );
-        let parsed = parse("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n");
+        let parsed = parse_capture("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n");
         assert!(matches!(parsed.body, Body::Malformed(_)), "{parsed:?}");
     }
 }

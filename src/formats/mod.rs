@@ -14,11 +14,15 @@ pub mod json;
 pub mod lines;
 pub mod list;
 pub mod powershell_csv;
+pub mod reason;
 pub mod scalar;
 pub mod table;
+pub mod text;
 pub mod tsv;
 
 use std::fmt;
+
+pub use reason::Reason;
 
 use crate::subscription::IdScope;
 
@@ -31,94 +35,104 @@ pub(crate) fn is_settings_id(id: &str) -> bool {
         .is_some()
 }
 
-/// The shape a file was recognised as; reported as `format`.
+/// The shape a file was recognised as; reported as `format`. Each parser file names the
+/// formats it reports with constants of its own (`json::REST_LIST`, `tsv::AZCLI_TSV`, ...);
+/// the ones every family may fall back to are here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Format {
-    /// REST `settings` list response: an object with a `value` array.
-    RestList,
-    /// The `value` array of a REST list response saved on its own.
-    RestArray,
-    /// REST GET of one setting: one bare setting object.
-    RestSetting,
-    /// Several top-level JSON values one after another (`jq '.value[]'`, appended outputs).
-    JsonStream,
-    /// `az security setting list/show -o json`: `enabled` flattened beside `name`.
-    AzCliJson,
-    /// `Get-AzSecuritySetting | ConvertTo-Json`: `PascalCase` `Enabled`, `Id`, `Name`.
-    PowerShellJson,
-    /// An ARM error body: `{"error": {"code": ..., "message": ...}}`.
-    ArmError,
-    /// A REST documentation or "Try it" example: `responses."200".body`.
-    RestDocExample,
-    /// `Invoke-AzRestMethod` saved with `ConvertTo-Json`: the body is the `Content` string.
-    InvokeAzRestMethod,
-    /// A raw HTTP capture (`curl -i`): status line, headers, body.
-    HttpCapture,
-    /// PowerShell `Export-Csv`.
-    PowerShellCsv,
-    /// PowerShell `Format-Table` console text.
-    PowerShellTable,
-    /// PowerShell `Format-List` console text.
-    PowerShellList,
-    /// A PowerShell `Start-Transcript` file holding a table, a list or an error.
-    PowerShellTranscript,
-    /// az CLI `-o table`.
-    AzCliTable,
-    /// az CLI `-o tsv`.
-    AzCliTsv,
-    /// az CLI error text (`ERROR: (Code) ...`).
-    AzCliError,
-    /// A PowerShell error record (`Get-AzSecuritySetting : ...`).
-    PowerShellError,
-    /// The bare JSON value the CIS jq one-liner prints: `true`, `false` or `null`.
-    CisScalar,
-    /// JSON that could not be read, or that holds no known shape.
-    Json,
-    /// An empty file (only whitespace).
-    Empty,
-    /// Text in no known shape.
-    Text,
-    /// Bytes that could not be decoded as text.
-    Binary,
-}
+pub struct Format(&'static str);
 
 impl Format {
+    /// A format named as reports show it (kebab-case).
+    #[must_use]
+    pub const fn new(name: &'static str) -> Self {
+        Self(name)
+    }
+
     /// The name used in reports.
     #[must_use]
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::RestList => "rest-list",
-            Self::RestArray => "rest-array",
-            Self::RestSetting => "rest-setting",
-            Self::JsonStream => "json-stream",
-            Self::AzCliJson => "azcli-json",
-            Self::PowerShellJson => "powershell-json",
-            Self::ArmError => "arm-error",
-            Self::RestDocExample => "rest-doc-example",
-            Self::InvokeAzRestMethod => "invoke-azrestmethod",
-            Self::HttpCapture => "http-capture",
-            Self::PowerShellCsv => "powershell-csv",
-            Self::PowerShellTable => "powershell-table",
-            Self::PowerShellList => "powershell-list",
-            Self::PowerShellTranscript => "powershell-transcript",
-            Self::AzCliTable => "azcli-table",
-            Self::AzCliTsv => "azcli-tsv",
-            Self::AzCliError => "azcli-error",
-            Self::PowerShellError => "powershell-error",
-            Self::CisScalar => "cis-scalar",
-            Self::Json => "json",
-            Self::Empty => "empty",
-            Self::Text => "text",
-            Self::Binary => "binary",
-        }
+        self.0
     }
+
+    /// JSON that could not be read, or that holds no known shape.
+    pub const JSON: Self = Self::new("json");
+    /// An empty file (only whitespace).
+    pub const EMPTY: Self = Self::new("empty");
+    /// Text in no known shape.
+    pub const TEXT: Self = Self::new("text");
+    /// Bytes that could not be decoded as text.
+    pub const BINARY: Self = Self::new("binary");
 }
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.0)
     }
 }
+
+/// A decoded file as every parser sees it: its text, where its content starts (leading
+/// blank lines and a BOM skipped), and its numbered lines, split once on first use.
+#[derive(Debug)]
+pub struct Text<'a> {
+    whole: &'a str,
+    start: &'a str,
+    lines: std::sync::OnceLock<Vec<lines::Line<'a>>>,
+}
+
+impl<'a> Text<'a> {
+    /// A decoded file's text.
+    #[must_use]
+    pub fn new(text: &'a str) -> Self {
+        Self {
+            whole: text,
+            start: text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']),
+            lines: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The whole text.
+    #[must_use]
+    pub fn text(&self) -> &'a str {
+        self.whole
+    }
+
+    /// The text from its first character that is not blank.
+    #[must_use]
+    pub fn start(&self) -> &'a str {
+        self.start
+    }
+
+    /// The text's lines, numbered from 1.
+    #[must_use]
+    pub fn lines(&self) -> &[lines::Line<'a>] {
+        self.lines.get_or_init(|| lines::numbered(self.whole))
+    }
+}
+
+/// One family of evidence shapes: the formats it reports, and its parser, which reads a
+/// file of the family or answers `None` when the text is not of it.
+#[derive(Debug)]
+pub struct Parser {
+    /// The family's name, for messages and tests.
+    pub family: &'static str,
+    /// Every format the parser can report.
+    pub formats: &'static [Format],
+    /// Reads a file of the family; `None` when the text is not of it.
+    pub parse: fn(&Text<'_>) -> Option<Parsed>,
+}
+
+/// Every parser, in the order they are tried: the first that recognises a file reads it.
+/// A new evidence shape is one new file in `formats/` and one entry here.
+pub const PARSERS: &[Parser] = &[
+    text::EMPTY_PARSER,
+    http::PARSER,
+    json::PARSER,
+    scalar::PARSER,
+    powershell_csv::PARSER,
+    tsv::PARSER,
+    console::PARSER,
+    text::TEXT_PARSER,
+];
 
 /// Where in a file a value was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,9 +241,9 @@ pub enum Body {
     /// Evidence, in one or more items.
     Items(Vec<Item>),
     /// The file is in a known family but cannot be read to a value.
-    Malformed(String),
+    Malformed(Reason),
     /// The file is readable but is not evidence in any known shape.
-    Unrecognized(String),
+    Unrecognized(Reason),
     /// The file is empty: the CIS one-liner prints nothing when its call failed.
     Empty,
 }
@@ -249,39 +263,15 @@ impl Parsed {
     }
 }
 
-/// Detects the shape of a decoded file and parses it with its family's parser.
-/// Total: any text gives a [`Parsed`], never a panic.
+/// Detects the shape of a decoded file and parses it with the first parser of [`PARSERS`]
+/// that recognises it. Total: any text gives a [`Parsed`], never a panic.
 #[must_use]
 pub fn parse(text: &str) -> Parsed {
-    let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
-    if start.trim_end().is_empty() {
-        return Parsed::new(Format::Empty, Body::Empty);
-    }
-    if http::is_capture(start) {
-        return http::parse(text);
-    }
-    if json::is_json_start(start) {
-        return json::parse(text);
-    }
-    let lines = lines::numbered(text);
-    if let Some(parsed) = scalar::parse(&lines) {
-        return parsed;
-    }
-    if lines::first_non_blank(&lines).is_some_and(|first| powershell_csv::looks_like(&first)) {
-        return powershell_csv::parse(text, &lines);
-    }
-    if let Some(parsed) = tsv::parse(&lines) {
-        return parsed;
-    }
-    if let Some(parsed) = console::parse(&lines) {
-        return parsed;
-    }
-    let why = if table::has_table(&lines) {
-        "a console table without Name and Enabled columns"
-    } else {
-        "text in no known evidence shape"
-    };
-    Parsed::new(Format::Text, Body::Unrecognized(why.to_owned()))
+    let input = Text::new(text);
+    PARSERS
+        .iter()
+        .find_map(|parser| (parser.parse)(&input))
+        .unwrap_or_else(|| Parsed::new(Format::TEXT, Body::Unrecognized(Reason::UnknownText)))
 }
 
 /// Rewrites every JSON pointer in `body` as `<prefix><pointer>`: the locations of a

@@ -3,8 +3,23 @@
 //! `#TYPE` line. Columns are found by name (`Name`, `Enabled`, optional `Id`), never by
 //! position.
 
-use super::lines::{Line, line_at};
-use super::{Body, Extent, Flag, Format, Item, Location, Parsed, Setting};
+use super::lines::{self, Line, line_at};
+use super::{Body, Extent, Flag, Format, Item, Location, Parsed, Parser, Reason, Setting, Text};
+
+/// PowerShell `Export-Csv`.
+pub const POWERSHELL_CSV: Format = Format::new("powershell-csv");
+
+/// `Export-Csv` files.
+pub const PARSER: Parser = Parser {
+    family: "powershell-csv",
+    formats: &[POWERSHELL_CSV],
+    parse: |input: &Text<'_>| {
+        let lines = input.lines();
+        lines::first_non_blank(lines)
+            .is_some_and(|first| looks_like(&first))
+            .then(|| parse(input.text(), lines))
+    },
+};
 
 /// Whether the first non-blank line is a `#TYPE` line or a header with `Name` and `Enabled`.
 #[must_use]
@@ -31,10 +46,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         .iter()
         .find(|l| !l.is_blank() && !l.text.trim_start().starts_with('#'))
     else {
-        return Parsed::new(
-            Format::PowerShellCsv,
-            Body::Malformed("a #TYPE line without a header or rows".to_owned()),
-        );
+        return Parsed::new(POWERSHELL_CSV, Body::Malformed(Reason::CsvWithoutHeader));
     };
     let delimiter = delimiter_of(header.text);
     // Read from the header on; record byte positions plus this offset map to file lines
@@ -55,8 +67,8 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
     };
     let (Some(name_column), Some(enabled_column)) = (find("Name"), find("Enabled")) else {
         return Parsed::new(
-            Format::PowerShellCsv,
-            Body::Unrecognized("a CSV without Name and Enabled columns".to_owned()),
+            POWERSHELL_CSV,
+            Body::Unrecognized(Reason::CsvWithoutColumns),
         );
     };
     let id_column = find("Id");
@@ -69,29 +81,25 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
+        // Settings cells never hold a line break: a quote left open swallowed later rows.
+        if record.iter().any(|cell| cell.contains(['\n', '\r'])) {
+            let line = line_of(text, lines, record.position(), offset);
+            return Parsed::new(
+                POWERSHELL_CSV,
+                Body::Malformed(Reason::CsvQuoteAcrossLines { line }),
+            );
+        }
         // Export-Csv writes every field of every row: a row with more or fewer fields has a
         // broken quote or delimiter, and cannot be read into a name and a value.
         if record.len() != headers.len() {
             let line = line_of(text, lines, record.position(), offset);
             return Parsed::new(
-                Format::PowerShellCsv,
-                Body::Malformed(format!(
-                    "the row at line {line} has {} fields where the header has {} \
-                     (a broken quote or delimiter?): it cannot be read into a name and a value",
-                    record.len(),
-                    headers.len()
-                )),
-            );
-        }
-        // Settings cells never hold a line break: a quote left open swallowed later rows.
-        if record.iter().any(|cell| cell.contains(['\n', '\r'])) {
-            let line = line_of(text, lines, record.position(), offset);
-            return Parsed::new(
-                Format::PowerShellCsv,
-                Body::Malformed(format!(
-                    "a quoted field opened at line {line} runs across lines (a broken quote?): \
-                     rows after it cannot be told apart"
-                )),
+                POWERSHELL_CSV,
+                Body::Malformed(Reason::CsvFieldCount {
+                    line,
+                    found: record.len(),
+                    expected: headers.len(),
+                }),
             );
         }
         let cell = |i: usize| record.get(i).map(str::trim).filter(|c| !c.is_empty());
@@ -105,14 +113,11 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         });
     }
     if settings.is_empty() {
-        return Parsed::new(
-            Format::PowerShellCsv,
-            Body::Unrecognized("a CSV header without rows".to_owned()),
-        );
+        return Parsed::new(POWERSHELL_CSV, Body::Unrecognized(Reason::CsvWithoutRows));
     }
     let extent = Extent::Listing;
     Parsed::new(
-        Format::PowerShellCsv,
+        POWERSHELL_CSV,
         Body::Items(vec![Item::Settings { extent, settings }]),
     )
 }
@@ -135,8 +140,11 @@ fn line_of(
 
 fn malformed(e: &csv::Error, line: usize) -> Parsed {
     Parsed::new(
-        Format::PowerShellCsv,
-        Body::Malformed(format!("invalid CSV at line {line}: {e}")),
+        POWERSHELL_CSV,
+        Body::Malformed(Reason::CsvInvalid {
+            line,
+            error: e.to_string(),
+        }),
     )
 }
 
@@ -201,7 +209,17 @@ mod tests {
         let text =
             "\"Name\",\"Enabled\"\n\"MCAS\",\"True\"\n\"WDATP,\"True\"\n\"Sentinel\",\"False\"\n";
         match parse_text(text).body {
-            Body::Malformed(why) => assert!(why.contains("line 3"), "{why}"),
+            Body::Malformed(why) => assert!(
+                matches!(
+                    why,
+                    Reason::CsvFieldCount {
+                        line: 3,
+                        found: 1,
+                        expected: 2
+                    }
+                ),
+                "{why}"
+            ),
             other => panic!("{other:?}"),
         }
     }
@@ -210,7 +228,7 @@ mod tests {
     fn a_broken_quote_is_malformed_not_absent() {
         let text = "\"Name\",\"Enabled\"\r\n\"MCAS\",\"True\r\n\"WDATP\",\"False\"\r\n\"Sentinel\",\"False\"\r\n";
         match parse_text(text).body {
-            Body::Malformed(why) => assert!(why.contains("line 2"), "{why}"),
+            Body::Malformed(why) => assert_eq!(why, Reason::CsvQuoteAcrossLines { line: 2 }),
             other => panic!("{other:?}"),
         }
     }

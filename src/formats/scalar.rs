@@ -3,7 +3,17 @@
 //! or `null` when the setting had no value.
 
 use super::lines::{Line, first_non_blank};
-use super::{Body, Flag, Format, Item, Location, Parsed};
+use super::{Body, Flag, Format, Item, Location, Parsed, Parser};
+
+/// The bare JSON value the CIS jq one-liner prints: `true`, `false` or `null`.
+pub const CIS_SCALAR: Format = Format::new("cis-scalar");
+
+/// Bare values.
+pub const PARSER: Parser = Parser {
+    family: "cis-scalar",
+    formats: &[CIS_SCALAR],
+    parse: |input| parse(input.lines()),
+};
 
 /// Parses a file whose only non-blank line is one bare value; `None` for anything else.
 #[must_use]
@@ -27,7 +37,7 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
         _ => return None,
     };
     Some(Parsed::new(
-        Format::CisScalar,
+        CIS_SCALAR,
         Body::Items(vec![Item::Scalar {
             value,
             location: Location::Line(line.number),

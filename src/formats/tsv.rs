@@ -4,7 +4,18 @@
 
 use super::lines::Line;
 use super::{
-    Body, Extent, Flag, Format, Item, Location, Parsed, SETTINGS_TYPE, Setting, is_settings_id,
+    Body, Extent, Flag, Format, Item, Location, Parsed, Parser, SETTINGS_TYPE, Setting,
+    is_settings_id,
+};
+
+/// az CLI `-o tsv`.
+pub const AZCLI_TSV: Format = Format::new("azcli-tsv");
+
+/// az CLI tab-separated output.
+pub const PARSER: Parser = Parser {
+    family: "azcli-tsv",
+    formats: &[AZCLI_TSV],
+    parse: |input| parse(input.lines()),
 };
 
 /// Parses az `-o tsv` output of settings; `None` when the text is not that.
@@ -38,7 +49,7 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
     }
     let extent = Extent::Listing;
     Some(Parsed::new(
-        Format::AzCliTsv,
+        AZCLI_TSV,
         Body::Items(vec![Item::Settings { extent, settings }]),
     ))
 }

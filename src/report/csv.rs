@@ -11,8 +11,8 @@
 
 use std::io::{self, Write};
 
-use crate::Report;
 use crate::config::{CsvOptions, Rows};
+use crate::model::Report;
 
 const SUBSCRIPTION_HEADER: [&str; 6] = [
     "subscription_id",

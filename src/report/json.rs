@@ -10,9 +10,9 @@ use serde::ser::{SerializeMap, Serializer};
 use super::Summary;
 use crate::decode::Encoding;
 use crate::evaluate::{Observation, Outcome, Source};
+use crate::model::{Evaluated, FileRecord, FileStatus, Report};
 use crate::rollup::Verdict;
 use crate::subscription::SubscriptionId;
-use crate::{Evaluated, FileRecord, FileStatus, Report};
 
 /// The version of the JSON report's schema.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -14,8 +14,8 @@ use std::path::Path;
 use crate::config::{CsvOptions, Output, ReportFormat};
 use crate::error::Error;
 use crate::evaluate::Outcome;
+use crate::model::{FileStatus, Report};
 use crate::rollup::Verdict;
-use crate::{FileStatus, Report};
 
 pub use crate::escape::printable;
 

@@ -18,10 +18,51 @@ use std::fmt;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::{Body, Extent, Format, Item, Location, Parsed, Setting};
+use super::{Body, Extent, Format, Item, Location, Parsed, Parser, Reason, Setting, Text};
 use crate::subscription::IdScope;
 use object::{Elements, Object, Responses, Style};
 use values::{Kind, Listed, Scalar, Shaped, fold_seq, visit_other_kinds};
+
+/// REST `settings` list response: an object with a `value` array.
+pub const REST_LIST: Format = Format::new("rest-list");
+/// The `value` array of a REST list response saved on its own.
+pub const REST_ARRAY: Format = Format::new("rest-array");
+/// REST GET of one setting: one bare setting object.
+pub const REST_SETTING: Format = Format::new("rest-setting");
+/// Several top-level JSON values one after another (`jq '.value[]'`, appended outputs).
+pub const JSON_STREAM: Format = Format::new("json-stream");
+/// `az security setting list/show -o json`: `enabled` flattened beside `name`.
+pub const AZCLI_JSON: Format = Format::new("azcli-json");
+/// `Get-AzSecuritySetting | ConvertTo-Json`: `PascalCase` `Enabled`, `Id`, `Name`.
+pub const POWERSHELL_JSON: Format = Format::new("powershell-json");
+/// An ARM error body: `{"error": {"code": ..., "message": ...}}`.
+pub const ARM_ERROR: Format = Format::new("arm-error");
+/// A REST documentation or "Try it" example: `responses."200".body`.
+pub const REST_DOC_EXAMPLE: Format = Format::new("rest-doc-example");
+/// `Invoke-AzRestMethod` saved with `ConvertTo-Json`: the body is the `Content` string.
+pub const INVOKE_AZRESTMETHOD: Format = Format::new("invoke-azrestmethod");
+
+/// JSON evidence, in every shape above.
+pub const PARSER: Parser = Parser {
+    family: "json",
+    formats: &[
+        REST_LIST,
+        REST_ARRAY,
+        REST_SETTING,
+        JSON_STREAM,
+        AZCLI_JSON,
+        POWERSHELL_JSON,
+        ARM_ERROR,
+        REST_DOC_EXAMPLE,
+        INVOKE_AZRESTMETHOD,
+        Format::JSON,
+    ],
+    parse,
+};
+
+fn parse(input: &Text<'_>) -> Option<Parsed> {
+    is_json_start(input.start()).then(|| parse_document(input.text()))
+}
 
 /// Whether text (already stripped of leading whitespace) opens a JSON object or array.
 #[must_use]
@@ -31,10 +72,10 @@ pub fn is_json_start(text: &str) -> bool {
 
 /// Parses JSON evidence: one document, or several one after another.
 #[must_use]
-pub fn parse(text: &str) -> Parsed {
+pub fn parse_document(text: &str) -> Parsed {
     let mut documents = serde_json::Deserializer::from_str(text).into_iter::<Top>();
     let first = match documents.next() {
-        None => return Parsed::new(Format::Empty, Body::Empty),
+        None => return Parsed::new(Format::EMPTY, Body::Empty),
         Some(Err(e)) => return malformed(&e),
         Some(Ok(first)) => first,
     };
@@ -55,21 +96,20 @@ pub fn parse(text: &str) -> Parsed {
             Err(e) => return malformed(&e),
         }
     }
-    Parsed::new(Format::JsonStream, stream.finish())
+    Parsed::new(JSON_STREAM, stream.finish())
 }
 
 fn malformed(e: &serde_json::Error) -> Parsed {
-    Parsed::new(Format::Json, Body::Malformed(describe_error(e)))
+    Parsed::new(Format::JSON, Body::Malformed(describe_error(e)))
 }
 
-fn describe_error(e: &serde_json::Error) -> String {
+fn describe_error(e: &serde_json::Error) -> Reason {
     match e.classify() {
-        serde_json::error::Category::Eof => format!(
-            "truncated JSON: the text ends at line {} column {} before the document is complete",
-            e.line(),
-            e.column()
-        ),
-        _ => format!("invalid JSON: {e}"),
+        serde_json::error::Category::Eof => Reason::TruncatedJson {
+            line: e.line(),
+            column: e.column(),
+        },
+        _ => Reason::InvalidJson(e.to_string()),
     }
 }
 
@@ -81,8 +121,8 @@ struct Stream {
     items: Vec<Item>,
     /// Consecutive REST-style settings printed one by one (`jq '.value[]'`): one listing.
     run: Vec<Setting>,
-    not_evidence: Option<(usize, String)>,
-    malformed: Option<(usize, String)>,
+    not_evidence: Option<(usize, Reason)>,
+    malformed: Option<(usize, Reason)>,
 }
 
 impl Stream {
@@ -136,17 +176,19 @@ impl Stream {
     fn finish(mut self) -> Body {
         self.end_run();
         let count = self.count;
-        if let Some((index, why)) = self.malformed {
-            return Body::Malformed(format!(
-                "value {} of the {count} JSON values in the file: {why}",
-                index + 1
-            ));
+        if let Some((index, reason)) = self.malformed {
+            return Body::Malformed(Reason::InStream {
+                index,
+                count,
+                reason: Box::new(reason),
+            });
         }
-        if let (true, Some((index, why))) = (self.items.is_empty(), self.not_evidence) {
-            return Body::Unrecognized(format!(
-                "none of the {count} JSON values in the file is settings evidence (value {}: {why})",
-                index + 1
-            ));
+        if let (true, Some((index, reason))) = (self.items.is_empty(), self.not_evidence) {
+            return Body::Unrecognized(Reason::NoneInStream {
+                index,
+                count,
+                reason: Box::new(reason),
+            });
         }
         Body::Items(self.items)
     }
@@ -158,11 +200,8 @@ fn classify(doc: Top, prefix: &str) -> (Format, Body) {
         Top::Object(object) => classify_object(*object, prefix),
         Top::Array(elements) => classify_array(elements, prefix),
         Top::Scalar(scalar) => (
-            Format::Json,
-            Body::Unrecognized(format!(
-                "a bare JSON value ({}) is not a settings export",
-                scalar.kind_phrase()
-            )),
+            Format::JSON,
+            Body::Unrecognized(Reason::BareJsonValue(scalar.kind_phrase())),
         ),
     }
 }
@@ -175,10 +214,7 @@ fn classify_object(mut object: Object, prefix: &str) -> (Format, Body) {
         return classify_invoke_response(content, &object.status_code, prefix);
     }
     if !matches!(object.error, Shaped::Missing | Shaped::Other(_)) {
-        return (
-            Format::ArmError,
-            Body::Items(vec![object.into_error(prefix)]),
-        );
+        return (ARM_ERROR, Body::Items(vec![object.into_error(prefix)]));
     }
     if !matches!(object.value, Listed::Missing) {
         let extent = match &object.next_link {
@@ -189,25 +225,22 @@ fn classify_object(mut object: Object, prefix: &str) -> (Format, Body) {
             Listed::List(elements) => {
                 let body = settings_list(elements, &format!("{prefix}/value"), extent);
                 if matches!(body, Body::Unrecognized(_)) {
-                    return (Format::Json, body);
+                    return (Format::JSON, body);
                 }
-                (Format::RestList, body)
+                (REST_LIST, body)
             }
             Listed::Other(kind) => (
-                Format::Json,
-                Body::Unrecognized(format!(
-                    "`value` is {}, not a list of settings",
-                    kind.phrase()
-                )),
+                Format::JSON,
+                Body::Unrecognized(Reason::ValueNotAList(kind.phrase())),
             ),
-            Listed::Missing => (Format::Json, Body::Unrecognized(String::new())),
+            Listed::Missing => (Format::JSON, Body::Unrecognized(Reason::NoSettingsKeys)),
         };
     }
     if object.is_lone_setting() {
         let format = match object.style() {
-            Style::Rest => Format::RestSetting,
-            Style::AzCli => Format::AzCliJson,
-            Style::PowerShell => Format::PowerShellJson,
+            Style::Rest => REST_SETTING,
+            Style::AzCli => AZCLI_JSON,
+            Style::PowerShell => POWERSHELL_JSON,
         };
         return (
             format,
@@ -217,14 +250,7 @@ fn classify_object(mut object: Object, prefix: &str) -> (Format, Body) {
             }]),
         );
     }
-    (
-        Format::Json,
-        Body::Unrecognized(
-            "a JSON object with none of the keys of a settings export or error \
-             (value, name, properties, enabled, error)"
-                .to_owned(),
-        ),
-    )
+    (Format::JSON, Body::Unrecognized(Reason::NoSettingsKeys))
 }
 
 /// A REST documentation or "Try it" example: the evidence is `responses."200".body`.
@@ -234,16 +260,13 @@ fn classify_doc_example(responses: Responses, prefix: &str) -> (Format, Body) {
         _ => Shaped::Missing,
     };
     let Shaped::Object(body) = body else {
-        return (
-            Format::Json,
-            Body::Unrecognized("a REST example without a 200 response body".to_owned()),
-        );
+        return (Format::JSON, Body::Unrecognized(Reason::ExampleWithoutBody));
     };
     let (_, body) = classify_object(*body, &format!("{prefix}/responses/200/body"));
     if matches!(body, Body::Unrecognized(_)) {
-        return (Format::Json, body);
+        return (Format::JSON, body);
     }
-    (Format::RestDocExample, body)
+    (REST_DOC_EXAMPLE, body)
 }
 
 /// `Invoke-AzRestMethod | ConvertTo-Json`: the response body is the JSON held in the
@@ -252,9 +275,9 @@ fn classify_invoke_response(content: &str, status: &Scalar, prefix: &str) -> (Fo
     let inner = if content.trim().is_empty() {
         Body::Empty
     } else if is_json_start(content.trim_start()) {
-        super::prefix_pointers(parse(content).body, &format!("{prefix}/Content#"))
+        super::prefix_pointers(parse_document(content).body, &format!("{prefix}/Content#"))
     } else {
-        Body::Unrecognized("the Content string is not JSON".to_owned())
+        Body::Unrecognized(Reason::ContentNotJson)
     };
     let status = match status {
         Scalar::Number(n) => n.parse::<u16>().ok(),
@@ -272,7 +295,7 @@ fn classify_invoke_response(content: &str, status: &Scalar, prefix: &str) -> (Fo
             Body::Items(items)
         }
         inner if !failed => match inner {
-            Body::Empty => Body::Malformed("an empty Content string".to_owned()),
+            Body::Empty => Body::Malformed(Reason::EmptyContent),
             other => other,
         },
         _ => Body::Items(vec![Item::CollectionError {
@@ -284,18 +307,18 @@ fn classify_invoke_response(content: &str, status: &Scalar, prefix: &str) -> (Fo
             location: Location::Pointer(format!("{prefix}/StatusCode")),
         }]),
     };
-    (Format::InvokeAzRestMethod, body)
+    (INVOKE_AZRESTMETHOD, body)
 }
 
 fn classify_array(elements: Elements, prefix: &str) -> (Format, Body) {
     let format = match elements.style {
-        Style::Rest => Format::RestArray,
-        Style::AzCli => Format::AzCliJson,
-        Style::PowerShell => Format::PowerShellJson,
+        Style::Rest => REST_ARRAY,
+        Style::AzCli => AZCLI_JSON,
+        Style::PowerShell => POWERSHELL_JSON,
     };
     let body = settings_list(elements, prefix, Extent::Listing);
     if matches!(body, Body::Unrecognized(_)) {
-        return (Format::Json, body);
+        return (Format::JSON, body);
     }
     (format, body)
 }
@@ -303,22 +326,19 @@ fn classify_array(elements: Elements, prefix: &str) -> (Format, Body) {
 /// The elements of a settings list (a `value` array, or a top-level array).
 fn settings_list(elements: Elements, prefix: &str, extent: Extent) -> Body {
     if elements.len == 0 {
-        return Body::Unrecognized("an empty list: nothing shows it is a settings list".to_owned());
+        return Body::Unrecognized(Reason::EmptyList);
     }
     if let Some(kind) = elements.foreign {
-        return Body::Unrecognized(format!(
-            "a list of {kind} resources, not Defender for Cloud settings"
-        ));
+        return Body::Unrecognized(Reason::ForeignList(kind));
     }
     if !elements.any_setting {
-        return Body::Unrecognized(
-            "a list whose entries are not settings (no name with an enabled value)".to_owned(),
-        );
+        return Body::Unrecognized(Reason::NotSettings);
     }
     if let Some((index, kind)) = elements.first_non_object {
-        return Body::Malformed(format!(
-            "entry {prefix}/{index} of the settings list is {kind}, not a setting"
-        ));
+        return Body::Malformed(Reason::NotAnObject {
+            pointer: format!("{prefix}/{index}"),
+            kind,
+        });
     }
     let settings = elements
         .candidates
@@ -404,8 +424,8 @@ mod tests {
             setting("MCAS", "true"),
             setting("WDATP", "false")
         );
-        let parsed = parse(&text);
-        assert_eq!(parsed.format, Format::RestList);
+        let parsed = parse_document(&text);
+        assert_eq!(parsed.format, REST_LIST);
         let (extent, settings) = settings_of(&parsed);
         assert_eq!(extent, Extent::Complete);
         assert_eq!(settings[1].name.as_deref(), Some("WDATP"));
@@ -422,12 +442,12 @@ mod tests {
             r#"{{"value":[{}],"nextLink":"https://management.azure.com/x?$skipToken=1"}}"#,
             setting("MCAS", "true")
         );
-        assert_eq!(settings_of(&parse(&text)).0, Extent::Page);
+        assert_eq!(settings_of(&parse_document(&text)).0, Extent::Page);
         let text = format!(
             r#"{{"value":[{}],"nextLink":null}}"#,
             setting("MCAS", "true")
         );
-        assert_eq!(settings_of(&parse(&text)).0, Extent::Complete);
+        assert_eq!(settings_of(&parse_document(&text)).0, Extent::Complete);
     }
 
     #[test]
@@ -437,28 +457,28 @@ mod tests {
             setting("WDATP", "null"),
             setting("MCAS", r#"{"a":[1]}"#)
         );
-        let (_, settings) = settings_of(&parse(&text));
+        let (_, settings) = settings_of(&parse_document(&text));
         assert_eq!(settings[0].enabled, Flag::Null);
         assert_eq!(settings[1].enabled, Flag::Other("an object"));
         let text = r#"{"value":"nope"}"#;
-        assert!(matches!(parse(text).body, Body::Unrecognized(_)));
+        assert!(matches!(parse_document(text).body, Body::Unrecognized(_)));
     }
 
     #[test]
     fn truncated_json_is_malformed_with_its_position() {
-        let parsed = parse(r#"{"value":[{"id":"/subscriptions/x","#);
-        assert_eq!(parsed.format, Format::Json);
+        let parsed = parse_document(r#"{"value":[{"id":"/subscriptions/x","#);
+        assert_eq!(parsed.format, Format::JSON);
         match parsed.body {
-            Body::Malformed(why) => assert!(why.starts_with("truncated JSON"), "{why}"),
+            Body::Malformed(why) => assert!(matches!(why, Reason::TruncatedJson { .. }), "{why}"),
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn duplicate_keys_are_malformed() {
-        let parsed = parse(r#"{"name":"WDATP","enabled":true,"enabled":false}"#);
+        let parsed = parse_document(r#"{"name":"WDATP","enabled":true,"enabled":false}"#);
         assert!(
-            matches!(parsed.body, Body::Malformed(ref why) if why.contains("duplicate")),
+            matches!(parsed.body, Body::Malformed(Reason::InvalidJson(ref why)) if why.contains("duplicate")),
             "{parsed:?}"
         );
     }
@@ -466,9 +486,12 @@ mod tests {
     #[test]
     fn other_resource_lists_are_not_settings() {
         let text = r#"{"value":[{"id":"/subscriptions/x/providers/Microsoft.Security/pricings/VirtualMachines","name":"VirtualMachines","type":"Microsoft.Security/pricings","properties":{"pricingTier":"Standard"}}]}"#;
-        match parse(text).body {
+        match parse_document(text).body {
             Body::Unrecognized(why) => {
-                assert!(why.contains("Microsoft.Security/pricings"), "{why}");
+                assert_eq!(
+                    why,
+                    Reason::ForeignList("Microsoft.Security/pricings".into())
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -477,15 +500,15 @@ mod tests {
     #[test]
     fn key_styles_name_the_exporter() {
         let ps = r#"[{"Enabled": true, "Id": "/subscriptions/x/providers/Microsoft.Security/settings/WDATP", "Name": "WDATP", "Type": "Microsoft.Security/settings"}]"#;
-        let parsed = parse(ps);
-        assert_eq!(parsed.format, Format::PowerShellJson);
+        let parsed = parse_document(ps);
+        assert_eq!(parsed.format, POWERSHELL_JSON);
         assert_eq!(
             settings_of(&parsed).1[0].location,
             Location::Pointer("/0/Enabled".into())
         );
         let az = r#"{"enabled": false, "id": "/subscriptions/x/providers/Microsoft.Security/settings/WDATP", "kind": "DataExportSettings", "name": "WDATP", "type": "Microsoft.Security/settings"}"#;
-        let parsed = parse(az);
-        assert_eq!(parsed.format, Format::AzCliJson);
+        let parsed = parse_document(az);
+        assert_eq!(parsed.format, AZCLI_JSON);
         assert_eq!(settings_of(&parsed).0, Extent::Single);
     }
 
@@ -496,8 +519,8 @@ mod tests {
             setting("MCAS", "true"),
             setting("Sentinel", "false")
         );
-        let parsed = parse(&text);
-        assert_eq!(parsed.format, Format::JsonStream);
+        let parsed = parse_document(&text);
+        assert_eq!(parsed.format, JSON_STREAM);
         let (extent, settings) = settings_of(&parsed);
         assert_eq!(extent, Extent::Listing);
         assert_eq!(
@@ -513,7 +536,7 @@ mod tests {
                 r#"{{"enabled": true, "id": "/subscriptions/{SUB}/providers/Microsoft.Security/settings/{name}", "name": "{name}"}}"#
             )
         };
-        let parsed = parse(&format!("{}\n{}\n", show("MCAS"), show("Sentinel")));
+        let parsed = parse_document(&format!("{}\n{}\n", show("MCAS"), show("Sentinel")));
         let Body::Items(items) = parsed.body else {
             panic!("{parsed:?}")
         };
@@ -531,16 +554,16 @@ mod tests {
     fn resources_with_properties_but_no_enabled_are_not_settings() {
         let text = r#"{"value":[{"name":"Widget","properties":{"colour":"blue"}},{"name":"Gadget","properties":{}}]}"#;
         assert!(
-            matches!(parse(text).body, Body::Unrecognized(_)),
+            matches!(parse_document(text).body, Body::Unrecognized(_)),
             "{:?}",
-            parse(text)
+            parse_document(text)
         );
     }
 
     #[test]
     fn depth_truncated_properties_are_recovered() {
         let text = r#"{"value": [{"id": "/subscriptions/x/providers/Microsoft.Security/settings/WDATP", "name": "WDATP", "properties": "@{enabled=True}"}]}"#;
-        let (_, settings) = settings_of(&parse(text));
+        let (_, settings) = settings_of(&parse_document(text));
         assert_eq!(settings[0].enabled, Flag::Text("True".into()));
         assert_eq!(
             settings[0].location,
@@ -554,8 +577,8 @@ mod tests {
         let text = format!(
             r#"{{"error":{{"code":"AuthorizationFailed","message":"The client 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' cannot read over scope '/subscriptions/{SUB}/providers/Microsoft.Security'"}}}}"#
         );
-        let parsed = parse(&text);
-        assert_eq!(parsed.format, Format::ArmError);
+        let parsed = parse_document(&text);
+        assert_eq!(parsed.format, ARM_ERROR);
         match &parsed.body {
             Body::Items(items) => match items.as_slice() {
                 [

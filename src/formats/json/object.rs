@@ -212,7 +212,7 @@ impl Object {
             return if type_.eq_ignore_ascii_case(SETTINGS_TYPE) {
                 Typing::Settings
             } else {
-                Typing::Foreign(excerpt(type_, EXCERPT_CHARS).into_owned())
+                Typing::Foreign(type_.to_owned())
             };
         }
         if let Some(id) = self.id() {

@@ -1,0 +1,19 @@
+#![no_main]
+//! Console text: tables, `Format-List` lists, transcripts; and the table and list readers alone.
+mod common;
+use libfuzzer_sys::fuzz_target;
+use mdc_evidence::formats::{Body, Extent, Item, Parsed, console, lines, list, table};
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let lines = lines::numbered(&text);
+    if let Some(parsed) = console::parse(&lines) {
+        common::check(&parsed);
+    }
+    let tables = table::settings(&lines).into_iter().map(|t| t.settings);
+    let items = tables.chain(list::listings(&lines)).map(|settings| Item::Settings {
+        extent: Extent::Listing,
+        settings,
+    });
+    common::check(&Parsed { format: console::POWERSHELL_TABLE, body: Body::Items(items.collect()) });
+});

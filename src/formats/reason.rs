@@ -1,0 +1,170 @@
+//! Why a file of a known family cannot be read to a value (`malformed`), or why a file is
+//! not evidence (`unrecognized`). Parsers return these as values; the wording of every
+//! reason lives here, in one place, so that tests check it once.
+
+use std::fmt;
+
+use crate::decode::DecodeError;
+use crate::escape::{EXCERPT_CHARS, excerpt};
+
+/// A reason a file gives no value. See the module documentation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// The bytes are not text in any encoding the tool reads.
+    Undecodable(DecodeError),
+    /// JSON that ends before its document is complete.
+    TruncatedJson { line: usize, column: usize },
+    /// JSON with a syntax error (the parser's message, with line and column).
+    InvalidJson(String),
+    /// One value of several JSON values one after another.
+    InStream {
+        index: usize,
+        count: usize,
+        reason: Box<Reason>,
+    },
+    /// An entry of a settings list that is not an object.
+    NotAnObject { pointer: String, kind: &'static str },
+    /// `Invoke-AzRestMethod` output whose `Content` is empty.
+    EmptyContent,
+    /// An HTTP capture whose status line cannot be read.
+    HttpStatusLine(String),
+    /// A successful HTTP response without a body.
+    HttpEmptyBody(String),
+    /// A CSV `#TYPE` line without a header.
+    CsvWithoutHeader,
+    /// A CSV the reader rejects.
+    CsvInvalid { line: usize, error: String },
+    /// A CSV row with more or fewer fields than its header.
+    CsvFieldCount {
+        line: usize,
+        found: usize,
+        expected: usize,
+    },
+    /// A CSV quoted field that runs across lines.
+    CsvQuoteAcrossLines { line: usize },
+    /// No value of several JSON values is evidence.
+    NoneInStream {
+        index: usize,
+        count: usize,
+        reason: Box<Reason>,
+    },
+    /// A bare JSON value (not an object or array).
+    BareJsonValue(&'static str),
+    /// `value` that is not a list.
+    ValueNotAList(&'static str),
+    /// A JSON object without any key of a settings export.
+    NoSettingsKeys,
+    /// A REST example without a 200 response body.
+    ExampleWithoutBody,
+    /// `Invoke-AzRestMethod` output whose `Content` is not JSON.
+    ContentNotJson,
+    /// An empty list.
+    EmptyList,
+    /// A list of resources of another type.
+    ForeignList(String),
+    /// A list whose entries are not settings.
+    NotSettings,
+    /// An HTTP response whose body is not JSON.
+    HttpBodyNotJson(String),
+    /// A CSV without `Name` and `Enabled` columns.
+    CsvWithoutColumns,
+    /// A CSV header without rows.
+    CsvWithoutRows,
+    /// A transcript without a settings table, list or error.
+    TranscriptWithoutEvidence,
+    /// A console table without `Name` and `Enabled` columns.
+    TableWithoutColumns,
+    /// Text in no known shape.
+    UnknownText,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Undecodable(error) => write!(f, "cannot be decoded as text: {error}"),
+            Self::TruncatedJson { line, column } => write!(
+                f,
+                "truncated JSON: the text ends at line {line} column {column} before the \
+                 document is complete"
+            ),
+            Self::InvalidJson(error) => write!(f, "invalid JSON: {error}"),
+            Self::InStream {
+                index,
+                count,
+                reason,
+            } => write!(
+                f,
+                "value {} of the {count} JSON values in the file: {reason}",
+                index + 1
+            ),
+            Self::NotAnObject { pointer, kind } => {
+                write!(
+                    f,
+                    "entry {pointer} of the settings list is {kind}, not a setting"
+                )
+            }
+            Self::EmptyContent => f.write_str("an empty Content string"),
+            Self::HttpStatusLine(line) => write!(
+                f,
+                "an HTTP capture with an unreadable status line {:?}",
+                excerpt(line, EXCERPT_CHARS)
+            ),
+            Self::HttpEmptyBody(status) => write!(f, "{status} with an empty body"),
+            Self::CsvWithoutHeader => f.write_str("a #TYPE line without a header or rows"),
+            Self::CsvInvalid { line, error } => write!(f, "invalid CSV at line {line}: {error}"),
+            Self::CsvFieldCount {
+                line,
+                found,
+                expected,
+            } => write!(
+                f,
+                "the row at line {line} has {found} fields where the header has {expected} \
+                 (a broken quote or delimiter?): it cannot be read into a name and a value"
+            ),
+            Self::CsvQuoteAcrossLines { line } => write!(
+                f,
+                "a quoted field opened at line {line} runs across lines (a broken quote?): \
+                 rows after it cannot be told apart"
+            ),
+            Self::NoneInStream {
+                index,
+                count,
+                reason,
+            } => write!(
+                f,
+                "none of the {count} JSON values in the file is settings evidence (value {}: \
+                 {reason})",
+                index + 1
+            ),
+            Self::BareJsonValue(kind) => {
+                write!(f, "a bare JSON value ({kind}) is not a settings export")
+            }
+            Self::ValueNotAList(kind) => write!(f, "`value` is {kind}, not a list of settings"),
+            Self::NoSettingsKeys => f.write_str(
+                "a JSON object with none of the keys of a settings export or error \
+                 (value, name, properties, enabled, error)",
+            ),
+            Self::ExampleWithoutBody => f.write_str("a REST example without a 200 response body"),
+            Self::ContentNotJson => f.write_str("the Content string is not JSON"),
+            Self::EmptyList => f.write_str("an empty list: nothing shows it is a settings list"),
+            Self::ForeignList(kind) => write!(
+                f,
+                "a list of {} resources, not Defender for Cloud settings",
+                excerpt(kind, EXCERPT_CHARS)
+            ),
+            Self::NotSettings => {
+                f.write_str("a list whose entries are not settings (no name with an enabled value)")
+            }
+            Self::HttpBodyNotJson(status) => write!(f, "the body after {status} is not JSON"),
+            Self::CsvWithoutColumns => f.write_str("a CSV without Name and Enabled columns"),
+            Self::CsvWithoutRows => f.write_str("a CSV header without rows"),
+            Self::TranscriptWithoutEvidence => {
+                f.write_str("a PowerShell transcript without a settings table, list or error")
+            }
+            Self::TableWithoutColumns => {
+                f.write_str("a console table without Name and Enabled columns")
+            }
+            Self::UnknownText => f.write_str("text in no known evidence shape"),
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The domain model: what a scan finds, shared by every stage after discovery, by every
+//! report writer and by `explain`. Plain data: no I/O, no pipeline, no wording of reports
+//! beyond the `Display` of its reasons (in one place, here).
+
+use std::fmt;
+
+use crate::decode::Encoding;
+use crate::evaluate::Observation;
+use crate::formats::Format;
+use crate::rollup::{SubscriptionVerdict, Verdict};
+
+/// The type of a directory entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A symbolic link (listed as such when links are not followed).
+    Symlink,
+    /// A named pipe.
+    Fifo,
+    /// A Unix socket.
+    Socket,
+    /// A block device.
+    BlockDevice,
+    /// A character device.
+    CharDevice,
+    /// A folder that could not be walked.
+    Directory,
+    /// Anything else.
+    Other,
+}
+
+impl EntryKind {
+    /// The name used in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::File => "file",
+            Self::Symlink => "symlink",
+            Self::Fifo => "fifo",
+            Self::Socket => "socket",
+            Self::BlockDevice => "block_device",
+            Self::CharDevice => "char_device",
+            Self::Directory => "directory",
+            Self::Other => "other",
+        }
+    }
+
+    /// The kind of a file type as `std` reports it.
+    #[must_use]
+    pub fn of(file_type: std::fs::FileType) -> Self {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            if file_type.is_fifo() {
+                return Self::Fifo;
+            }
+            if file_type.is_socket() {
+                return Self::Socket;
+            }
+            if file_type.is_block_device() {
+                return Self::BlockDevice;
+            }
+            if file_type.is_char_device() {
+                return Self::CharDevice;
+            }
+        }
+        if file_type.is_symlink() {
+            Self::Symlink
+        } else if file_type.is_file() {
+            Self::File
+        } else if file_type.is_dir() {
+            Self::Directory
+        } else {
+            Self::Other
+        }
+    }
+}
+
+/// Why an entry is not read as evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// Matched an `--exclude` pattern.
+    Excluded(String),
+    /// Matched no `--include` pattern.
+    NotIncluded,
+    /// A symbolic link, and links are not followed.
+    SymlinkNotFollowed,
+    /// A symbolic link that leads back to a folder above it.
+    SymlinkLoop,
+    /// A FIFO, socket or device: never opened.
+    NotRegular(EntryKind),
+    /// Could not be listed, opened or read; the cause, once.
+    Unreadable(String),
+    /// Larger than `--max-file-size`: never read.
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Its size or modification time changed while it was read: the bytes read may be a
+    /// state that never existed on disk.
+    ChangedDuringRead,
+    /// A report file this run writes.
+    ReportOutput,
+    /// A report an earlier run of this tool wrote, recognised by its content.
+    EarlierReport,
+    /// A temporary report file left behind by an interrupted run of this tool.
+    TemporaryFile,
+}
+
+impl Skip {
+    /// Whether the skip is the user's choice or this tool's own file, rather than evidence
+    /// that could not be read: only the latter leaves the subscription its path names
+    /// without evidence.
+    #[must_use]
+    pub fn is_deliberate(&self) -> bool {
+        matches!(
+            self,
+            Self::Excluded(_)
+                | Self::NotIncluded
+                | Self::ReportOutput
+                | Self::EarlierReport
+                | Self::TemporaryFile
+        )
+    }
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Excluded(pattern) => write!(f, "excluded by --exclude {pattern}"),
+            Self::NotIncluded => f.write_str("matched no --include pattern"),
+            Self::SymlinkNotFollowed => {
+                f.write_str("symbolic link not followed (use --follow-symlinks)")
+            }
+            Self::SymlinkLoop => {
+                f.write_str("unreadable: symbolic link loop (leads back to a folder above it)")
+            }
+            Self::NotRegular(kind) => {
+                write!(f, "not a regular file ({}); never opened", kind.as_str())
+            }
+            Self::Unreadable(why) => write!(f, "unreadable: {why}"),
+            Self::TooLarge { size, limit } => write!(
+                f,
+                "larger than --max-file-size ({size} bytes > {limit} bytes); not read"
+            ),
+            Self::ChangedDuringRead => f.write_str(
+                "changed while it was read (its size or modification time differ before and \
+                 after the read): not used as evidence; scan it again once nothing writes it",
+            ),
+            Self::ReportOutput => f.write_str("a report file written by this run"),
+            Self::EarlierReport => f.write_str("an earlier report of mdc-evidence, not evidence"),
+            Self::TemporaryFile => {
+                f.write_str("a temporary file left by an interrupted mdc-evidence run")
+            }
+        }
+    }
+}
+
+/// What became of one entry under the roots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    /// The path as reached from its root argument.
+    pub path: String,
+    /// The entry's type.
+    pub kind: EntryKind,
+    /// Read and evaluated, or skipped with a reason.
+    pub status: FileStatus,
+}
+
+/// Whether a file was evaluated, and what it gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileStatus {
+    /// Not read as evidence; the reason says why.
+    Skipped(Skip),
+    /// Read and evaluated.
+    Evaluated(Evaluated),
+}
+
+/// A file that was read, and its observations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluated {
+    /// Size in bytes.
+    pub size: u64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// The encoding it was decoded in (`None` when it could not be decoded).
+    pub encoding: Option<Encoding>,
+    /// The detected shape.
+    pub format: Format,
+    /// One per subscription (or one unattributed), sorted by subscription.
+    pub observations: Vec<Observation>,
+    /// The first file in the report with the same SHA-256, if this one is a copy.
+    pub duplicate_of: Option<String>,
+}
+
+/// Metadata of the run, recorded in the JSON report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInfo {
+    /// The command line (without `--threads`, which cannot change a report).
+    pub command_line: Vec<String>,
+    /// The roots as given.
+    pub roots: Vec<String>,
+    /// RFC 3339 UTC time of the run, or of `SOURCE_DATE_EPOCH`.
+    pub generated_at: String,
+    /// When the access times of some evidence could not be kept (the kernel refused
+    /// `O_NOATIME` on folders or files of another owner), how many; else `None`.
+    pub access_times: Option<String>,
+}
+
+/// Everything a run found: the input of every report writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Run metadata.
+    pub run: RunInfo,
+    /// Every entry under the roots, sorted by path.
+    pub files: Vec<FileRecord>,
+    /// One verdict per subscription, sorted by id.
+    pub subscriptions: Vec<SubscriptionVerdict>,
+}
+
+/// The process exit status a report calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Every subscription passes.
+    Pass = 0,
+    /// Some subscription fails or has conflicting evidence.
+    Fail = 1,
+    /// Usage or fatal error; no report was written.
+    Error = 2,
+    /// No fail or conflict, but some subscription has no evidence (or none was found).
+    NoEvidence = 3,
+}
+
+impl Report {
+    /// The exit status this report calls for (see the README's exit codes).
+    #[must_use]
+    pub fn exit_status(&self) -> ExitStatus {
+        let has = |v: Verdict| self.subscriptions.iter().any(|s| s.verdict == v);
+        if has(Verdict::Fail) || has(Verdict::Conflict) {
+            ExitStatus::Fail
+        } else if has(Verdict::NoEvidence) || self.subscriptions.is_empty() {
+            ExitStatus::NoEvidence
+        } else {
+            ExitStatus::Pass
+        }
+    }
+
+    /// Every observation with its file, in report order (by path, then subscription).
+    pub fn observations(&self) -> impl Iterator<Item = (&FileRecord, &Evaluated, &Observation)> {
+        self.files.iter().flat_map(|file| {
+            let evaluated = match &file.status {
+                FileStatus::Evaluated(e) => Some(e),
+                FileStatus::Skipped(_) => None,
+            };
+            evaluated
+                .into_iter()
+                .flat_map(move |e| e.observations.iter().map(move |o| (file, e, o)))
+        })
+    }
+}

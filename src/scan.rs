@@ -1,0 +1,214 @@
+//! The scan pipeline: discover -> read -> decode -> parse -> evaluate (in parallel, one file
+//! at a time) -> roll up. Writes nothing: the binary hands the [`Report`] to `report`.
+//! `explain` reads one file through [`examine`], the same function a scan uses.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::decode::Encoding;
+use crate::discover::{self, Entry};
+use crate::error::Error;
+use crate::formats::{self, Body, Format, Parsed};
+use crate::model::{Evaluated, FileRecord, FileStatus, Report, RunInfo, Skip};
+use crate::rollup::{self, SubscriptionVerdict};
+use crate::subscription::{self, PathScope, SubscriptionId};
+use crate::{decode, evaluate, inventory, read, report};
+
+/// Runs a scan: discovers, reads, parses and evaluates every file in parallel, then rolls
+/// the observations up per subscription. Writes nothing.
+///
+/// # Errors
+/// [`Error`] when a root or the inventory cannot be read, or the thread pool cannot start.
+pub fn scan(config: &Config) -> Result<Report, Error> {
+    let inventory = match &config.inventory {
+        Some(path) => Some(inventory::load(path, config.max_file_size)?),
+        None => None,
+    };
+    let discovered = discover::discover(&config.discovery)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(|source| Error::Threads {
+            threads: config.threads,
+            source,
+        })?;
+    let examined: Vec<(FileRecord, bool)> = pool.install(|| {
+        discovered
+            .entries
+            .par_iter()
+            .map(|entry| {
+                let examined = examine(entry, config.max_file_size);
+                (examined.record, examined.atime_kept)
+            })
+            .collect()
+    });
+    let files_atime_not_kept = examined.iter().filter(|(_, kept)| !kept).count();
+    let mut files: Vec<FileRecord> = examined.into_iter().map(|(file, _)| file).collect();
+    mark_duplicates(&mut files);
+    let subscriptions = roll_up(&files, inventory.as_deref());
+    Ok(Report {
+        run: RunInfo {
+            command_line: config.command_line.clone(),
+            roots: config
+                .discovery
+                .roots
+                .iter()
+                .map(|r| discover::display(r))
+                .collect(),
+            generated_at: humantime::format_rfc3339_seconds(config.generated_at).to_string(),
+            access_times: access_times_note(
+                discovered.folders_atime_not_kept,
+                files_atime_not_kept,
+            ),
+        },
+        files,
+        subscriptions,
+    })
+}
+
+/// One verdict per subscription from every file's observations. A file that could not be
+/// read (too large, unreadable, changed during the read, ...) but whose path names a
+/// subscription leaves that subscription listed, without evidence from that file and with
+/// the reason, never missing.
+fn roll_up(files: &[FileRecord], inventory: Option<&[SubscriptionId]>) -> Vec<SubscriptionVerdict> {
+    let unread: Vec<(&FileRecord, &Skip, SubscriptionId)> = files
+        .iter()
+        .filter_map(|file| match &file.status {
+            FileStatus::Skipped(skip) if !skip.is_deliberate() => {
+                match subscription::scope_of_path(&file.path) {
+                    PathScope::Found(sub) => Some((file, skip, sub)),
+                    PathScope::Ambiguous(_) | PathScope::None => None,
+                }
+            }
+            FileStatus::Skipped(_) | FileStatus::Evaluated(_) => None,
+        })
+        .collect();
+    let observed = files.iter().flat_map(|file| {
+        match &file.status {
+            FileStatus::Evaluated(e) => e.observations.as_slice(),
+            FileStatus::Skipped(_) => &[],
+        }
+        .iter()
+        .filter_map(move |o| {
+            o.subscription
+                .as_ref()
+                .map(|subscription| rollup::Evidence {
+                    subscription,
+                    path: &file.path,
+                    found: rollup::Found::Outcome(o.outcome),
+                })
+        })
+    });
+    let not_read = unread
+        .iter()
+        .map(|(file, skip, subscription)| rollup::Evidence {
+            subscription,
+            path: &file.path,
+            found: rollup::Found::NotRead(skip),
+        });
+    rollup::roll_up(observed.chain(not_read), inventory)
+}
+
+/// The run metadata's note on access times, when some could not be kept.
+fn access_times_note(folders: usize, files: usize) -> Option<String> {
+    let count = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    (folders + files > 0).then(|| {
+        format!(
+            "{} and {} of another owner: the kernel refused O_NOATIME, so reading them may \
+             have changed their access times",
+            count(folders, "folder", "folders"),
+            count(files, "file", "files")
+        )
+    })
+}
+
+/// One entry as a scan examines it: its record, and what the parser found in it (kept
+/// only for `explain`: a scan drops it as soon as the file is evaluated).
+#[derive(Debug)]
+pub struct Examined {
+    /// The entry's record, as the report shows it.
+    pub record: FileRecord,
+    /// The parsed file, when it was read and is not a report of this tool.
+    pub parsed: Option<Parsed>,
+    /// Whether the file was opened so that its access time stays as it was.
+    pub atime_kept: bool,
+}
+
+/// Reads, decodes, parses and evaluates one entry. Never fails: every problem becomes the
+/// entry's status or an observation with its reason.
+#[must_use]
+pub fn examine(entry: &Entry, max_file_size: u64) -> Examined {
+    let mut atime_kept = true;
+    let mut parsed = None;
+    let status = match &entry.skip {
+        Some(skip) => FileStatus::Skipped(skip.clone()),
+        None => match read::read(&entry.fs_path, max_file_size) {
+            Err(error) => FileStatus::Skipped(error.into()),
+            Ok(contents) if report::is_own_report(&contents.bytes) => {
+                atime_kept = contents.atime_kept;
+                FileStatus::Skipped(Skip::EarlierReport)
+            }
+            Ok(contents) => {
+                atime_kept = contents.atime_kept;
+                let (file, encoding) = parse_bytes(&contents.bytes);
+                let evaluated = Evaluated {
+                    size: u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX),
+                    sha256: contents.sha256,
+                    encoding,
+                    format: file.format,
+                    observations: evaluate::evaluate(&file, &entry.path),
+                    duplicate_of: None,
+                };
+                parsed = Some(file);
+                FileStatus::Evaluated(evaluated)
+            }
+        },
+    };
+    Examined {
+        record: FileRecord {
+            path: entry.path.clone(),
+            kind: entry.kind,
+            status,
+        },
+        parsed,
+        atime_kept,
+    }
+}
+
+/// Decodes and parses a file's bytes. Total: undecodable bytes are a malformed file.
+#[must_use]
+pub fn parse_bytes(bytes: &[u8]) -> (Parsed, Option<Encoding>) {
+    match decode::decode(bytes) {
+        Ok(decoded) => (formats::parse(&decoded.text), Some(decoded.encoding)),
+        Err(error) => (
+            Parsed {
+                format: Format::BINARY,
+                body: Body::Malformed(formats::Reason::Undecodable(error)),
+            },
+            None,
+        ),
+    }
+}
+
+/// Marks each file whose SHA-256 equals an earlier file's as a duplicate of the first.
+fn mark_duplicates(files: &mut [FileRecord]) {
+    let mut first_by_hash: HashMap<String, String> = HashMap::new();
+    for file in files {
+        if let FileStatus::Evaluated(evaluated) = &mut file.status {
+            match first_by_hash.get(&evaluated.sha256) {
+                Some(first) => evaluated.duplicate_of = Some(first.clone()),
+                None => {
+                    first_by_hash.insert(evaluated.sha256.clone(), file.path.clone());
+                }
+            }
+        }
+    }
+}
