@@ -1000,18 +1000,31 @@ impl Tree {
                 let sha = file["sha256"].as_str().unwrap_or("");
                 let ok = (status == "skipped" && reason.contains("changed while it was read"))
                     || (status == "evaluated" && self.rewrite.sha256.iter().any(|s| s == sha));
+                let full = self.rewrite.contents[0].len();
+                let hint = partial_hint(status, sha, file["size"].as_u64(), full);
                 checks.check(ok, || {
                     format!(
-                        "{what}: {label}: expected skipped 'changed while it was read' or evaluated with the sha256 of one written content {:?}; got status {status:?} reason {reason:?} sha256 {sha:?} size {}",
+                        "{what}: {label}: expected skipped 'changed while it was read' or evaluated with the sha256 of one written content {:?}; got status {status:?} reason {reason:?} sha256 {sha:?} size {}{hint}",
                         self.rewrite.sha256, file["size"]
-                    ) + if sha == EMPTY_SHA256 {
-                        " (an empty read: the file as it was between the writer's truncate and its write)"
-                    } else {
-                        ""
-                    }
+                    )
                 });
             }
         }
+    }
+}
+
+/// Explains an evaluated read of the rewritten file that matches no content written.
+fn partial_hint(status: &str, sha: &str, size: Option<u64>, full: usize) -> String {
+    match size {
+        _ if status != "evaluated" => String::new(),
+        Some(0) if sha == EMPTY_SHA256 => {
+            " (an empty read: the file as it was between the writer's truncate and its write)"
+                .to_owned()
+        }
+        Some(n) if n < full as u64 => format!(
+            " (a partial read: {n} of {full} bytes, the file as it was in the middle of a write)"
+        ),
+        _ => String::new(),
     }
 }
 
