@@ -7,11 +7,12 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::config::{Config, CsvOptions, Output, ReportFormat, Rows};
+use crate::config::{Config, Output};
 use crate::discover::Discovery;
 use crate::error::{Error, shown};
+use crate::report::{self, Flags, Writer, csv::Rows};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -55,24 +56,6 @@ pub struct ExplainArgs {
     pub max_file_size: u64,
 }
 
-/// Report format for standard output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// CSV, one row per subscription (or per observation with --rows observations).
-    Csv,
-    /// One JSON object with the summary, verdicts, observations and files.
-    Json,
-}
-
-/// What the rows of a CSV report are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RowsArg {
-    /// One row per subscription.
-    Subscriptions,
-    /// One row per (file, subscription) observation.
-    Observations,
-}
-
 /// `mdc-evidence scan`.
 #[derive(Debug, Args)]
 #[allow(
@@ -102,8 +85,8 @@ pub struct ScanArgs {
     pub threads: Option<usize>,
 
     /// Report format on standard output.
-    #[arg(long, value_enum, default_value_t = FormatArg::Csv, value_name = "FORMAT")]
-    pub format: FormatArg,
+    #[arg(long, default_value = "csv", value_name = "FORMAT", value_parser = report_format)]
+    pub format: &'static Writer,
 
     /// Write the report to FILE instead of standard output, in the format its extension
     /// names (.json or .csv); repeatable. `-` is standard output in --format.
@@ -111,8 +94,8 @@ pub struct ScanArgs {
     pub outputs: Vec<PathBuf>,
 
     /// Rows of CSV reports.
-    #[arg(long, value_enum, default_value_t = RowsArg::Subscriptions, value_name = "ROWS")]
-    pub rows: RowsArg,
+    #[arg(long, value_enum, default_value_t = Rows::Subscriptions, value_name = "ROWS")]
+    pub rows: Rows,
 
     /// Skip files larger than SIZE without reading them (bytes, or with a KiB, MiB or GiB
     /// suffix).
@@ -142,27 +125,28 @@ pub struct ScanArgs {
 }
 
 impl ScanArgs {
-    /// Validates the arguments into a [`Config`]. `raw_args` is the command line as typed,
-    /// recorded in the report.
+    /// Validates the arguments into a [`Config`]. `command_line` is the command line as
+    /// recorded in the report (see [`recorded_command_line`]).
     ///
     /// # Errors
     /// [`Error::Usage`] for anything invalid.
-    pub fn into_config(self, raw_args: &[OsString]) -> Result<Config, Error> {
+    pub fn into_config(self, command_line: Vec<String>) -> Result<Config, Error> {
         let include = compile(&self.include, "--include")?;
         let exclude = compile(&self.exclude, "--exclude")?;
-        let stdout_format = match self.format {
-            FormatArg::Csv => ReportFormat::Csv,
-            FormatArg::Json => ReportFormat::Json,
+        let flags = Flags {
+            rows: self.rows,
+            csv_delimiter: self.csv_delimiter,
+            csv_bom: self.csv_bom,
         };
         let outputs = if self.outputs.is_empty() {
             vec![Output {
                 path: None,
-                format: stdout_format,
+                format: (self.format.build)(&flags),
             }]
         } else {
             self.outputs
                 .iter()
-                .map(|path| output_for(path, stdout_format))
+                .map(|path| output_for(path, self.format, flags))
                 .collect::<Result<_, _>>()?
         };
         check_outputs(&outputs, &self.paths)?;
@@ -184,15 +168,7 @@ impl ScanArgs {
             max_file_size: self.max_file_size,
             inventory: self.subscriptions,
             outputs,
-            csv: CsvOptions {
-                rows: match self.rows {
-                    RowsArg::Subscriptions => Rows::Subscriptions,
-                    RowsArg::Observations => Rows::Observations,
-                },
-                delimiter: self.csv_delimiter,
-                bom: self.csv_bom,
-            },
-            command_line: recorded_command_line(raw_args),
+            command_line,
             generated_at,
             quiet: self.quiet,
             exit_zero: self.exit_zero,
@@ -210,29 +186,34 @@ fn compile(patterns: &[String], flag: &str) -> Result<Vec<glob::Pattern>, Error>
         .collect()
 }
 
-fn output_for(path: &Path, stdout_format: ReportFormat) -> Result<Output, Error> {
+fn output_for(path: &Path, stdout_format: &Writer, flags: Flags) -> Result<Output, Error> {
     if path.as_os_str() == "-" {
         return Ok(Output {
             path: None,
-            format: stdout_format,
+            format: (stdout_format.build)(&flags),
         });
     }
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let format = match extension.as_deref() {
-        Some("json") => ReportFormat::Json,
-        Some("csv") => ReportFormat::Csv,
-        _ => {
-            return Err(Error::Usage(format!(
-                "cannot tell the format of report {} from its extension: use .json or .csv",
-                shown(path)
-            )));
-        }
-    };
+    let writer = report::by_file_name(path).ok_or_else(|| {
+        Error::Usage(format!(
+            "cannot tell the format of report {} from its extension: use {}",
+            shown(path),
+            report::extensions()
+        ))
+    })?;
     Ok(Output {
         path: Some(path.to_path_buf()),
-        format,
+        format: (writer.build)(&flags),
+    })
+}
+
+/// A `--format` name: one of the report formats.
+fn report_format(name: &str) -> Result<&'static Writer, String> {
+    report::by_name(name).ok_or_else(|| {
+        let names: Vec<&str> = report::WRITERS.iter().map(|w| w.name).collect();
+        format!(
+            "unknown report format {name:?}: use one of {}",
+            names.join(", ")
+        )
     })
 }
 
@@ -305,57 +286,55 @@ fn canonical_output(path: &Path) -> Option<PathBuf> {
     Some(folder.canonicalize().ok()?.join(name))
 }
 
-/// The command line as recorded in the report: the program's name, then every argument
-/// but `--threads`/`-j`, which cannot change a report and would make reports of the same
-/// inputs differ.
-fn recorded_command_line(raw_args: &[OsString]) -> Vec<String> {
+/// The command line as recorded in the report, rebuilt from clap's parse of it: the
+/// program's name, the subcommand, then every argument in the order given, each flag in its
+/// long form, but `--threads`, which cannot change a report and would make reports of the
+/// same inputs differ.
+#[must_use]
+pub fn recorded_command_line(matches: &clap::ArgMatches) -> Vec<String> {
     let mut recorded = vec![env!("CARGO_PKG_NAME").to_owned()];
-    let mut args = raw_args.iter().skip(1).map(|a| a.to_string_lossy());
-    while let Some(arg) = args.next() {
-        if arg == "--" {
-            recorded.push(arg.into_owned());
-            recorded.extend(args.map(std::borrow::Cow::into_owned));
-            break;
-        }
-        if arg == "--threads" {
-            args.next();
+    let Some((name, sub)) = matches.subcommand() else {
+        return recorded;
+    };
+    recorded.push(name.to_owned());
+    let command = Cli::command();
+    let Some(definition) = command.find_subcommand(name) else {
+        return recorded;
+    };
+    // (position in the command line, the words to record), for every argument given.
+    let mut given: Vec<(usize, Vec<String>)> = Vec::new();
+    for arg in definition.get_arguments() {
+        let id = arg.get_id().as_str();
+        if id == "threads" || sub.value_source(id) != Some(clap::parser::ValueSource::CommandLine) {
             continue;
         }
-        if arg.starts_with("--threads=") {
-            continue;
-        }
-        // Short flags may be combined (`-qj4`, `-qj 4`): keep those before `j`.
-        match arg
-            .strip_prefix('-')
-            .filter(|f| !f.starts_with('-'))
-            .and_then(threads_flag)
-        {
-            Some((before, value_follows)) => {
-                if value_follows {
-                    args.next();
-                }
-                if !before.is_empty() {
-                    recorded.push(format!("-{before}"));
-                }
-            }
-            None => recorded.push(arg.into_owned()),
+        let indices: Vec<usize> = sub
+            .indices_of(id)
+            .map(Iterator::collect)
+            .unwrap_or_default();
+        let values: Vec<String> = if arg.get_action().takes_values() {
+            sub.get_raw(id)
+                .map(|raw| raw.map(|v| v.to_string_lossy().into_owned()).collect())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let flag = arg.get_long().map(|long| format!("--{long}"));
+        match (flag, values.is_empty()) {
+            // A switch: once per occurrence.
+            (Some(flag), true) => given.extend(indices.iter().map(|&i| (i, vec![flag.clone()]))),
+            (Some(flag), false) => given.extend(
+                indices
+                    .iter()
+                    .zip(values)
+                    .map(|(&i, value)| (i, vec![flag.clone(), value])),
+            ),
+            (None, _) => given.extend(indices.iter().zip(values).map(|(&i, v)| (i, vec![v]))),
         }
     }
+    given.sort_by_key(|(index, _)| *index);
+    recorded.extend(given.into_iter().flat_map(|(_, words)| words));
     recorded
-}
-
-/// In a group of short flags, where `-j` is: the flags before it, and whether its value is
-/// the next argument. `None` when there is no `-j`, or when `-o` comes first (the rest is
-/// then its file name).
-fn threads_flag(flags: &str) -> Option<(&str, bool)> {
-    for (i, c) in flags.char_indices() {
-        match c {
-            'o' => return None,
-            'j' => return Some((flags.get(..i)?, flags.get(i + 1..)?.is_empty())),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// The latest time an RFC 3339 timestamp can hold: 9999-12-31T23:59:59Z.
@@ -434,25 +413,41 @@ mod tests {
 
     #[test]
     fn threads_are_left_out_of_the_recorded_command_line() {
-        let raw: Vec<OsString> = [
-            "target/release/mdc-evidence",
+        for threads in [&["-j", "4"][..], &["--threads=2"], &["-j1"]] {
+            let raw = [&["target/release/mdc-evidence", "scan", "x/"][..], threads].concat();
+            let matches = Cli::command().get_matches_from(raw);
+            assert_eq!(
+                recorded_command_line(&matches),
+                ["mdc-evidence", "scan", "x/"]
+            );
+        }
+        let raw = [
+            "mdc-evidence",
             "scan",
-            "-j",
-            "4",
-            "--threads=2",
             "x/",
-            "-j1",
             "-qj4",
-            "-qj",
-            "3",
             "-ojan.json",
-        ]
-        .iter()
-        .map(OsString::from)
-        .collect();
+            "--include=-j",
+            "y/",
+            "--format",
+            "json",
+        ];
+        let matches = Cli::command().get_matches_from(raw);
         assert_eq!(
-            recorded_command_line(&raw),
-            ["mdc-evidence", "scan", "x/", "-q", "-q", "-ojan.json"]
+            recorded_command_line(&matches),
+            [
+                "mdc-evidence",
+                "scan",
+                "x/",
+                "--quiet",
+                "--output",
+                "jan.json",
+                "--include",
+                "-j",
+                "y/",
+                "--format",
+                "json"
+            ]
         );
     }
 
@@ -471,14 +466,16 @@ mod tests {
     #[test]
     fn report_format_follows_the_extension() {
         assert_eq!(
-            output_for(Path::new("r.JSON"), ReportFormat::Csv)
-                .unwrap()
-                .format,
-            ReportFormat::Json
+            report::by_file_name(Path::new("r.JSON")).map(|w| w.name),
+            Some("json")
         );
-        assert!(output_for(Path::new("r.txt"), ReportFormat::Csv).is_err());
+        assert!(report::by_file_name(Path::new("r.txt")).is_none());
+        assert!(report::by_file_name(Path::new(".json")).is_none());
+        let flags = Flags::default();
         assert_eq!(
-            output_for(Path::new("-"), ReportFormat::Json).unwrap().path,
+            output_for(Path::new("-"), &report::json::WRITER, flags)
+                .unwrap()
+                .path,
             None
         );
     }

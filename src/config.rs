@@ -2,68 +2,20 @@
 //! Everything here has been checked: the library never re-validates it.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::discover::Discovery;
-
-/// A report format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportFormat {
-    /// CSV (RFC 4180).
-    Csv,
-    /// One JSON object.
-    Json,
-}
-
-impl ReportFormat {
-    /// The name used on the command line and in messages.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Csv => "csv",
-            Self::Json => "json",
-        }
-    }
-}
-
-/// What the rows of a CSV report are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Rows {
-    /// One row per subscription.
-    #[default]
-    Subscriptions,
-    /// One row per observation.
-    Observations,
-}
-
-/// CSV writing options.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CsvOptions {
-    /// What the rows are.
-    pub rows: Rows,
-    /// The field delimiter (`,` by default).
-    pub delimiter: u8,
-    /// Start the file with a UTF-8 byte order mark, for Excel.
-    pub bom: bool,
-}
-
-impl Default for CsvOptions {
-    fn default() -> Self {
-        Self {
-            rows: Rows::Subscriptions,
-            delimiter: b',',
-            bom: false,
-        }
-    }
-}
+use crate::report::Render;
+use crate::report::csv::Csv;
 
 /// Where a report goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Output {
     /// The file to write atomically, or `None` for standard output.
     pub path: Option<PathBuf>,
-    /// The report format.
-    pub format: ReportFormat,
+    /// The report format, with its options.
+    pub format: Arc<dyn Render>,
 }
 
 /// A validated run configuration.
@@ -79,8 +31,6 @@ pub struct Config {
     pub inventory: Option<PathBuf>,
     /// Where the reports go.
     pub outputs: Vec<Output>,
-    /// CSV options.
-    pub csv: CsvOptions,
     /// The command line as recorded in the report.
     pub command_line: Vec<String>,
     /// The report's `generated_at` (from `SOURCE_DATE_EPOCH` when set).
@@ -106,9 +56,8 @@ impl Config {
             inventory: None,
             outputs: vec![Output {
                 path: None,
-                format: ReportFormat::Csv,
+                format: Arc::new(Csv::default()),
             }],
-            csv: CsvOptions::default(),
             command_line: Vec::new(),
             generated_at: SystemTime::UNIX_EPOCH,
             quiet: false,

@@ -175,9 +175,12 @@ impl Walk<'_> {
                 folder: listing.identity,
                 parent: ancestors,
             });
+            let reachable_twice = self.discovery.roots.len() > 1 || self.discovery.follow_symlinks;
             for raw in listing.entries {
                 let path = folder.join(&raw.name);
-                let identity = Some((listing.identity, raw.name));
+                // One root walked without following links reaches each entry once: only
+                // several roots, or links followed, can reach one twice.
+                let identity = reachable_twice.then_some((listing.identity, raw.name));
                 let mut kind = raw.kind;
                 if kind == EntryKind::Symlink && self.discovery.follow_symlinks {
                     match std::fs::metadata(&path) {
@@ -252,14 +255,13 @@ impl Walk<'_> {
         paired.sort_by(|(a, _), (b, _)| {
             (a.path.as_bytes(), a.skip.is_some()).cmp(&(b.path.as_bytes(), b.skip.is_some()))
         });
+        // The same path twice (a file also named on the command line) is adjacent once
+        // sorted; the same directory entry under two paths is found by its identity.
+        paired.dedup_by(|later, kept| later.0.fs_path == kept.0.fs_path);
         let mut seen: HashSet<Identity> = HashSet::new();
-        let mut seen_paths: HashSet<PathBuf> = HashSet::new();
         let entries = paired
             .into_iter()
-            .filter(|(entry, identity)| match identity {
-                Some(identity) => seen.insert(identity.clone()),
-                None => seen_paths.insert(entry.fs_path.clone()),
-            })
+            .filter(|(_, identity)| identity.as_ref().is_none_or(|id| seen.insert(id.clone())))
             .map(|(entry, _)| entry)
             .collect();
         Discovered {

@@ -2,18 +2,20 @@
 //!
 //! Pure: takes a [`Parsed`] file and its path, returns one [`Observation`] per
 //! subscription (or one unattributed observation). No I/O, no printing. The rule is the
-//! one in EVIDENCE-FORMATS.md: only the setting named exactly `WDATP` decides; `true` is
+//! one in docs/evidence-formats.md: only the setting named exactly `WDATP` decides; `true` is
 //! enabled, `false` disabled, anything else malformed; a complete list without it is absent;
 //! a record of a failed collection proves nothing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use serde::Serialize;
 
+pub use crate::attribute::Source;
+use crate::attribute::{self, Group, attribute_by_path, join_note};
 use crate::escape::{EXCERPT_CHARS, excerpt};
-use crate::formats::{Body, Extent, Flag, Item, Location, Parsed, Setting};
-use crate::subscription::{self, IdScope, PathScope, SubscriptionId};
+use crate::formats::{Body, Extent, Flag, Location, Parsed, Setting};
+use crate::subscription::{self, SubscriptionId};
 
 /// The setting this tool decides on.
 pub const WDATP: &str = "WDATP";
@@ -73,27 +75,6 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// Where an observation's subscription id came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// A resource id or error scope inside the file.
-    Content,
-    /// The GUID nearest the file in its path.
-    Path,
-}
-
-impl Source {
-    /// The name used in reports.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Content => "content",
-            Self::Path => "path",
-        }
-    }
-}
-
 /// One (file, subscription) pair and what the file says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observation {
@@ -115,7 +96,28 @@ pub struct Observation {
 #[must_use]
 pub fn evaluate(parsed: &Parsed, path: &str) -> Vec<Observation> {
     match &parsed.body {
-        Body::Items(items) => evaluate_items(items, path),
+        Body::Items(items) => {
+            let mut observations: Vec<Observation> = attribute::attribute(items, path)
+                .into_iter()
+                .map(|placed| {
+                    observe(
+                        placed.subscription,
+                        placed.source,
+                        placed.note,
+                        &placed.group,
+                    )
+                })
+                .collect();
+            if observations.is_empty() {
+                observations.push(whole_file(
+                    path,
+                    Outcome::Unrecognized,
+                    "the file holds no settings",
+                ));
+            }
+            observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
+            observations
+        }
         Body::Malformed(why) => vec![whole_file(path, Outcome::Malformed, &why.to_string())],
         Body::Unrecognized(why) => {
             vec![whole_file(path, Outcome::Unrecognized, &why.to_string())]
@@ -142,255 +144,6 @@ fn whole_file(path: &str, outcome: Outcome, why: &str) -> Observation {
     }
 }
 
-/// Everything a file holds about one subscription.
-#[derive(Default)]
-struct Group<'a> {
-    /// Each setting with how complete its document is, and which document (item) it is in.
-    settings: Vec<(&'a Setting, Extent, usize)>,
-    scalars: Vec<(&'a Flag, &'a Location)>,
-    errors: Vec<(&'a str, &'a Location)>,
-}
-
-/// Whose an entry without a subscription id of its own is (see [`evaluate_items`]).
-enum Owner {
-    /// The subscription its document, or else the file's content, names.
-    Named(SubscriptionId),
-    /// Its document names several subscriptions.
-    DocumentNamesSeveral,
-    /// Its document names none and the file's content names several.
-    FileNamesSeveral,
-    /// Nothing in the file names a subscription: the path decides.
-    Path,
-    /// It follows a context switch to a subscription named otherwise than by its id.
-    SwitchedToUnnamed,
-}
-
-/// The subscription a resource id or error scope names, if it names one.
-fn named(scope: &IdScope) -> Option<&SubscriptionId> {
-    match scope {
-        IdScope::Subscription(sub) => Some(sub),
-        IdScope::Redacted(_) | IdScope::None => None,
-    }
-}
-
-/// Every subscription the file's content names: setting ids and error scopes.
-fn named_in_file(items: &[Item]) -> BTreeSet<SubscriptionId> {
-    let mut subscriptions = BTreeSet::new();
-    for item in items {
-        match item {
-            Item::Settings { settings, .. } => {
-                for setting in settings {
-                    if let Some(id) = &setting.id
-                        && let IdScope::Subscription(sub) = subscription::scope_of_resource_id(id)
-                    {
-                        subscriptions.insert(sub);
-                    }
-                }
-            }
-            Item::CollectionError { scope, .. } | Item::Context { scope, .. } => {
-                subscriptions.extend(named(scope).cloned());
-            }
-            Item::Scalar { .. } => {}
-        }
-    }
-    subscriptions
-}
-
-/// Evaluates a file's items. Attribution, the same for every shape, never depends on the
-/// folder a file sits in unless nothing in the file names a subscription:
-/// 1. an entry with a subscription id of its own (`/subscriptions/<GUID>/...`, an error's
-///    scope) belongs to that subscription;
-/// 2. an entry without one (an id cut short or redacted, a table without ids, a bare value,
-///    an error naming no scope) belongs to the one subscription its own document (one JSON
-///    document, one command output) names; when its document names several, it is
-///    unattributed;
-/// 3. when its document names none and a context switch (`Set-AzContext -Subscription
-///    <GUID>`, `az account set`) comes before it, it belongs to the subscription switched
-///    to (unattributed after a switch by name);
-/// 4. otherwise it belongs to the one subscription the whole file's content names (a retry
-///    after a failed attempt for that subscription, another command's output for it); when
-///    the file names several, it is unattributed;
-/// 5. only when nothing in the file names a subscription does the path decide: the GUID
-///    nearest the file, file name first.
-fn evaluate_items(items: &[Item], path: &str) -> Vec<Observation> {
-    let mut attribution = Attribution::new(items);
-    for (batch, item) in items.iter().enumerate() {
-        attribution.place(batch, item);
-    }
-    attribution.into_observations(path)
-}
-
-/// A file's entries as they are placed, in order, by the rules of [`evaluate_items`].
-struct Attribution<'a> {
-    /// Whose an entry is when nothing closer names a subscription (rules 4 and 5).
-    fallback: Owner,
-    /// The subscription switched to by the last context switch, if any (rule 3).
-    context: Option<Owner>,
-    groups: BTreeMap<SubscriptionId, Group<'a>>,
-    by_path: Group<'a>,
-    unattributed: Group<'a>,
-    /// Why entries are unattributed, each at most once, in the order of [`Owner`].
-    reasons: BTreeSet<u8>,
-    /// The first redacted id among the entries not given to a subscription.
-    redacted: Option<&'a str>,
-}
-
-impl<'a> Attribution<'a> {
-    fn new(items: &[Item]) -> Self {
-        let in_file = named_in_file(items);
-        let fallback = match in_file.len() {
-            0 => Owner::Path,
-            1 => in_file.first().cloned().map_or(Owner::Path, Owner::Named),
-            _ => Owner::FileNamesSeveral,
-        };
-        Self {
-            fallback,
-            context: None,
-            groups: BTreeMap::new(),
-            by_path: Group::default(),
-            unattributed: Group::default(),
-            reasons: BTreeSet::new(),
-            redacted: None,
-        }
-    }
-
-    /// Whose an entry without an id of its own is, given its document's owner.
-    fn owner<'o>(&'o self, document: Option<&'o Owner>) -> &'o Owner {
-        document.or(self.context.as_ref()).unwrap_or(&self.fallback)
-    }
-
-    /// The group an entry without an id of its own goes to, given its document's owner.
-    fn group_for(&mut self, document: Option<&Owner>) -> &mut Group<'a> {
-        let reason = match self.owner(document) {
-            Owner::Named(sub) => return self.groups.entry(sub.clone()).or_default(),
-            Owner::Path => return &mut self.by_path,
-            Owner::DocumentNamesSeveral => 0,
-            Owner::FileNamesSeveral => 1,
-            Owner::SwitchedToUnnamed => 2,
-        };
-        self.reasons.insert(reason);
-        &mut self.unattributed
-    }
-
-    fn place(&mut self, batch: usize, item: &'a Item) {
-        match item {
-            Item::Settings { extent, settings } => {
-                let scopes: Vec<IdScope> = settings
-                    .iter()
-                    .map(|s| {
-                        s.id.as_deref()
-                            .map_or(IdScope::None, subscription::scope_of_resource_id)
-                    })
-                    .collect();
-                let in_document: BTreeSet<&SubscriptionId> =
-                    scopes.iter().filter_map(named).collect();
-                let document = match in_document.len() {
-                    0 => None,
-                    1 => in_document.first().map(|sub| Owner::Named((*sub).clone())),
-                    _ => Some(Owner::DocumentNamesSeveral),
-                };
-                for (setting, scope) in settings.iter().zip(&scopes) {
-                    let entry = (setting, *extent, batch);
-                    if let Some(sub) = named(scope) {
-                        self.groups
-                            .entry(sub.clone())
-                            .or_default()
-                            .settings
-                            .push(entry);
-                        continue;
-                    }
-                    if !matches!(self.owner(document.as_ref()), Owner::Named(_)) {
-                        self.redacted = self.redacted.or(setting.id.as_deref());
-                    }
-                    self.group_for(document.as_ref()).settings.push(entry);
-                }
-            }
-            Item::Scalar { value, location } => {
-                self.group_for(None).scalars.push((value, location));
-            }
-            Item::Context { scope, .. } => {
-                self.context = Some(
-                    named(scope).map_or(Owner::SwitchedToUnnamed, |sub| Owner::Named(sub.clone())),
-                );
-            }
-            Item::CollectionError {
-                summary,
-                scope,
-                location,
-            } => {
-                let entry = (summary.as_str(), location);
-                match named(scope) {
-                    Some(sub) => self
-                        .groups
-                        .entry(sub.clone())
-                        .or_default()
-                        .errors
-                        .push(entry),
-                    None => self.group_for(None).errors.push(entry),
-                }
-            }
-        }
-    }
-
-    fn into_observations(self, path: &str) -> Vec<Observation> {
-        const REASONS: [&str; 3] = [
-            "their document names several subscriptions",
-            "their document names none and the file names several subscriptions",
-            "they follow a context switch to a subscription named otherwise than by its id",
-        ];
-        let redaction = self.redacted.map(|id| {
-            format!(
-                "the subscription in the content is redacted or not a subscription id ({})",
-                excerpt(id, EXCERPT_CHARS)
-            )
-        });
-        let mut observations = Vec::with_capacity(self.groups.len() + 2);
-        for (subscription, group) in self.groups {
-            observations.push(observe(
-                Some(subscription),
-                Some(Source::Content),
-                None,
-                &group,
-            ));
-        }
-        if !self.by_path.is_empty() {
-            let (subscription, source, note) = attribute_by_path(path, redaction.clone());
-            observations.push(observe(subscription, source, note, &self.by_path));
-        }
-        // One unattributed observation per file, whatever kept its entries from a subscription.
-        if !self.unattributed.is_empty() {
-            let reasons: Vec<&str> = self
-                .reasons
-                .iter()
-                .filter_map(|&r| REASONS.get(usize::from(r)).copied())
-                .collect();
-            let note = join_note(
-                redaction,
-                format!(
-                    "unattributed: these entries carry no subscription id of their own, and {}",
-                    reasons.join("; or ")
-                ),
-            );
-            observations.push(observe(None, None, Some(note), &self.unattributed));
-        }
-        if observations.is_empty() {
-            observations.push(whole_file(
-                path,
-                Outcome::Unrecognized,
-                "the file holds no settings",
-            ));
-        }
-        observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
-        observations
-    }
-}
-
-impl Group<'_> {
-    fn is_empty(&self) -> bool {
-        self.settings.is_empty() && self.scalars.is_empty() && self.errors.is_empty()
-    }
-}
-
 /// The observation of one group of a file's entries.
 fn observe(
     subscription: Option<SubscriptionId>,
@@ -406,41 +159,6 @@ fn observe(
         enabled,
         location,
         detail: join_note(note, detail),
-    }
-}
-
-/// The subscription named by the path, when the content names none.
-fn attribute_by_path(
-    path: &str,
-    note: Option<String>,
-) -> (Option<SubscriptionId>, Option<Source>, Option<String>) {
-    match subscription::scope_of_path(path) {
-        PathScope::Found(sub) => (Some(sub), Some(Source::Path), note),
-        PathScope::Ambiguous(component) => (
-            None,
-            None,
-            Some(join_note(
-                note,
-                format!(
-                    "unattributed: the path component {component:?} names two different subscriptions"
-                ),
-            )),
-        ),
-        PathScope::None => (
-            None,
-            None,
-            Some(join_note(
-                note,
-                "unattributed: neither the content nor the path names a subscription".to_owned(),
-            )),
-        ),
-    }
-}
-
-fn join_note(note: Option<String>, detail: String) -> String {
-    match note {
-        Some(note) => format!("{note}; {detail}"),
-        None => detail,
     }
 }
 

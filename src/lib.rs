@@ -8,6 +8,7 @@
 //! subscription) -> [`rollup`] (one verdict per subscription) -> [`report`] (CSV, JSON).
 //! [`run`] drives the first six; the binary writes the reports.
 
+pub mod attribute;
 pub mod cli;
 pub mod config;
 pub mod decode;

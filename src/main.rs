@@ -1,9 +1,8 @@
 //! The `mdc-evidence` binary: parse the command line, run, write the reports, exit.
 
-use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use mdc_evidence::cli::{Cli, Command};
 use std::io::Write as _;
 
@@ -12,15 +11,19 @@ use mdc_evidence::report::{self, Summary};
 use mdc_evidence::{Error, ExitStatus};
 
 fn main() -> ExitCode {
-    let raw_args: Vec<OsString> = std::env::args_os().collect();
-    let cli = Cli::parse_from(&raw_args);
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    let command_line = mdc_evidence::cli::recorded_command_line(&matches);
     // Interrupted (Ctrl-C, SIGTERM, SIGHUP) while reports are being written: remove the
     // temporary files, so that no partial report is left for a later scan to find.
     let _ = ctrlc::set_handler(|| {
         report::remove_staged();
         std::process::exit(130);
     });
-    match run(cli, &raw_args) {
+    match run(cli, command_line) {
         Ok(status) => ExitCode::from(status as u8),
         Err(err) => {
             eprintln!("mdc-evidence: error: {:#}", anyhow::Error::from(err));
@@ -29,12 +32,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli, raw_args: &[OsString]) -> Result<ExitStatus, Error> {
+fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Scan(args) => {
-            let config = args.into_config(raw_args)?;
+            let config = args.into_config(command_line)?;
             let report = mdc_evidence::run(&config)?;
-            match report::write(&report, &config.outputs, config.csv) {
+            match report::write(&report, &config.outputs) {
                 // A closed pipe (`| head`) is the reader's choice, not an error.
                 Err(Error::Stdout { source })
                     if source.kind() == std::io::ErrorKind::BrokenPipe => {}

@@ -1,6 +1,6 @@
 //! Subscription ids: where they are found and how they are told apart from redactions.
 //!
-//! Owns the rules of "Where the subscription id comes from" in EVIDENCE-FORMATS.md:
+//! Owns the rules of "Where the subscription id comes from" in docs/evidence-formats.md:
 //! ids inside content (`/subscriptions/<GUID>/...`, error scopes), and the GUID nearest a
 //! file in its path. It never invents an id: redacted placeholders and the all-zero GUID
 //! are recognised as such and yield nothing.

@@ -93,7 +93,7 @@ fn usage_and_fatal_errors_exit_2_and_write_no_report() {
         .arg(&report)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("use .json or .csv"));
+        .stderr(predicate::str::contains("from its extension"));
     assert!(!report.exists());
     mdc().args(["scan", "--include", "[", "."]).assert().code(2);
     mdc().arg("scan").assert().code(2);
@@ -177,13 +177,16 @@ fn a_folder_mixing_good_and_bad_files_reports_every_file_with_a_reason() {
         .unwrap();
     assert!(output.status.success());
     let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let outcome_of = |suffix: &str| {
         let row = rows
             .iter()
-            .find(|r| r[0].ends_with(suffix))
+            .find(|r| r[column("path")].ends_with(suffix))
             .unwrap_or_else(|| panic!("{suffix}"));
-        (row[2].to_owned(), row[4].to_owned(), row[7].to_owned())
+        let cell = |name: &str| row[column(name)].to_owned();
+        (cell("subscription_id"), cell("outcome"), cell("detail"))
     };
     assert_eq!(outcome_of("pass/settings.json").1, "enabled");
     assert_eq!(outcome_of("fail/settings.json").1, "disabled");
@@ -201,10 +204,9 @@ fn a_folder_mixing_good_and_bad_files_reports_every_file_with_a_reason() {
     );
     assert_eq!(rows.len(), 6);
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(
-        stderr,
-        "mdc-evidence: 6 files read, 0 skipped; 3 subscriptions: 1 pass, 1 fail, 0 conflict, 1 no_evidence; 2 unattributed observations\n"
-    );
+    for counted in ["6 files read", "3 subscriptions", "2 unattributed"] {
+        assert!(stderr.contains(counted), "{stderr}");
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //!
 //! `MDC_DIFF_CASES` (default 300) and `MDC_DIFF_SEED` (default below) choose the run:
 //! `MDC_DIFF_CASES=10000 MDC_DIFF_SEED=42 cargo test --release --test differential -- --nocapture`.
+//! `MDC_DIFF_KEEP=<new folder>` keeps the generated files there.
 
 #![allow(
     clippy::unwrap_used,
@@ -261,6 +262,8 @@ fn smaller(case: &Case) -> Vec<Case> {
                         model::Kind::Scalar { .. }
                             | model::Kind::Empty
                             | model::Kind::AccountShow { .. }
+                            | model::Kind::EmptyList
+                            | model::Kind::Context { .. }
                     )
             });
         }
@@ -355,14 +358,18 @@ fn reports_match_the_oracle() {
     let seed: u64 = env_or("MDC_DIFF_SEED", DEFAULT_SEED);
     let count: usize = env_or("MDC_DIFF_CASES", DEFAULT_CASES);
     let cases: Vec<Case> = (0..count).map(|i| model::case(seed, i)).collect();
-    let dir = tempfile::TempDir::new().unwrap();
+    let temp = tempfile::TempDir::new().unwrap();
+    // `MDC_DIFF_KEEP=<new folder>` writes the cases there and keeps them, to look at.
+    let root = std::env::var_os("MDC_DIFF_KEEP")
+        .map_or_else(|| temp.path().to_path_buf(), std::path::PathBuf::from);
+    let dir = root.as_path();
     let mut expected: Vec<Vec<Expected>> = Vec::with_capacity(count);
     let mut files = 0;
     for (i, case) in cases.iter().enumerate() {
-        expected.push(write_case(dir.path(), i, case));
+        expected.push(write_case(dir, i, case));
         files += case.files.len();
     }
-    let (actual, verdicts) = scan(dir.path());
+    let (actual, verdicts) = scan(dir);
     let mut by_case: BTreeMap<usize, Vec<Actual>> = BTreeMap::new();
     for a in actual {
         let index: usize = a.path[4..9].parse().unwrap();

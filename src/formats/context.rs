@@ -16,6 +16,7 @@ const SWITCHES: &[&str] = &[
     "Select-AzSubscription",
     "Set-AzureRmContext",
     "Select-AzureRmSubscription",
+    "Connect-AzAccount",
     "az account set",
 ];
 
@@ -25,14 +26,17 @@ pub fn find(lines: &[Line<'_>]) -> Vec<Item> {
     let mut items = Vec::new();
     let mut in_context_table = false;
     for (index, line) in lines.iter().enumerate() {
-        if let Some(scope) = switch_command(line.text) {
+        if might_switch(line.text)
+            && let Some(scope) = switch_command(line.text)
+        {
             items.push(Item::Context {
                 scope,
                 location: Location::Line(line.number),
             });
             continue;
         }
-        let is_header = is_context_header(line.text)
+        let is_header = line.text.trim_start().starts_with("Name ")
+            && is_context_header(line.text)
             && lines
                 .get(index + 1)
                 .is_some_and(|next| next.text.trim_start().starts_with("----"));
@@ -55,7 +59,11 @@ pub fn find(lines: &[Line<'_>]) -> Vec<Item> {
 }
 
 /// The subscription a switch command names: a GUID, or `Redacted` holding the name when it
-/// names the subscription otherwise; `None` when the line is no switch.
+/// names the subscription otherwise; `None` when the line is no switch (or, for
+/// `Connect-AzAccount`, names no subscription). The value of a subscription flag
+/// (`-Subscription`, `-SubscriptionId`, `-SubscriptionName`, `--subscription`, `-s`), else
+/// the first argument that is not a flag or a flag's value, is the subscription; a
+/// `-Tenant` value never is.
 fn switch_command(line: &str) -> Option<IdScope> {
     let command = without_prompt(line.trim());
     let switch = SWITCHES.iter().find(|s| {
@@ -71,21 +79,41 @@ fn switch_command(line: &str) -> Option<IdScope> {
         .split_whitespace()
         .map(|w| w.trim_matches(['"', '\'']))
         .collect();
-    if let Some(sub) = words.iter().find_map(|w| SubscriptionId::parse(w)) {
-        return Some(IdScope::Subscription(sub));
-    }
-    // A subscription named by its display name, or by a variable: not an id.
-    let named = words
+    let is_subscription_flag = |flag: &str| {
+        let flag = flag.to_ascii_lowercase();
+        flag.starts_with("-subscription") || flag == "--subscription" || flag == "-s"
+    };
+    let flagged = words
         .windows(2)
-        .find(|pair| {
-            pair.first().is_some_and(|flag| {
-                let flag = flag.to_ascii_lowercase();
-                flag.starts_with("-subscription") || flag == "--subscription" || flag == "-s"
-            })
+        .find(|pair| pair.first().is_some_and(|f| is_subscription_flag(f)))
+        .and_then(|pair| pair.get(1).copied());
+    // Without a subscription flag: the first word that is neither a flag nor a flag's value.
+    let positional = || {
+        let mut previous_was_flag = false;
+        words.iter().copied().find(|w| {
+            let is_flag = w.starts_with('-');
+            let take = !is_flag && !previous_was_flag;
+            previous_was_flag = is_flag;
+            take
         })
-        .and_then(|pair| pair.get(1))
-        .map_or_else(|| arguments.trim().to_owned(), |w| (*w).to_owned());
-    Some(IdScope::Redacted(named))
+    };
+    let named = match flagged.or_else(positional) {
+        Some(named) => named,
+        None if switch.eq_ignore_ascii_case("Connect-AzAccount") => return None,
+        None => return Some(IdScope::Redacted(arguments.trim().to_owned())),
+    };
+    Some(match SubscriptionId::parse(named) {
+        Some(sub) => IdScope::Subscription(sub),
+        None => IdScope::Redacted(named.to_owned()),
+    })
+}
+
+/// A cheap first look: only lines whose command starts like a switch are read further.
+fn might_switch(line: &str) -> bool {
+    without_prompt(line.trim_start())
+        .as_bytes()
+        .first()
+        .is_some_and(|b| matches!(b.to_ascii_lowercase(), b's' | b'c' | b'a'))
 }
 
 /// The command typed after a prompt (`PS C:\audit> `, `$ `, `> `), or the line itself.
@@ -162,7 +190,26 @@ mod tests {
             scopes("PS C:\\> Set-AzContext -Subscription Prod\n"),
             [IdScope::Redacted("Prod".into())]
         );
-        assert!(scopes("Get-AzContext\nSet-AzContextual x\n").is_empty());
+        assert!(scopes("Get-AzContext\nSet-AzContextual x\nConnect-AzAccount\n").is_empty());
+        let tenant = "cfe7d051-2224-4983-a9f3-2b88ec615d56";
+        assert_eq!(
+            scopes(&format!(
+                "PS C:\\> Set-AzContext -Tenant {tenant} -Subscription {SUB}\n"
+            )),
+            [IdScope::Subscription(SubscriptionId::parse(SUB).unwrap())]
+        );
+        assert_eq!(
+            scopes(&format!(
+                "Set-AzContext -Subscription \"Dev\" -Tenant {tenant}\n"
+            )),
+            [IdScope::Redacted("Dev".into())]
+        );
+        assert_eq!(
+            scopes(&format!(
+                "Connect-AzAccount -Tenant {tenant} -Subscription {SUB}\n"
+            )),
+            [IdScope::Subscription(SubscriptionId::parse(SUB).unwrap())]
+        );
     }
 
     #[test]

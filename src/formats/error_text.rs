@@ -13,14 +13,17 @@ pub const AZCLI_ERROR: Format = Format::new("azcli-error");
 /// A PowerShell error record (`Get-AzSecuritySetting : ...`).
 pub const POWERSHELL_ERROR: Format = Format::new("powershell-error");
 
-/// Parses a file that is error text (after any `WARNING:` lines): every error record in
+/// Parses a file that is error text (after any `WARNING:` lines and the prompt of the
+/// command that failed): every error record in
 /// it, each with its own scope (a loop over subscriptions leaves one per failed call);
 /// `None` when the text does not start with an error.
 #[must_use]
 pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
-    let first = lines
-        .iter()
-        .find(|l| !l.is_blank() && !l.text.trim_start().starts_with("WARNING:"))?;
+    // Warnings, and the prompt and command a console copy shows, may come first.
+    let first = lines.iter().find(|l| {
+        let text = l.text.trim_start();
+        !l.is_blank() && !text.starts_with("WARNING:") && !super::table::is_prompt(text)
+    })?;
     let format = kind_of(first.text)?;
     Some(Parsed::new(format, Body::Items(find(lines))))
 }
@@ -181,6 +184,18 @@ mod tests {
             "az : ERROR: (AuthorizationFailed) denied over scope '/subscriptions/{SUB}'\r\nAt line:1 char:1\r\n"
         );
         assert_error_scoped_to_sub(&text, AZCLI_ERROR);
+    }
+
+    #[test]
+    fn an_error_after_the_command_that_failed_is_error_text() {
+        let text = format!(
+            "$ az security setting list -o json\nERROR: (SubscriptionNotFound) The subscription '{SUB}' could not be found.\n"
+        );
+        assert_error_scoped_to_sub(&text, AZCLI_ERROR);
+        let text = format!(
+            "PS C:\\audit> Get-AzSecuritySetting\nGet-AzSecuritySetting : denied over scope '/subscriptions/{SUB}'\n"
+        );
+        assert_error_scoped_to_sub(&text, POWERSHELL_ERROR);
     }
 
     #[test]

@@ -35,11 +35,7 @@ fn setting(block: &[Field<'_>]) -> Option<Setting> {
         id: get("Id")
             .map(|f| f.value.trim().to_owned())
             .filter(|v| !v.is_empty()),
-        enabled: if value.is_empty() {
-            Flag::Missing
-        } else {
-            Flag::Text(value.to_owned())
-        },
+        enabled: Flag::from_cell(Some(value)),
         location: Location::Line(enabled.line),
         recovered: None,
     })

@@ -178,6 +178,18 @@ pub enum Flag {
     Other(&'static str),
 }
 
+impl Flag {
+    /// The value of a text cell (a table, list, CSV or TSV cell): `Missing` when it is
+    /// absent or blank, else its text, trimmed.
+    #[must_use]
+    pub fn from_cell(cell: Option<&str>) -> Self {
+        match cell.map(str::trim) {
+            Some(text) if !text.is_empty() => Self::Text(text.to_owned()),
+            _ => Self::Missing,
+        }
+    }
+}
+
 /// One setting as an export lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setting {

@@ -107,7 +107,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         settings.push(Setting {
             name: cell(name_column).map(str::to_owned),
             id: id_column.and_then(cell).map(str::to_owned),
-            enabled: cell(enabled_column).map_or(Flag::Missing, |v| Flag::Text(v.to_owned())),
+            enabled: Flag::from_cell(cell(enabled_column)),
             location: Location::Line(line),
             recovered: None,
         });

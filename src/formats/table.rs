@@ -128,7 +128,7 @@ fn read_table(columns: &[Column], rows: &[Line<'_>]) -> Option<TableRows> {
             Setting {
                 name: cell(name_column).map(str::to_owned),
                 id,
-                enabled: cell(enabled_column).map_or(Flag::Missing, |v| Flag::Text(v.to_owned())),
+                enabled: Flag::from_cell(cell(enabled_column)),
                 location: Location::Line(row.number),
                 recovered: None,
             }
@@ -167,7 +167,7 @@ fn cells<'a>(columns: &[Column], row: &'a str) -> Vec<Option<&'a str>> {
 }
 
 /// A shell prompt (`PS C:\\audit>`, `$ `, `> `): the table before it has ended.
-fn is_prompt(line: &str) -> bool {
+pub(crate) fn is_prompt(line: &str) -> bool {
     let line = line.trim_start();
     (line.starts_with("PS ") && line.contains('>'))
         || line.starts_with("$ ")

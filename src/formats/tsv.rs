@@ -38,11 +38,7 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
         settings.push(Setting {
             name: Some((*name).to_owned()).filter(|n| !n.is_empty()),
             id: Some((*id).to_owned()).filter(|i| !i.is_empty()),
-            enabled: if enabled.is_empty() {
-                Flag::Missing
-            } else {
-                Flag::Text((*enabled).to_owned())
-            },
+            enabled: Flag::from_cell(Some(enabled)),
             location: Location::Line(row.number),
             recovered: None,
         });

@@ -10,9 +10,69 @@
 //! report holds every text exactly.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
-use crate::config::{CsvOptions, Rows};
+use serde::Serialize;
+
+use super::rows::{self, ObservationRow, SubscriptionRow};
+use super::{Flags, Render, Writer};
 use crate::model::Report;
+
+/// The CSV report: `.csv`.
+pub const WRITER: Writer = Writer {
+    name: "csv",
+    extensions: &["csv"],
+    build: |flags: &Flags| {
+        Arc::new(Csv {
+            rows: flags.rows,
+            delimiter: flags.csv_delimiter,
+            bom: flags.csv_bom,
+        })
+    },
+    is_own_report,
+};
+
+/// What the rows of a CSV report are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Rows {
+    /// One row per subscription.
+    #[default]
+    Subscriptions,
+    /// One row per (file, subscription) observation.
+    Observations,
+}
+
+/// The CSV report and its options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Csv {
+    /// What the rows are.
+    pub rows: Rows,
+    /// The field delimiter (`,` by default).
+    pub delimiter: u8,
+    /// Start the file with a UTF-8 byte order mark, for Excel.
+    pub bom: bool,
+}
+
+impl Default for Csv {
+    fn default() -> Self {
+        Self {
+            rows: Rows::Subscriptions,
+            delimiter: b',',
+            bom: false,
+        }
+    }
+}
+
+impl Render for Csv {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        self.write_rows(report, out)
+            .map_err(|e| match e.into_kind() {
+                // Keep an I/O error's kind (a closed pipe stays `BrokenPipe`).
+                ::csv::ErrorKind::Io(io) => io,
+                other => io::Error::other(format!("{other:?}")),
+            })
+    }
+}
 
 const SUBSCRIPTION_HEADER: [&str; 6] = [
     "subscription_id",
@@ -37,106 +97,115 @@ const OBSERVATION_HEADER: [&str; 11] = [
     "duplicate_of",
 ];
 
+/// A subscription row as CSV writes it: flat, every text cell made safe.
+#[derive(Serialize)]
+struct SubscriptionCells {
+    subscription_id: String,
+    verdict: String,
+    reason: String,
+    in_inventory: Option<bool>,
+    files: usize,
+    paths: String,
+}
+
+impl SubscriptionCells {
+    fn new(row: &SubscriptionRow<'_>, delimiter: u8) -> Self {
+        Self {
+            subscription_id: cell(row.subscription_id, delimiter),
+            verdict: cell(row.verdict.as_str(), delimiter),
+            reason: cell(row.reason, delimiter),
+            in_inventory: row.in_inventory,
+            files: row.paths.len(),
+            paths: cell(&row.paths.join("; "), delimiter),
+        }
+    }
+}
+
+/// An observation row as CSV writes it: flat, every text cell made safe.
+#[derive(Serialize)]
+struct ObservationCells {
+    path: String,
+    format: String,
+    subscription_id: String,
+    subscription_source: String,
+    outcome: String,
+    enabled: Option<bool>,
+    location: String,
+    detail: String,
+    sha256: String,
+    size: u64,
+    duplicate_of: String,
+}
+
+impl ObservationCells {
+    fn new(row: &ObservationRow<'_>, delimiter: u8) -> Self {
+        let text = |t: &str| cell(t, delimiter);
+        Self {
+            path: text(row.path),
+            format: text(row.format),
+            subscription_id: text(row.subscription_id.unwrap_or_default()),
+            subscription_source: text(row.subscription_source.unwrap_or_default()),
+            outcome: text(row.outcome.as_str()),
+            enabled: row.enabled,
+            location: text(row.location.as_deref().unwrap_or_default()),
+            detail: text(row.detail),
+            sha256: text(row.sha256),
+            size: row.size,
+            duplicate_of: text(row.duplicate_of.unwrap_or_default()),
+        }
+    }
+}
+
+impl Csv {
+    fn write_rows(self, report: &Report, out: &mut dyn Write) -> ::csv::Result<()> {
+        if self.bom {
+            out.write_all(b"\xEF\xBB\xBF")?;
+        }
+        // Cells are quoted by `cell`, which quotes more than RFC 4180 needs (see above).
+        let mut writer = ::csv::WriterBuilder::new()
+            .delimiter(self.delimiter)
+            .quote_style(::csv::QuoteStyle::Never)
+            .terminator(::csv::Terminator::CRLF)
+            .has_headers(false)
+            .from_writer(out);
+        match self.rows {
+            Rows::Subscriptions => {
+                writer.write_record(SUBSCRIPTION_HEADER)?;
+                for row in rows::subscriptions(report) {
+                    writer.serialize(SubscriptionCells::new(&row, self.delimiter))?;
+                }
+            }
+            Rows::Observations => {
+                writer.write_record(OBSERVATION_HEADER)?;
+                for row in rows::observations(report) {
+                    writer.serialize(ObservationCells::new(&row, self.delimiter))?;
+                }
+            }
+        }
+        writer.flush()?;
+        Ok(())
+    }
+}
+
 /// Whether `bytes` start with the header of a CSV report of this tool, in any delimiter.
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    // A header is short: never look further than its longest possible line.
+    let head = bytes.get(..512).unwrap_or(bytes);
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = first.strip_suffix(b"\r").unwrap_or(first);
     let matches = |header: &[&str]| {
-        let Some(delimiter) = header
-            .first()
-            .and_then(|first| line.get(first.len()))
-            .copied()
-        else {
+        let Some(&delimiter) = header.first().and_then(|first| line.get(first.len())) else {
             return false;
         };
+        let mut cells = line.split(|&b| b == delimiter);
         header
-            .join(char::from(delimiter).encode_utf8(&mut [0; 4]))
-            .as_bytes()
-            == line
+            .iter()
+            .all(|name| cells.next() == Some(name.as_bytes()))
+            && cells.next().is_none()
     };
     matches(&SUBSCRIPTION_HEADER) || matches(&OBSERVATION_HEADER)
-}
-
-/// Writes the CSV report chosen by `options.rows`.
-///
-/// # Errors
-/// An I/O error if the CSV writer fails.
-pub fn render(report: &Report, options: CsvOptions, out: &mut dyn Write) -> io::Result<()> {
-    write_rows(report, options, out).map_err(|e| match e.into_kind() {
-        // Keep an I/O error's kind (a closed pipe stays `BrokenPipe`).
-        ::csv::ErrorKind::Io(io) => io,
-        other => io::Error::other(format!("{other:?}")),
-    })
-}
-
-fn write_rows(report: &Report, options: CsvOptions, out: &mut dyn Write) -> ::csv::Result<()> {
-    if options.bom {
-        out.write_all(b"\xEF\xBB\xBF")?;
-    }
-    // Cells are quoted by `cell`, which quotes more than RFC 4180 needs (see above).
-    let mut writer = ::csv::WriterBuilder::new()
-        .delimiter(options.delimiter)
-        .quote_style(::csv::QuoteStyle::Never)
-        .terminator(::csv::Terminator::CRLF)
-        .from_writer(out);
-    match options.rows {
-        Rows::Subscriptions => {
-            writer.write_record(SUBSCRIPTION_HEADER)?;
-            let cell = |text: &str| cell(text, options.delimiter);
-            for s in &report.subscriptions {
-                let files = s.paths.len().to_string();
-                let paths = s.paths.join("; ");
-                let in_inventory = s.in_inventory.map_or("", bool_text);
-                writer.write_record(
-                    [
-                        s.subscription.as_str(),
-                        s.verdict.as_str(),
-                        &s.reason,
-                        in_inventory,
-                        &files,
-                        &paths,
-                    ]
-                    .map(cell),
-                )?;
-            }
-        }
-        Rows::Observations => {
-            writer.write_record(OBSERVATION_HEADER)?;
-            let cell = |text: &str| cell(text, options.delimiter);
-            for (file, evaluated, o) in report.observations() {
-                let location = o
-                    .location
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                let size = evaluated.size.to_string();
-                writer.write_record(
-                    [
-                        file.path.as_str(),
-                        evaluated.format.as_str(),
-                        o.subscription.as_ref().map_or("", |s| s.as_str()),
-                        o.source.map_or("", |s| s.as_str()),
-                        o.outcome.as_str(),
-                        o.enabled.map_or("", bool_text),
-                        &location,
-                        &o.detail,
-                        &evaluated.sha256,
-                        &size,
-                        evaluated.duplicate_of.as_deref().unwrap_or_default(),
-                    ]
-                    .map(cell),
-                )?;
-            }
-        }
-    }
-    writer.flush()?;
-    Ok(())
-}
-
-fn bool_text(value: bool) -> &'static str {
-    if value { "true" } else { "false" }
 }
 
 /// Makes a cell safe to open in a spreadsheet and to print on a terminal, quoted as needed.

@@ -7,12 +7,11 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::Summary;
-use crate::decode::Encoding;
-use crate::evaluate::{Observation, Outcome, Source};
-use crate::model::{Evaluated, FileRecord, FileStatus, Report};
+use super::rows::{self, SubscriptionRow};
+use super::{Flags, Render, Summary, Writer};
+use crate::evaluate::Outcome;
+use crate::model::Report;
 use crate::rollup::Verdict;
-use crate::subscription::SubscriptionId;
 
 /// The version of the JSON report's schema.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -36,6 +35,24 @@ pub fn is_own_report(bytes: &[u8]) -> bool {
     })
 }
 
+/// The JSON report: `.json`.
+pub const WRITER: Writer = Writer {
+    name: "json",
+    extensions: &["json"],
+    build: |_: &Flags| std::sync::Arc::new(Json),
+    is_own_report,
+};
+
+/// The JSON report has no options.
+#[derive(Debug, Clone, Copy)]
+struct Json;
+
+impl Render for Json {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        render(report, out)
+    }
+}
+
 /// Writes the JSON report, pretty-printed, ending with a newline.
 ///
 /// # Errors
@@ -54,44 +71,24 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             access_times: report.run.access_times.as_deref(),
         },
         summary: SummaryView(Summary::of(report)),
-        subscriptions: report
-            .subscriptions
-            .iter()
-            .map(|s| SubscriptionView {
-                subscription_id: s.subscription.as_str(),
-                verdict: s.verdict,
-                reason: &s.reason,
-                in_inventory: s.in_inventory,
-                observations: &s.paths,
-            })
-            .collect(),
-        observations: Observations(report),
-        files: Files(report),
+        subscriptions: rows::subscriptions(report).collect(),
+        observations: Streamed(report, |r| Box::new(rows::observations(r))),
+        files: Streamed(report, |r| Box::new(rows::files(r))),
     };
     // `From` keeps an I/O error's kind (a closed pipe stays `BrokenPipe`).
     serde_json::to_writer_pretty(&mut *out, &view).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }
 
-/// Every observation, serialized as it is visited rather than collected first.
-struct Observations<'a>(&'a Report);
+/// Rows serialized as they are built rather than collected first.
+struct Streamed<'a, T>(
+    &'a Report,
+    fn(&'a Report) -> Box<dyn Iterator<Item = T> + 'a>,
+);
 
-impl Serialize for Observations<'_> {
+impl<T: Serialize> Serialize for Streamed<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(
-            self.0
-                .observations()
-                .map(|(file, evaluated, o)| ObservationView::new(file, evaluated, o)),
-        )
-    }
-}
-
-/// Every file of the manifest, serialized as it is visited.
-struct Files<'a>(&'a Report);
-
-impl Serialize for Files<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.files.iter().map(FileView::new))
+        serializer.collect_seq((self.1)(self.0))
     }
 }
 
@@ -101,9 +98,9 @@ struct JsonReport<'a> {
     tool: Tool,
     run: Run<'a>,
     summary: SummaryView,
-    subscriptions: Vec<SubscriptionView<'a>>,
-    observations: Observations<'a>,
-    files: Files<'a>,
+    subscriptions: Vec<SubscriptionRow<'a>>,
+    observations: Streamed<'a, rows::ObservationRow<'a>>,
+    files: Streamed<'a, rows::FileRow<'a>>,
 }
 
 #[derive(Serialize)]
@@ -150,90 +147,5 @@ impl<K: Copy> Serialize for Counts<'_, K> {
             map.serialize_entry((self.1)(key), &n)?;
         }
         map.end()
-    }
-}
-
-#[derive(Serialize)]
-struct SubscriptionView<'a> {
-    subscription_id: &'a str,
-    verdict: Verdict,
-    reason: &'a str,
-    in_inventory: Option<bool>,
-    observations: &'a [String],
-}
-
-#[derive(Serialize)]
-struct ObservationView<'a> {
-    path: &'a str,
-    format: &'static str,
-    subscription_id: Option<&'a str>,
-    subscription_source: Option<&'static str>,
-    outcome: Outcome,
-    enabled: Option<bool>,
-    location: Option<String>,
-    detail: &'a str,
-    sha256: &'a str,
-    size: u64,
-}
-
-impl<'a> ObservationView<'a> {
-    fn new(file: &'a FileRecord, evaluated: &'a Evaluated, o: &'a Observation) -> Self {
-        Self {
-            path: &file.path,
-            format: evaluated.format.as_str(),
-            subscription_id: o.subscription.as_ref().map(SubscriptionId::as_str),
-            subscription_source: o.source.map(Source::as_str),
-            outcome: o.outcome,
-            enabled: o.enabled,
-            location: o.location.as_ref().map(ToString::to_string),
-            detail: &o.detail,
-            sha256: &evaluated.sha256,
-            size: evaluated.size,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct FileView<'a> {
-    path: &'a str,
-    kind: &'static str,
-    status: &'static str,
-    reason: Option<String>,
-    size: Option<u64>,
-    sha256: Option<&'a str>,
-    encoding: Option<&'static str>,
-    format: Option<&'static str>,
-    observations: usize,
-    duplicate_of: Option<&'a str>,
-}
-
-impl<'a> FileView<'a> {
-    fn new(file: &'a FileRecord) -> Self {
-        match &file.status {
-            FileStatus::Skipped(reason) => Self {
-                path: &file.path,
-                kind: file.kind.as_str(),
-                status: "skipped",
-                reason: Some(reason.to_string()),
-                size: None,
-                sha256: None,
-                encoding: None,
-                format: None,
-                observations: 0,
-                duplicate_of: None,
-            },
-            FileStatus::Evaluated(e) => Self {
-                path: &file.path,
-                kind: file.kind.as_str(),
-                status: "evaluated",
-                reason: None,
-                size: Some(e.size),
-                sha256: Some(&e.sha256),
-                encoding: e.encoding.map(Encoding::as_str),
-                format: Some(e.format.as_str()),
-                observations: e.observations.len(),
-                duplicate_of: e.duplicate_of.as_deref(),
-            },
-        }
     }
 }

@@ -6,12 +6,13 @@
 
 pub mod csv;
 pub mod json;
+pub mod rows;
 
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
-use crate::config::{CsvOptions, Output, ReportFormat};
+use crate::config::Output;
 use crate::error::Error;
 use crate::evaluate::Outcome;
 use crate::model::{FileStatus, Report};
@@ -110,27 +111,91 @@ impl Summary {
     }
 }
 
-/// Writes a report in `format` to `out`, streaming: it is never held whole in memory.
-///
-/// # Errors
-/// An I/O error from `out`.
-pub fn render(
-    report: &Report,
-    format: ReportFormat,
-    csv: CsvOptions,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    match format {
-        ReportFormat::Json => json::render(report, out),
-        ReportFormat::Csv => csv::render(report, csv, out),
+/// A report format, rendering a finished report to bytes, streaming: a report is never
+/// held whole in memory.
+pub trait Render: std::fmt::Debug + Send + Sync {
+    /// Writes `report` to `out`.
+    ///
+    /// # Errors
+    /// An I/O error from `out`.
+    fn render(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()>;
+}
+
+/// The report flags of the command line; each format takes the ones it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags {
+    /// `--rows`.
+    pub rows: csv::Rows,
+    /// `--csv-delimiter`.
+    pub csv_delimiter: u8,
+    /// `--csv-bom`.
+    pub csv_bom: bool,
+}
+
+impl Default for Flags {
+    fn default() -> Self {
+        Self {
+            rows: csv::Rows::Subscriptions,
+            csv_delimiter: b',',
+            csv_bom: false,
+        }
     }
+}
+
+/// One report format: its name for `--format`, the file extensions `-o` picks it by, how
+/// it is built from the report flags, and how its files are recognised (an earlier report
+/// under a scanned root is never read as evidence, and may be replaced).
+#[derive(Debug)]
+pub struct Writer {
+    /// The name `--format` takes.
+    pub name: &'static str,
+    /// The file name endings `-o` picks it by, without the dot (longest match wins).
+    pub extensions: &'static [&'static str],
+    /// The format with its options, from the report flags.
+    pub build: fn(&Flags) -> std::sync::Arc<dyn Render>,
+    /// Whether bytes are a report of this format written by this tool.
+    pub is_own_report: fn(&[u8]) -> bool,
+}
+
+/// Every report format. A new format is one new file in `report/` and one entry here.
+pub const WRITERS: &[Writer] = &[csv::WRITER, json::WRITER];
+
+/// The format `--format` names.
+#[must_use]
+pub fn by_name(name: &str) -> Option<&'static Writer> {
+    WRITERS.iter().find(|w| w.name.eq_ignore_ascii_case(name))
+}
+
+/// The format a report file's name calls for: the longest extension it ends with.
+#[must_use]
+pub fn by_file_name(path: &Path) -> Option<&'static Writer> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    WRITERS
+        .iter()
+        .flat_map(|w| w.extensions.iter().map(move |e| (w, e)))
+        .filter(|(_, e)| {
+            name.strip_suffix(*e)
+                .is_some_and(|stem| stem.ends_with('.') && stem.len() > 1)
+        })
+        .max_by_key(|(_, e)| e.len())
+        .map(|(w, _)| w)
+}
+
+/// Every extension `-o` accepts, for messages: `.csv or .json`.
+#[must_use]
+pub fn extensions() -> String {
+    let all: Vec<String> = WRITERS
+        .iter()
+        .flat_map(|w| w.extensions.iter().map(|e| format!(".{e}")))
+        .collect();
+    all.join(" or ")
 }
 
 /// Whether `bytes` are a report this tool wrote (JSON or CSV, whole or cut short by an
 /// interrupted run): such files under a root are never read as evidence.
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
-    json::is_own_report(bytes) || csv::is_own_report(bytes)
+    WRITERS.iter().any(|w| (w.is_own_report)(bytes))
 }
 
 /// Writes a report to every output, all or none: every file is first written to a
@@ -142,11 +207,11 @@ pub fn is_own_report(bytes: &[u8]) -> bool {
 /// # Errors
 /// [`Error::Write`] when a file cannot be written (no report file is then left behind),
 /// [`Error::Stdout`] when standard output cannot (closed, full; nor is any file written).
-pub fn write(report: &Report, outputs: &[Output], csv: CsvOptions) -> Result<(), Error> {
+pub fn write(report: &Report, outputs: &[Output]) -> Result<(), Error> {
     let mut staged = Vec::new();
     for output in outputs {
         if let Some(path) = &output.path {
-            let temporary = write_temporary(path, |out| render(report, output.format, csv, out))
+            let temporary = write_temporary(path, |out| output.format.render(report, out))
                 .map_err(|source| Error::Write {
                     path: path.clone(),
                     source,
@@ -155,7 +220,7 @@ pub fn write(report: &Report, outputs: &[Output], csv: CsvOptions) -> Result<(),
         }
     }
     for output in outputs.iter().filter(|o| o.path.is_none()) {
-        match write_stdout(|out| render(report, output.format, csv, out)) {
+        match write_stdout(|out| output.format.render(report, out)) {
             Err(source) if source.kind() == std::io::ErrorKind::BrokenPipe => break,
             Err(source) => return Err(Error::Stdout { source }),
             Ok(()) => {}

@@ -209,6 +209,9 @@ pub enum RestStyle {
     Jq,
     /// `az rest`: two-space indent, keys sorted.
     AzRest,
+    /// Windows PowerShell 5.1 `Invoke-RestMethod | ConvertTo-Json` at its default depth 2:
+    /// `"properties": "@{enabled=True}"` (REST lists only).
+    Ps51Depth2,
 }
 
 /// Which PowerShell wrote it.
@@ -236,6 +239,27 @@ impl Failure {
             Self::Unscoped => None,
         }
     }
+}
+
+/// A document that holds a REST response inside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wrapper {
+    /// `curl -i`: status line, headers, blank line, compact body; `interim` when a
+    /// `HTTP/1.1 100 Continue` response comes first.
+    Http { interim: bool },
+    /// `Invoke-AzRestMethod ... | ConvertTo-Json` (5.1): the body as the string `Content`.
+    Invoke,
+    /// A REST documentation / "Try it" example: `responses."200".body`.
+    DocExample,
+}
+
+/// How a context switch is typed in a transcript.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Switch {
+    SetAzContext,
+    SelectAzSubscription,
+    /// `az account set --subscription ...` (prints nothing).
+    AzAccountSet,
 }
 
 /// The shape of one document or command output.
@@ -282,9 +306,14 @@ pub enum Kind {
         with_id: bool,
         broken: Option<usize>,
     },
-    PsTable2,
+    /// The CIS command's `Name Enabled` table; `ansi` when copied from a PowerShell 7.2+
+    /// console with its colour codes.
+    PsTable2 {
+        ansi: bool,
+    },
     PsTable4 {
         ps: Ps,
+        ansi: bool,
     },
     PsList {
         select: bool,
@@ -300,6 +329,25 @@ pub enum Kind {
         text: String,
     },
     Empty,
+    /// A REST response inside an HTTP capture, `Invoke-AzRestMethod` output or a
+    /// documentation example; `inner` is a `RestList`, `RestSetting` or `ArmError`.
+    Wrapped {
+        wrapper: Wrapper,
+        inner: Box<Kind>,
+    },
+    /// `{"value":[]}`: an empty list, which shows nothing is a settings list.
+    EmptyList,
+    /// A context switch in a transcript to subscription `sub`: by its GUID, or by its name
+    /// (`by_name`); `table` is the context table `Set-AzContext` prints, its `Name` cell
+    /// whole (`Some(true)`) or cut short (`Some(false)`); `tenant` a `-Tenant <GUID>`
+    /// argument after (`Some(false)`) or before (`Some(true)`) the subscription.
+    Context {
+        sub: usize,
+        by_name: bool,
+        switch: Switch,
+        table: Option<bool>,
+        tenant: Option<bool>,
+    },
 }
 
 impl Kind {
@@ -309,6 +357,7 @@ impl Kind {
             Self::ArmError { failure, .. }
             | Self::AzErrorText { failure, .. }
             | Self::PsErrorText { failure } => Some(*failure),
+            Self::Wrapped { inner, .. } => inner.failure(),
             _ => None,
         }
     }
@@ -335,13 +384,30 @@ impl Kind {
                 broken: Some(_), ..
             } => "csv-broken",
             Self::Csv { .. } => "csv",
-            Self::PsTable2 => "ps-table2",
+            Self::PsTable2 { ansi: true } => "ps-table2-ansi",
+            Self::PsTable2 { .. } => "ps-table2",
+            Self::PsTable4 { ansi: true, .. } => "ps-table4-ansi",
             Self::PsTable4 { .. } => "ps-table4",
             Self::PsList { .. } => "ps-list",
             Self::AzErrorText { .. } => "az-error",
             Self::PsErrorText { .. } => "ps-error",
             Self::Scalar { .. } => "cis-scalar",
             Self::Empty => "empty",
+            Self::Wrapped {
+                wrapper: Wrapper::Http { .. },
+                ..
+            } => "http-capture",
+            Self::Wrapped {
+                wrapper: Wrapper::Invoke,
+                ..
+            } => "invoke-azrestmethod",
+            Self::Wrapped {
+                wrapper: Wrapper::DocExample,
+                ..
+            } => "rest-doc-example",
+            Self::EmptyList => "empty-list",
+            Self::Context { by_name: true, .. } => "switch-by-name",
+            Self::Context { .. } => "switch",
         }
     }
 }
@@ -362,6 +428,8 @@ pub enum Container {
     Text,
     /// A `Start-Transcript` file: each block is the output of one command.
     Transcript,
+    /// A `curl -i` capture: its one block is `Kind::Wrapped` with `Wrapper::Http`.
+    Http,
 }
 
 /// Text encodings the README claims.
@@ -389,6 +457,9 @@ pub struct File {
     pub encoding: Encoding,
     pub crlf: bool,
     pub final_newline: bool,
+    /// Error text copied from a console with the command typed at its prompt on the line
+    /// before.
+    pub echo: bool,
 }
 
 impl File {
@@ -628,13 +699,16 @@ impl Gen {
     /// A JSON document of one of the JSON shapes; `alone` when it is the whole file.
     fn json_block(&mut self, alone: bool) -> Block {
         let s = self.any_sub();
-        let choice = self.rng.below(if alone { 11 } else { 10 });
+        let choice = self.rng.below(if alone { 14 } else { 12 });
         let (kind, rows) = match choice {
             0 | 1 => {
                 let next_link = self.rng.chance(15);
-                let style = self
-                    .rng
-                    .pick(&[RestStyle::Wire, RestStyle::Jq, RestStyle::AzRest]);
+                let style = self.rng.pick(&[
+                    RestStyle::Wire,
+                    RestStyle::Jq,
+                    RestStyle::AzRest,
+                    RestStyle::Ps51Depth2,
+                ]);
                 let t = self.twist(true, true, true);
                 let extent = if next_link { Extent::Part } else { Extent::All };
                 (
@@ -703,6 +777,9 @@ impl Gen {
                 (Kind::ArmError { failure, compact }, Vec::new())
             }
             9 => (Kind::AccountShow { sub: s }, Vec::new()),
+            10 => self.wrapped(Wrapper::Invoke, s),
+            11 => (Kind::EmptyList, Vec::new()),
+            12 => self.wrapped(Wrapper::DocExample, s),
             _ => {
                 let t = self.twist(true, true, true);
                 let style = self
@@ -717,9 +794,53 @@ impl Gen {
         Block { kind, rows }
     }
 
+    /// A REST response of subscription `s` inside `wrapper` (documentation examples show
+    /// only successful responses).
+    fn wrapped(&mut self, wrapper: Wrapper, s: usize) -> (Kind, Vec<Row>) {
+        let (inner, rows) = self.rest_response(s, wrapper != Wrapper::DocExample);
+        (
+            Kind::Wrapped {
+                wrapper,
+                inner: Box::new(inner),
+            },
+            rows,
+        )
+    }
+
+    /// A REST response of subscription `s`: a list, one setting, or (`error`) an ARM error.
+    fn rest_response(&mut self, s: usize, error: bool) -> (Kind, Vec<Row>) {
+        let t = self.twist(true, true, true);
+        match self.rng.below(if error { 10 } else { 8 }) {
+            0..=4 => {
+                let next_link = self.rng.chance(10);
+                let extent = if next_link { Extent::Part } else { Extent::All };
+                (
+                    Kind::RestList {
+                        style: RestStyle::Wire,
+                        next_link,
+                    },
+                    self.rows(s, extent, t, IdMode::Full),
+                )
+            }
+            5..=7 => (
+                Kind::RestSetting {
+                    style: RestStyle::Wire,
+                },
+                self.rows(s, Extent::One, t, IdMode::Full),
+            ),
+            _ => (
+                Kind::ArmError {
+                    failure: self.failure(s),
+                    compact: true,
+                },
+                Vec::new(),
+            ),
+        }
+    }
+
     /// A file: a shape, a path, an encoding.
     fn file(&mut self) -> File {
-        let (container, blocks, ext) = match self.rng.below(20) {
+        let (container, blocks, ext) = match self.rng.below(22) {
             0..=7 => {
                 let mut blocks = vec![self.json_block(true)];
                 if self.rng.chance(25) {
@@ -745,14 +866,55 @@ impl Gen {
                 let (block, ext) = self.text_block();
                 (Container::Text, vec![block], ext)
             }
-            14..=16 => (Container::Transcript, self.transcript_blocks(), "txt"),
-            _ => {
+            14..=17 => (Container::Transcript, self.transcript_blocks(), "txt"),
+            18 | 19 => {
                 let s = self.any_sub();
-                let block = self.error_text(s);
-                (Container::Text, vec![block], "txt")
+                let interim = self.rng.chance(25);
+                let (kind, rows) = self.wrapped(Wrapper::Http { interim }, s);
+                (Container::Http, vec![Block { kind, rows }], "txt")
             }
+            _ => (Container::Text, self.error_texts(), "txt"),
         };
         self.place(container, blocks, ext)
+    }
+
+    /// Error text: one record, or several (a loop over subscriptions), each with its scope.
+    fn error_texts(&mut self) -> Vec<Block> {
+        let first = self.any_sub();
+        let mut blocks = vec![self.error_text(first)];
+        if self.rng.chance(40) {
+            for _ in 0..=self.rng.below(3) {
+                let s = self.any_sub();
+                let mut block = self.error_text(s);
+                // A loop prints the same kind of record for every subscription.
+                if self.rng.chance(80) {
+                    block.kind = match (&blocks[0].kind, block.kind) {
+                        (Kind::AzErrorText { wrapped, .. }, Kind::PsErrorText { failure }) => {
+                            Kind::AzErrorText {
+                                failure: if failure == Failure::Unscoped {
+                                    Failure::Denied(s)
+                                } else {
+                                    failure
+                                },
+                                wrapped: *wrapped,
+                            }
+                        }
+                        (Kind::PsErrorText { .. }, Kind::AzErrorText { failure, .. }) => {
+                            Kind::PsErrorText { failure }
+                        }
+                        (Kind::AzErrorText { wrapped, .. }, Kind::AzErrorText { failure, .. }) => {
+                            Kind::AzErrorText {
+                                failure,
+                                wrapped: *wrapped,
+                            }
+                        }
+                        (_, kind) => kind,
+                    };
+                }
+                blocks.push(block);
+            }
+        }
+        blocks
     }
 
     fn error_text(&mut self, s: usize) -> Block {
@@ -839,13 +1001,17 @@ impl Gen {
             }
             4 => (
                 Block {
-                    kind: Kind::PsTable2,
+                    kind: Kind::PsTable2 {
+                        ansi: self.rng.chance(30),
+                    },
                     rows: self.rows(s, one_or_all, no_ids, IdMode::None),
                 },
                 "txt",
             ),
             5 => {
                 let ps = self.rng.pick(&[Ps::V51, Ps::V7]);
+                // PowerShell 7.2+ colours the header of a console table.
+                let ansi = ps == Ps::V7 && self.rng.chance(30);
                 let mut rows = self.rows(s, one_or_all, no_ids, IdMode::Cut);
                 if self.rng.chance(20) {
                     // A wide console: the ids are whole.
@@ -855,7 +1021,7 @@ impl Gen {
                 }
                 (
                     Block {
-                        kind: Kind::PsTable4 { ps },
+                        kind: Kind::PsTable4 { ps, ansi },
                         rows,
                     },
                     "txt",
@@ -900,10 +1066,43 @@ impl Gen {
         }
     }
 
+    /// A transcript: command outputs, context switches (by GUID or by name, with or without
+    /// the context table), and failed attempts followed by a retry.
     fn transcript_blocks(&mut self) -> Vec<Block> {
         let mut blocks = Vec::new();
-        for _ in 0..=self.rng.below(3) {
-            let s = self.any_sub();
+        // The subscription switched to, whose output usually follows.
+        let mut current: Option<usize> = None;
+        for _ in 0..=self.rng.below(4) {
+            if self.rng.chance(25) {
+                let sub = self.any_sub();
+                let switch = self.rng.pick(&[
+                    Switch::SetAzContext,
+                    Switch::SetAzContext,
+                    Switch::SelectAzSubscription,
+                    Switch::AzAccountSet,
+                ]);
+                let table = (switch != Switch::AzAccountSet && self.rng.chance(75))
+                    .then(|| self.rng.chance(40));
+                let by_name = self.rng.chance(20);
+                let tenant = (switch == Switch::SetAzContext && self.rng.chance(30))
+                    .then(|| self.rng.chance(50));
+                blocks.push(Block {
+                    kind: Kind::Context {
+                        sub,
+                        by_name,
+                        switch,
+                        table,
+                        tenant,
+                    },
+                    rows: Vec::new(),
+                });
+                current = Some(sub);
+                continue;
+            }
+            let s = match current {
+                Some(c) if self.rng.chance(85) => c,
+                _ => self.any_sub(),
+            };
             let t = self.twist(false, false, true);
             let no_ids = Twist {
                 redact: 0,
@@ -915,14 +1114,17 @@ impl Gen {
             } else {
                 Extent::All
             };
-            let block = match self.rng.below(4) {
+            let block = match self.rng.below(5) {
                 0 => Block {
-                    kind: Kind::PsTable2,
+                    kind: Kind::PsTable2 {
+                        ansi: self.rng.chance(10),
+                    },
                     rows: self.rows(s, extent, no_ids, IdMode::None),
                 },
                 1 => Block {
                     kind: Kind::PsTable4 {
                         ps: self.rng.pick(&[Ps::V51, Ps::V7]),
+                        ansi: false,
                     },
                     rows: self.rows(s, extent, no_ids, IdMode::Cut),
                 },
@@ -930,12 +1132,25 @@ impl Gen {
                     kind: Kind::PsList { select: false },
                     rows: self.rows(s, extent, t, IdMode::Full),
                 },
-                _ => Block {
+                3 => Block {
                     kind: Kind::PsErrorText {
                         failure: self.failure(s),
                     },
                     rows: Vec::new(),
                 },
+                _ => {
+                    // A failed attempt, then the retry that worked (without ids).
+                    blocks.push(Block {
+                        kind: Kind::PsErrorText {
+                            failure: Failure::Denied(s),
+                        },
+                        rows: Vec::new(),
+                    });
+                    Block {
+                        kind: Kind::PsTable2 { ansi: false },
+                        rows: self.rows(s, extent, no_ids, IdMode::None),
+                    }
+                }
             };
             blocks.push(block);
         }
@@ -970,14 +1185,32 @@ impl Gen {
             }
             _ => {}
         }
-        let text = matches!(container, Container::Text | Container::Transcript);
+        let text = matches!(
+            container,
+            Container::Text | Container::Transcript | Container::Http
+        );
         let mut encoding = self.encoding();
         let single_empty = blocks.iter().all(|b| b.kind == Kind::Empty);
-        if single_empty {
+        let invoke = blocks.iter().any(|b| {
+            matches!(
+                b.kind,
+                Kind::Wrapped {
+                    wrapper: Wrapper::Invoke,
+                    ..
+                }
+            )
+        });
+        if single_empty || (container == Container::Http && self.rng.chance(60)) {
             encoding = Encoding::Utf8;
+        } else if invoke && self.rng.chance(60) {
+            // Windows PowerShell 5.1's `>` and `Out-File`.
+            encoding = Encoding::Utf16LeBom;
         } else if container == Container::Transcript && self.rng.chance(20) {
             encoding = Encoding::Windows1252;
         }
+        let echo = self.rng.chance(30)
+            && container == Container::Text
+            && blocks.iter().all(|b| b.kind.failure().is_some());
         let labels: Vec<&str> = blocks.iter().map(|b| b.kind.label()).collect();
         File {
             folder,
@@ -987,8 +1220,14 @@ impl Gen {
             container,
             blocks,
             encoding,
-            crlf: self.rng.chance(40),
-            final_newline: text || self.rng.chance(80),
+            // curl writes the status line and headers with CRLF.
+            crlf: container == Container::Http || self.rng.chance(40),
+            final_newline: if container == Container::Http {
+                self.rng.chance(30)
+            } else {
+                text || self.rng.chance(80)
+            },
+            echo,
         }
     }
 }

@@ -6,11 +6,20 @@
 //! a name that contradicts its id (one says WDATP, the other not) is malformed; a REST list is
 //! complete unless it has `nextLink` (then a page); every other listing is whole for a
 //! subscription when one document shows several different settings of it; one setting says
-//! nothing unless it is WDATP. Rows with a full id belong to its subscription; rows without
-//! one (redacted, cut, no id column) belong to the subscription their document names when it
-//! names exactly one, are unattributed when it names several, and otherwise fall back to the
-//! file: the one subscription the file's content names, unattributed when it names several,
-//! the path when it names none.
+//! nothing unless it is WDATP. Attribution (the doc comment of `evaluate_items`):
+//! 1. rows with a full id (and errors naming a scope) belong to that subscription;
+//! 2. rows without one (redacted, cut, no id column), scalars and errors without a scope
+//!    belong to the subscription their document names when it names exactly one, and are
+//!    unattributed when it names several;
+//! 3. when their document names none and a context switch comes before them in the
+//!    transcript, they belong to the subscription switched to (unattributed after a switch
+//!    by name, unless the context table printed after it shows the whole GUID);
+//! 4. otherwise to the one subscription the file's content names (ids, error scopes, context
+//!    switches), unattributed when it names several;
+//! 5. to the path when nothing in the file names a subscription.
+//!
+//! A wrapped REST response (HTTP capture, `Invoke-AzRestMethod`, documentation example) is
+//! read as the response it holds, at the locations the renderer wrote.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -86,6 +95,7 @@ enum Extent {
 
 fn extent(kind: &Kind) -> Extent {
     match kind {
+        Kind::Wrapped { inner, .. } => extent(inner),
         Kind::RestList {
             next_link: true, ..
         } => Extent::Page,
@@ -116,7 +126,28 @@ fn named_by(block: &crate::model::Block) -> BTreeSet<usize> {
     if let Some(s) = block.kind.failure().and_then(crate::model::Failure::scope) {
         named.insert(s);
     }
+    if let Some(Key::Sub(s)) = switched_to(&block.kind) {
+        named.insert(s);
+    }
     named
+}
+
+/// Whose the entries after a context switch are: the subscription switched to when the
+/// command or the context table shows its GUID, else nobody's that can be named.
+fn switched_to(kind: &Kind) -> Option<Key> {
+    match kind {
+        Kind::Context {
+            sub,
+            by_name,
+            table,
+            ..
+        } => Some(if !by_name || *table == Some(true) {
+            Key::Sub(*sub)
+        } else {
+            Key::Unattributed
+        }),
+        _ => None,
+    }
 }
 
 fn is_wdatp(name: &str) -> bool {
@@ -153,10 +184,16 @@ pub fn observations(case: &Case, file: &File, rendered: &Rendered, path: &str) -
         _ => Key::Unattributed,
     };
     let mut groups: BTreeMap<Key, Group<'_>> = BTreeMap::new();
+    // The last context switch so far (rule 3).
+    let mut context: Option<Key> = None;
     for (b, block) in file.blocks.iter().enumerate() {
+        if let Some(key) = switched_to(&block.kind) {
+            context = Some(key);
+            continue;
+        }
         let named = named_by(block);
         let unnamed = match named.len() {
-            0 => fallback,
+            0 => context.unwrap_or(fallback),
             1 => Key::Sub(*named.first().unwrap()),
             _ => Key::Unattributed,
         };

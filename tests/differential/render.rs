@@ -7,7 +7,8 @@
 use std::fmt::Write as _;
 
 use crate::model::{
-    Block, Case, Container, Encoding, Failure, File, IdMode, Kind, Ps, RestStyle, Row, Value,
+    Block, Case, Container, Encoding, Failure, File, IdMode, Kind, Ps, RestStyle, Row, Switch,
+    Value, Wrapper,
 };
 
 /// A rendered file: its logical text, its bytes, and where things were written.
@@ -30,6 +31,9 @@ enum J {
     Bool(bool),
     Num(i64),
     Str(String),
+    /// A string as Windows PowerShell 5.1's `ConvertTo-Json` escapes it (`<`, `>`, `&`, `'`
+    /// as `\u003c` ...).
+    Ps51Str(String),
     Arr(Vec<J>),
     Obj(Vec<(&'static str, J)>),
 }
@@ -70,6 +74,18 @@ fn write_json(value: &J, fmt: Fmt, level: usize, out: &mut String) {
             let _ = write!(out, "{n}");
         }
         J::Str(s) => write_str(s, out),
+        J::Ps51Str(s) => {
+            let mut plain = String::new();
+            write_str(s, &mut plain);
+            for c in plain.chars() {
+                match c {
+                    '<' | '>' | '&' | '\'' => {
+                        let _ = write!(out, "\\u{:04x}", u32::from(c));
+                    }
+                    c => out.push(c),
+                }
+            }
+        }
         J::Arr(items) if items.is_empty() => out.push_str("[]"),
         J::Obj(items) if items.is_empty() => out.push_str("{}"),
         J::Arr(items) => {
@@ -146,7 +162,15 @@ fn value_json(value: &Value) -> J {
 
 /// A REST setting object; returns it and the pointer of its value below the object.
 fn rest_object(case: &Case, row: &Row, style: RestStyle) -> (J, &'static str) {
-    let (properties, at) = if row.value == Value::Missing {
+    let (properties, at) = if style == RestStyle::Ps51Depth2 {
+        // The nested object as PowerShell 5.1 writes it past the depth limit.
+        let text = match &row.value {
+            Value::Missing => "@{}".to_owned(),
+            Value::Null => "@{enabled=}".to_owned(),
+            other => format!("@{{enabled={}}}", other.word()),
+        };
+        (J::Str(text), "/properties")
+    } else if row.value == Value::Missing {
         (J::Obj(Vec::new()), "/properties")
     } else {
         (
@@ -166,7 +190,7 @@ fn rest_object(case: &Case, row: &Row, style: RestStyle) -> (J, &'static str) {
             ("properties", properties),
             ("type", ty),
         ],
-        RestStyle::Wire | RestStyle::Jq => vec![
+        RestStyle::Wire | RestStyle::Jq | RestStyle::Ps51Depth2 => vec![
             ("id", id),
             ("name", name),
             ("type", ty),
@@ -264,10 +288,10 @@ fn json_values(case: &Case, block: &Block) -> JsonParts {
                     )),
                 ));
             }
-            let fmt = if *style == RestStyle::Wire {
-                Fmt::Compact
-            } else {
-                JQ
+            let fmt = match style {
+                RestStyle::Wire => Fmt::Compact,
+                RestStyle::Ps51Depth2 => PS51,
+                RestStyle::Jq | RestStyle::AzRest => JQ,
             };
             (vec![(J::Obj(body), fmt)], locs, None)
         }
@@ -354,8 +378,148 @@ fn json_values(case: &Case, block: &Block) -> JsonParts {
             ]);
             (vec![(body, JQ)], Vec::new(), None)
         }
+        Kind::Wrapped {
+            wrapper: Wrapper::Invoke,
+            inner,
+        } => {
+            let (body, locs, own) = inner_response(case, block, inner);
+            let mut content = String::new();
+            write_json(&body, Fmt::Compact, 0, &mut content);
+            let header = |k: &str, v: &str| {
+                J::Obj(vec![
+                    ("Key", J::Str(k.to_owned())),
+                    ("Value", J::Str(v.to_owned())),
+                ])
+            };
+            let object = J::Obj(vec![
+                (
+                    "Headers",
+                    J::Arr(vec![
+                        header("Pragma", "no-cache"),
+                        header("x-ms-request-id", "dcfd1035-cfe2-4442-8b32-1d9d23b71002"),
+                        header("Cache-Control", "no-cache"),
+                        header("Date", "Tue, 05 Nov 2024 10:15:03 GMT"),
+                    ]),
+                ),
+                ("Version", J::Str("1.1".to_owned())),
+                ("StatusCode", J::Num(status(inner).0.into())),
+                ("Method", J::Str("GET".to_owned())),
+                ("Content", J::Ps51Str(content)),
+            ]);
+            (
+                vec![(object, PS51)],
+                locs.into_iter()
+                    .map(|at| (0, format!("/Content#{at}")))
+                    .collect(),
+                own.map(|at| format!("/Content#{at}")),
+            )
+        }
+        Kind::Wrapped {
+            wrapper: Wrapper::DocExample,
+            inner,
+        } => {
+            let (body, locs, own) = inner_response(case, block, inner);
+            let sub = block
+                .rows
+                .first()
+                .map_or_else(String::new, |r| case.subs[r.sub].guid.clone());
+            let object = J::Obj(vec![
+                (
+                    "parameters",
+                    J::Obj(vec![
+                        ("api-version", J::Str("2022-05-01".to_owned())),
+                        ("subscriptionId", J::Str(sub)),
+                    ]),
+                ),
+                (
+                    "responses",
+                    J::Obj(vec![("200", J::Obj(vec![("body", body)]))]),
+                ),
+            ]);
+            (
+                vec![(object, JQ)],
+                locs.into_iter()
+                    .map(|at| (0, format!("/responses/200/body{at}")))
+                    .collect(),
+                own.map(|at| format!("/responses/200/body{at}")),
+            )
+        }
+        Kind::EmptyList => (
+            vec![(J::Obj(vec![("value", J::Arr(Vec::new()))]), Fmt::Compact)],
+            Vec::new(),
+            None,
+        ),
         other => panic!("not a JSON kind: {other:?}"),
     }
+}
+
+/// The REST response a wrapper holds: its body, its rows' pointers and its own (error)
+/// pointer, relative to the body.
+fn inner_response(case: &Case, block: &Block, inner: &Kind) -> (J, Vec<String>, Option<String>) {
+    let inner_block = Block {
+        kind: inner.clone(),
+        rows: block.rows.clone(),
+    };
+    let (mut values, locs, own) = json_values(case, &inner_block);
+    let (body, _) = values.remove(0);
+    (body, locs.into_iter().map(|(_, at)| at).collect(), own)
+}
+
+/// The HTTP status a REST response came with.
+fn status(inner: &Kind) -> (u16, &'static str) {
+    match inner.failure() {
+        Some(Failure::Denied(_)) => (403, "Forbidden"),
+        Some(Failure::NotFound(_)) => (404, "Not Found"),
+        Some(Failure::Unscoped) => (401, "Unauthorized"),
+        None => (200, "OK"),
+    }
+}
+
+/// A `curl -i` capture: (an interim `100 Continue`,) status line, headers, blank line, the
+/// compact body. Lines end with `\n` here; the file is written with CRLF.
+fn render_http(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Option<String>>) {
+    let block = &file.blocks[0];
+    let Kind::Wrapped {
+        wrapper: Wrapper::Http { interim },
+        inner,
+    } = &block.kind
+    else {
+        panic!("not an HTTP capture: {:?}", block.kind);
+    };
+    let (body, locs, own) = inner_response(case, block, inner);
+    let mut json = String::new();
+    write_json(&body, Fmt::Compact, 0, &mut json);
+    let (code, reason) = status(inner);
+    let mut text = String::new();
+    if *interim {
+        text.push_str("HTTP/1.1 100 Continue\n\n");
+    }
+    let _ = write!(
+        text,
+        "HTTP/1.1 {code} {reason}\nCache-Control: no-cache\nPragma: no-cache\n\
+         Content-Length: {}\nContent-Type: application/json; charset=utf-8\nExpires: -1\n",
+        json.len()
+    );
+    if code != 200 {
+        text.push_str("x-ms-failure-cause: gateway\n");
+    }
+    text.push_str(
+        "x-ms-request-id: 83ece205-84bc-4fa6-b7c5-b4514afb976b\n\
+         x-ms-correlation-request-id: 81302200-357c-47ce-862b-e4f90a82b966\n\
+         x-ms-routing-request-id: WESTEUROPE:20241105T094211Z:81302200-357c-47ce-862b-e4f90a82b966\n\
+         Strict-Transport-Security: max-age=31536000; includeSubDomains\n\
+         X-Content-Type-Options: nosniff\n\
+         Date: Tue, 05 Nov 2024 09:42:11 GMT\n\n",
+    );
+    text.push_str(&json);
+    if file.final_newline {
+        text.push('\n');
+    }
+    (
+        text,
+        vec![locs.into_iter().map(|at| format!("body#{at}")).collect()],
+        vec![own.map(|at| format!("body#{at}"))],
+    )
 }
 
 fn render_json(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Option<String>>) {
@@ -517,11 +681,16 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
                 locs.push(Lines::loc(out.push(line)));
             }
         }
-        Kind::PsTable2 => {
+        Kind::PsTable2 { ansi } => {
             let nw = width(rows.iter().map(|r| r.name_text.len()), 4);
             out.push("");
-            out.push(format!("{:<nw$} Enabled", "Name"));
-            out.push(format!("{:<nw$} -------", "----"));
+            if *ansi {
+                out.push(format!("{G}{:<nw$}{R} {G}Enabled{R}", "Name"));
+                out.push(format!("{G}{:<nw$}{R} {G}-------{R}", "----"));
+            } else {
+                out.push(format!("{:<nw$} Enabled", "Name"));
+                out.push(format!("{:<nw$} -------", "----"));
+            }
             for r in rows {
                 let n = out.push(format!("{:<nw$} {:>7}", r.name_text, r.value.word()));
                 locs.push(Lines::loc(n));
@@ -529,13 +698,24 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
             out.push("");
             out.push("");
         }
-        Kind::PsTable4 { ps } => {
+        Kind::PsTable4 { ps, ansi } => {
             let ids: Vec<String> = rows.iter().map(|r| table_id(case, r, *ps)).collect();
             let iw = width(ids.iter().map(|i| i.chars().count()), 2);
             let nw = width(rows.iter().map(|r| r.name_text.len()), 4);
             out.push("");
-            out.push(format!("Enabled {:<iw$} {:<nw$} Type", "Id", "Name"));
-            out.push(format!("------- {:<iw$} {:<nw$} ----", "--", "----"));
+            if *ansi {
+                out.push(format!(
+                    "{G}Enabled{R} {G}{:<iw$}{R} {G}{:<nw$}{R} {G}Type{R}",
+                    "Id", "Name"
+                ));
+                out.push(format!(
+                    "{G}-------{R} {G}{:<iw$}{R} {G}{:<nw$}{R} {G}----{R}",
+                    "--", "----"
+                ));
+            } else {
+                out.push(format!("Enabled {:<iw$} {:<nw$} Type", "Id", "Name"));
+                out.push(format!("------- {:<iw$} {:<nw$} ----", "--", "----"));
+            }
             for (r, i) in rows.iter().zip(&ids) {
                 let n = out.push(format!(
                     "{:>7} {i:<iw$} {:<nw$} {TYPE}",
@@ -605,24 +785,96 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
             own = Some(Lines::loc(out.push(text.clone())));
         }
         Kind::Empty => {}
+        Kind::Context { sub, table, .. } => {
+            if let Some(whole) = table {
+                let guid = case.subs[*sub].written();
+                let display = display_name(*sub);
+                let name = if *whole {
+                    format!("{display} ({guid}) - auditor@contoso.com")
+                } else {
+                    // The console cuts the Name column at 40 characters.
+                    let full = format!("{display} ({guid})");
+                    format!("{}...", &full[..37])
+                };
+                let nw = name.len().max(40);
+                out.push("");
+                out.push(format!(
+                    "{:<nw$} {:<19} {:<19} {:<19} TenantId",
+                    "Name", "Account", "SubscriptionName", "Environment"
+                ));
+                out.push(format!(
+                    "{:<nw$} {:<19} {:<19} {:<19} --------",
+                    "----", "-------", "----------------", "-----------"
+                ));
+                out.push(format!(
+                    "{name:<nw$} {:<19} {display:<19} {:<19} {TENANT}",
+                    "auditor@contoso.com", "AzureCloud"
+                ));
+                out.push("");
+                out.push("");
+            }
+        }
         other => panic!("not a text kind: {other:?}"),
     }
     (locs, own)
 }
 
+/// PowerShell 7.2+ console colours around table headers.
+const G: &str = "\u{1b}[32;1m";
+const R: &str = "\u{1b}[0m";
+
+/// A subscription's display name (never a GUID).
+fn display_name(sub: usize) -> String {
+    format!("Contoso {}", ["Prod", "Dev", "Test", "Sandbox"][sub % 4])
+}
+
 /// The command a transcript shows before a block.
-fn command(block: &Block) -> &'static str {
-    match &block.kind {
-        Kind::PsTable2 if block.rows.len() == 1 => {
+fn command(case: &Case, block: &Block) -> String {
+    let text = match &block.kind {
+        Kind::PsTable2 { .. } if block.rows.len() == 1 => {
             "Get-AzSecuritySetting | Select-Object name,enabled | where-object {$_.name -eq 'WDATP'}"
         }
-        Kind::PsTable2 => "Get-AzSecuritySetting | Select-Object name,enabled",
+        Kind::PsTable2 { .. } => "Get-AzSecuritySetting | Select-Object name,enabled",
         Kind::PsList { .. } if block.rows.len() == 1 => {
             "Get-AzSecuritySetting -SettingName WDATP | Format-List"
         }
         Kind::PsList { .. } => "Get-AzSecuritySetting | Format-List",
+        Kind::Context {
+            sub,
+            by_name,
+            switch,
+            tenant,
+            ..
+        } => {
+            let mut target = if *by_name {
+                format!("\"{}\"", display_name(*sub))
+            } else {
+                case.subs[*sub].written()
+            };
+            // A tenant GUID, before or after the subscription, is never the subscription.
+            match tenant {
+                Some(true) => {
+                    return format!("Set-AzContext -Tenant {TENANT} -Subscription {target}");
+                }
+                Some(false) => {
+                    target = format!("{target} -Tenant {TENANT}");
+                }
+                None => {}
+            }
+            return match (switch, by_name) {
+                (Switch::SetAzContext, _) => format!("Set-AzContext -Subscription {target}"),
+                (Switch::SelectAzSubscription, false) => {
+                    format!("Select-AzSubscription -SubscriptionId {target}")
+                }
+                (Switch::SelectAzSubscription, true) => {
+                    format!("Select-AzSubscription -SubscriptionName {target}")
+                }
+                (Switch::AzAccountSet, _) => format!("az account set --subscription {target}"),
+            };
+        }
         _ => "Get-AzSecuritySetting",
-    }
+    };
+    text.to_owned()
 }
 
 fn render_text(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Option<String>>) {
@@ -654,9 +906,19 @@ fn render_text(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Optio
             "Transcript started, output file is C:\\Users\\{user}\\Documents\\PowerShell_transcript.AUDIT-WS01.k3Jv9Qx2.20241105093012.txt"
         ));
     }
+    if file.echo {
+        // Reported: error text after the command's prompt line is read as unknown text.
+        out.push(match file.blocks.first().map(|b| &b.kind) {
+            Some(Kind::PsErrorText { .. }) => "PS C:\\audit> Get-AzSecuritySetting",
+            Some(Kind::AzErrorText { wrapped: true, .. }) => {
+                "PS C:\\audit> az security setting list -o json 2> C:\\audit\\az-settings-err.txt"
+            }
+            _ => "$ az security setting list -o json",
+        });
+    }
     for block in &file.blocks {
         if transcript {
-            out.push(format!("PS C:\\audit> {}", command(block)));
+            out.push(format!("PS C:\\audit> {}", command(case, block)));
         }
         let (locs, own) = text_block(case, block, &mut out);
         row_locs.push(locs);
@@ -713,6 +975,7 @@ pub fn render(case: &Case, file: &File) -> Rendered {
     let (text, row_locs, block_locs) = match file.container {
         Container::Json => render_json(case, file),
         Container::Text | Container::Transcript => render_text(case, file),
+        Container::Http => render_http(case, file),
     };
     let text = if file.crlf {
         text.replace('\n', "\r\n")

@@ -1,0 +1,139 @@
+//! The rows every report renders: one per subscription, per observation and per file, with
+//! the fields and names of the JSON report's schema. Writers stream these as they are
+//! built, never holding a report's rows all at once.
+
+use serde::Serialize;
+
+use crate::decode::Encoding;
+use crate::evaluate::{Outcome, Source};
+use crate::model::{FileStatus, Report};
+use crate::rollup::Verdict;
+use crate::subscription::SubscriptionId;
+
+/// One subscription's verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubscriptionRow<'a> {
+    /// The subscription, lower case.
+    pub subscription_id: &'a str,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// Why, in one sentence.
+    pub reason: &'a str,
+    /// With an inventory: whether it lists the subscription.
+    pub in_inventory: Option<bool>,
+    /// The files behind the verdict, in report order.
+    #[serde(rename = "observations")]
+    pub paths: &'a [String],
+}
+
+/// One (file, subscription) observation.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObservationRow<'a> {
+    /// The file, as reached from its root.
+    pub path: &'a str,
+    /// The shape it was read as.
+    pub format: &'static str,
+    /// The subscription, or `None` when unattributed.
+    pub subscription_id: Option<&'a str>,
+    /// Where the subscription came from.
+    pub subscription_source: Option<&'static str>,
+    /// What the file says about the subscription.
+    pub outcome: Outcome,
+    /// WDATP's value, for `enabled` and `disabled`.
+    pub enabled: Option<bool>,
+    /// Where the deciding value is.
+    pub location: Option<String>,
+    /// Why, in one sentence.
+    pub detail: &'a str,
+    /// The file's SHA-256.
+    pub sha256: &'a str,
+    /// The file's size in bytes.
+    pub size: u64,
+    /// The first file with the same bytes, if this one is a copy (not in the JSON schema
+    /// 1 observations, where `files[]` carries it).
+    #[serde(skip)]
+    pub duplicate_of: Option<&'a str>,
+}
+
+/// One entry of the manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRow<'a> {
+    /// The entry, as reached from its root.
+    pub path: &'a str,
+    /// Its type.
+    pub kind: &'static str,
+    /// `evaluated` or `skipped`.
+    pub status: &'static str,
+    /// Why it was skipped.
+    pub reason: Option<String>,
+    /// Its size, when read.
+    pub size: Option<u64>,
+    /// Its SHA-256, when read.
+    pub sha256: Option<&'a str>,
+    /// The encoding it was read in.
+    pub encoding: Option<&'static str>,
+    /// The shape it was read as.
+    pub format: Option<&'static str>,
+    /// How many observations it gave.
+    pub observations: usize,
+    /// The first file with the same bytes, if this one is a copy.
+    pub duplicate_of: Option<&'a str>,
+}
+
+/// Every subscription's row, sorted by subscription.
+pub fn subscriptions(report: &Report) -> impl Iterator<Item = SubscriptionRow<'_>> {
+    report.subscriptions.iter().map(|s| SubscriptionRow {
+        subscription_id: s.subscription.as_str(),
+        verdict: s.verdict,
+        reason: &s.reason,
+        in_inventory: s.in_inventory,
+        paths: &s.paths,
+    })
+}
+
+/// Every observation's row, by path then subscription.
+pub fn observations(report: &Report) -> impl Iterator<Item = ObservationRow<'_>> {
+    report.observations().map(|(file, e, o)| ObservationRow {
+        path: &file.path,
+        format: e.format.as_str(),
+        subscription_id: o.subscription.as_ref().map(SubscriptionId::as_str),
+        subscription_source: o.source.map(Source::as_str),
+        outcome: o.outcome,
+        enabled: o.enabled,
+        location: o.location.as_ref().map(ToString::to_string),
+        detail: &o.detail,
+        sha256: &e.sha256,
+        size: e.size,
+        duplicate_of: e.duplicate_of.as_deref(),
+    })
+}
+
+/// Every manifest entry's row, by path.
+pub fn files(report: &Report) -> impl Iterator<Item = FileRow<'_>> {
+    report.files.iter().map(|file| match &file.status {
+        FileStatus::Skipped(reason) => FileRow {
+            path: &file.path,
+            kind: file.kind.as_str(),
+            status: "skipped",
+            reason: Some(reason.to_string()),
+            size: None,
+            sha256: None,
+            encoding: None,
+            format: None,
+            observations: 0,
+            duplicate_of: None,
+        },
+        FileStatus::Evaluated(e) => FileRow {
+            path: &file.path,
+            kind: file.kind.as_str(),
+            status: "evaluated",
+            reason: None,
+            size: Some(e.size),
+            sha256: Some(&e.sha256),
+            encoding: e.encoding.map(Encoding::as_str),
+            format: Some(e.format.as_str()),
+            observations: e.observations.len(),
+            duplicate_of: e.duplicate_of.as_deref(),
+        },
+    })
+}
