@@ -34,10 +34,17 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per run; boxing would only add noise"
+)]
 pub enum Command {
     /// Scan files and folders of evidence and report a verdict per subscription.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
+    /// List the checks: id, title, rule, the value that passes, what absence means, the
+    /// control id in each benchmark version, and how to make it pass.
+    Checks(ChecksArgs),
     /// Explain one evidence file: digest, encoding, shape, every setting with its value,
     /// the subscription and where it came from, the outcome and why. Exits 0 when the
     /// file could be read, 2 otherwise.
@@ -122,6 +129,55 @@ pub struct ScanArgs {
     /// Exit 0 whenever a report was written, whatever the verdicts.
     #[arg(long)]
     pub exit_zero: bool,
+
+    /// A check to run (repeatable; `all` for every built-in; see `mdc-evidence checks`)
+    /// [default: wdatp].
+    #[arg(long = "check", value_name = "ID")]
+    pub checks: Vec<String>,
+
+    /// A TOML file of checks of your own (the format of `mdc-evidence checks`); they run
+    /// unless --check picks among them.
+    #[arg(long, value_name = "FILE")]
+    pub checks_file: Option<PathBuf>,
+
+    /// An ad-hoc check `query` on JSON evidence: a `JSONPath` (RFC 9535) whose match must
+    /// equal --expect.
+    #[arg(long, value_name = "JSONPATH", requires = "expect")]
+    pub query: Option<String>,
+
+    /// The JSON value --query must find (`true`, `false`, `"text"`, `1`).
+    #[arg(long, value_name = "JSON", requires = "query")]
+    pub expect: Option<String>,
+
+    /// The benchmark whose control ids reports show (e.g. cis-azure-2.0.0) [default: the
+    /// newest version that maps each check].
+    #[arg(long, value_name = "BENCHMARK")]
+    pub benchmark: Option<String>,
+}
+
+/// `mdc-evidence checks`.
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Also list the checks of this TOML file.
+    #[arg(long, value_name = "FILE")]
+    pub checks_file: Option<PathBuf>,
+
+    /// `table` for people, `json` for programs.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+}
+
+/// The checks of a `--checks-file`, read like evidence (a regular file within the size
+/// limit) and validated.
+///
+/// # Errors
+/// [`Error::Usage`] when the file cannot be read or holds an invalid check.
+pub fn read_checks_file(path: &Path, limit: u64) -> Result<Vec<crate::checks::Check>, Error> {
+    let contents = crate::read::read(path, limit)
+        .map_err(|e| Error::Usage(format!("cannot read --checks-file {}: {e}", shown(path))))?;
+    let text = crate::decode::decode(&contents.bytes)
+        .map_err(|e| Error::Usage(format!("--checks-file {}: {e}", shown(path))))?;
+    crate::checks::parse_file(&text.text, &shown(path), false)
 }
 
 impl ScanArgs {
@@ -156,6 +212,15 @@ impl ScanArgs {
             .filter_map(canonical_output)
             .collect();
         let generated_at = generated_at(std::env::var_os("SOURCE_DATE_EPOCH"))?;
+        let user = match &self.checks_file {
+            Some(path) => read_checks_file(path, self.max_file_size)?,
+            None => Vec::new(),
+        };
+        let ad_hoc = match (&self.query, &self.expect) {
+            (Some(query), Some(expect)) => Some(crate::checks::ad_hoc(query, expect)?),
+            _ => None,
+        };
+        let checks = crate::checks::select(&self.checks, &user, ad_hoc.as_ref(), self.benchmark)?;
         Ok(Config {
             discovery: Discovery {
                 roots: self.paths,
@@ -168,6 +233,7 @@ impl ScanArgs {
             max_file_size: self.max_file_size,
             inventory: self.subscriptions,
             outputs,
+            checks,
             command_line,
             generated_at,
             quiet: self.quiet,

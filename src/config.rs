@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::checks::Checks;
 use crate::discover::Discovery;
 use crate::report::Render;
 use crate::report::csv::Csv;
@@ -31,6 +32,8 @@ pub struct Config {
     pub inventory: Option<PathBuf>,
     /// Where the reports go.
     pub outputs: Vec<Output>,
+    /// The checks to run.
+    pub checks: Checks,
     /// The command line as recorded in the report.
     pub command_line: Vec<String>,
     /// The report's `generated_at` (from `SOURCE_DATE_EPOCH` when set).
@@ -58,6 +61,7 @@ impl Config {
                 path: None,
                 format: Arc::new(Csv::default()),
             }],
+            checks: Checks::default(),
             command_line: Vec::new(),
             generated_at: SystemTime::UNIX_EPOCH,
             quiet: false,

@@ -1,40 +1,45 @@
 //! The decision rule: what one parsed file says about each subscription it covers.
 //!
-//! Pure: takes a [`Parsed`] file and its path, returns one [`Observation`] per
-//! subscription (or one unattributed observation). No I/O, no printing. The rule is the
-//! one in docs/evidence-formats.md: only the setting named exactly `WDATP` decides; `true` is
-//! enabled, `false` disabled, anything else malformed; a complete list without it is absent;
-//! a record of a failed collection proves nothing.
+//! Pure: takes a [`Parsed`] file, its path and the checks of the run, returns one
+//! [`Observation`] per subscription and check (or unattributed). No I/O, no printing.
+//! Attribution runs once per file (`attribute`); the rule then reads each group of entries
+//! for each check. The rule is the one in docs/evidence-formats.md, for the check's setting
+//! (WDATP by default): only the setting named exactly so decides; `true` is enabled,
+//! `false` disabled, anything else malformed; a complete list without it is absent; a
+//! record of a failed collection proves nothing. What a value or an absence means for the
+//! verdict (the value that passes, absent as fail, pass or unknown) is the roll-up's.
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use serde::Serialize;
 
 pub use crate::attribute::Source;
 use crate::attribute::{self, Group, attribute_by_path, join_note};
+use crate::checks::{Check, Checks, Rule};
 use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::formats::{Body, Extent, Flag, Location, Parsed, Setting};
 use crate::subscription::{self, SubscriptionId};
 
-/// The setting this tool decides on.
+/// The setting the default check decides on.
 pub const WDATP: &str = "WDATP";
 
 /// What one file says about one subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// WDATP is present and `true`.
+    /// The check's setting is present and `true` (a query: its value is the one expected).
     Enabled,
-    /// WDATP is present and `false`.
+    /// The check's setting is present and `false` (a query: another value).
     Disabled,
-    /// A complete settings list without WDATP.
+    /// A complete settings list without the check's setting.
     Absent,
     /// The file records a failed or incomplete collection: it proves nothing.
     CollectionError,
     /// The file is evidence but cannot be read to a value.
     Malformed,
-    /// The file holds no WDATP evidence in any known shape.
+    /// The file holds no evidence for the check in any known shape.
     Unrecognized,
 }
 
@@ -75,16 +80,18 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// One (file, subscription) pair and what the file says about it.
+/// One (file, subscription, check) and what the file says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observation {
+    /// The check it answers.
+    pub check: Arc<Check>,
     /// The subscription, or `None` when nothing attributes the file.
     pub subscription: Option<SubscriptionId>,
     /// Where the subscription came from (`None` when unattributed).
     pub source: Option<Source>,
     /// What the file says.
     pub outcome: Outcome,
-    /// WDATP's value, when the outcome is enabled or disabled.
+    /// The setting's value, when the outcome is enabled or disabled.
     pub enabled: Option<bool>,
     /// Where the deciding value is.
     pub location: Option<Location>,
@@ -92,112 +99,176 @@ pub struct Observation {
     pub detail: String,
 }
 
-/// Evaluates one parsed file found at `path` (as reported).
+/// Evaluates one parsed file found at `path` (as reported), for every check of the run:
+/// one observation per subscription and check, sorted by subscription then check order.
 #[must_use]
-pub fn evaluate(parsed: &Parsed, path: &str) -> Vec<Observation> {
+pub fn evaluate(parsed: &Parsed, path: &str, checks: &Checks) -> Vec<Observation> {
+    let mut observations = Vec::new();
     match &parsed.body {
         Body::Items(items) => {
-            let mut observations: Vec<Observation> = attribute::attribute(items, path)
-                .into_iter()
-                .map(|placed| {
-                    observe(
-                        placed.subscription,
-                        placed.source,
-                        placed.note,
-                        &placed.group,
-                    )
-                })
-                .collect();
-            if observations.is_empty() {
-                observations.push(whole_file(
+            let placed = attribute::attribute(items, path);
+            for group in &placed {
+                for check in &checks.checks {
+                    let (outcome, enabled, location, detail) = decide(&group.group, check);
+                    observations.push(Observation {
+                        check: Arc::clone(check),
+                        subscription: group.subscription.clone(),
+                        source: group.source,
+                        outcome,
+                        enabled,
+                        location,
+                        detail: join_note(group.note.clone(), detail),
+                    });
+                }
+            }
+            if placed.is_empty() {
+                whole_file(
                     path,
                     Outcome::Unrecognized,
                     "the file holds no settings",
-                ));
+                    checks,
+                    &mut observations,
+                );
             }
-            observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
-            observations
         }
-        Body::Malformed(why) => vec![whole_file(path, Outcome::Malformed, &why.to_string())],
+        Body::Malformed(why) => {
+            whole_file(
+                path,
+                Outcome::Malformed,
+                &why.to_string(),
+                checks,
+                &mut observations,
+            );
+        }
         Body::Unrecognized(why) => {
-            vec![whole_file(path, Outcome::Unrecognized, &why.to_string())]
+            whole_file(
+                path,
+                Outcome::Unrecognized,
+                &why.to_string(),
+                checks,
+                &mut observations,
+            );
         }
-        Body::Empty => vec![whole_file(
-            path,
-            Outcome::CollectionError,
-            "empty file: the CIS audit one-liner prints nothing when its call failed \
-             or WDATP was missing",
-        )],
+        Body::Empty => {
+            for check in &checks.checks {
+                // The CIS one-liner prints nothing when its call failed or its setting was
+                // missing; for any other check an empty file is no evidence at all.
+                let (outcome, why) = if check.bare_values {
+                    (
+                        Outcome::CollectionError,
+                        format!(
+                            "empty file: the CIS audit one-liner prints nothing when its call \
+                             failed or {} was missing",
+                            check.subject()
+                        ),
+                    )
+                } else {
+                    (
+                        Outcome::Unrecognized,
+                        "an empty file holds no settings".to_owned(),
+                    )
+                };
+                whole_file(
+                    path,
+                    outcome,
+                    &why,
+                    &Checks {
+                        checks: vec![Arc::clone(check)],
+                        benchmark: None,
+                    },
+                    &mut observations,
+                );
+            }
+        }
     }
+    observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
+    observations
 }
 
-/// The observation of a file that says nothing per subscription: attributed by path only.
-fn whole_file(path: &str, outcome: Outcome, why: &str) -> Observation {
+/// The observations of a file that says nothing per subscription: attributed by path only,
+/// one per check.
+fn whole_file(
+    path: &str,
+    outcome: Outcome,
+    why: &str,
+    checks: &Checks,
+    out: &mut Vec<Observation>,
+) {
     let (subscription, source, note) = attribute_by_path(path, None);
-    Observation {
-        subscription,
-        source,
-        outcome,
-        enabled: None,
-        location: None,
-        detail: join_note(note, why.to_owned()),
-    }
-}
-
-/// The observation of one group of a file's entries.
-fn observe(
-    subscription: Option<SubscriptionId>,
-    source: Option<Source>,
-    note: Option<String>,
-    group: &Group<'_>,
-) -> Observation {
-    let (outcome, enabled, location, detail) = decide(group);
-    Observation {
-        subscription,
-        source,
-        outcome,
-        enabled,
-        location,
-        detail: join_note(note, detail),
+    for check in &checks.checks {
+        out.push(Observation {
+            check: Arc::clone(check),
+            subscription: subscription.clone(),
+            source,
+            outcome,
+            enabled: None,
+            location: None,
+            detail: join_note(note.clone(), why.to_owned()),
+        });
     }
 }
 
 type Decision = (Outcome, Option<bool>, Option<Location>, String);
 
-fn decide(group: &Group<'_>) -> Decision {
-    let mut wdatp = Vec::new();
+/// What a group of entries says for one check.
+fn decide(group: &Group<'_>, check: &Check) -> Decision {
+    let name = match &check.rule {
+        Rule::Setting(name) => name.as_str(),
+        Rule::Query { .. } => return query_in_text(group),
+    };
+    let mut found = Vec::new();
     for (setting, _, _) in &group.settings {
-        match identity(setting) {
-            Identity::Wdatp => wdatp.push((&setting.enabled, &setting.location, setting.recovered)),
+        match identity(setting, name) {
+            Identity::Checked => {
+                found.push((&setting.enabled, &setting.location, setting.recovered));
+            }
             Identity::Other => {}
-            Identity::Inconsistent { name, id_name } => {
+            Identity::Inconsistent {
+                name: named,
+                id_name,
+            } => {
                 return (
                     Outcome::Malformed,
                     None,
                     Some(setting.location.clone()),
                     format!(
                         "an entry is named {:?} but its id names setting {:?}: \
-                         it cannot be trusted as WDATP evidence",
-                        excerpt(&name, EXCERPT_CHARS),
+                         it cannot be trusted as {name} evidence",
+                        excerpt(&named, EXCERPT_CHARS),
                         excerpt(&id_name, EXCERPT_CHARS)
                     ),
                 );
             }
         }
     }
-    if !wdatp.is_empty() {
-        return decide_values(&wdatp, "WDATP enabled");
+    if !found.is_empty() {
+        return decide_values(&found, &format!("{name} enabled"), name);
     }
-    if !group.scalars.is_empty() {
+    if check.bare_values && !group.scalars.is_empty() {
         let values: Vec<_> = group
             .scalars
             .iter()
             .map(|(flag, location)| (*flag, *location, None))
             .collect();
-        return decide_values(&values, "the CIS audit output (WDATP's enabled value)");
+        return decide_values(
+            &values,
+            &format!("the CIS audit output ({name}'s enabled value)"),
+            name,
+        );
     }
     if !group.settings.is_empty() {
-        return decide_without_wdatp(group);
+        return decide_without(group, name);
+    }
+    if !group.scalars.is_empty() {
+        return (
+            Outcome::Unrecognized,
+            None,
+            None,
+            format!(
+                "a bare value names no setting: it is read for the CIS audit one-liner's \
+                 check only, not for {name}"
+            ),
+        );
     }
     if let Some((summary, location)) = group.errors.first() {
         return (
@@ -215,7 +286,19 @@ fn decide(group: &Group<'_>) -> Decision {
     )
 }
 
-fn decide_without_wdatp(group: &Group<'_>) -> Decision {
+/// A query reads JSON documents; the entries of text shapes cannot answer it.
+fn query_in_text(group: &Group<'_>) -> Decision {
+    let _ = group;
+    (
+        Outcome::Unrecognized,
+        None,
+        None,
+        "a query check reads JSON evidence only".to_owned(),
+    )
+}
+
+/// What a group of settings without the check's setting says.
+fn decide_without(group: &Group<'_>, name: &str) -> Decision {
     let count = |wanted: Extent| {
         group
             .settings
@@ -252,7 +335,12 @@ fn decide_without_wdatp(group: &Group<'_>) -> Decision {
         .settings
         .iter()
         .filter_map(|(s, _, _)| setting_name(s))
-        .filter(|name| name.to_ascii_uppercase().starts_with("WDATP_"))
+        .filter(|other| {
+            other.len() > name.len()
+                && other
+                    .get(..=name.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(&format!("{name}_")))
+        })
         .collect();
     let related = match related.as_slice() {
         [] => String::new(),
@@ -265,7 +353,7 @@ fn decide_without_wdatp(group: &Group<'_>) -> Decision {
             None,
             None,
             format!(
-                "a complete settings list ({}) without WDATP{related}",
+                "a complete settings list ({}) without {name}{related}",
                 settings(complete)
             ),
         );
@@ -276,7 +364,7 @@ fn decide_without_wdatp(group: &Group<'_>) -> Decision {
             None,
             None,
             format!(
-                "a list of {} without WDATP{related}, read as the whole list \
+                "a list of {} without {name}{related}, read as the whole list \
                  (an export with more than one setting is a full listing)",
                 settings(listed)
             ),
@@ -288,8 +376,8 @@ fn decide_without_wdatp(group: &Group<'_>) -> Decision {
             None,
             None,
             format!(
-                "one page of a paged list (nextLink set) without WDATP{related}: \
-                 WDATP may be on a page that was not saved"
+                "one page of a paged list (nextLink set) without {name}{related}: \
+                 {name} may be on a page that was not saved"
             ),
         );
     }
@@ -304,7 +392,7 @@ fn decide_without_wdatp(group: &Group<'_>) -> Decision {
         None,
         None,
         format!(
-            "a single setting ({}), not WDATP: it says nothing about WDATP",
+            "a single setting ({}), not {name}: it says nothing about {name}",
             name_list(&names)
         ),
     )
@@ -333,10 +421,14 @@ fn settings(n: usize) -> String {
     }
 }
 
-fn decide_values(values: &[(&Flag, &Location, Option<&'static str>)], what: &str) -> Decision {
+fn decide_values(
+    values: &[(&Flag, &Location, Option<&'static str>)],
+    what: &str,
+    name: &str,
+) -> Decision {
     let mut read = Vec::with_capacity(values.len());
     for (flag, location, _) in values {
-        match read_flag(flag) {
+        match read_flag(flag, name) {
             Ok(value) => read.push((value, *location)),
             Err(why) => {
                 return (
@@ -357,7 +449,7 @@ fn decide_values(values: &[(&Flag, &Location, Option<&'static str>)], what: &str
             None,
             Some(location.clone()),
             format!(
-                "{} entries for WDATP disagree: {first} at {location}, {} at {other}",
+                "{} entries for {name} disagree: {first} at {location}, {} at {other}",
                 read.len(),
                 !first
             ),
@@ -387,7 +479,7 @@ fn decide_values(values: &[(&Flag, &Location, Option<&'static str>)], what: &str
 }
 
 /// Reads an `enabled` value: JSON booleans and the strings `true`/`false` in any case.
-fn read_flag(flag: &Flag) -> Result<bool, String> {
+fn read_flag(flag: &Flag, name: &str) -> Result<bool, String> {
     match flag {
         Flag::Bool(value) => Ok(*value),
         Flag::Text(text) => {
@@ -404,21 +496,21 @@ fn read_flag(flag: &Flag) -> Result<bool, String> {
             }
         }
         Flag::Null => Err("the value is null, neither true nor false".to_owned()),
-        Flag::Missing => Err("the WDATP entry has no enabled value".to_owned()),
+        Flag::Missing => Err(format!("the {name} entry has no enabled value")),
         Flag::Other(kind) => Err(format!("the value is {kind}, neither true nor false")),
     }
 }
 
 enum Identity {
-    Wdatp,
+    Checked,
     Other,
     Inconsistent { name: String, id_name: String },
 }
 
-/// Whether a setting is named WDATP (by its `name`, else its id), exactly, in any case.
+/// Whether a setting is named `name` (by its `name`, else its id), exactly, in any case.
 #[must_use]
-pub fn is_wdatp(setting: &Setting) -> bool {
-    setting_name(setting).is_some_and(|name| name.eq_ignore_ascii_case(WDATP))
+pub fn is_named(setting: &Setting, name: &str) -> bool {
+    setting_name(setting).is_some_and(|own| own.eq_ignore_ascii_case(name))
 }
 
 /// The setting's name: its `name`, else the last segment of its id.
@@ -429,19 +521,19 @@ fn setting_name(setting: &Setting) -> Option<&str> {
         .or_else(|| setting.id.as_deref().and_then(subscription::last_segment))
 }
 
-/// Whether a setting is WDATP, matched case-insensitively and exactly, with its name
-/// cross-checked against its id.
-fn identity(setting: &Setting) -> Identity {
+/// Whether a setting is the one named `checked`, matched case-insensitively and exactly,
+/// with its name cross-checked against its id.
+fn identity(setting: &Setting, checked: &str) -> Identity {
     let id_name = setting.id.as_deref().and_then(subscription::last_segment);
-    let is_wdatp = |name: &str| name.eq_ignore_ascii_case(WDATP);
+    let is_checked = |name: &str| name.eq_ignore_ascii_case(checked);
     match (setting.name.as_deref(), id_name) {
-        (Some(name), Some(id_name)) if is_wdatp(name) != is_wdatp(id_name) => {
+        (Some(name), Some(id_name)) if is_checked(name) != is_checked(id_name) => {
             Identity::Inconsistent {
                 name: name.to_owned(),
                 id_name: id_name.to_owned(),
             }
         }
-        (Some(name), _) | (None, Some(name)) if is_wdatp(name) => Identity::Wdatp,
+        (Some(name), _) | (None, Some(name)) if is_checked(name) => Identity::Checked,
         _ => Identity::Other,
     }
 }

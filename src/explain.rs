@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::path::Path;
 
+use crate::checks::{self, Checks};
 use crate::discover::{self, Entry, EntryKind};
 use crate::error::Error;
 use crate::evaluate::{self, Observation};
@@ -51,7 +52,15 @@ pub fn explain(path: &Path, max_file_size: u64) -> Result<String, Error> {
         kind: EntryKind::File,
         skip: None,
     };
-    let examined = scan::examine(&entry, max_file_size);
+    // Every built-in check's reading of the file.
+    let checks = Checks {
+        checks: checks::builtin()?
+            .into_iter()
+            .map(std::sync::Arc::new)
+            .collect(),
+        benchmark: None,
+    };
+    let examined = scan::examine(&entry, max_file_size, &checks);
     match (&examined.record.status, &examined.parsed) {
         (FileStatus::Evaluated(evaluated), Some(parsed)) => {
             let mut out = String::new();
@@ -62,7 +71,8 @@ pub fn explain(path: &Path, max_file_size: u64) -> Result<String, Error> {
                 Explanation {
                     examined: &examined,
                     evaluated,
-                    parsed
+                    parsed,
+                    checks: &checks,
                 }
             );
             Ok(out)
@@ -83,6 +93,7 @@ struct Explanation<'a> {
     examined: &'a Examined,
     evaluated: &'a Evaluated,
     parsed: &'a Parsed,
+    checks: &'a Checks,
 }
 
 impl fmt::Display for Explanation<'_> {
@@ -95,7 +106,7 @@ impl fmt::Display for Explanation<'_> {
         writeln!(f, "encoding:  {encoding}")?;
         writeln!(f, "format:    {}", e.format)?;
         writeln!(f)?;
-        contents(self.parsed, f)?;
+        contents(self.parsed, self.checks, f)?;
         writeln!(f)?;
         writeln!(f, "observations:")?;
         e.observations.iter().try_for_each(|o| observation(o, f))
@@ -103,7 +114,7 @@ impl fmt::Display for Explanation<'_> {
 }
 
 /// Lists what the parser found: settings, bare values, errors, or why nothing.
-fn contents(parsed: &Parsed, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn contents(parsed: &Parsed, checks: &Checks, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let items = match &parsed.body {
         Body::Items(items) => items,
         Body::Malformed(why) => return writeln!(f, "cannot be read: {}", clean(&why.to_string())),
@@ -122,7 +133,7 @@ fn contents(parsed: &Parsed, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let entries = count(settings.len(), "entry", "entries");
                 writeln!(f, "settings ({entries}, {extent}):")?;
                 for s in settings.iter().take(SETTINGS_SHOWN) {
-                    setting(s, f)?;
+                    setting(s, checks, f)?;
                 }
                 if settings.len() > SETTINGS_SHOWN {
                     let more = count(settings.len() - SETTINGS_SHOWN, "entry", "entries");
@@ -152,13 +163,15 @@ fn contents(parsed: &Parsed, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     Ok(())
 }
 
-fn setting(setting: &Setting, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// One setting; `*` marks a setting one of the checks reads.
+fn setting(setting: &Setting, checks: &Checks, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let name = setting.name.as_deref().unwrap_or("(no name)");
-    let marker = if evaluate::is_wdatp(setting) {
-        "*"
-    } else {
-        " "
-    };
+    let checked = checks
+        .checks
+        .iter()
+        .filter_map(|c| c.setting())
+        .any(|checked| evaluate::is_named(setting, checked));
+    let marker = if checked { "*" } else { " " };
     write!(
         f,
         " {marker} {:<36} enabled = {:<10} at {}",
@@ -181,6 +194,7 @@ fn observation(o: &Observation, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         (Some(sub), None) => sub.to_string(),
         (None, _) => "unattributed (see why)".to_owned(),
     };
+    writeln!(f, "  check:        {}", o.check.id)?;
     writeln!(f, "  subscription: {subscription}")?;
     writeln!(f, "  outcome:      {}", o.outcome)?;
     if let Some(location) = &o.location {

@@ -52,14 +52,32 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
                 report.exit_status()
             })
         }
+        Command::Checks(args) => {
+            let mut checks = mdc_evidence::checks::builtin()?;
+            if let Some(path) = &args.checks_file {
+                checks.extend(mdc_evidence::cli::read_checks_file(
+                    path,
+                    mdc_evidence::config::DEFAULT_MAX_FILE_SIZE,
+                )?);
+            }
+            let text = if args.format == "json" {
+                mdc_evidence::checks::listing::json(&checks).unwrap_or_default()
+            } else {
+                mdc_evidence::checks::listing::text(&checks)
+            };
+            write_stdout(&text)
+        }
         Command::Explain(args) => {
             let text = explain::explain(&args.file, args.max_file_size)?;
-            match std::io::stdout().lock().write_all(text.as_bytes()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    Err(Error::Stdout { source: e })
-                }
-                _ => Ok(ExitStatus::Pass),
-            }
+            write_stdout(&text)
         }
+    }
+}
+
+/// Prints a command's text; a closed pipe is the reader's choice, not an error.
+fn write_stdout(text: &str) -> Result<ExitStatus, Error> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Stdout { source: e }),
+        _ => Ok(ExitStatus::Pass),
     }
 }

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::checks::Checks;
 use crate::decode::Encoding;
 use crate::evaluate::Observation;
 use crate::formats::Format;
@@ -211,13 +212,15 @@ pub struct RunInfo {
 }
 
 /// Everything a run found: the input of every report writer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Report {
     /// Run metadata.
     pub run: RunInfo,
+    /// The checks run, and the benchmark whose control ids the report shows.
+    pub checks: Checks,
     /// Every entry under the roots, sorted by path.
     pub files: Vec<FileRecord>,
-    /// One verdict per subscription, sorted by id.
+    /// One verdict per subscription and check, sorted by subscription, then check order.
     pub subscriptions: Vec<SubscriptionVerdict>,
 }
 

@@ -9,11 +9,14 @@ use std::fmt;
 
 use serde::Serialize;
 
+use std::sync::Arc;
+
+use crate::checks::{Absent, Check, Rule};
 use crate::discover::Skip;
 use crate::evaluate::Outcome;
 use crate::subscription::SubscriptionId;
 
-/// A subscription's verdict on the WDATP control.
+/// A subscription's verdict on one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -63,6 +66,8 @@ pub enum Found<'a> {
 pub struct Evidence<'a> {
     /// The subscription it is about.
     pub subscription: &'a SubscriptionId,
+    /// The check it answers: its place among the run's checks.
+    pub check: usize,
     /// The file's path as reported.
     pub path: &'a str,
     /// What the file gives.
@@ -78,11 +83,13 @@ impl Evidence<'_> {
     }
 }
 
-/// A subscription's verdict and the files behind it.
+/// A subscription's verdict on one check and the files behind it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubscriptionVerdict {
     /// The subscription.
     pub subscription: SubscriptionId,
+    /// The check.
+    pub check: Arc<Check>,
     /// The verdict.
     pub verdict: Verdict,
     /// Why, in one sentence.
@@ -93,45 +100,64 @@ pub struct SubscriptionVerdict {
     pub in_inventory: Option<bool>,
 }
 
-/// Rolls observations up into one verdict per subscription, sorted by subscription id.
-/// Subscriptions in `inventory` without any observation get `no_evidence`.
+/// Rolls observations up into one verdict per subscription and check, sorted by
+/// subscription, then in the order the checks were named. Subscriptions in `inventory`
+/// without any observation get `no_evidence` for every check.
 #[must_use]
 pub fn roll_up<'a>(
     evidence: impl IntoIterator<Item = Evidence<'a>>,
     inventory: Option<&[SubscriptionId]>,
+    checks: &[Arc<Check>],
 ) -> Vec<SubscriptionVerdict> {
-    let mut by_subscription: BTreeMap<&SubscriptionId, Vec<Evidence<'a>>> = BTreeMap::new();
+    let mut by_subscription: BTreeMap<(&SubscriptionId, usize), Vec<Evidence<'a>>> =
+        BTreeMap::new();
     for item in evidence {
         by_subscription
-            .entry(item.subscription)
+            .entry((item.subscription, item.check))
             .or_default()
             .push(item);
     }
     if let Some(inventory) = inventory {
         for sub in inventory {
-            by_subscription.entry(sub).or_default();
+            for check in 0..checks.len() {
+                by_subscription.entry((sub, check)).or_default();
+            }
         }
     }
     by_subscription
         .into_iter()
-        .map(|(subscription, mut items)| {
+        .filter_map(|((subscription, check), mut items)| {
+            let check = checks.get(check)?;
             items.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
-            let (verdict, reason) = judge(&items);
-            SubscriptionVerdict {
+            let (verdict, reason) = judge(&items, check);
+            Some(SubscriptionVerdict {
                 subscription: subscription.clone(),
+                check: Arc::clone(check),
                 verdict,
                 reason,
                 paths: items.iter().map(|e| e.path.to_owned()).collect(),
                 in_inventory: inventory.map(|inv| inv.contains(subscription)),
-            }
+            })
         })
         .collect()
 }
 
-fn judge(items: &[Evidence<'_>]) -> (Verdict, String) {
+/// How a check's reasons name a value: `enabled`/`disabled` for a setting, the expected
+/// value or another for a query.
+fn word(check: &Check, value: bool) -> &'static str {
+    match (&check.rule, value) {
+        (Rule::Setting(_), true) => "enabled",
+        (Rule::Setting(_), false) => "disabled",
+        (Rule::Query { .. }, true) => "the expected value",
+        (Rule::Query { .. }, false) => "another value",
+    }
+}
+
+fn judge(items: &[Evidence<'_>], check: &Check) -> (Verdict, String) {
     if items.is_empty() {
         return (Verdict::NoEvidence, "no evidence file".to_owned());
     }
+    let name = check.subject();
     let first = |outcome: Outcome| items.iter().find(|e| e.outcome() == Some(outcome));
     let count = |outcome: Outcome| {
         items
@@ -139,51 +165,85 @@ fn judge(items: &[Evidence<'_>]) -> (Verdict, String) {
             .filter(|e| e.outcome() == Some(outcome))
             .count()
     };
-    let enabled = count(Outcome::Enabled);
-    let disabled = count(Outcome::Disabled);
+    // The value that passes, the other one, and what an absent setting counts as.
+    let (pass_outcome, fail_outcome) = if check.passes_when {
+        (Outcome::Enabled, Outcome::Disabled)
+    } else {
+        (Outcome::Disabled, Outcome::Enabled)
+    };
     let absent = count(Outcome::Absent);
-    let others = non_deciding(items);
-    match (enabled, disabled + absent) {
+    let (absent_good, absent_bad) = match check.absent {
+        Absent::Fail => (0, absent),
+        Absent::Pass => (absent, 0),
+        Absent::Unknown => (0, 0),
+    };
+    let passing = count(pass_outcome);
+    let failing = count(fail_outcome);
+    let others = non_deciding(items, check);
+    let absent_phrase =
+        |n: usize| format!("absent from the complete settings list in {}", files(n));
+    match (passing + absent_good, failing + absent_bad) {
         (0, 0) => (
             Verdict::NoEvidence,
-            format!("no file decides WDATP: {others}"),
+            format!("no file decides {name}: {others}"),
         ),
-        (n, 0) => (
-            Verdict::Pass,
-            with_others(format!("WDATP is enabled in {}", files(n)), items),
-        ),
+        (_, 0) => {
+            let mut parts = Vec::new();
+            if passing > 0 {
+                parts.push(format!(
+                    "{} in {}",
+                    word(check, check.passes_when),
+                    files(passing)
+                ));
+            }
+            if absent_good > 0 {
+                parts.push(absent_phrase(absent_good));
+            }
+            (
+                Verdict::Pass,
+                with_others(format!("{name} is {}", parts.join(" and ")), &others),
+            )
+        }
         (0, _) => {
             let mut parts = Vec::new();
-            if disabled > 0 {
-                parts.push(format!("disabled in {}", files(disabled)));
-            }
-            if absent > 0 {
+            if failing > 0 {
                 parts.push(format!(
-                    "absent from the complete settings list in {}",
-                    files(absent)
+                    "{} in {}",
+                    word(check, !check.passes_when),
+                    files(failing)
                 ));
+            }
+            if absent_bad > 0 {
+                parts.push(absent_phrase(absent_bad));
             }
             (
                 Verdict::Fail,
-                with_others(format!("WDATP is {}", parts.join(" and ")), items),
+                with_others(format!("{name} is {}", parts.join(" and ")), &others),
             )
         }
-        (_, _) => {
-            let on = first(Outcome::Enabled).map_or("", |e| e.path);
-            let off = first(Outcome::Disabled)
+        (good, bad) => {
+            let on = first(pass_outcome)
                 .or_else(|| first(Outcome::Absent))
                 .map_or("", |e| e.path);
-            let off_word = match (disabled, absent) {
-                (0, _) => "absent",
-                (_, 0) => "disabled",
-                _ => "disabled or absent",
+            let off = first(fail_outcome)
+                .or_else(|| first(Outcome::Absent))
+                .map_or("", |e| e.path);
+            let on_word = if passing == 0 {
+                "absent".to_owned()
+            } else {
+                word(check, check.passes_when).to_owned()
+            };
+            let off_word = match (failing, absent_bad) {
+                (0, _) => "absent".to_owned(),
+                (_, 0) => word(check, !check.passes_when).to_owned(),
+                _ => format!("{} or absent", word(check, !check.passes_when)),
             };
             (
                 Verdict::Conflict,
                 format!(
-                    "files disagree: WDATP is enabled in {} (e.g. {on}) but {off_word} in {} (e.g. {off})",
-                    files(enabled),
-                    files(disabled + absent)
+                    "files disagree: {name} is {on_word} in {} (e.g. {on}) but {off_word} in {} (e.g. {off})",
+                    files(good),
+                    files(bad)
                 ),
             )
         }
@@ -200,10 +260,11 @@ fn files(n: usize) -> String {
 
 /// `1 collection_error, 2 malformed` for the observations that do not decide, then the
 /// files that were not read (`1 file not read: a/x.txt (larger than ...)`).
-fn non_deciding(items: &[Evidence<'_>]) -> String {
+fn non_deciding(items: &[Evidence<'_>], check: &Check) -> String {
+    let absent_decides = check.absent != Absent::Unknown;
     let mut parts: Vec<String> = Outcome::ALL
         .iter()
-        .filter(|o| !o.is_deciding())
+        .filter(|o| !o.is_deciding() || (**o == Outcome::Absent && !absent_decides))
         .filter_map(|&outcome| {
             let n = items
                 .iter()
@@ -232,8 +293,7 @@ fn non_deciding(items: &[Evidence<'_>]) -> String {
     parts.join(", ")
 }
 
-fn with_others(reason: String, items: &[Evidence<'_>]) -> String {
-    let others = non_deciding(items);
+fn with_others(reason: String, others: &str) -> String {
     if others.is_empty() {
         reason
     } else {
@@ -244,6 +304,10 @@ fn with_others(reason: String, items: &[Evidence<'_>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn wdatp() -> Vec<Arc<Check>> {
+        crate::checks::Checks::default().checks
+    }
 
     fn sub(n: u8) -> SubscriptionId {
         SubscriptionId::parse(&format!("{n:08x}-1111-4111-8111-111111111111")).unwrap()
@@ -257,10 +321,11 @@ mod tests {
             .zip(&paths)
             .map(|(&outcome, path)| Evidence {
                 subscription: &s,
+                check: 0,
                 path,
                 found: Found::Outcome(outcome),
             });
-        roll_up(evidence, None).remove(0)
+        roll_up(evidence, None, &wdatp()).remove(0)
     }
 
     #[test]
@@ -313,10 +378,12 @@ mod tests {
         let v = roll_up(
             [Evidence {
                 subscription: &s,
+                check: 0,
                 path: "h/big.txt",
                 found: Found::NotRead(&skip),
             }],
             None,
+            &wdatp(),
         )
         .remove(0);
         assert_eq!(v.verdict, Verdict::NoEvidence);
@@ -335,10 +402,12 @@ mod tests {
         let verdicts = roll_up(
             [Evidence {
                 subscription: &s,
+                check: 0,
                 path: "a.json",
                 found: Found::Outcome(Outcome::Enabled),
             }],
             Some(&inventory),
+            &wdatp(),
         );
         assert_eq!(verdicts.len(), 2);
         assert_eq!(verdicts[0].verdict, Verdict::NoEvidence);

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use crate::checks::Checks;
 use crate::config::Config;
 use crate::decode::Encoding;
 use crate::discover::{self, Entry};
@@ -39,7 +40,7 @@ pub fn scan(config: &Config) -> Result<Report, Error> {
             .entries
             .par_iter()
             .map(|entry| {
-                let examined = examine(entry, config.max_file_size);
+                let examined = examine(entry, config.max_file_size, &config.checks);
                 (examined.record, examined.atime_kept)
             })
             .collect()
@@ -47,8 +48,9 @@ pub fn scan(config: &Config) -> Result<Report, Error> {
     let files_atime_not_kept = examined.iter().filter(|(_, kept)| !kept).count();
     let mut files: Vec<FileRecord> = examined.into_iter().map(|(file, _)| file).collect();
     mark_duplicates(&mut files);
-    let subscriptions = roll_up(&files, inventory.as_deref());
+    let subscriptions = roll_up(&files, inventory.as_deref(), &config.checks);
     Ok(Report {
+        checks: config.checks.clone(),
         run: RunInfo {
             command_line: config.command_line.clone(),
             roots: config
@@ -72,7 +74,18 @@ pub fn scan(config: &Config) -> Result<Report, Error> {
 /// read (too large, unreadable, changed during the read, ...) but whose path names a
 /// subscription leaves that subscription listed, without evidence from that file and with
 /// the reason, never missing.
-fn roll_up(files: &[FileRecord], inventory: Option<&[SubscriptionId]>) -> Vec<SubscriptionVerdict> {
+fn roll_up(
+    files: &[FileRecord],
+    inventory: Option<&[SubscriptionId]>,
+    checks: &Checks,
+) -> Vec<SubscriptionVerdict> {
+    let index_of = |check: &crate::checks::Check| {
+        checks
+            .checks
+            .iter()
+            .position(|c| c.id == check.id)
+            .unwrap_or(0)
+    };
     let unread: Vec<(&FileRecord, &Skip, SubscriptionId)> = files
         .iter()
         .filter_map(|file| match &file.status {
@@ -96,19 +109,22 @@ fn roll_up(files: &[FileRecord], inventory: Option<&[SubscriptionId]>) -> Vec<Su
                 .as_ref()
                 .map(|subscription| rollup::Evidence {
                     subscription,
+                    check: index_of(&o.check),
                     path: &file.path,
                     found: rollup::Found::Outcome(o.outcome),
                 })
         })
     });
-    let not_read = unread
-        .iter()
-        .map(|(file, skip, subscription)| rollup::Evidence {
+    // A file not read leaves every check of its subscription without that evidence.
+    let not_read = unread.iter().flat_map(|(file, skip, subscription)| {
+        (0..checks.checks.len()).map(move |check| rollup::Evidence {
             subscription,
+            check,
             path: &file.path,
             found: rollup::Found::NotRead(skip),
-        });
-    rollup::roll_up(observed.chain(not_read), inventory)
+        })
+    });
+    rollup::roll_up(observed.chain(not_read), inventory, &checks.checks)
 }
 
 /// The run metadata's note on access times, when some could not be kept.
@@ -145,7 +161,7 @@ pub struct Examined {
 /// Reads, decodes, parses and evaluates one entry. Never fails: every problem becomes the
 /// entry's status or an observation with its reason.
 #[must_use]
-pub fn examine(entry: &Entry, max_file_size: u64) -> Examined {
+pub fn examine(entry: &Entry, max_file_size: u64, checks: &Checks) -> Examined {
     let mut atime_kept = true;
     let mut parsed = None;
     let status = match &entry.skip {
@@ -164,7 +180,7 @@ pub fn examine(entry: &Entry, max_file_size: u64) -> Examined {
                     sha256: contents.sha256,
                     encoding,
                     format: file.format,
-                    observations: evaluate::evaluate(&file, &entry.path),
+                    observations: evaluate::evaluate(&file, &entry.path, checks),
                     duplicate_of: None,
                 };
                 parsed = Some(file);

@@ -452,7 +452,7 @@ fn csv_options_for_excel_and_semicolon_locales() {
         .assert()
         .code(0)
         .stdout(predicate::str::starts_with(
-            "\u{feff}subscription_id;verdict;reason;in_inventory;files;paths\r\n",
+            "\u{feff}subscription_id;check;control;verdict;reason;in_inventory;files;paths\r\n",
         ));
     mdc()
         .args(["scan", "--csv-delimiter", "ab"])

@@ -108,7 +108,7 @@ fn json_report_has_every_documented_field() {
         .output()
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["tool"]["name"], "mdc-evidence");
     assert_eq!(report["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(report["run"]["generated_at"], "2025-11-28T00:00:00Z");
@@ -218,11 +218,17 @@ fn csv_report_has_one_row_per_subscription_by_default() {
         .assert()
         .code(1)
         .stdout(predicate::str::starts_with(
-            "subscription_id,verdict,reason,in_inventory,files,paths\r\n",
+            "subscription_id,check,control,verdict,reason,in_inventory,files,paths\r\n",
         ))
-        .stdout(predicate::str::contains(format!("{PASS},pass,")))
-        .stdout(predicate::str::contains(format!("{FAIL},fail,")))
-        .stdout(predicate::str::contains(format!("{GAP},no_evidence,")));
+        .stdout(predicate::str::contains(format!(
+            "{PASS},wdatp,8.1.3.3,pass,"
+        )))
+        .stdout(predicate::str::contains(format!(
+            "{FAIL},wdatp,8.1.3.3,fail,"
+        )))
+        .stdout(predicate::str::contains(format!(
+            "{GAP},wdatp,8.1.3.3,no_evidence,"
+        )));
 }
 
 #[test]
@@ -271,11 +277,11 @@ fn output_files_follow_their_extension_and_stdout_stays_empty() {
         .stdout("")
         .stderr("");
     let report: serde_json::Value = serde_json::from_slice(&fs::read(&json).unwrap()).unwrap();
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert!(
         fs::read_to_string(&csv)
             .unwrap()
-            .starts_with("subscription_id,verdict")
+            .starts_with("subscription_id,check,control,verdict")
     );
 }
 

@@ -1367,9 +1367,9 @@ fn standard_output_csvs(
             .unwrap_or("")
             .to_owned();
         let want = if rows == "subscriptions" {
-            "subscription_id,verdict,reason,in_inventory,files,paths"
+            "subscription_id,check,control,verdict,reason,in_inventory,files,paths"
         } else {
-            "path,format,subscription_id,subscription_source,outcome,enabled,location,detail,sha256,size,duplicate_of"
+            "path,format,subscription_id,check,control,subscription_source,outcome,enabled,location,detail,sha256,size,duplicate_of"
         }
         .replace(',', delimiter);
         checks.check(header == want, || {

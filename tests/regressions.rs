@@ -25,7 +25,7 @@ const PATH_SUB: &str = "89898989-1212-4343-8565-787878787878";
 /// (subscription or "-", outcome) of every observation of `text` found at `path`.
 fn outcomes(text: &str, path: &str) -> Vec<(String, Outcome)> {
     let (parsed, _) = parse_bytes(text.as_bytes());
-    evaluate(&parsed, path)
+    evaluate(&parsed, path, &mdc_evidence::checks::Checks::default())
         .into_iter()
         .map(|o| {
             (
@@ -336,7 +336,7 @@ mod differential_findings {
             id(A, "WDATP")
         );
         let (parsed, _) = parse_bytes(text.as_bytes());
-        let observations = evaluate(&parsed, "x.json");
+        let observations = evaluate(&parsed, "x.json", &mdc_evidence::checks::Checks::default());
         assert_eq!(observations.len(), 1);
         assert_eq!(observations[0].outcome, Outcome::Malformed);
         assert_eq!(

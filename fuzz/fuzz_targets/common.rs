@@ -12,7 +12,7 @@ const PATHS: [&str; 2] = [
 /// Evaluates `parsed` under each path: at least one observation, each with a detail.
 pub fn check(parsed: &Parsed) {
     for path in PATHS {
-        let observations = evaluate(parsed, path);
+        let observations = evaluate(parsed, path, &mdc_evidence::checks::Checks::default());
         assert!(!observations.is_empty(), "no observation for {parsed:?}");
         for o in &observations {
             assert!(!o.detail.is_empty(), "empty detail in {o:?} for {parsed:?}");

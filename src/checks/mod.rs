@@ -16,6 +16,8 @@ use serde::Deserialize;
 
 use crate::error::Error;
 
+pub mod listing;
+
 /// The built-in checks, as shipped.
 const BUILTIN: &str = include_str!("builtin.toml");
 
@@ -151,6 +153,42 @@ impl Check {
             .copied()
     }
 }
+
+/// A check as reports and `mdc-evidence checks --format json` write it.
+impl serde::Serialize for Check {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("title", &self.title)?;
+        match &self.rule {
+            Rule::Setting(name) => map.serialize_entry("setting", name)?,
+            Rule::Query { text, expect, .. } => {
+                map.serialize_entry("query", text)?;
+                map.serialize_entry("expect", expect)?;
+            }
+        }
+        map.serialize_entry("passes_when", &self.passes_when)?;
+        map.serialize_entry("absent", &self.absent)?;
+        map.serialize_entry("absent_reason", &self.absent_reason)?;
+        map.serialize_entry("bare_values", &self.bare_values)?;
+        map.serialize_entry("controls", &self.controls)?;
+        map.serialize_entry("mcsb", &self.mcsb)?;
+        map.serialize_entry("profile", &self.profile)?;
+        map.serialize_entry("remediation", &self.remediation)?;
+        map.serialize_entry("builtin", &self.builtin)?;
+        map.end()
+    }
+}
+
+/// Checks are the same when their ids are: an id names one check in a run.
+impl PartialEq for Check {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Check {}
 
 impl fmt::Display for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -74,8 +74,10 @@ impl Render for Csv {
     }
 }
 
-const SUBSCRIPTION_HEADER: [&str; 6] = [
+const SUBSCRIPTION_HEADER: [&str; 8] = [
     "subscription_id",
+    "check",
+    "control",
     "verdict",
     "reason",
     "in_inventory",
@@ -83,10 +85,12 @@ const SUBSCRIPTION_HEADER: [&str; 6] = [
     "paths",
 ];
 
-const OBSERVATION_HEADER: [&str; 11] = [
+const OBSERVATION_HEADER: [&str; 13] = [
     "path",
     "format",
     "subscription_id",
+    "check",
+    "control",
     "subscription_source",
     "outcome",
     "enabled",
@@ -101,6 +105,8 @@ const OBSERVATION_HEADER: [&str; 11] = [
 #[derive(Serialize)]
 struct SubscriptionCells {
     subscription_id: String,
+    check: String,
+    control: String,
     verdict: String,
     reason: String,
     in_inventory: Option<bool>,
@@ -112,6 +118,8 @@ impl SubscriptionCells {
     fn new(row: &SubscriptionRow<'_>, delimiter: u8) -> Self {
         Self {
             subscription_id: cell(row.subscription_id, delimiter),
+            check: cell(row.check, delimiter),
+            control: cell(row.control.unwrap_or_default(), delimiter),
             verdict: cell(row.verdict.as_str(), delimiter),
             reason: cell(row.reason, delimiter),
             in_inventory: row.in_inventory,
@@ -127,6 +135,8 @@ struct ObservationCells {
     path: String,
     format: String,
     subscription_id: String,
+    check: String,
+    control: String,
     subscription_source: String,
     outcome: String,
     enabled: Option<bool>,
@@ -144,6 +154,8 @@ impl ObservationCells {
             path: text(row.path),
             format: text(row.format),
             subscription_id: text(row.subscription_id.unwrap_or_default()),
+            check: text(row.check),
+            control: text(row.control.unwrap_or_default()),
             subscription_source: text(row.subscription_source.unwrap_or_default()),
             outcome: text(row.outcome.as_str()),
             enabled: row.enabled,

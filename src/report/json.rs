@@ -14,7 +14,7 @@ use crate::model::Report;
 use crate::rollup::Verdict;
 
 /// The version of the JSON report's schema.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Whether `bytes` start like a JSON report of this tool (whole, or cut short).
 #[must_use]
@@ -70,6 +70,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             generated_at: &report.run.generated_at,
             access_times: report.run.access_times.as_deref(),
         },
+        checks: &report.checks.checks,
+        benchmark: report.checks.benchmark.as_deref(),
         summary: SummaryView(Summary::of(report)),
         subscriptions: rows::subscriptions(report).collect(),
         observations: Streamed(report, |r| Box::new(rows::observations(r))),
@@ -97,6 +99,8 @@ struct JsonReport<'a> {
     schema_version: u32,
     tool: Tool,
     run: Run<'a>,
+    checks: &'a [std::sync::Arc<crate::checks::Check>],
+    benchmark: Option<&'a str>,
     summary: SummaryView,
     subscriptions: Vec<SubscriptionRow<'a>>,
     observations: Streamed<'a, rows::ObservationRow<'a>>,
@@ -123,7 +127,7 @@ struct SummaryView(Summary);
 impl Serialize for SummaryView {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let s = &self.0;
-        let mut map = serializer.serialize_map(Some(9))?;
+        let mut map = serializer.serialize_map(Some(10))?;
         map.serialize_entry("files_seen", &s.files_seen)?;
         map.serialize_entry("files_read", &s.files_read)?;
         map.serialize_entry("files_skipped", &s.files_skipped)?;
@@ -132,6 +136,7 @@ impl Serialize for SummaryView {
         map.serialize_entry("unattributed", &s.unattributed)?;
         map.serialize_entry("outcomes", &Counts(&s.outcomes, Outcome::as_str))?;
         map.serialize_entry("subscriptions", &s.subscriptions)?;
+        map.serialize_entry("checks", &s.checks)?;
         map.serialize_entry("verdicts", &Counts(&s.verdicts, Verdict::as_str))?;
         map.end()
     }

@@ -39,7 +39,9 @@ pub struct Summary {
     pub outcomes: Vec<(Outcome, usize)>,
     /// Subscriptions with a verdict.
     pub subscriptions: usize,
-    /// Subscriptions per verdict, in [`Verdict::ALL`] order.
+    /// Checks run.
+    pub checks: usize,
+    /// Verdicts (one per subscription and check) per verdict, in [`Verdict::ALL`] order.
     pub verdicts: Vec<(Verdict, usize)>,
 }
 
@@ -72,7 +74,16 @@ impl Summary {
                 .iter()
                 .map(|&k| (k, observations.iter().filter(|o| o.outcome == k).count()))
                 .collect(),
-            subscriptions: report.subscriptions.len(),
+            subscriptions: {
+                let mut ids: Vec<&str> = report
+                    .subscriptions
+                    .iter()
+                    .map(|s| s.subscription.as_str())
+                    .collect();
+                ids.dedup();
+                ids.len()
+            },
+            checks: report.checks.checks.len(),
             verdicts: Verdict::ALL
                 .iter()
                 .map(|&v| {
@@ -97,8 +108,12 @@ impl Summary {
             .iter()
             .map(|(verdict, n)| format!("{n} {verdict}"))
             .collect();
+        let checks = match self.checks {
+            0 | 1 => String::new(),
+            n => format!(" x {n} checks"),
+        };
         let mut line = format!(
-            "{} files read, {} skipped; {} subscriptions: {}",
+            "{} files read, {} skipped; {} subscriptions{checks}: {}",
             self.files_read,
             self.files_skipped,
             self.subscriptions,

@@ -15,6 +15,10 @@ use crate::subscription::SubscriptionId;
 pub struct SubscriptionRow<'a> {
     /// The subscription, lower case.
     pub subscription_id: &'a str,
+    /// The check.
+    pub check: &'a str,
+    /// The check's control id in the benchmark the report shows.
+    pub control: Option<&'a str>,
     /// Its verdict.
     pub verdict: Verdict,
     /// Why, in one sentence.
@@ -35,6 +39,10 @@ pub struct ObservationRow<'a> {
     pub format: &'static str,
     /// The subscription, or `None` when unattributed.
     pub subscription_id: Option<&'a str>,
+    /// The check.
+    pub check: &'a str,
+    /// The check's control id in the benchmark the report shows.
+    pub control: Option<&'a str>,
     /// Where the subscription came from.
     pub subscription_source: Option<&'static str>,
     /// What the file says about the subscription.
@@ -84,6 +92,8 @@ pub struct FileRow<'a> {
 pub fn subscriptions(report: &Report) -> impl Iterator<Item = SubscriptionRow<'_>> {
     report.subscriptions.iter().map(|s| SubscriptionRow {
         subscription_id: s.subscription.as_str(),
+        check: &s.check.id,
+        control: report.checks.control_of(&s.check),
         verdict: s.verdict,
         reason: &s.reason,
         in_inventory: s.in_inventory,
@@ -97,6 +107,8 @@ pub fn observations(report: &Report) -> impl Iterator<Item = ObservationRow<'_>>
         path: &file.path,
         format: e.format.as_str(),
         subscription_id: o.subscription.as_ref().map(SubscriptionId::as_str),
+        check: &o.check.id,
+        control: report.checks.control_of(&o.check),
         subscription_source: o.source.map(Source::as_str),
         outcome: o.outcome,
         enabled: o.enabled,

@@ -1,0 +1,94 @@
+//! `mdc-evidence checks`: every check, laid out for a person (a block per check) or as JSON
+//! for a program. Renders only; the checks come from `checks`.
+
+use std::fmt::{self, Write as _};
+
+use super::{BENCHMARKS, Check, Rule};
+
+/// The checks as text for a person.
+#[must_use]
+pub fn text(checks: &[Check]) -> String {
+    let mut out = String::new();
+    for check in checks {
+        // Writing to a `String` cannot fail.
+        let _ = write!(out, "{}", Block(check));
+    }
+    out
+}
+
+/// The checks as JSON: `{"benchmarks": [...], "checks": [...]}`, ending with a newline.
+///
+/// # Errors
+/// Only if serialization fails, which plain data does not.
+pub fn json(checks: &[Check]) -> serde_json::Result<String> {
+    #[derive(serde::Serialize)]
+    struct Listing<'a> {
+        benchmarks: &'a [&'a str],
+        checks: &'a [Check],
+    }
+    let mut text = serde_json::to_string_pretty(&Listing {
+        benchmarks: BENCHMARKS,
+        checks,
+    })?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// One check's block.
+struct Block<'a>(&'a Check);
+
+impl fmt::Display for Block<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.0;
+        writeln!(f, "{}", c.id)?;
+        writeln!(f, "  title:        {}", c.title)?;
+        match &c.rule {
+            Rule::Setting(name) => writeln!(f, "  rule:         the setting {name}")?,
+            Rule::Query { text, expect, .. } => {
+                writeln!(f, "  rule:         the JSONPath {text} finds {expect}")?;
+            }
+        }
+        writeln!(f, "  passes when:  {}", c.passes_when)?;
+        writeln!(
+            f,
+            "  absent means: {} ({})",
+            c.absent.as_str(),
+            c.absent_reason
+        )?;
+        if c.bare_values {
+            writeln!(
+                f,
+                "  bare values:  a bare true/false file (the CIS one-liner) answers it"
+            )?;
+        }
+        if c.controls.is_empty() {
+            writeln!(
+                f,
+                "  controls:     no CIS Microsoft Azure Foundations control"
+            )?;
+        } else {
+            writeln!(f, "  controls:")?;
+            for benchmark in BENCHMARKS {
+                let control = c.control(benchmark).unwrap_or("-");
+                writeln!(f, "    {benchmark:<16} {control}")?;
+            }
+        }
+        if !c.mcsb.is_empty() {
+            writeln!(f, "  MCSB:         {}", c.mcsb.join(", "))?;
+        }
+        if let Some(profile) = &c.profile {
+            writeln!(f, "  profile:      {profile}")?;
+        }
+        let r = &c.remediation;
+        for (how, text) in [
+            ("REST", &r.rest),
+            ("az", &r.az),
+            ("PowerShell", &r.powershell),
+        ] {
+            if let Some(text) = text {
+                writeln!(f, "  fix ({how}): {text}")?;
+            }
+        }
+        writeln!(f)
+    }
+}
