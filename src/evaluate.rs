@@ -20,6 +20,7 @@ use crate::attribute::{self, Group, attribute_by_path, join_note};
 use crate::checks::{Check, Checks, Rule};
 use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::formats::{Body, Extent, Flag, Location, Parsed, Setting};
+use crate::query;
 use crate::subscription::{self, SubscriptionId};
 
 /// The setting the default check decides on.
@@ -101,36 +102,23 @@ pub struct Observation {
 
 /// Evaluates one parsed file found at `path` (as reported), for every check of the run:
 /// one observation per subscription and check, sorted by subscription then check order.
+/// Query checks find nothing to read here (see [`evaluate_with`]).
 #[must_use]
 pub fn evaluate(parsed: &Parsed, path: &str, checks: &Checks) -> Vec<Observation> {
+    evaluate_with(parsed, path, checks, &[])
+}
+
+/// [`evaluate`], with the file's JSON documents for the query checks.
+#[must_use]
+pub fn evaluate_with(
+    parsed: &Parsed,
+    path: &str,
+    checks: &Checks,
+    documents: &[query::Document],
+) -> Vec<Observation> {
     let mut observations = Vec::new();
     match &parsed.body {
-        Body::Items(items) => {
-            let placed = attribute::attribute(items, path);
-            for group in &placed {
-                for check in &checks.checks {
-                    let (outcome, enabled, location, detail) = decide(&group.group, check);
-                    observations.push(Observation {
-                        check: Arc::clone(check),
-                        subscription: group.subscription.clone(),
-                        source: group.source,
-                        outcome,
-                        enabled,
-                        location,
-                        detail: join_note(group.note.clone(), detail),
-                    });
-                }
-            }
-            if placed.is_empty() {
-                whole_file(
-                    path,
-                    Outcome::Unrecognized,
-                    "the file holds no settings",
-                    checks,
-                    &mut observations,
-                );
-            }
-        }
+        Body::Items(items) => observe_items(items, path, checks, documents, &mut observations),
         Body::Malformed(why) => {
             whole_file(
                 path,
@@ -183,6 +171,88 @@ pub fn evaluate(parsed: &Parsed, path: &str, checks: &Checks) -> Vec<Observation
     }
     observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
     observations
+}
+
+/// The observations of a file's items: attribution once, then every check of every group.
+fn observe_items(
+    items: &[crate::formats::Item],
+    path: &str,
+    checks: &Checks,
+    documents: &[query::Document],
+    observations: &mut Vec<Observation>,
+) {
+    let placed = attribute::attribute(items, path);
+    let unattributed = placed.iter().position(|p| p.subscription.is_none());
+    for check in &checks.checks {
+        // A query's matches, each given to a group (or to none).
+        let matches = match &check.rule {
+            Rule::Query { compiled, .. } => query::find(documents, compiled),
+            Rule::Setting(_) => Vec::new(),
+        };
+        let owners: Vec<Option<usize>> = query::assign(&matches, &placed)
+            .into_iter()
+            .map(|owner| owner.or(unattributed))
+            .collect();
+        for (index, group) in placed.iter().enumerate() {
+            let (outcome, enabled, location, detail) = match &check.rule {
+                Rule::Query { expect, .. } if !documents.is_empty() => {
+                    let mine: Vec<&query::Match> = matches
+                        .iter()
+                        .zip(&owners)
+                        .filter(|(_, owner)| **owner == Some(index))
+                        .map(|(m, _)| m)
+                        .collect();
+                    query::decide(&group.group, &mine, expect)
+                }
+                _ => decide(&group.group, check),
+            };
+            observations.push(Observation {
+                check: Arc::clone(check),
+                subscription: group.subscription.clone(),
+                source: group.source,
+                outcome,
+                enabled,
+                location,
+                detail: join_note(group.note.clone(), detail),
+            });
+        }
+        // Matches no group of the file can hold: one unattributed observation.
+        let homeless: Vec<&query::Match> = matches
+            .iter()
+            .zip(&owners)
+            .filter(|(_, owner)| owner.is_none())
+            .map(|(m, _)| m)
+            .collect();
+        if let (Rule::Query { expect, .. }, false) = (&check.rule, homeless.is_empty()) {
+            let (outcome, enabled, location, detail) =
+                query::decide(&Group::default(), &homeless, expect);
+            observations.push(Observation {
+                check: Arc::clone(check),
+                subscription: None,
+                source: None,
+                outcome,
+                enabled,
+                location,
+                detail: join_note(
+                    Some(
+                        "unattributed: the query matched outside the settings the \
+                         file attributes, and the file names several subscriptions"
+                            .to_owned(),
+                    ),
+                    detail,
+                ),
+            });
+        }
+    }
+    if placed.is_empty() {
+        whole_file(
+            path,
+            Outcome::Unrecognized,
+            "the file holds no settings",
+            checks,
+            observations,
+        );
+    }
 }
 
 /// The observations of a file that says nothing per subscription: attributed by path only,

@@ -21,6 +21,7 @@ pub mod explain;
 pub mod formats;
 pub mod inventory;
 pub mod model;
+pub mod query;
 pub mod read;
 pub mod report;
 pub mod rollup;

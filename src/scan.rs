@@ -13,6 +13,7 @@ use crate::discover::{self, Entry};
 use crate::error::Error;
 use crate::formats::{self, Body, Format, Parsed};
 use crate::model::{Evaluated, FileRecord, FileStatus, Report, RunInfo, Skip};
+use crate::query::{self, Document};
 use crate::rollup::{self, SubscriptionVerdict};
 use crate::subscription::{self, PathScope, SubscriptionId};
 use crate::{decode, evaluate, inventory, read, report};
@@ -174,13 +175,13 @@ pub fn examine(entry: &Entry, max_file_size: u64, checks: &Checks) -> Examined {
             }
             Ok(contents) => {
                 atime_kept = contents.atime_kept;
-                let (file, encoding) = parse_bytes(&contents.bytes);
+                let (file, encoding, documents) = parse_decoded(&contents.bytes, checks);
                 let evaluated = Evaluated {
                     size: u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX),
                     sha256: contents.sha256,
                     encoding,
                     format: file.format,
-                    observations: evaluate::evaluate(&file, &entry.path, checks),
+                    observations: evaluate::evaluate_with(&file, &entry.path, checks, &documents),
                     duplicate_of: None,
                 };
                 parsed = Some(file);
@@ -202,14 +203,30 @@ pub fn examine(entry: &Entry, max_file_size: u64, checks: &Checks) -> Examined {
 /// Decodes and parses a file's bytes. Total: undecodable bytes are a malformed file.
 #[must_use]
 pub fn parse_bytes(bytes: &[u8]) -> (Parsed, Option<Encoding>) {
+    let (parsed, encoding, _) = parse_decoded(bytes, &Checks::default());
+    (parsed, encoding)
+}
+
+/// Decodes and parses a file's bytes, decoding them once; with query checks, also reads the
+/// JSON documents the queries run on.
+fn parse_decoded(bytes: &[u8], checks: &Checks) -> (Parsed, Option<Encoding>, Vec<Document>) {
     match decode::decode(bytes) {
-        Ok(decoded) => (formats::parse(&decoded.text), Some(decoded.encoding)),
+        Ok(decoded) => {
+            let parsed = formats::parse(&decoded.text);
+            let documents = if checks.has_queries() {
+                query::documents(&decoded.text, parsed.format)
+            } else {
+                Vec::new()
+            };
+            (parsed, Some(decoded.encoding), documents)
+        }
         Err(error) => (
             Parsed {
                 format: Format::BINARY,
                 body: Body::Malformed(formats::Reason::Undecodable(error)),
             },
             None,
+            Vec::new(),
         ),
     }
 }

@@ -50,3 +50,61 @@ fn every_format_a_parser_reports_is_documented_in_the_readme_table() {
         "formats missing from the README's table: {missing:?}"
     );
 }
+
+/// Scans `fixtures/checks/` (every shape that lists settings, for two subscriptions with
+/// opposite MCAS and Linux settings) with the checks `mcas` and `wdatp-linux`.
+fn scan_with_mcas_and_linux() -> mdc_evidence::Report {
+    let folder = root().join("fixtures/checks");
+    let mut config = mdc_evidence::Config::new(vec![folder]);
+    config.checks = mdc_evidence::checks::select(
+        &["mcas".to_owned(), "wdatp-linux".to_owned()],
+        &[],
+        None,
+        None,
+    )
+    .unwrap();
+    mdc_evidence::run(&config).unwrap()
+}
+
+#[test]
+fn every_shape_that_lists_settings_serves_every_check() {
+    let report = scan_with_mcas_and_linux();
+    let prefix = format!("{}/", root().join("fixtures").to_string_lossy());
+    let actual: std::collections::BTreeSet<Vec<String>> = report
+        .observations()
+        .map(|(file, _, o)| {
+            vec![
+                file.path
+                    .strip_prefix(&prefix)
+                    .unwrap_or(&file.path)
+                    .to_owned(),
+                o.check.id.clone(),
+                o.subscription
+                    .as_ref()
+                    .map_or("-", |s| s.as_str())
+                    .to_owned(),
+                o.outcome.as_str().to_owned(),
+                o.location
+                    .as_ref()
+                    .map_or("-".to_owned(), ToString::to_string),
+            ]
+        })
+        .collect();
+    if let Some(diff) = difference(&expected("checkrows", 5), &actual) {
+        panic!("observations differ from tests/expected/checkrows-*.tsv\n{diff}");
+    }
+    let verdicts: std::collections::BTreeSet<Vec<String>> = report
+        .subscriptions
+        .iter()
+        .map(|s| {
+            vec![
+                s.subscription.as_str().to_owned(),
+                s.check.id.clone(),
+                s.verdict.as_str().to_owned(),
+            ]
+        })
+        .collect();
+    if let Some(diff) = difference(&expected("checkverdicts", 3), &verdicts) {
+        panic!("verdicts differ from tests/expected/checkverdicts-*.tsv\n{diff}");
+    }
+}

@@ -1,0 +1,279 @@
+//! `JSONPath` checks: the JSON documents of a file, and what a check's compiled query finds
+//! in them.
+//!
+//! Only JSON evidence answers a query: the top-level documents of a JSON file (addressed
+//! `/N` when a file holds several one after another) and the body of an HTTP capture
+//! (`body#`). A match's normalized path becomes a JSON pointer into the decoded document,
+//! like every other location. Matches are given to the subscription of the setting they sit
+//! in (the one whose location shares the longest part of their pointer); a match outside
+//! every setting belongs to the one subscription the file's content names, or to none.
+
+use serde_json::Value;
+
+use crate::attribute::{Attributed, Group};
+use crate::evaluate::Outcome;
+use crate::formats::{Extent, Format, Location, http, json};
+
+/// One JSON document of a file, and the pointer prefix that addresses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// What a pointer into this document starts with (`""`, `/1`, `body#`).
+    pub prefix: String,
+    /// The document.
+    pub value: Value,
+}
+
+/// The JSON documents of a file read as `format`; none for other shapes or unreadable JSON.
+#[must_use]
+pub fn documents(text: &str, format: Format) -> Vec<Document> {
+    let (json_text, prefix) = if format == http::HTTP_CAPTURE {
+        match text.find("\r\n\r\n").or_else(|| text.find("\n\n")) {
+            Some(at) => (text.get(at..).unwrap_or_default(), "body#"),
+            None => return Vec::new(),
+        }
+    } else if json::PARSER.formats.contains(&format) {
+        (text, "")
+    } else {
+        return Vec::new();
+    };
+    let values: Result<Vec<Value>, _> = serde_json::Deserializer::from_str(json_text)
+        .into_iter::<Value>()
+        .collect();
+    let Ok(values) = values else {
+        return Vec::new();
+    };
+    let several = values.len() > 1;
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(index, value)| Document {
+            prefix: if several {
+                format!("{prefix}/{index}")
+            } else {
+                prefix.to_owned()
+            },
+            value,
+        })
+        .collect()
+}
+
+/// One place a query matched, and the value there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    /// A JSON pointer into the decoded file.
+    pub pointer: String,
+    /// The value found.
+    pub value: Value,
+}
+
+/// Every match of `query` in `documents`, in document order.
+#[must_use]
+pub fn find(documents: &[Document], query: &jsonpath_rust::parser::model::JpQuery) -> Vec<Match> {
+    let mut found = Vec::new();
+    for document in documents {
+        let Ok(matches) = jsonpath_rust::query::js_path_process(query, &document.value) else {
+            continue;
+        };
+        for m in matches {
+            let value = m.val.clone();
+            let pointer = format!("{}{}", document.prefix, pointer_of(&m.path));
+            found.push(Match { pointer, value });
+        }
+    }
+    found
+}
+
+/// A normalized path (`$['value'][1]['properties']['enabled']`) as a JSON pointer
+/// (`/value/1/properties/enabled`, RFC 6901 escapes).
+#[must_use]
+pub fn pointer_of(normalized: &str) -> String {
+    let mut pointer = String::new();
+    let mut rest = normalized.strip_prefix('$').unwrap_or(normalized);
+    while let Some(open) = rest.strip_prefix('[') {
+        let (segment, after) = if let Some(quoted) = open.strip_prefix('\'') {
+            // A name: up to the closing quote, with `\'` and `\\` escaped.
+            let mut name = String::new();
+            let mut chars = quoted.char_indices();
+            let mut end = quoted.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        if let Some((_, escaped)) = chars.next() {
+                            name.push(escaped);
+                        }
+                    }
+                    '\'' => {
+                        end = i;
+                        break;
+                    }
+                    c => name.push(c),
+                }
+            }
+            let after = quoted.get(end + 1..).unwrap_or_default();
+            (name, after.strip_prefix(']').unwrap_or(after))
+        } else {
+            let close = open.find(']').unwrap_or(open.len());
+            (
+                open.get(..close).unwrap_or_default().to_owned(),
+                open.get(close + 1..).unwrap_or_default(),
+            )
+        };
+        pointer.push('/');
+        pointer.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+        rest = after;
+    }
+    pointer
+}
+
+/// Shares of `pointer`'s segments with `location`, counted from the start.
+fn shared_segments(pointer: &str, location: &str) -> usize {
+    pointer
+        .split('/')
+        .zip(location.split('/'))
+        .take_while(|(a, b)| a == b)
+        .count()
+}
+
+/// Gives each match to a placed group of the file: the index of the group whose setting
+/// shares the longest part of its pointer (at least the document and the setting's own
+/// element), else the only attributed group, else `None`.
+#[must_use]
+pub fn assign(matches: &[Match], placed: &[Attributed<'_>]) -> Vec<Option<usize>> {
+    let attributed: Vec<usize> = placed
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.subscription.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    matches
+        .iter()
+        .map(|m| {
+            let best = placed
+                .iter()
+                .enumerate()
+                .flat_map(|(i, p)| {
+                    p.group
+                        .settings
+                        .iter()
+                        .filter_map(move |(s, _, _)| match &s.location {
+                            Location::Pointer(location) => {
+                                Some((shared_segments(&m.pointer, location), i))
+                            }
+                            Location::Line(_) => None,
+                        })
+                })
+                .max_by_key(|(shared, _)| *shared);
+            match best {
+                // Past the root and the list, into the setting's own element.
+                Some((shared, i)) if shared >= 3 => Some(i),
+                _ => match attributed.as_slice() {
+                    [only] => Some(*only),
+                    _ => None,
+                },
+            }
+        })
+        .collect()
+}
+
+/// What a group's matches say about a query check expecting `expect`.
+#[must_use]
+pub fn decide(
+    group: &Group<'_>,
+    matches: &[&Match],
+    expect: &Value,
+) -> (Outcome, Option<bool>, Option<Location>, String) {
+    if let Some(first) = matches.first() {
+        let equal = first.value == *expect;
+        if let Some(other) = matches.iter().find(|m| (m.value == *expect) != equal) {
+            return (
+                Outcome::Malformed,
+                None,
+                Some(Location::Pointer(first.pointer.clone())),
+                format!(
+                    "{} matches of the query disagree: {} at {}, {} at {}",
+                    matches.len(),
+                    first.value,
+                    first.pointer,
+                    other.value,
+                    other.pointer
+                ),
+            );
+        }
+        let (outcome, word) = if equal {
+            (Outcome::Enabled, "the expected value")
+        } else {
+            (Outcome::Disabled, "not the expected value")
+        };
+        return (
+            outcome,
+            Some(equal),
+            Some(Location::Pointer(first.pointer.clone())),
+            format!(
+                "the query finds {} ({word} {expect}){}",
+                first.value,
+                if matches.len() > 1 {
+                    format!("; {} matches agree", matches.len())
+                } else {
+                    String::new()
+                }
+            ),
+        );
+    }
+    let extent = |wanted: Extent| group.settings.iter().any(|(_, e, _)| *e == wanted);
+    if extent(Extent::Complete) {
+        return (
+            Outcome::Absent,
+            None,
+            None,
+            "the query matches nothing in a complete settings list".to_owned(),
+        );
+    }
+    if extent(Extent::Page) {
+        return (
+            Outcome::CollectionError,
+            None,
+            None,
+            "the query matches nothing on one page of a paged list (nextLink set): it may \
+             match on a page that was not saved"
+                .to_owned(),
+        );
+    }
+    (
+        Outcome::Unrecognized,
+        None,
+        None,
+        "the query matches nothing in this evidence, which is not a complete list".to_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalized_paths_become_json_pointers() {
+        assert_eq!(
+            pointer_of("$['value'][1]['properties']['enabled']"),
+            "/value/1/properties/enabled"
+        );
+        assert_eq!(pointer_of("$['a/b']['c~d']['it\\'s']"), "/a~1b/c~0d/it's");
+        assert_eq!(pointer_of("$"), "");
+    }
+
+    #[test]
+    fn a_query_finds_its_value_with_a_pointer() {
+        let text = r#"{"value":[{"name":"MCAS","properties":{"enabled":true}},{"name":"WDATP","properties":{"enabled":false}}]}"#;
+        let documents = documents(text, json::REST_LIST);
+        let query =
+            jsonpath_rust::parser::parse_json_path("$.value[?@.name==\"MCAS\"].properties.enabled")
+                .unwrap();
+        let found = find(&documents, &query);
+        assert_eq!(
+            found,
+            [Match {
+                pointer: "/value/0/properties/enabled".into(),
+                value: Value::Bool(true)
+            }]
+        );
+    }
+}
