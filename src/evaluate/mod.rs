@@ -1,0 +1,282 @@
+//! The decision rule: what one parsed file says about each subscription it covers.
+//!
+//! Pure: takes a [`Parsed`] file, its path and the checks of the run, returns one
+//! [`Observation`] per subscription and check (or unattributed). No I/O, no printing.
+//! Attribution runs once per file (`attribute`); the rule then reads each group of entries
+//! for each check. The rule is the one in docs/evidence-formats.md, for the check's setting
+//! (WDATP by default): only the setting named exactly so decides; `true` is enabled,
+//! `false` disabled, anything else malformed; a complete list without it is absent; a
+//! record of a failed collection proves nothing. What a value or an absence means for the
+//! verdict (the value that passes, absent as fail, pass or unknown) is the roll-up's.
+
+mod setting;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use crate::attribute::Source;
+use crate::attribute::{self, Group, attribute_by_path, join_note};
+use crate::checks::{Check, Checks, Rule};
+use crate::formats::{Body, Location, Parsed};
+use crate::query;
+use crate::subscription::SubscriptionId;
+use setting::decide;
+pub use setting::is_named;
+
+/// The setting the default check decides on.
+pub const WDATP: &str = "WDATP";
+
+/// What one file says about one subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The check's setting is present and `true` (a query: its value is the one expected).
+    Enabled,
+    /// The check's setting is present and `false` (a query: another value).
+    Disabled,
+    /// A complete settings list without the check's setting.
+    Absent,
+    /// The file records a failed or incomplete collection: it proves nothing.
+    CollectionError,
+    /// The file is evidence but cannot be read to a value.
+    Malformed,
+    /// The file holds no evidence for the check in any known shape.
+    Unrecognized,
+}
+
+impl Outcome {
+    /// Every outcome, in report order.
+    pub const ALL: [Self; 6] = [
+        Self::Enabled,
+        Self::Disabled,
+        Self::Absent,
+        Self::CollectionError,
+        Self::Malformed,
+        Self::Unrecognized,
+    ];
+
+    /// The name used in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::Disabled => "disabled",
+            Self::Absent => "absent",
+            Self::CollectionError => "collection_error",
+            Self::Malformed => "malformed",
+            Self::Unrecognized => "unrecognized",
+        }
+    }
+
+    /// Whether this outcome decides a subscription's verdict.
+    #[must_use]
+    pub fn is_deciding(self) -> bool {
+        matches!(self, Self::Enabled | Self::Disabled | Self::Absent)
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One (file, subscription, check) and what the file says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// The check it answers.
+    pub check: Arc<Check>,
+    /// The subscription, or `None` when nothing attributes the file.
+    pub subscription: Option<SubscriptionId>,
+    /// Where the subscription came from (`None` when unattributed).
+    pub source: Option<Source>,
+    /// What the file says.
+    pub outcome: Outcome,
+    /// The setting's value, when the outcome is enabled or disabled.
+    pub enabled: Option<bool>,
+    /// Where the deciding value is.
+    pub location: Option<Location>,
+    /// Why, in one sentence.
+    pub detail: String,
+}
+
+/// Evaluates one parsed file found at `path` (as reported), for every check of the run:
+/// one observation per subscription and check, sorted by subscription then check order.
+/// Query checks find nothing to read here (see [`evaluate_with`]).
+#[must_use]
+pub fn evaluate(parsed: &Parsed, path: &str, checks: &Checks) -> Vec<Observation> {
+    evaluate_with(parsed, path, checks, &[])
+}
+
+/// [`evaluate`], with the file's JSON documents for the query checks.
+#[must_use]
+pub fn evaluate_with(
+    parsed: &Parsed,
+    path: &str,
+    checks: &Checks,
+    documents: &[query::Document],
+) -> Vec<Observation> {
+    let mut observations = Vec::new();
+    match &parsed.body {
+        Body::Items(items) => observe_items(items, path, checks, documents, &mut observations),
+        Body::Malformed(why) => {
+            whole_file(
+                path,
+                Outcome::Malformed,
+                &why.to_string(),
+                checks,
+                &mut observations,
+            );
+        }
+        Body::Unrecognized(why) => {
+            whole_file(
+                path,
+                Outcome::Unrecognized,
+                &why.to_string(),
+                checks,
+                &mut observations,
+            );
+        }
+        Body::Empty => {
+            for check in &checks.checks {
+                // The CIS one-liner prints nothing when its call failed or its setting was
+                // missing; for any other check an empty file is no evidence at all.
+                let (outcome, why) = if check.bare_values {
+                    (
+                        Outcome::CollectionError,
+                        format!(
+                            "empty file: the CIS audit one-liner prints nothing when its call \
+                             failed or {} was missing",
+                            check.subject()
+                        ),
+                    )
+                } else {
+                    (
+                        Outcome::Unrecognized,
+                        "an empty file holds no settings".to_owned(),
+                    )
+                };
+                whole_file(
+                    path,
+                    outcome,
+                    &why,
+                    &Checks {
+                        checks: vec![Arc::clone(check)],
+                        benchmark: None,
+                    },
+                    &mut observations,
+                );
+            }
+        }
+    }
+    observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
+    observations
+}
+
+/// The observations of a file's items: attribution once, then every check of every group.
+fn observe_items(
+    items: &[crate::formats::Item],
+    path: &str,
+    checks: &Checks,
+    documents: &[query::Document],
+    observations: &mut Vec<Observation>,
+) {
+    let placed = attribute::attribute(items, path);
+    let unattributed = placed.iter().position(|p| p.subscription.is_none());
+    for check in &checks.checks {
+        // A query's matches, each given to a group (or to none).
+        let matches = match &check.rule {
+            Rule::Query { compiled, .. } => query::find(documents, compiled),
+            Rule::Setting(_) => Vec::new(),
+        };
+        let owners: Vec<Option<usize>> = query::assign(&matches, &placed)
+            .into_iter()
+            .map(|owner| owner.or(unattributed))
+            .collect();
+        for (index, group) in placed.iter().enumerate() {
+            let (outcome, enabled, location, detail) = match &check.rule {
+                Rule::Query { expect, .. } if !documents.is_empty() => {
+                    let mine: Vec<&query::Match> = matches
+                        .iter()
+                        .zip(&owners)
+                        .filter(|(_, owner)| **owner == Some(index))
+                        .map(|(m, _)| m)
+                        .collect();
+                    query::decide(&group.group, &mine, expect)
+                }
+                _ => decide(&group.group, check),
+            };
+            observations.push(Observation {
+                check: Arc::clone(check),
+                subscription: group.subscription.clone(),
+                source: group.source,
+                outcome,
+                enabled,
+                location,
+                detail: join_note(group.note.clone(), detail),
+            });
+        }
+        // Matches no group of the file can hold: one unattributed observation.
+        let homeless: Vec<&query::Match> = matches
+            .iter()
+            .zip(&owners)
+            .filter(|(_, owner)| owner.is_none())
+            .map(|(m, _)| m)
+            .collect();
+        if let (Rule::Query { expect, .. }, false) = (&check.rule, homeless.is_empty()) {
+            let (outcome, enabled, location, detail) =
+                query::decide(&Group::default(), &homeless, expect);
+            observations.push(Observation {
+                check: Arc::clone(check),
+                subscription: None,
+                source: None,
+                outcome,
+                enabled,
+                location,
+                detail: join_note(
+                    Some(
+                        "unattributed: the query matched outside the settings the \
+                         file attributes, and the file names several subscriptions"
+                            .to_owned(),
+                    ),
+                    detail,
+                ),
+            });
+        }
+    }
+    if placed.is_empty() {
+        whole_file(
+            path,
+            Outcome::Unrecognized,
+            "the file holds no settings",
+            checks,
+            observations,
+        );
+    }
+}
+
+/// The observations of a file that says nothing per subscription: attributed by path only,
+/// one per check.
+fn whole_file(
+    path: &str,
+    outcome: Outcome,
+    why: &str,
+    checks: &Checks,
+    out: &mut Vec<Observation>,
+) {
+    let (subscription, source, note) = attribute_by_path(path, None);
+    for check in &checks.checks {
+        out.push(Observation {
+            check: Arc::clone(check),
+            subscription: subscription.clone(),
+            source,
+            outcome,
+            enabled: None,
+            location: None,
+            detail: join_note(note.clone(), why.to_owned()),
+        });
+    }
+}
+
