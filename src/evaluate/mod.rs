@@ -279,4 +279,3 @@ fn whole_file(
         });
     }
 }
-
