@@ -210,6 +210,13 @@ pub fn parse_bytes(bytes: &[u8]) -> (Parsed, Option<Encoding>) {
 /// Decodes and parses a file's bytes, decoding them once; with query checks, also reads the
 /// JSON documents the queries run on.
 fn parse_decoded(bytes: &[u8], checks: &Checks) -> (Parsed, Option<Encoding>, Vec<Document>) {
+    if let Some(reason) = formats::binary::sniff(bytes) {
+        let parsed = Parsed {
+            format: Format::BINARY,
+            body: Body::Unrecognized(reason),
+        };
+        return (parsed, None, Vec::new());
+    }
     match decode::decode(bytes) {
         Ok(decoded) => {
             let parsed = formats::parse(&decoded.text);

@@ -364,3 +364,31 @@ mod differential_findings {
         );
     }
 }
+
+#[test]
+fn archives_and_images_say_what_they_are_not_that_their_nuls_are_not_utf16() {
+    for (bytes, says) in [
+        (
+            &b"PK\x03\x04\x14\x00\x00\x00\x08\x00"[..],
+            "a ZIP archive: extract it first",
+        ),
+        (
+            &b"\x1f\x8b\x08\x00\x00\x00\x00\x00"[..],
+            "a gzip archive: extract it first",
+        ),
+        (&b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"[..], "a PNG image"),
+    ] {
+        let (parsed, _) = parse_bytes(bytes);
+        let observations = evaluate(
+            &parsed,
+            &format!("{A}/evidence.bin"),
+            &mdc_evidence::checks::Checks::default(),
+        );
+        assert_eq!(observations[0].outcome, Outcome::Unrecognized);
+        assert!(
+            observations[0].detail.contains(says),
+            "{}",
+            observations[0].detail
+        );
+    }
+}

@@ -6,6 +6,7 @@
 //! collection, or why it cannot be used. Parsers never decide an outcome and never look at
 //! the file's path: that is `evaluate`'s job.
 
+pub mod binary;
 pub mod console;
 pub mod context;
 pub mod error_text;

@@ -76,6 +76,11 @@ pub enum Reason {
     TableWithoutColumns,
     /// Text in no known shape.
     UnknownText,
+    /// An archive, image or document, recognised by its first bytes.
+    NotText {
+        kind: &'static str,
+        what_to_do: &'static str,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -165,6 +170,7 @@ impl fmt::Display for Reason {
                 f.write_str("a console table without Name and Enabled columns")
             }
             Self::UnknownText => f.write_str("text in no known evidence shape"),
+            Self::NotText { kind, what_to_do } => write!(f, "{kind}: {what_to_do}"),
         }
     }
 }
