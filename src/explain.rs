@@ -129,6 +129,7 @@ fn contents(parsed: &Parsed, checks: &Checks, f: &mut fmt::Formatter<'_>) -> fmt
                     Extent::Page => "one page of a paged list (nextLink set)",
                     Extent::Single => "a single setting",
                     Extent::Listing => "a listing: complete when it holds several settings",
+                    Extent::Filtered => "the output of a filtering command: never a whole list",
                 };
                 let entries = count(settings.len(), "entry", "entries");
                 writeln!(f, "settings ({entries}, {extent}):")?;

@@ -392,3 +392,33 @@ fn archives_and_images_say_what_they_are_not_that_their_nuls_are_not_utf16() {
         );
     }
 }
+
+#[test]
+fn a_filtered_view_in_a_transcript_never_reads_as_a_whole_list() {
+    let text = "**********************\nWindows PowerShell transcript start\n**********************\n\
+        PS C:\\audit> Get-AzSecuritySetting | Where-Object { -not $_.Enabled } | Select-Object Name,Enabled\n\n\
+        Name     Enabled\n----     -------\nMCAS       False\nSentinel   False\n\n";
+    assert_eq!(
+        outcomes(text, &format!("{A}/transcript.txt")),
+        [(A.to_owned(), Outcome::Unrecognized)]
+    );
+    // The same table without a filtering command is the whole list: WDATP is absent.
+    let whole = text.replace(" | Where-Object { -not $_.Enabled }", "");
+    assert_eq!(
+        outcomes(&whole, &format!("{A}/transcript.txt")),
+        [(A.to_owned(), Outcome::Absent)]
+    );
+    for filtered in [
+        "az security setting list --query \"[?enabled]\" -o table",
+        "Get-AzSecuritySetting | Select-Object -First 2 | ft Name,Enabled",
+        "Get-AzSecuritySetting | ? { $_.Name -ne 'WDATP' } | ft Name,Enabled",
+    ] {
+        assert!(
+            mdc_evidence::formats::console::filters(filtered),
+            "{filtered}"
+        );
+    }
+    assert!(!mdc_evidence::formats::console::filters(
+        "Get-AzSecuritySetting | Select-Object Name,Enabled"
+    ));
+}

@@ -104,18 +104,10 @@ fn query_in_text(group: &Group<'_>) -> Decision {
     )
 }
 
-/// What a group of settings without the check's setting says.
-fn decide_without(group: &Group<'_>, name: &str) -> Decision {
-    let count = |wanted: Extent| {
-        group
-            .settings
-            .iter()
-            .filter(|(_, e, _)| *e == wanted)
-            .count()
-    };
-    let complete = count(Extent::Complete);
-    // A listing is a whole list when one document shows several different settings of the
-    // subscription; the same setting shown twice is still a filtered result.
+/// The most different settings one listing (one command's output) shows: a listing is a
+/// whole list when it shows several different settings of the subscription; the same
+/// setting shown twice is still a filtered result.
+fn widest_listing(group: &Group<'_>) -> usize {
     let mut names_by_batch: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for (setting, _, batch) in group
         .settings
@@ -129,7 +121,7 @@ fn decide_without(group: &Group<'_>, name: &str) -> Decision {
                 .push(name.to_ascii_uppercase());
         }
     }
-    let listed = names_by_batch
+    names_by_batch
         .into_values()
         .map(|mut names| {
             names.sort_unstable();
@@ -137,7 +129,20 @@ fn decide_without(group: &Group<'_>, name: &str) -> Decision {
             names.len()
         })
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+/// What a group of settings without the check's setting says.
+fn decide_without(group: &Group<'_>, name: &str) -> Decision {
+    let count = |wanted: Extent| {
+        group
+            .settings
+            .iter()
+            .filter(|(_, e, _)| *e == wanted)
+            .count()
+    };
+    let complete = count(Extent::Complete);
+    let listed = widest_listing(group);
     let related: Vec<&str> = group
         .settings
         .iter()
@@ -194,6 +199,19 @@ fn decide_without(group: &Group<'_>, name: &str) -> Decision {
         .filter_map(|(s, _, _)| setting_name(s))
         .collect();
     names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    if count(Extent::Filtered) > 0 {
+        return (
+            Outcome::Unrecognized,
+            None,
+            None,
+            format!(
+                "the output of a filtering command (Where-Object, Select-Object -First, a \
+                 --query filter, ...) shows {} without {name}: a filtered view says \
+                 nothing about {name}",
+                name_list(&names)
+            ),
+        );
+    }
     (
         Outcome::Unrecognized,
         None,

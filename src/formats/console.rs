@@ -61,9 +61,18 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
     };
     let mut items: Vec<Item> = listings
         .into_iter()
-        .map(|settings| Item::Settings {
-            extent: Extent::Listing,
-            settings,
+        .map(|settings| {
+            // The command that printed it, when the text shows it, may have filtered it.
+            let start = settings
+                .first()
+                .and_then(|s| s.location.line())
+                .unwrap_or(0);
+            let extent = if command_before(lines, start).is_some_and(filters) {
+                Extent::Filtered
+            } else {
+                Extent::Listing
+            };
+            Item::Settings { extent, settings }
         })
         .collect();
     items.extend(error_text::find(lines));
@@ -77,6 +86,52 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
     items.extend(context::find(lines));
     items.sort_by_key(first_line);
     Some(Parsed::new(format, Body::Items(items)))
+}
+
+/// The command typed at the last prompt before line `number`, if the text shows one.
+fn command_before<'a>(lines: &[Line<'a>], number: usize) -> Option<&'a str> {
+    lines
+        .iter()
+        .take_while(|l| l.number < number)
+        .filter(|l| table::is_prompt(l.text))
+        .last()
+        .map(|l| {
+            let text = l.text.trim_start();
+            text.find("> ")
+                .map_or(text, |at| text.get(at + 2..).unwrap_or_default())
+        })
+}
+
+/// Whether a command filters what it prints, so that its output is never a whole list:
+/// `Where-Object` (or `?`, `where`), `Select-Object -First/-Last/-Skip/-Index`,
+/// `Select-String`, `findstr`, `grep`, `head`, `tail`, an az `--query` with a filter
+/// (`[?...]`, `[0]`), `jq select(...)`.
+pub fn filters(command: &str) -> bool {
+    let lower = command.to_ascii_lowercase();
+    let stages: Vec<&str> = lower.split('|').skip(1).map(str::trim).collect();
+    let stage_filters = stages.iter().any(|stage| {
+        let verb = stage.split_whitespace().next().unwrap_or_default();
+        matches!(
+            verb,
+            "where-object"
+                | "where"
+                | "?"
+                | "select-string"
+                | "sls"
+                | "findstr"
+                | "grep"
+                | "head"
+                | "tail"
+        ) || verb.starts_with("?{")
+            || ((verb == "select-object" || verb == "select")
+                && ["-first", "-last", "-skip", "-index"]
+                    .iter()
+                    .any(|flag| stage.contains(flag)))
+            || (verb == "jq" && stage.contains("select("))
+    });
+    let query_filters =
+        lower.contains("--query") && (lower.contains("[?") || lower.contains("[0]"));
+    stage_filters || query_filters || lower.starts_with("jq ") && lower.contains("select(")
 }
 
 /// The line an item starts at.

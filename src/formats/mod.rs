@@ -219,6 +219,9 @@ pub enum Extent {
     /// fetched or filtered setting when it holds one: arrays, jq streams, console tables and
     /// lists, CSV and TSV (PowerShell writes one result as a bare object or one row).
     Listing,
+    /// The output of a command that filters (`Where-Object`, `Select-Object -First`, a
+    /// `--query` filter, `jq select(...)`): never a whole list, whatever it holds.
+    Filtered,
 }
 
 /// One thing a file holds. A file may hold several (appended outputs, mixed subscriptions).
