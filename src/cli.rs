@@ -336,10 +336,14 @@ fn check_outputs(outputs: &[Output], roots: &[PathBuf]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether the file at `path` is a report this tool wrote (its first bytes say so).
+/// Whether the file at `path` is a report this tool wrote: its first bytes say so, and
+/// only they are read.
 fn is_earlier_report(path: &Path) -> bool {
-    crate::read::read(path, u64::MAX)
-        .is_ok_and(|contents| crate::report::is_own_report(&contents.bytes))
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(512);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(512).read_to_end(&mut head))
+        .is_ok_and(|_| crate::report::is_own_report(&head))
 }
 
 /// The canonical path a report file will have, so that discovery can leave it out.

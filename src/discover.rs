@@ -9,7 +9,7 @@
 //! as they were collected; where it does not (the folder belongs to another user), the
 //! number of such folders is counted for the run metadata.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -95,7 +95,9 @@ pub fn discover(discovery: &Discovery) -> Result<Discovered, Error> {
                     Some(p) if !p.as_os_str().is_empty() => p,
                     _ => Path::new("."),
                 };
-                fs::folder_identity(parent).map(|folder| (folder, name.to_owned()))
+                fs::folder_identity(parent)
+                    .map(|folder| (folder, name.to_owned()))
+                    .filter(|_| discovery.roots.len() > 1)
             });
             walk.push(
                 Entry {
@@ -116,15 +118,15 @@ type Identity = ((u64, u64), OsString);
 
 /// A chain of the folders above one being walked, to detect symbolic link loops.
 struct Ancestors {
-    folder: (u64, u64),
+    folder: Option<(u64, u64)>,
     parent: Option<Rc<Ancestors>>,
 }
 
 impl Ancestors {
-    fn contains(&self, folder: (u64, u64)) -> bool {
+    fn contains(&self, folder: Option<(u64, u64)>) -> bool {
         let mut node = Some(self);
         while let Some(n) = node {
-            if n.folder == folder {
+            if folder.is_some() && n.folder == folder {
                 return true;
             }
             node = n.parent.as_deref();
@@ -180,7 +182,10 @@ impl Walk<'_> {
                 let path = folder.join(&raw.name);
                 // One root walked without following links reaches each entry once: only
                 // several roots, or links followed, can reach one twice.
-                let identity = reachable_twice.then_some((listing.identity, raw.name));
+                let identity = listing
+                    .identity
+                    .filter(|_| reachable_twice)
+                    .map(|folder| (folder, raw.name));
                 let mut kind = raw.kind;
                 if kind == EntryKind::Symlink && self.discovery.follow_symlinks {
                     match std::fs::metadata(&path) {
@@ -258,11 +263,35 @@ impl Walk<'_> {
         // The same path twice (a file also named on the command line) is adjacent once
         // sorted; the same directory entry under two paths is found by its identity.
         paired.dedup_by(|later, kept| later.0.fs_path == kept.0.fs_path);
-        let mut seen: HashSet<Identity> = HashSet::new();
+        // Of the paths reaching one entry, keep the first that is read (a file named on
+        // the command line is read whatever a walk's patterns say), else the first.
+        let mut kept: HashMap<&Identity, usize> = HashMap::new();
+        for (index, (entry, identity)) in paired.iter().enumerate() {
+            let Some(identity) = identity else { continue };
+            match kept.get(identity).and_then(|&k| paired.get(k)) {
+                Some((first, _)) if first.skip.is_some() && entry.skip.is_none() => {
+                    kept.insert(identity, index);
+                }
+                Some(_) => {}
+                None => {
+                    kept.insert(identity, index);
+                }
+            }
+        }
+        let keep: Vec<bool> = paired
+            .iter()
+            .enumerate()
+            .map(|(index, (_, identity))| {
+                identity
+                    .as_ref()
+                    .is_none_or(|id| kept.get(id) == Some(&index))
+            })
+            .collect();
         let entries = paired
             .into_iter()
-            .filter(|(_, identity)| identity.as_ref().is_none_or(|id| seen.insert(id.clone())))
-            .map(|(entry, _)| entry)
+            .zip(keep)
+            .filter(|(_, keep)| *keep)
+            .map(|((entry, _), _)| entry)
             .collect();
         Discovered {
             entries,
@@ -365,7 +394,7 @@ mod fs {
     /// A folder's entries and identity.
     pub(super) struct Listing {
         /// The folder's device and inode.
-        pub(super) identity: (u64, u64),
+        pub(super) identity: Option<(u64, u64)>,
         /// Whether it was opened so that its access time stays as it was.
         pub(super) atime_kept: bool,
         pub(super) entries: Vec<RawEntry>,
@@ -373,20 +402,25 @@ mod fs {
 
     /// The device and inode of a file's metadata.
     #[cfg(unix)]
-    pub(super) fn identity_of(metadata: &std::fs::Metadata) -> (u64, u64) {
+    #[allow(
+        clippy::unnecessary_wraps,
+        reason = "the same signature as where inodes are not available"
+    )]
+    pub(super) fn identity_of(metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
         use std::os::unix::fs::MetadataExt;
-        (metadata.dev(), metadata.ino())
+        Some((metadata.dev(), metadata.ino()))
     }
 
-    /// The device and inode of a file's metadata (not available: never equal).
+    /// The device and inode of a file's metadata: not available here, so entries are told
+    /// apart by path only.
     #[cfg(not(unix))]
-    pub(super) fn identity_of(_: &std::fs::Metadata) -> (u64, u64) {
-        (0, 0)
+    pub(super) fn identity_of(_: &std::fs::Metadata) -> Option<(u64, u64)> {
+        None
     }
 
     /// The identity of the folder at `path`.
     pub(super) fn folder_identity(path: &Path) -> Option<(u64, u64)> {
-        std::fs::metadata(path).ok().map(|m| identity_of(&m))
+        std::fs::metadata(path).ok().and_then(|m| identity_of(&m))
     }
 
     /// Lists a folder, opened read-only with `O_NOATIME` where permitted.
@@ -460,7 +494,7 @@ mod fs {
             });
         }
         Ok(Listing {
-            identity: (0, 0),
+            identity: None,
             atime_kept: true,
             entries,
         })

@@ -23,14 +23,14 @@ pub struct Document {
     pub value: Value,
 }
 
-/// The JSON documents of a file read as `format`; none for other shapes or unreadable JSON.
+/// The JSON documents of a file read as `format`, where its evidence is: the top-level
+/// documents of a JSON file, the body of an HTTP capture's final response (`body#`), the JSON
+/// in an `Invoke-AzRestMethod` object's `Content` (`/Content#`), the 200 body of a REST
+/// documentation example; none for other shapes or unreadable JSON.
 #[must_use]
 pub fn documents(text: &str, format: Format) -> Vec<Document> {
     let (json_text, prefix) = if format == http::HTTP_CAPTURE {
-        match text.find("\r\n\r\n").or_else(|| text.find("\n\n")) {
-            Some(at) => (text.get(at..).unwrap_or_default(), "body#"),
-            None => return Vec::new(),
-        }
+        (http::final_body(text), "body#")
     } else if json::PARSER.formats.contains(&format) {
         (text, "")
     } else {
@@ -46,15 +46,38 @@ pub fn documents(text: &str, format: Format) -> Vec<Document> {
     values
         .into_iter()
         .enumerate()
-        .map(|(index, value)| Document {
-            prefix: if several {
+        .filter_map(|(index, value)| {
+            let pointer = if several {
                 format!("{prefix}/{index}")
             } else {
                 prefix.to_owned()
-            },
-            value,
+            };
+            embedded(pointer, value, format)
         })
         .collect()
+}
+
+/// The evidence inside a document that wraps it, or the document itself.
+fn embedded(pointer: String, value: Value, format: Format) -> Option<Document> {
+    if format == json::INVOKE_AZRESTMETHOD {
+        let content = value.get("Content")?.as_str()?;
+        let inner = serde_json::from_str(content).ok()?;
+        return Some(Document {
+            prefix: format!("{pointer}/Content#"),
+            value: inner,
+        });
+    }
+    if format == json::REST_DOC_EXAMPLE {
+        let body = value.pointer("/responses/200/body")?.clone();
+        return Some(Document {
+            prefix: format!("{pointer}/responses/200/body"),
+            value: body,
+        });
+    }
+    Some(Document {
+        prefix: pointer,
+        value,
+    })
 }
 
 /// One place a query matched, and the value there.
@@ -125,18 +148,24 @@ pub fn pointer_of(normalized: &str) -> String {
     pointer
 }
 
-/// Shares of `pointer`'s segments with `location`, counted from the start.
-fn shared_segments(pointer: &str, location: &str) -> usize {
-    pointer
-        .split('/')
-        .zip(location.split('/'))
-        .take_while(|(a, b)| a == b)
-        .count()
+/// The pointer of the object a setting was read from: its location less the key that held
+/// `enabled` (`/value/1/properties/enabled` is the setting at `/value/1`).
+fn element_of(location: &str) -> &str {
+    ["/properties/enabled", "/properties", "/enabled", "/Enabled"]
+        .iter()
+        .find_map(|suffix| location.strip_suffix(suffix))
+        .unwrap_or(location)
 }
 
-/// Gives each match to a placed group of the file: the index of the group whose setting
-/// shares the longest part of its pointer (at least the document and the setting's own
-/// element), else the only attributed group, else `None`.
+/// Whether `pointer` is `element` or inside it.
+fn is_inside(pointer: &str, element: &str) -> bool {
+    pointer
+        .strip_prefix(element)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Gives each match to a placed group of the file: the group of the setting whose object it
+/// is in (the innermost), else the only attributed group, else `None`.
 #[must_use]
 pub fn assign(matches: &[Match], placed: &[Attributed<'_>]) -> Vec<Option<usize>> {
     let attributed: Vec<usize> = placed
@@ -148,7 +177,7 @@ pub fn assign(matches: &[Match], placed: &[Attributed<'_>]) -> Vec<Option<usize>
     matches
         .iter()
         .map(|m| {
-            let best = placed
+            let holder = placed
                 .iter()
                 .enumerate()
                 .flat_map(|(i, p)| {
@@ -156,20 +185,16 @@ pub fn assign(matches: &[Match], placed: &[Attributed<'_>]) -> Vec<Option<usize>
                         .settings
                         .iter()
                         .filter_map(move |(s, _, _)| match &s.location {
-                            Location::Pointer(location) => {
-                                Some((shared_segments(&m.pointer, location), i))
-                            }
+                            Location::Pointer(location) => Some((element_of(location), i)),
                             Location::Line(_) => None,
                         })
                 })
-                .max_by_key(|(shared, _)| *shared);
-            match best {
-                // Past the root and the list, into the setting's own element.
-                Some((shared, i)) if shared >= 3 => Some(i),
-                _ => match attributed.as_slice() {
-                    [only] => Some(*only),
-                    _ => None,
-                },
+                .filter(|(element, _)| is_inside(&m.pointer, element))
+                .max_by_key(|(element, _)| element.len());
+            match (holder, attributed.as_slice()) {
+                (Some((_, i)), _) => Some(i),
+                (None, [only]) => Some(*only),
+                (None, _) => None,
             }
         })
         .collect()
@@ -216,6 +241,29 @@ pub fn decide(
                 } else {
                     String::new()
                 }
+            ),
+        );
+    }
+    if group.settings.iter().any(|(s, _, _)| s.recovered.is_some()) {
+        return (
+            Outcome::Unrecognized,
+            None,
+            None,
+            "the query matches nothing in a depth-truncated Windows PowerShell 5.1 export, \
+             whose values sit inside \"@{...}\" strings a query cannot read"
+                .to_owned(),
+        );
+    }
+    if group.settings.is_empty()
+        && let Some((summary, location)) = group.errors.first()
+    {
+        return (
+            Outcome::CollectionError,
+            None,
+            Some((*location).clone()),
+            format!(
+                "the collection failed: {}",
+                crate::escape::excerpt(summary, 400)
             ),
         );
     }

@@ -220,7 +220,9 @@ fn parse_decoded(bytes: &[u8], checks: &Checks) -> (Parsed, Option<Encoding>, Ve
     match decode::decode(bytes) {
         Ok(decoded) => {
             let parsed = formats::parse(&decoded.text);
-            let documents = if checks.has_queries() {
+            // Only files that hold evidence are read again into a tree for the queries.
+            let holds_items = matches!(&parsed.body, Body::Items(items) if !items.is_empty());
+            let documents = if checks.has_queries() && holds_items {
                 query::documents(&decoded.text, parsed.format)
             } else {
                 Vec::new()

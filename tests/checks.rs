@@ -254,3 +254,136 @@ fn the_benchmark_picks_the_control_id_reports_show() {
         .code(2)
         .stderr(predicates::str::contains("unknown check"));
 }
+
+/// A REST list body of one subscription with MCAS and WDATP on.
+fn body(sub: &str) -> String {
+    rest_list(sub, &[("MCAS", true), ("WDATP", true)])
+}
+
+#[test]
+fn a_query_reads_the_evidence_inside_wrappers_and_captures() {
+    let dir = TempDir::new().unwrap();
+    let invoke = serde_json::json!({"StatusCode": 200, "Method": "GET", "Content": body(A)});
+    write(dir.path(), "invoke.json", &invoke.to_string());
+    let example = serde_json::json!({
+        "parameters": {},
+        "responses": {"200": {"body": serde_json::from_str::<Value>(&body(B)).unwrap()}}
+    });
+    write(dir.path(), "example.json", &example.to_string());
+    write(
+        dir.path(),
+        "curl.txt",
+        &format!(
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n{}",
+            body(C)
+        ),
+    );
+    let query = [
+        "--query",
+        "$.value[?@.name==\"MCAS\"].properties.enabled",
+        "--expect",
+        "true",
+    ];
+    for (_, check, verdict) in verdicts(&dir, &query) {
+        assert_eq!((check.as_str(), verdict.as_str()), ("query", "pass"));
+    }
+    assert_eq!(verdicts(&dir, &query).len(), 3);
+}
+
+#[test]
+fn a_query_on_a_depth_truncated_export_decides_nothing_rather_than_absent() {
+    let dir = TempDir::new().unwrap();
+    let mut list: Value = serde_json::from_str(&body(A)).unwrap();
+    for setting in list["value"].as_array_mut().unwrap() {
+        setting["properties"] = Value::String("@{enabled=True}".into());
+    }
+    write(dir.path(), "ps51.json", &list.to_string());
+    let found = verdicts(
+        &dir,
+        &[
+            "--query",
+            "$.value[?@.name==\"MCAS\"].properties.enabled",
+            "--expect",
+            "true",
+        ],
+    );
+    assert_eq!(found, [(A.into(), "query".into(), "no_evidence".into())]);
+}
+
+#[test]
+fn a_query_match_in_a_top_level_array_belongs_to_its_own_setting() {
+    let dir = TempDir::new().unwrap();
+    let row = |sub: &str, name: &str, enabled: bool| {
+        format!(
+            "{{\"enabled\": {enabled}, \"id\": \"/subscriptions/{sub}/providers/Microsoft.Security/settings/{name}\", \"name\": \"{name}\"}}"
+        )
+    };
+    let text = format!(
+        "[{}, {}, {}, {}]",
+        row(A, "MCAS", true),
+        row(A, "WDATP", true),
+        row(B, "MCAS", false),
+        row(B, "WDATP", true)
+    );
+    write(dir.path(), "az.json", &text);
+    let found = verdicts(
+        &dir,
+        &[
+            "--query",
+            "$[?@.name==\"MCAS\"].enabled",
+            "--expect",
+            "true",
+        ],
+    );
+    assert_eq!(
+        found,
+        [
+            (A.into(), "query".into(), "pass".into()),
+            (B.into(), "query".into(), "fail".into())
+        ]
+    );
+}
+
+#[test]
+fn checks_file_ids_are_unique_and_never_a_built_in_in_another_case() {
+    let dir = evidence();
+    let files = TempDir::new().unwrap();
+    write(
+        files.path(),
+        "twice.toml",
+        "[[check]]\nid = \"mine\"\nsetting = \"MCAS\"\n\n[[check]]\nid = \"Mine\"\nsetting = \"WDATP\"\n",
+    );
+    write(
+        files.path(),
+        "case.toml",
+        "[[check]]\nid = \"WDATP\"\nsetting = \"WDATP\"\npasses_when = false\n",
+    );
+    for (file, says) in [("twice.toml", "defined twice"), ("case.toml", "built-in")] {
+        mdc()
+            .arg("scan")
+            .arg(dir.path())
+            .arg("--checks-file")
+            .arg(files.path().join(file))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(says));
+    }
+}
+
+#[test]
+fn the_checks_command_prints_no_escape_sequences_from_a_checks_file() {
+    let files = TempDir::new().unwrap();
+    write(
+        files.path(),
+        "esc.toml",
+        "[[check]]\nid = \"esc\"\ntitle = \"\\u001b]0;pwned\\u0007\\u001b[2J title\"\nsetting = \"MCAS\"\n",
+    );
+    let output = mdc()
+        .arg("checks")
+        .arg("--checks-file")
+        .arg(files.path().join("esc.toml"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(!output.stdout.contains(&0x1b), "raw ESC printed");
+}

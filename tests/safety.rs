@@ -690,3 +690,52 @@ fn an_unreadable_root_is_exit_2_and_an_unreadable_folder_keeps_its_subscription(
     )
     .unwrap();
 }
+
+#[test]
+fn a_file_named_on_the_command_line_is_read_however_another_root_spells_its_path() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        &format!("ev/{A}.json"),
+        &settings_list(A, "true"),
+    );
+    for roots in [
+        ["./ev".to_owned(), format!("ev/{A}.json")],
+        ["ev".to_owned(), format!("./ev/{A}.json")],
+    ] {
+        let output = mdc()
+            .current_dir(dir.path())
+            .args(["scan", "-q", "--format", "json", "--exclude", "*.json"])
+            .args(&roots)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["summary"]["files_read"], 1, "{roots:?}: {report:#}");
+        assert_eq!(report["summary"]["files_seen"], 1, "{roots:?}");
+    }
+}
+
+#[test]
+fn checking_an_output_path_reads_only_its_first_bytes() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), &format!("ev/{A}.txt"), "true");
+    let big = dir.path().join("ev/huge.csv");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(1 << 31)
+        .unwrap();
+    let output = std::process::Command::new("prlimit")
+        .arg("--as=536870912")
+        .arg(assert_cmd::cargo::cargo_bin("mdc-evidence"))
+        .arg("scan")
+        .arg(dir.path().join("ev"))
+        .arg("-o")
+        .arg(&big)
+        .output();
+    let Ok(output) = output else {
+        eprintln!("prlimit is not available: not checked");
+        return;
+    };
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("may be evidence"));
+}

@@ -5,7 +5,8 @@ use std::fmt::{self, Write as _};
 
 use super::{BENCHMARKS, Check, Rule};
 
-/// The checks as text for a person.
+/// The checks as text for a person; a checks file's text is stripped of control
+/// characters before it reaches a terminal.
 #[must_use]
 pub fn text(checks: &[Check]) -> String {
     let mut out = String::new();
@@ -13,7 +14,7 @@ pub fn text(checks: &[Check]) -> String {
         // Writing to a `String` cannot fail.
         let _ = write!(out, "{}", Block(check));
     }
-    out
+    crate::escape::printable(&out, &['\n']).into_owned()
 }
 
 /// The checks as JSON: `{"benchmarks": [...], "checks": [...]}`, ending with a newline.
@@ -49,12 +50,16 @@ impl fmt::Display for Block<'_> {
             }
         }
         writeln!(f, "  passes when:  {}", c.passes_when)?;
-        writeln!(
-            f,
-            "  absent means: {} ({})",
-            c.absent.as_str(),
-            c.absent_reason
-        )?;
+        if c.absent_reason.is_empty() {
+            writeln!(f, "  absent means: {}", c.absent.as_str())?;
+        } else {
+            writeln!(
+                f,
+                "  absent means: {} ({})",
+                c.absent.as_str(),
+                c.absent_reason
+            )?;
+        }
         if c.bare_values {
             writeln!(
                 f,

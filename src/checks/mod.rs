@@ -414,13 +414,27 @@ pub fn select(
     benchmark: Option<String>,
 ) -> Result<Checks, Error> {
     let builtin = builtin()?;
-    if let Some(clash) = user
-        .iter()
-        .find(|u| builtin.iter().any(|b| b.id == u.id) || u.id == "query" || u.id == "all")
-    {
+    let taken = |id: &str| {
+        builtin.iter().any(|b| b.id.eq_ignore_ascii_case(id))
+            || id.eq_ignore_ascii_case("query")
+            || id.eq_ignore_ascii_case("all")
+    };
+    if let Some(clash) = user.iter().find(|u| taken(&u.id)) {
         return Err(Error::Usage(format!(
             "check {:?} of --checks-file has the id of a built-in check: give it another",
             clash.id
+        )));
+    }
+    let defined_twice = user.iter().enumerate().find_map(|(i, u)| {
+        user.iter()
+            .skip(i + 1)
+            .any(|other| other.id.eq_ignore_ascii_case(&u.id))
+            .then_some(u)
+    });
+    if let Some(twice) = defined_twice {
+        return Err(Error::Usage(format!(
+            "check {:?} is defined twice in --checks-file: every id names one check",
+            twice.id
         )));
     }
     if let Some(benchmark) = &benchmark

@@ -27,6 +27,22 @@ pub fn is_capture(text: &str) -> bool {
     text.starts_with("HTTP/")
 }
 
+/// The body of the final response of a capture: after interim responses, redirects and a
+/// proxy's `200 Connection established`.
+#[must_use]
+pub fn final_body(text: &str) -> &str {
+    let mut rest = text.trim_start();
+    loop {
+        let (_, body) = split_head(rest);
+        let body_start = body.trim_start_matches(['\r', '\n']);
+        if is_capture(body_start) {
+            rest = body_start;
+        } else {
+            return body;
+        }
+    }
+}
+
 /// Parses an HTTP capture: text that starts with `HTTP/` after leading blank lines.
 #[must_use]
 pub fn parse_capture(text: &str) -> Parsed {
