@@ -98,18 +98,30 @@ fn named_in_file<'s>(
     subscriptions
 }
 
+/// Whose a setting says it is: the subscription of its resource id, else the one a
+/// `SubscriptionId` column or field of its row names. A tenant id is never taken: only a
+/// column named for the subscription is read.
+fn scope_of_setting(setting: &crate::formats::Setting) -> IdScope {
+    let by_id = setting
+        .id
+        .as_deref()
+        .map_or(IdScope::None, subscription::scope_of_resource_id);
+    if matches!(by_id, IdScope::Subscription(_)) {
+        return by_id;
+    }
+    match setting.subscription.as_deref().map(str::trim) {
+        Some(text) => subscription::SubscriptionId::parse(text)
+            .map_or(IdScope::Redacted(text.to_owned()), IdScope::Subscription),
+        None => by_id,
+    }
+}
+
 /// The scope of each setting's id, per item (empty for items that are not settings).
 fn scopes_of(items: &[Item]) -> Vec<Vec<IdScope>> {
     items
         .iter()
         .map(|item| match item {
-            Item::Settings { settings, .. } => settings
-                .iter()
-                .map(|s| {
-                    s.id.as_deref()
-                        .map_or(IdScope::None, subscription::scope_of_resource_id)
-                })
-                .collect(),
+            Item::Settings { settings, .. } => settings.iter().map(scope_of_setting).collect(),
             _ => Vec::new(),
         })
         .collect()

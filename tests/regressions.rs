@@ -422,3 +422,38 @@ fn a_filtered_view_in_a_transcript_never_reads_as_a_whole_list() {
         "Get-AzSecuritySetting | Select-Object Name,Enabled"
     ));
 }
+
+#[test]
+fn a_subscription_id_column_names_its_rows_and_a_tenant_folder_names_nothing() {
+    let tenant = "cfe7d051-2224-4983-a9f3-2b88ec615d56";
+    let (x, y, z) = (
+        "1a1a1a1a-1111-4111-8111-111111111111",
+        "2b2b2b2b-2222-4222-8222-222222222222",
+        "3c3c3c3c-3333-4333-8333-333333333333",
+    );
+    let text = format!(
+        "\"SubscriptionId\",\"Name\",\"Enabled\"\r\n\
+         \"{x}\",\"MCAS\",\"True\"\r\n\"{x}\",\"WDATP\",\"True\"\r\n\
+         \"{y}\",\"MCAS\",\"True\"\r\n\"{y}\",\"WDATP\",\"False\"\r\n\
+         \"{z}\",\"MCAS\",\"False\"\r\n\"{z}\",\"Sentinel\",\"False\"\r\n"
+    );
+    assert_eq!(
+        outcomes(&text, &format!("{tenant}/settings.csv")),
+        [
+            (x.to_owned(), Outcome::Enabled),
+            (y.to_owned(), Outcome::Disabled),
+            (z.to_owned(), Outcome::Absent)
+        ]
+    );
+    let json = format!(
+        "[{{\"subscriptionId\": \"{x}\", \"name\": \"WDATP\", \"enabled\": true}}, \
+          {{\"subscriptionId\": \"{y}\", \"name\": \"WDATP\", \"enabled\": false}}]"
+    );
+    assert_eq!(
+        outcomes(&json, &format!("{tenant}/settings.json")),
+        [
+            (x.to_owned(), Outcome::Enabled),
+            (y.to_owned(), Outcome::Disabled)
+        ]
+    );
+}

@@ -38,6 +38,9 @@ fn setting(block: &[Field<'_>]) -> Option<Setting> {
         enabled: Flag::from_cell(Some(value)),
         location: Location::Line(enabled.line),
         recovered: None,
+        subscription: get("SubscriptionId")
+            .map(|f| f.value.trim().to_owned())
+            .filter(|v| !v.is_empty()),
     })
 }
 

@@ -198,6 +198,8 @@ pub struct Setting {
     pub name: Option<String>,
     /// The resource id, when the file gives one.
     pub id: Option<String>,
+    /// The subscription a `SubscriptionId` column or field names for this row, if any.
+    pub subscription: Option<String>,
     /// The `enabled` value.
     pub enabled: Flag,
     /// Where `enabled` is (or, when it is missing, the setting itself).

@@ -72,6 +72,10 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         );
     };
     let id_column = find("Id");
+    // A column naming each row's subscription (an Excel-edited export, a script's output).
+    let subscription_column = find("SubscriptionId")
+        .or_else(|| find("Subscription Id"))
+        .or_else(|| find("Subscription"));
     let mut settings = Vec::new();
     for record in reader.records() {
         let record = match record {
@@ -110,6 +114,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
             enabled: Flag::from_cell(cell(enabled_column)),
             location: Location::Line(line),
             recovered: None,
+            subscription: subscription_column.and_then(cell).map(str::to_owned),
         });
     }
     if settings.is_empty() {

@@ -116,6 +116,7 @@ fn read_table(columns: &[Column], rows: &[Line<'_>]) -> Option<TableRows> {
     let name_column = find("Name")?;
     let enabled_column = find("Enabled")?;
     let id_column = find("Id");
+    let subscription_column = find("SubscriptionId");
     let settings = rows
         .iter()
         .map(|row| {
@@ -131,6 +132,7 @@ fn read_table(columns: &[Column], rows: &[Line<'_>]) -> Option<TableRows> {
                 enabled: Flag::from_cell(cell(enabled_column)),
                 location: Location::Line(row.number),
                 recovered: None,
+                subscription: subscription_column.and_then(cell).map(str::to_owned),
             }
         })
         .collect();

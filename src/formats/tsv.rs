@@ -41,6 +41,7 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
             enabled: Flag::from_cell(Some(enabled)),
             location: Location::Line(row.number),
             recovered: None,
+            subscription: None,
         });
     }
     let extent = Extent::Listing;

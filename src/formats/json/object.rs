@@ -41,6 +41,9 @@ pub(super) struct Object {
     /// `Invoke-AzRestMethod` output: the response body as a string.
     #[serde(rename = "Content")]
     pub(super) content: Scalar,
+    /// A field naming the setting's subscription (a script's own output).
+    #[serde(rename = "subscriptionId", alias = "SubscriptionId")]
+    subscription_id: Scalar,
 }
 
 /// The `responses` of a REST documentation example.
@@ -98,6 +101,7 @@ pub(super) enum Typing {
 pub(super) struct Candidate {
     name: Option<String>,
     id: Option<String>,
+    subscription: Option<String>,
     enabled: Flag,
     suffix: &'static str,
     recovered: Option<&'static str>,
@@ -112,6 +116,7 @@ impl Candidate {
             enabled: self.enabled,
             location: Location::Pointer(format!("{pointer}{}", self.suffix)),
             recovered: self.recovered,
+            subscription: self.subscription,
         }
     }
 }
@@ -249,6 +254,7 @@ impl Object {
     pub(super) fn into_candidate(self) -> Candidate {
         let name = self.name().map(str::to_owned);
         let id = self.id().map(str::to_owned);
+        let subscription = self.subscription_id.as_str().map(str::to_owned);
         let (enabled, suffix, recovered) = match self.properties {
             Shaped::Object(properties) if properties.enabled.is_missing() => {
                 (Flag::Missing, "/properties", None)
@@ -272,6 +278,7 @@ impl Object {
         Candidate {
             name,
             id,
+            subscription,
             enabled,
             suffix,
             recovered,
