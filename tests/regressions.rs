@@ -457,3 +457,59 @@ fn a_subscription_id_column_names_its_rows_and_a_tenant_folder_names_nothing() {
         ]
     );
 }
+
+/// An az loop's output with `2>&1`: a listing for one subscription and the error for another.
+mod loops {
+    use super::*;
+
+    const B: &str = "4b4b4b4b-5c5c-4d6d-8e7e-9f9f9f9f9f9f";
+
+    fn listing() -> String {
+        format!(
+            "[\n  {{\n    \"enabled\": true,\n    \"id\": \"{}\",\n    \"name\": \"WDATP\"\n  }},\n  {{\n    \"enabled\": true,\n    \"id\": \"{}\",\n    \"name\": \"MCAS\"\n  }}\n]\n",
+            id(A, "WDATP"),
+            id(A, "MCAS")
+        )
+    }
+
+    fn error() -> String {
+        format!(
+            "ERROR: (AuthorizationFailed) The client 'x' with object id 'y' does not have \
+             authorization to perform action 'Microsoft.Security/settings/read' over scope \
+             '/subscriptions/{B}' or the scope is invalid.\nCode: AuthorizationFailed\n"
+        )
+    }
+
+    #[test]
+    fn a_listing_then_an_error_gives_both_subscriptions() {
+        let text = listing() + &error();
+        assert_eq!(
+            outcomes(&text, "all.txt"),
+            [
+                (B.to_owned(), Outcome::CollectionError),
+                (A.to_owned(), Outcome::Enabled)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_error_then_a_listing_gives_both_subscriptions() {
+        let text = error() + &listing();
+        assert_eq!(
+            outcomes(&text, "all.txt"),
+            [
+                (B.to_owned(), Outcome::CollectionError),
+                (A.to_owned(), Outcome::Enabled)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_attempt_then_a_retry_is_decided_by_the_retry() {
+        let text = error().replace(B, A) + &listing();
+        assert_eq!(
+            outcomes(&text, "all.txt"),
+            [(A.to_owned(), Outcome::Enabled)]
+        );
+    }
+}

@@ -32,8 +32,23 @@ pub const PARSER: Parser = Parser {
         error_text::POWERSHELL_ERROR,
         Format::TEXT,
     ],
-    parse: |input: &Text<'_>| parse(input.lines()),
+    parse: |input: &Text<'_>| parse(input.lines()).map(|parsed| with_json_after(parsed, input)),
 };
+
+/// Error text with JSON after it (a loop's `2>&1`: an error for one subscription, then the
+/// listing of the next): the JSON's items join the errors. Their locations are JSON
+/// pointers into the document that starts on line N, written `line N#<pointer>`.
+fn with_json_after(parsed: Parsed, input: &Text<'_>) -> Parsed {
+    let is_error_text =
+        parsed.format == error_text::AZCLI_ERROR || parsed.format == error_text::POWERSHELL_ERROR;
+    let Body::Items(mut items) = parsed.body else {
+        return parsed;
+    };
+    if is_error_text {
+        items.extend(super::settings_after(input.text(), input.lines()));
+    }
+    Parsed::new(parsed.format, Body::Items(items))
+}
 
 /// Parses console text; `None` when it holds no settings, no error and is no transcript.
 #[must_use]

@@ -292,6 +292,27 @@ pub fn parse(text: &str) -> Parsed {
         .unwrap_or_else(|| Parsed::new(Format::TEXT, Body::Unrecognized(Reason::UnknownText)))
 }
 
+/// The settings of the first JSON document that starts a line of `lines` (lines of `text`),
+/// located `line N#<pointer>`: JSON written after error text in one file. Its error records
+/// are left out, since the caller reads every error record of the text itself.
+pub(crate) fn settings_after(text: &str, lines: &[lines::Line<'_>]) -> Vec<Item> {
+    let Some(line) = lines
+        .iter()
+        .find(|l| json::is_json_start(l.text.trim_start()))
+    else {
+        return Vec::new();
+    };
+    let document = text.get(line.start..).unwrap_or_default();
+    let prefix = format!("line {}#", line.number);
+    match prefix_pointers(json::parse_document(document).body, &prefix) {
+        Body::Items(items) => items
+            .into_iter()
+            .filter(|item| matches!(item, Item::Settings { .. }))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Rewrites every JSON pointer in `body` as `<prefix><pointer>`: the locations of a
 /// document embedded in another (an HTTP body, a `Content` string).
 #[must_use]

@@ -74,29 +74,66 @@ pub fn is_json_start(text: &str) -> bool {
 #[must_use]
 pub fn parse_document(text: &str) -> Parsed {
     let mut documents = serde_json::Deserializer::from_str(text).into_iter::<Top>();
-    let first = match documents.next() {
-        None => return Parsed::new(Format::EMPTY, Body::Empty),
-        Some(Err(e)) => return malformed(&e),
-        Some(Ok(first)) => first,
-    };
-    let second = match documents.next() {
-        None => {
-            let (format, body) = classify(first, "");
-            return Parsed::new(format, body);
-        }
-        Some(Err(e)) => return malformed(&e),
-        Some(Ok(second)) => second,
-    };
+    let mut first = None;
     let mut stream = Stream::default();
-    stream.add(first);
-    stream.add(second);
-    for document in documents {
-        match document {
-            Ok(document) => stream.add(document),
-            Err(e) => return malformed(&e),
+    let mut count = 0;
+    // Where error text written after the documents starts (`az ... 2>&1` in a loop).
+    let mut text_after = None;
+    loop {
+        let offset = documents.byte_offset();
+        match documents.next() {
+            None => break,
+            Some(Ok(document)) => {
+                count += 1;
+                match first.take() {
+                    None if count == 1 => first = Some(document),
+                    earlier => {
+                        stream.extend(earlier);
+                        stream.add(document);
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                let rest = text.get(offset..).unwrap_or_default();
+                if count > 0 && !is_json_start(rest.trim_start()) {
+                    text_after = Some(offset);
+                    break;
+                }
+                return malformed(&e);
+            }
         }
     }
-    Parsed::new(JSON_STREAM, stream.finish())
+    let (format, body) = match first {
+        None if count == 0 => return Parsed::new(Format::EMPTY, Body::Empty),
+        Some(only) => classify(only, ""),
+        None => (JSON_STREAM, stream.finish()),
+    };
+    match text_after {
+        None => Parsed::new(format, body),
+        Some(offset) => with_errors_after(Parsed::new(format, body), text, offset),
+    }
+}
+
+/// The documents' items and the error records written after them; the file is malformed,
+/// as any JSON followed by other text, when that text holds no error record.
+fn with_errors_after(parsed: Parsed, text: &str, offset: usize) -> Parsed {
+    let lines = super::lines::numbered(text);
+    let from = super::lines::line_at(&lines, offset);
+    let after = lines.get(from.saturating_sub(1)..).unwrap_or_default();
+    let errors = super::error_text::find(after);
+    match parsed.body {
+        Body::Items(mut items) if !errors.is_empty() => {
+            items.extend(errors);
+            items.extend(super::settings_after(text, after));
+            Parsed::new(parsed.format, Body::Items(items))
+        }
+        _ => Parsed::new(
+            Format::JSON,
+            Body::Malformed(Reason::InvalidJson(format!(
+                "text that is neither JSON nor an error record follows the JSON at line {from}"
+            ))),
+        ),
+    }
 }
 
 fn malformed(e: &serde_json::Error) -> Parsed {
@@ -126,6 +163,13 @@ struct Stream {
 }
 
 impl Stream {
+    /// Adds a document, if there is one.
+    fn extend(&mut self, document: Option<Top>) {
+        if let Some(document) = document {
+            self.add(document);
+        }
+    }
+
     fn add(&mut self, document: Top) {
         let index = self.count;
         self.count += 1;
