@@ -98,6 +98,8 @@ pub struct SubscriptionVerdict {
     pub paths: Vec<String>,
     /// Whether the inventory lists it (`None` when no inventory was given).
     pub in_inventory: Option<bool>,
+    /// The subscription's name, when the inventory gives it.
+    pub name: Option<String>,
 }
 
 /// Rolls observations up into one verdict per subscription and check, sorted by
@@ -137,6 +139,7 @@ pub fn roll_up<'a>(
                 reason,
                 paths: items.iter().map(|e| e.path.to_owned()).collect(),
                 in_inventory: inventory.map(|inv| inv.contains(subscription)),
+                name: None,
             })
         })
         .collect()

@@ -49,7 +49,16 @@ pub fn scan(config: &Config) -> Result<Report, Error> {
     let files_atime_not_kept = examined.iter().filter(|(_, kept)| !kept).count();
     let mut files: Vec<FileRecord> = examined.into_iter().map(|(file, _)| file).collect();
     mark_duplicates(&mut files);
-    let subscriptions = roll_up(&files, inventory.as_deref(), &config.checks);
+    let mut subscriptions = roll_up(
+        &files,
+        inventory.as_ref().map(|i| i.ids.as_slice()),
+        &config.checks,
+    );
+    if let Some(inventory) = &inventory {
+        for verdict in &mut subscriptions {
+            verdict.name = inventory.names.get(&verdict.subscription).cloned();
+        }
+    }
     Ok(Report {
         checks: config.checks.clone(),
         run: RunInfo {

@@ -452,7 +452,7 @@ fn csv_options_for_excel_and_semicolon_locales() {
         .assert()
         .code(0)
         .stdout(predicate::str::starts_with(
-            "\u{feff}subscription_id;check;control;verdict;reason;in_inventory;files;paths\r\n",
+            "\u{feff}subscription_id;subscription_name;check;control;verdict;reason;in_inventory;files;paths\r\n",
         ));
     mdc()
         .args(["scan", "--csv-delimiter", "ab"])
@@ -492,4 +492,37 @@ fn explain_lays_out_one_file_for_an_auditor() {
         .assert()
         .code(2);
     mdc().arg("explain").arg(dir.path()).assert().code(2);
+}
+
+#[test]
+fn inventories_as_clients_send_them_scope_the_report_and_name_subscriptions() {
+    let sub = "6a1f0c3e-2b7d-4e59-8c40-1d2e3f4a5b6c";
+    let gap = "7b2e1d4f-3c8e-4f6a-9d51-2e3f4a5b6c7d";
+    let tenant = "cfe7d051-2224-4983-a9f3-2b88ec615d56";
+    let dir = tempfile::TempDir::new().unwrap();
+    common::write(dir.path(), &format!("ev/{sub}.txt"), "true");
+    let export = format!(
+        "#TYPE Microsoft.Azure.Commands.Profile.Models.PSAzureSubscription\r\n\
+         \"Name\",\"Id\",\"TenantId\",\"State\"\r\n\
+         \"Prod\",\"{sub}\",\"{tenant}\",\"Enabled\"\r\n\"Gap\",\"{gap}\",\"{tenant}\",\"Enabled\"\r\n"
+    );
+    let json = format!(
+        r#"[{{"id": "{sub}", "name": "Prod", "tenantId": "{tenant}"}}, {{"id": "{gap}", "name": "Gap", "tenantId": "{tenant}"}}]"#
+    );
+    for (name, inventory) in [("subscriptions.csv", export), ("accounts.json", json)] {
+        common::write(dir.path(), name, &inventory);
+        let report = json_report(
+            mdc()
+                .args(["scan", "--format", "json", "--exit-zero"])
+                .arg(dir.path().join("ev"))
+                .arg("--subscriptions")
+                .arg(dir.path().join(name)),
+        );
+        let rows = report["subscriptions"].as_array().unwrap();
+        assert_eq!(rows.len(), 2, "{name}: {rows:?}");
+        assert_eq!(rows[0]["subscription_id"], sub);
+        assert_eq!(rows[0]["subscription_name"], "Prod", "{name}");
+        assert_eq!(rows[1]["subscription_name"], "Gap", "{name}");
+        assert_eq!(rows[1]["verdict"], "no_evidence", "{name}");
+    }
 }

@@ -218,16 +218,16 @@ fn csv_report_has_one_row_per_subscription_by_default() {
         .assert()
         .code(1)
         .stdout(predicate::str::starts_with(
-            "subscription_id,check,control,verdict,reason,in_inventory,files,paths\r\n",
+            "subscription_id,subscription_name,check,control,verdict,reason,in_inventory,files,paths\r\n",
         ))
         .stdout(predicate::str::contains(format!(
-            "{PASS},wdatp,8.1.3.3,pass,"
+            "{PASS},,wdatp,8.1.3.3,pass,"
         )))
         .stdout(predicate::str::contains(format!(
-            "{FAIL},wdatp,8.1.3.3,fail,"
+            "{FAIL},,wdatp,8.1.3.3,fail,"
         )))
         .stdout(predicate::str::contains(format!(
-            "{GAP},wdatp,8.1.3.3,no_evidence,"
+            "{GAP},,wdatp,8.1.3.3,no_evidence,"
         )));
 }
 
@@ -281,7 +281,7 @@ fn output_files_follow_their_extension_and_stdout_stays_empty() {
     assert!(
         fs::read_to_string(&csv)
             .unwrap()
-            .starts_with("subscription_id,check,control,verdict")
+            .starts_with("subscription_id,subscription_name,check,control,verdict")
     );
 }
 

@@ -74,8 +74,9 @@ impl Render for Csv {
     }
 }
 
-const SUBSCRIPTION_HEADER: [&str; 8] = [
+const SUBSCRIPTION_HEADER: [&str; 9] = [
     "subscription_id",
+    "subscription_name",
     "check",
     "control",
     "verdict",
@@ -105,6 +106,7 @@ const OBSERVATION_HEADER: [&str; 13] = [
 #[derive(Serialize)]
 struct SubscriptionCells {
     subscription_id: String,
+    subscription_name: String,
     check: String,
     control: String,
     verdict: String,
@@ -118,6 +120,7 @@ impl SubscriptionCells {
     fn new(row: &SubscriptionRow<'_>, delimiter: u8) -> Self {
         Self {
             subscription_id: cell(row.subscription_id, delimiter),
+            subscription_name: cell(row.subscription_name.unwrap_or_default(), delimiter),
             check: cell(row.check, delimiter),
             control: cell(row.control.unwrap_or_default(), delimiter),
             verdict: cell(row.verdict.as_str(), delimiter),

@@ -15,6 +15,8 @@ use crate::subscription::SubscriptionId;
 pub struct SubscriptionRow<'a> {
     /// The subscription, lower case.
     pub subscription_id: &'a str,
+    /// Its name, when the inventory gives it.
+    pub subscription_name: Option<&'a str>,
     /// The check.
     pub check: &'a str,
     /// The check's control id in the benchmark the report shows.
@@ -92,6 +94,7 @@ pub struct FileRow<'a> {
 pub fn subscriptions(report: &Report) -> impl Iterator<Item = SubscriptionRow<'_>> {
     report.subscriptions.iter().map(|s| SubscriptionRow {
         subscription_id: s.subscription.as_str(),
+        subscription_name: s.name.as_deref(),
         check: &s.check.id,
         control: report.checks.control_of(&s.check),
         verdict: s.verdict,
