@@ -55,6 +55,9 @@ pub struct Discovered {
     /// Folders listed without `O_NOATIME` (the kernel refused it): their access times may
     /// have changed.
     pub folders_atime_not_kept: usize,
+    /// The `--include` and `--exclude` patterns that matched no entry (`--exclude x`), to
+    /// warn about: a pattern copied wrong silently changes nothing.
+    pub unmatched_patterns: Vec<String>,
 }
 
 /// The prefix and suffix of the temporary files reports are staged in.
@@ -74,6 +77,8 @@ pub fn discover(discovery: &Discovery) -> Result<Discovered, Error> {
         entries: Vec::new(),
         identities: Vec::new(),
         folders_atime_not_kept: 0,
+        exclude_used: vec![false; discovery.exclude.len()],
+        include_used: vec![false; discovery.include.len()],
     };
     for root in &discovery.roots {
         let root_error = |source| Error::Root {
@@ -140,6 +145,9 @@ struct Walk<'a> {
     entries: Vec<Entry>,
     identities: Vec<Option<Identity>>,
     folders_atime_not_kept: usize,
+    /// Whether each `--exclude` and `--include` pattern matched an entry.
+    exclude_used: Vec<bool>,
+    include_used: Vec<bool>,
 }
 
 impl Walk<'_> {
@@ -243,12 +251,36 @@ impl Walk<'_> {
         }
     }
 
-    fn skip_for(&self, root: &Path, path: &Path, kind: EntryKind) -> Option<Skip> {
+    fn skip_for(&mut self, root: &Path, path: &Path, kind: EntryKind) -> Option<Skip> {
+        if let Some(skip) = skip_for_kind(kind).or_else(|| skip_for_name(path)) {
+            return Some(skip);
+        }
         let below_root = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
-        skip_for_kind(kind)
-            .or_else(|| skip_for_name(path))
-            .or_else(|| skip_for_patterns(&below_root, self.discovery))
-            .or_else(|| is_output(path, self.discovery))
+        let reported = display(path);
+        // A pattern matches the path below its root, or the path as reports show it (a
+        // path copied from a report).
+        let matches = |p: &Pattern| p.matches(&below_root) || p.matches(&reported);
+        let excluded = self.discovery.exclude.iter().position(matches);
+        if let Some(index) = excluded {
+            if let Some(used) = self.exclude_used.get_mut(index) {
+                *used = true;
+            }
+            let pattern = self.discovery.exclude.get(index).map(Pattern::as_str);
+            return Some(Skip::Excluded(pattern.unwrap_or_default().to_owned()));
+        }
+        if !self.discovery.include.is_empty() {
+            let mut included = false;
+            for (p, used) in self.discovery.include.iter().zip(&mut self.include_used) {
+                if matches(p) {
+                    *used = true;
+                    included = true;
+                }
+            }
+            if !included {
+                return Some(Skip::NotIncluded);
+            }
+        }
+        is_output(path, self.discovery)
     }
 
     /// Sorts byte-wise by path; of two entries for one directory entry (a file also named
@@ -293,7 +325,23 @@ impl Walk<'_> {
             .filter(|(_, keep)| *keep)
             .map(|((entry, _), _)| entry)
             .collect();
+        let unmatched = |flag: &str, patterns: &[Pattern], used: &[bool]| {
+            patterns
+                .iter()
+                .zip(used)
+                .filter(|(_, used)| !**used)
+                .map(|(p, _)| format!("{flag} {}", p.as_str()))
+                .collect::<Vec<_>>()
+        };
+        let mut unmatched_patterns =
+            unmatched("--exclude", &self.discovery.exclude, &self.exclude_used);
+        unmatched_patterns.extend(unmatched(
+            "--include",
+            &self.discovery.include,
+            &self.include_used,
+        ));
         Discovered {
+            unmatched_patterns,
             entries,
             folders_atime_not_kept: self.folders_atime_not_kept,
         }
@@ -313,16 +361,6 @@ fn skip_for_name(path: &Path) -> Option<Skip> {
     let name = path.file_name()?.to_str()?;
     (name.starts_with(TEMPORARY_PREFIX) && name.ends_with(TEMPORARY_SUFFIX))
         .then_some(Skip::TemporaryFile)
-}
-
-fn skip_for_patterns(below_root: &str, discovery: &Discovery) -> Option<Skip> {
-    if let Some(pattern) = discovery.exclude.iter().find(|p| p.matches(below_root)) {
-        return Some(Skip::Excluded(pattern.as_str().to_owned()));
-    }
-    if !discovery.include.is_empty() && !discovery.include.iter().any(|p| p.matches(below_root)) {
-        return Some(Skip::NotIncluded);
-    }
-    None
 }
 
 /// Whether `path` is one of this run's report files. Only entries whose file name matches

@@ -11,7 +11,29 @@ use mdc_evidence::report::{self, Summary};
 use mdc_evidence::{Error, ExitStatus};
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(error) => {
+            // `mdc-evidence evidence/`: a path where the subcommand goes.
+            let first = std::env::args_os().nth(1);
+            let is_path = first
+                .as_ref()
+                .is_some_and(|f| std::path::Path::new(f).exists());
+            if error.kind() == clap::error::ErrorKind::InvalidSubcommand && is_path {
+                let rest: Vec<String> = std::env::args_os()
+                    .skip(1)
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect();
+                eprintln!(
+                    "mdc-evidence: error: {} is not a subcommand\n  did you mean: mdc-evidence scan {}",
+                    mdc_evidence::escape::printable(rest.first().map_or("", String::as_str), &[]),
+                    mdc_evidence::escape::printable(&rest.join(" "), &[])
+                );
+                return ExitCode::from(ExitStatus::Error as u8);
+            }
+            error.exit()
+        }
+    };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(error) => error.exit(),
@@ -44,6 +66,12 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
                 result => result?,
             }
             if !config.quiet {
+                for warning in &report.run.warnings {
+                    eprintln!(
+                        "mdc-evidence: warning: {}",
+                        mdc_evidence::escape::printable(warning, &[])
+                    );
+                }
                 eprintln!("mdc-evidence: {}", Summary::of(&report).line());
             }
             Ok(if config.exit_zero {

@@ -209,6 +209,8 @@ pub struct RunInfo {
     /// When the access times of some evidence could not be kept (the kernel refused
     /// `O_NOATIME` on folders or files of another owner), how many; else `None`.
     pub access_times: Option<String>,
+    /// What the user should know about how the run went (a pattern that matched nothing).
+    pub warnings: Vec<String>,
 }
 
 /// Everything a run found: the input of every report writer.

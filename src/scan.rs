@@ -70,6 +70,11 @@ pub fn scan(config: &Config) -> Result<Report, Error> {
                 .map(|r| discover::display(r))
                 .collect(),
             generated_at: humantime::format_rfc3339_seconds(config.generated_at).to_string(),
+            warnings: discovered
+                .unmatched_patterns
+                .iter()
+                .map(|p| format!("{p} matched no file"))
+                .collect(),
             access_times: access_times_note(
                 discovered.folders_atime_not_kept,
                 files_atime_not_kept,

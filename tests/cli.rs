@@ -375,3 +375,35 @@ fn help_documents_the_exit_codes() {
             "3  no fail or conflict, but some subscription has no evidence",
         ));
 }
+
+#[test]
+fn a_pattern_that_matches_nothing_is_warned_about_and_a_reported_path_matches() {
+    let dir = mixed_folder();
+    let reported = format!("{}/notes.txt", dir.path().display());
+    mdc()
+        .arg("scan")
+        .arg(dir.path())
+        .args([
+            "--exclude",
+            "nothing-here",
+            "--exclude",
+            &reported,
+            "--exit-zero",
+        ])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "warning: --exclude nothing-here matched no file",
+        ))
+        .stderr(predicate::str::contains("1 skipped"));
+}
+
+#[test]
+fn a_folder_where_the_subcommand_goes_gets_a_hint() {
+    let dir = mixed_folder();
+    mdc()
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean: mdc-evidence scan"));
+}

@@ -69,6 +69,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             roots: &report.run.roots,
             generated_at: &report.run.generated_at,
             access_times: report.run.access_times.as_deref(),
+            warnings: &report.run.warnings,
         },
         checks: &report.checks.checks,
         benchmark: report.checks.benchmark.as_deref(),
@@ -120,6 +121,8 @@ struct Run<'a> {
     generated_at: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     access_times: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
 }
 
 struct SummaryView(Summary);
