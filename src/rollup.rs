@@ -72,9 +72,107 @@ pub struct Evidence<'a> {
     pub path: &'a str,
     /// What the file gives.
     pub found: Found<'a>,
+    /// Where the subscription came from, for a file that was read.
+    pub source: Option<crate::attribute::Source>,
+    /// The file's SHA-256, for a file that was read.
+    pub sha256: Option<&'a str>,
+}
+
+/// Something about a verdict's evidence that a reviewer should look at; never changes the
+/// verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flag {
+    /// No deciding evidence names the subscription in its content: only the path does.
+    PathOnly,
+    /// A deciding file's bytes also decide other subscriptions (copied evidence).
+    SharedEvidence(Vec<SubscriptionId>),
+    /// Records of failed collections sit beside the deciding evidence.
+    CollectionErrors(usize),
+}
+
+impl Flag {
+    /// The short code reports show.
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::PathOnly => "path_only",
+            Self::SharedEvidence(_) => "shared_evidence",
+            Self::CollectionErrors(_) => "collection_errors",
+        }
+    }
+}
+
+impl fmt::Display for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PathOnly => f.write_str(
+                "path_only: no deciding file names this subscription in its content, only its path does",
+            ),
+            Self::SharedEvidence(others) => {
+                let others: Vec<&str> = others.iter().map(SubscriptionId::as_str).collect();
+                write!(
+                    f,
+                    "shared_evidence: the same bytes also decide {}",
+                    others.join(", ")
+                )
+            }
+            Self::CollectionErrors(n) => write!(
+                f,
+                "collection_errors: {n} failed collection{} beside the deciding evidence",
+                if *n == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+/// The flags of one verdict's evidence; `deciders` names the subscriptions a file's bytes
+/// (by SHA-256) decide.
+fn flags_of(
+    items: &[Evidence<'_>],
+    subscription: &SubscriptionId,
+    decided_by: &BTreeMap<(&str, usize), Vec<&SubscriptionId>>,
+    check: usize,
+) -> Vec<Flag> {
+    let deciding: Vec<&Evidence<'_>> = items.iter().filter(|e| e.is_deciding()).collect();
+    if deciding.is_empty() {
+        return Vec::new();
+    }
+    let mut flags = Vec::new();
+    if deciding
+        .iter()
+        .all(|e| e.source == Some(crate::attribute::Source::Path))
+    {
+        flags.push(Flag::PathOnly);
+    }
+    let mut others: Vec<SubscriptionId> = deciding
+        .iter()
+        .filter_map(|e| e.sha256)
+        .filter_map(|sha| decided_by.get(&(sha, check)))
+        .flatten()
+        .copied()
+        .filter(|other| *other != subscription)
+        .cloned()
+        .collect();
+    others.sort();
+    others.dedup();
+    if !others.is_empty() {
+        flags.push(Flag::SharedEvidence(others));
+    }
+    let errors = items
+        .iter()
+        .filter(|e| e.outcome() == Some(Outcome::CollectionError))
+        .count();
+    if errors > 0 {
+        flags.push(Flag::CollectionErrors(errors));
+    }
+    flags
 }
 
 impl Evidence<'_> {
+    fn is_deciding(&self) -> bool {
+        self.outcome().is_some_and(Outcome::is_deciding)
+    }
+
     fn outcome(&self) -> Option<Outcome> {
         match self.found {
             Found::Outcome(outcome) => Some(outcome),
@@ -100,6 +198,8 @@ pub struct SubscriptionVerdict {
     pub in_inventory: Option<bool>,
     /// The subscription's name, when the inventory gives it.
     pub name: Option<String>,
+    /// What a reviewer should look at in the evidence behind the verdict.
+    pub flags: Vec<Flag>,
 }
 
 /// Rolls observations up into one verdict per subscription and check, sorted by
@@ -126,20 +226,48 @@ pub fn roll_up<'a>(
             }
         }
     }
+    // Which subscriptions each file's bytes decide, to find copied evidence.
+    let mut decided_by: BTreeMap<(&str, usize), Vec<&SubscriptionId>> = BTreeMap::new();
+    for ((subscription, check), items) in &by_subscription {
+        for sha in items
+            .iter()
+            .filter(|e| e.is_deciding())
+            .filter_map(|e| e.sha256)
+        {
+            let subs = decided_by.entry((sha, *check)).or_default();
+            if !subs.contains(subscription) {
+                subs.push(subscription);
+            }
+        }
+    }
     by_subscription
-        .into_iter()
-        .filter_map(|((subscription, check), mut items)| {
-            let check = checks.get(check)?;
+        .iter()
+        .filter_map(|((subscription, check_index), items)| {
+            let check = checks.get(*check_index)?;
+            let mut items = items.clone();
             items.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
             let (verdict, reason) = judge(&items, check);
+            let flags = flags_of(&items, subscription, &decided_by, *check_index);
+            // The reason already counts the failed collections beside the evidence.
+            let sentences: Vec<String> = flags
+                .iter()
+                .filter(|f| !matches!(f, Flag::CollectionErrors(_)))
+                .map(ToString::to_string)
+                .collect();
+            let reason = if sentences.is_empty() {
+                reason
+            } else {
+                format!("{reason}; {}", sentences.join("; "))
+            };
             Some(SubscriptionVerdict {
-                subscription: subscription.clone(),
+                subscription: (*subscription).clone(),
                 check: Arc::clone(check),
                 verdict,
                 reason,
                 paths: items.iter().map(|e| e.path.to_owned()).collect(),
                 in_inventory: inventory.map(|inv| inv.contains(subscription)),
                 name: None,
+                flags,
             })
         })
         .collect()
@@ -327,6 +455,8 @@ mod tests {
                 check: 0,
                 path,
                 found: Found::Outcome(outcome),
+                source: None,
+                sha256: None,
             });
         roll_up(evidence, None, &wdatp()).remove(0)
     }
@@ -339,6 +469,7 @@ mod tests {
             v.reason,
             "WDATP is enabled in 2 files; other files decide nothing (1 collection_error)"
         );
+        assert_eq!(v.flags, [Flag::CollectionErrors(1)]);
     }
 
     #[test]
@@ -384,6 +515,8 @@ mod tests {
                 check: 0,
                 path: "h/big.txt",
                 found: Found::NotRead(&skip),
+                source: None,
+                sha256: None,
             }],
             None,
             &wdatp(),
@@ -408,6 +541,8 @@ mod tests {
                 check: 0,
                 path: "a.json",
                 found: Found::Outcome(Outcome::Enabled),
+                source: None,
+                sha256: None,
             }],
             Some(&inventory),
             &wdatp(),

@@ -114,20 +114,23 @@ fn roll_up(
         })
         .collect();
     let observed = files.iter().flat_map(|file| {
-        match &file.status {
-            FileStatus::Evaluated(e) => e.observations.as_slice(),
-            FileStatus::Skipped(_) => &[],
-        }
-        .iter()
-        .filter_map(move |o| {
-            o.subscription
-                .as_ref()
-                .map(|subscription| rollup::Evidence {
-                    subscription,
-                    check: index_of(&o.check),
-                    path: &file.path,
-                    found: rollup::Found::Outcome(o.outcome),
-                })
+        let evaluated = match &file.status {
+            FileStatus::Evaluated(e) => Some(e),
+            FileStatus::Skipped(_) => None,
+        };
+        evaluated.into_iter().flat_map(move |e| {
+            e.observations.iter().filter_map(move |o| {
+                o.subscription
+                    .as_ref()
+                    .map(|subscription| rollup::Evidence {
+                        subscription,
+                        check: index_of(&o.check),
+                        path: &file.path,
+                        found: rollup::Found::Outcome(o.outcome),
+                        source: o.source,
+                        sha256: Some(&e.sha256),
+                    })
+            })
         })
     });
     // A file not read leaves every check of its subscription without that evidence.
@@ -137,6 +140,8 @@ fn roll_up(
             check,
             path: &file.path,
             found: rollup::Found::NotRead(skip),
+            source: None,
+            sha256: None,
         })
     });
     rollup::roll_up(observed.chain(not_read), inventory, &checks.checks)

@@ -452,7 +452,7 @@ fn csv_options_for_excel_and_semicolon_locales() {
         .assert()
         .code(0)
         .stdout(predicate::str::starts_with(
-            "\u{feff}subscription_id;subscription_name;check;control;verdict;reason;in_inventory;files;paths\r\n",
+            "\u{feff}subscription_id;subscription_name;check;control;verdict;flags;reason;in_inventory;files;paths\r\n",
         ));
     mdc()
         .args(["scan", "--csv-delimiter", "ab"])
@@ -525,4 +525,65 @@ fn inventories_as_clients_send_them_scope_the_report_and_name_subscriptions() {
         assert_eq!(rows[1]["subscription_name"], "Gap", "{name}");
         assert_eq!(rows[1]["verdict"], "no_evidence", "{name}");
     }
+}
+
+#[test]
+fn weak_evidence_is_flagged_and_unattributed_files_end_the_workpaper() {
+    let (a, b, c) = (
+        "1d1d1d1d-1111-4111-8111-111111111111",
+        "2e2e2e2e-2222-4222-8222-222222222222",
+        "3f3f3f3f-3333-4333-8333-333333333333",
+    );
+    let dir = tempfile::TempDir::new().unwrap();
+    // An id-less setting object in a subscription's folder.
+    common::write(
+        dir.path(),
+        &format!("{a}/wdatp.json"),
+        r#"{"name":"WDATP","type":"Microsoft.Security/settings","properties":{"enabled":true}}"#,
+    );
+    // One file copied into two subscriptions' folders.
+    for sub in [b, c] {
+        common::write(dir.path(), &format!("{sub}/cis.txt"), "true\n");
+    }
+    // A `false` that names no subscription at all.
+    common::write(dir.path(), "loose/cis.txt", "false\n");
+    let report = json_report(
+        mdc()
+            .args(["scan", "--format", "json", "--exit-zero"])
+            .arg(dir.path()),
+    );
+    let flags = |sub: &str| -> Vec<String> {
+        report["subscriptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["subscription_id"] == sub)
+            .unwrap()["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(flags(a).contains(&"path_only".to_owned()), "{:?}", flags(a));
+    for sub in [b, c] {
+        assert!(
+            flags(sub).contains(&"shared_evidence".to_owned()),
+            "{sub}: {:?}",
+            flags(sub)
+        );
+    }
+    let csv = mdc().arg("scan").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.starts_with(",,wdatp,") && last.contains(",unattributed,"),
+        "{last}"
+    );
+    assert!(last.contains("loose/cis.txt"), "{last}");
+    assert!(
+        String::from_utf8_lossy(&csv.stderr).contains("3 flagged for review"),
+        "{}",
+        String::from_utf8_lossy(&csv.stderr)
+    );
 }

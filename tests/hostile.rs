@@ -1367,7 +1367,7 @@ fn standard_output_csvs(
             .unwrap_or("")
             .to_owned();
         let want = if rows == "subscriptions" {
-            "subscription_id,subscription_name,check,control,verdict,reason,in_inventory,files,paths"
+            "subscription_id,subscription_name,check,control,verdict,flags,reason,in_inventory,files,paths"
         } else {
             "path,format,subscription_id,check,control,subscription_source,outcome,enabled,location,detail,sha256,size,duplicate_of"
         }
@@ -1468,8 +1468,14 @@ fn report_files(tree: &Tree, out: &Path, checks: &mut Checks) {
                 DEFAULT_LIMIT,
                 checks,
             );
+            // Files without a subscription end the workpaper as `unattributed`
+            // rows; every other row is one subscription of report.json.
             let rows = csv::Reader::from_reader(csv_report.as_slice())
                 .records()
+                .filter(|r| {
+                    r.as_ref()
+                        .map_or(true, |r| r.get(4) != Some("unattributed"))
+                })
                 .count();
             let subscriptions = report["subscriptions"].as_array().map_or(0, Vec::len);
             checks.check(rows == subscriptions, || {

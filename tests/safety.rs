@@ -428,10 +428,12 @@ fn roots_that_name_the_same_files_count_them_once() {
         .unwrap();
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["summary"]["files_seen"], 1, "{report:#}");
+    let verdict = verdict(&report, A).unwrap();
     assert_eq!(
-        verdict(&report, A).unwrap()["reason"],
-        "WDATP is enabled in 1 file"
+        verdict["reason"],
+        "WDATP is enabled in 1 file; path_only: no deciding file names this subscription in its content, only its path does"
     );
+    assert_eq!(verdict["flags"], serde_json::json!(["path_only"]));
 }
 
 #[test]

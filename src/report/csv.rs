@@ -74,12 +74,13 @@ impl Render for Csv {
     }
 }
 
-const SUBSCRIPTION_HEADER: [&str; 9] = [
+const SUBSCRIPTION_HEADER: [&str; 10] = [
     "subscription_id",
     "subscription_name",
     "check",
     "control",
     "verdict",
+    "flags",
     "reason",
     "in_inventory",
     "files",
@@ -110,6 +111,7 @@ struct SubscriptionCells {
     check: String,
     control: String,
     verdict: String,
+    flags: String,
     reason: String,
     in_inventory: Option<bool>,
     files: usize,
@@ -117,6 +119,26 @@ struct SubscriptionCells {
 }
 
 impl SubscriptionCells {
+    /// The row of an observation no subscription holds: verdict `unattributed`, and a reason
+    /// naming the file and what it holds.
+    fn unattributed(row: &ObservationRow<'_>, delimiter: u8) -> Self {
+        Self {
+            subscription_id: String::new(),
+            subscription_name: String::new(),
+            check: cell(row.check, delimiter),
+            control: cell(row.control.unwrap_or_default(), delimiter),
+            verdict: "unattributed".to_owned(),
+            flags: String::new(),
+            reason: cell(
+                &format!("{} ({}): {}", row.path, row.outcome, row.detail),
+                delimiter,
+            ),
+            in_inventory: None,
+            files: 1,
+            paths: cell(row.path, delimiter),
+        }
+    }
+
     fn new(row: &SubscriptionRow<'_>, delimiter: u8) -> Self {
         Self {
             subscription_id: cell(row.subscription_id, delimiter),
@@ -124,6 +146,7 @@ impl SubscriptionCells {
             check: cell(row.check, delimiter),
             control: cell(row.control.unwrap_or_default(), delimiter),
             verdict: cell(row.verdict.as_str(), delimiter),
+            flags: cell(&row.flags.join(" "), delimiter),
             reason: cell(row.reason, delimiter),
             in_inventory: row.in_inventory,
             files: row.paths.len(),
@@ -188,6 +211,11 @@ impl Csv {
                 writer.write_record(SUBSCRIPTION_HEADER)?;
                 for row in rows::subscriptions(report) {
                     writer.serialize(SubscriptionCells::new(&row, self.delimiter))?;
+                }
+                // What could not be tied to a subscription ends the workpaper, never only a
+                // count in the summary.
+                for row in rows::observations(report).filter(|o| o.subscription_id.is_none()) {
+                    writer.serialize(SubscriptionCells::unattributed(&row, self.delimiter))?;
                 }
             }
             Rows::Observations => {

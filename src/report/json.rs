@@ -130,7 +130,7 @@ struct SummaryView(Summary);
 impl Serialize for SummaryView {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let s = &self.0;
-        let mut map = serializer.serialize_map(Some(10))?;
+        let mut map = serializer.serialize_map(Some(11))?;
         map.serialize_entry("files_seen", &s.files_seen)?;
         map.serialize_entry("files_read", &s.files_read)?;
         map.serialize_entry("files_skipped", &s.files_skipped)?;
@@ -140,6 +140,7 @@ impl Serialize for SummaryView {
         map.serialize_entry("outcomes", &Counts(&s.outcomes, Outcome::as_str))?;
         map.serialize_entry("subscriptions", &s.subscriptions)?;
         map.serialize_entry("checks", &s.checks)?;
+        map.serialize_entry("flagged", &s.flagged)?;
         map.serialize_entry("verdicts", &Counts(&s.verdicts, Verdict::as_str))?;
         map.end()
     }

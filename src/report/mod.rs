@@ -41,6 +41,8 @@ pub struct Summary {
     pub subscriptions: usize,
     /// Checks run.
     pub checks: usize,
+    /// Verdicts with a flag for a reviewer.
+    pub flagged: usize,
     /// Verdicts (one per subscription and check) per verdict, in [`Verdict::ALL`] order.
     pub verdicts: Vec<(Verdict, usize)>,
 }
@@ -84,6 +86,11 @@ impl Summary {
                 ids.len()
             },
             checks: report.checks.checks.len(),
+            flagged: report
+                .subscriptions
+                .iter()
+                .filter(|s| !s.flags.is_empty())
+                .count(),
             verdicts: Verdict::ALL
                 .iter()
                 .map(|&v| {
@@ -119,6 +126,9 @@ impl Summary {
             self.subscriptions,
             verdicts.join(", ")
         );
+        if self.flagged > 0 {
+            let _ = write!(line, "; {} flagged for review", self.flagged);
+        }
         if self.unattributed > 0 {
             let _ = write!(line, "; {} unattributed observations", self.unattributed);
         }

@@ -23,6 +23,8 @@ pub struct SubscriptionRow<'a> {
     pub control: Option<&'a str>,
     /// Its verdict.
     pub verdict: Verdict,
+    /// What a reviewer should look at (`path_only`, `shared_evidence`, ...).
+    pub flags: Vec<&'static str>,
     /// Why, in one sentence.
     pub reason: &'a str,
     /// With an inventory: whether it lists the subscription.
@@ -98,6 +100,7 @@ pub fn subscriptions(report: &Report) -> impl Iterator<Item = SubscriptionRow<'_
         check: &s.check.id,
         control: report.checks.control_of(&s.check),
         verdict: s.verdict,
+        flags: s.flags.iter().map(crate::rollup::Flag::as_str).collect(),
         reason: &s.reason,
         in_inventory: s.in_inventory,
         paths: &s.paths,
