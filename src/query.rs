@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::attribute::{Attributed, Group};
 use crate::evaluate::Outcome;
-use crate::formats::{Extent, Format, Location, http, json};
+use crate::formats::{Extent, Format, Location, http, json, jsonc, yaml};
 
 /// One JSON document of a file, and the pointer prefix that addresses it.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,13 +33,29 @@ pub fn documents(text: &str, format: Format) -> Vec<Document> {
         (http::final_body(text), "body#")
     } else if json::PARSER.formats.contains(&format) {
         (text, "")
+    } else if format == yaml::AZCLI_YAML {
+        // YAML is read into the same tree as JSON; pointers address the YAML document.
+        let text = text.trim_start_matches('\u{feff}');
+        return serde_yaml_ng::from_str::<Value>(text)
+            .map(|value| {
+                vec![Document {
+                    prefix: String::new(),
+                    value,
+                }]
+            })
+            .unwrap_or_default();
     } else {
         return Vec::new();
     };
-    let values: Result<Vec<Value>, _> = serde_json::Deserializer::from_str(json_text)
-        .into_iter::<Value>()
-        .collect();
-    let Ok(values) = values else {
+    let read = |text: &str| -> Option<Vec<Value>> {
+        serde_json::Deserializer::from_str(text)
+            .into_iter::<Value>()
+            .collect::<Result<_, _>>()
+            .ok()
+    };
+    // JSON with comments is read with its comments blanked out, as the parser reads it.
+    let values = read(json_text).or_else(|| jsonc::strip(json_text).and_then(|t| read(&t)));
+    let Some(values) = values else {
         return Vec::new();
     };
     let several = values.len() > 1;
@@ -244,7 +260,11 @@ pub fn decide(
             ),
         );
     }
-    if group.settings.iter().any(|(s, _, _)| s.recovered.is_some()) {
+    if group
+        .settings
+        .iter()
+        .any(|(s, _, _)| s.recovered == Some(json::TRUNCATED_NOTE))
+    {
         return (
             Outcome::Unrecognized,
             None,

@@ -60,8 +60,17 @@ fn resolve<'a>(document: &'a JsonValue, pointer: &str) -> Option<&'a JsonValue> 
 
 /// A decoded file as one JSON document; a stream of pretty-printed values (each opening
 /// `{` at the start of a line) is read as the array of its values, as the README says.
+/// JSON with comments is read with its comments blanked out, and YAML (`azcli-yaml`, whose
+/// locations are JSON pointers into the YAML document) through serde's YAML reader.
 fn document(text: &str) -> JsonValue {
     let text = text.trim_start_matches('\u{feff}');
+    let stripped = mdc_evidence::formats::jsonc::strip(text);
+    let text = stripped.as_deref().unwrap_or(text);
+    if !text.trim_start().starts_with(['{', '['])
+        && let Ok(yaml) = serde_yaml_ng::from_str::<Value>(text)
+    {
+        return yaml.to_string().parse().unwrap();
+    }
     text.parse().unwrap_or_else(|_| {
         let normalized = text.replace("\r\n", "\n");
         let array = format!("[{}]", normalized.trim().replace("}\n{", "},\n{"));

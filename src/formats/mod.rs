@@ -7,11 +7,13 @@
 //! the file's path: that is `evaluate`'s job.
 
 pub mod binary;
+pub mod clixml;
 pub mod console;
 pub mod context;
 pub mod error_text;
 pub mod http;
 pub mod json;
+pub mod jsonc;
 pub mod lines;
 pub mod list;
 pub mod powershell_csv;
@@ -20,6 +22,7 @@ pub mod scalar;
 pub mod table;
 pub mod text;
 pub mod tsv;
+pub mod yaml;
 
 use std::fmt;
 
@@ -128,6 +131,8 @@ pub const PARSERS: &[Parser] = &[
     text::EMPTY_PARSER,
     http::PARSER,
     json::PARSER,
+    clixml::PARSER,
+    yaml::PARSER,
     scalar::PARSER,
     powershell_csv::PARSER,
     tsv::PARSER,

@@ -76,6 +76,14 @@ pub enum Reason {
     TableWithoutColumns,
     /// Text in no known shape.
     UnknownText,
+    /// YAML with a syntax error (the parser's message, with line and column).
+    InvalidYaml(String),
+    /// A PowerShell CLIXML archive that is not well-formed XML.
+    InvalidXml(String),
+    /// A PowerShell CLIXML archive that ends inside an element.
+    TruncatedXml { line: usize },
+    /// A PowerShell CLIXML archive without an object holding `Name` and `Enabled`.
+    ClixmlWithoutSettings,
     /// An archive, image or document, recognised by its first bytes.
     NotText {
         kind: &'static str,
@@ -170,6 +178,15 @@ impl fmt::Display for Reason {
                 f.write_str("a console table without Name and Enabled columns")
             }
             Self::UnknownText => f.write_str("text in no known evidence shape"),
+            Self::InvalidYaml(error) => write!(f, "invalid YAML: {error}"),
+            Self::InvalidXml(error) => write!(f, "invalid CLIXML: {error}"),
+            Self::TruncatedXml { line } => write!(
+                f,
+                "truncated CLIXML: the text ends at line {line} before the archive is complete"
+            ),
+            Self::ClixmlWithoutSettings => f.write_str(
+                "a PowerShell CLIXML archive without an object holding Name and Enabled",
+            ),
             Self::NotText { kind, what_to_do } => write!(f, "{kind}: {what_to_do}"),
         }
     }

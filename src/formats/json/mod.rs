@@ -13,6 +13,8 @@
 mod object;
 mod values;
 
+pub(crate) use object::TRUNCATED_NOTE;
+
 use std::fmt;
 
 use serde::de::value::MapAccessDeserializer;
@@ -61,7 +63,33 @@ pub const PARSER: Parser = Parser {
 };
 
 fn parse(input: &Text<'_>) -> Option<Parsed> {
-    is_json_start(input.start()).then(|| parse_document(input.text()))
+    let start = input.start();
+    if is_json_start(start) {
+        let parsed = parse_document(input.text());
+        if matches!(parsed.body, Body::Malformed(_))
+            && let Some(read) = super::jsonc::parse(input.text())
+            && !matches!(read.body, Body::Malformed(_))
+        {
+            return Some(read);
+        }
+        return Some(parsed);
+    }
+    if start.starts_with("//") || start.starts_with("/*") {
+        return super::jsonc::parse(input.text());
+    }
+    None
+}
+
+/// Reads one document through another serde data format (YAML) exactly as a JSON document
+/// is read: the same typed pass and classification, JSON pointers into the document.
+///
+/// # Errors
+///
+/// The deserializer's error, when the document is not well formed.
+pub(crate) fn classify_with<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<(Format, Body), D::Error> {
+    Top::deserialize(deserializer).map(|top| classify(top, ""))
 }
 
 /// Whether text (already stripped of leading whitespace) opens a JSON object or array.

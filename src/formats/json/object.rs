@@ -316,11 +316,14 @@ impl Object {
     }
 }
 
+/// The note on a value read from a depth-truncated `"@{...}"` string.
+pub(crate) const TRUNCATED_NOTE: &str = "recovered from a depth-truncated Windows PowerShell \
+                                          5.1 export (properties saved as the string \"@{...}\")";
+
 /// Windows PowerShell 5.1 `ConvertTo-Json` stops at depth 2 and writes a nested object as
 /// the string `@{enabled=True}`. The value is still there, in PowerShell's own spelling.
 fn recover_truncated_properties(text: &str) -> (Flag, Option<&'static str>) {
-    const NOTE: &str = "recovered from a depth-truncated Windows PowerShell 5.1 export \
-                        (properties saved as the string \"@{...}\")";
+    const NOTE: &str = TRUNCATED_NOTE;
     let Some(inner) = text
         .trim()
         .strip_prefix("@{")
