@@ -76,6 +76,12 @@ pub enum Reason {
     TableWithoutColumns,
     /// Text in no known shape.
     UnknownText,
+    /// A HAR network log without a settings call (the number of entries it holds).
+    HarWithoutSettingsCalls(usize),
+    /// A HAR entry of a successful settings call whose body cannot be read (its index, why).
+    HarBodyUnreadable(usize, &'static str),
+    /// The body of a HAR entry of a settings call that is not evidence.
+    InHarEntry { index: usize, reason: Box<Reason> },
     /// An archive, image or document, recognised by its first bytes.
     NotText {
         kind: &'static str,
@@ -170,6 +176,20 @@ impl fmt::Display for Reason {
                 f.write_str("a console table without Name and Enabled columns")
             }
             Self::UnknownText => f.write_str("text in no known evidence shape"),
+            Self::HarWithoutSettingsCalls(count) => write!(
+                f,
+                "a HAR network log of {count} requests without a Defender for Cloud settings \
+                 call (.../providers/Microsoft.Security/settings): open the portal's \
+                 Environment settings page while recording"
+            ),
+            Self::HarBodyUnreadable(index, why) => write!(
+                f,
+                "the response body of the settings call in HAR entry {index} is {why}"
+            ),
+            Self::InHarEntry { index, reason } => write!(
+                f,
+                "the response body of the settings call in HAR entry {index}: {reason}"
+            ),
             Self::NotText { kind, what_to_do } => write!(f, "{kind}: {what_to_do}"),
         }
     }

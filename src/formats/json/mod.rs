@@ -10,6 +10,7 @@
 //! time, so memory follows the settings found, not the size or shape of the text.
 //! Locations are JSON pointers built from the positions the values were read at.
 
+mod har;
 mod object;
 mod values;
 
@@ -41,6 +42,8 @@ pub const ARM_ERROR: Format = Format::new("arm-error");
 pub const REST_DOC_EXAMPLE: Format = Format::new("rest-doc-example");
 /// `Invoke-AzRestMethod` saved with `ConvertTo-Json`: the body is the `Content` string.
 pub const INVOKE_AZRESTMETHOD: Format = Format::new("invoke-azrestmethod");
+/// A browser's saved network log (HAR) of the Azure portal: the settings calls' bodies.
+pub const HAR: Format = Format::new("har");
 
 /// JSON evidence, in every shape above.
 pub const PARSER: Parser = Parser {
@@ -55,6 +58,7 @@ pub const PARSER: Parser = Parser {
         ARM_ERROR,
         REST_DOC_EXAMPLE,
         INVOKE_AZRESTMETHOD,
+        HAR,
         Format::JSON,
     ],
     parse,
@@ -251,6 +255,11 @@ fn classify(doc: Top, prefix: &str) -> (Format, Body) {
 }
 
 fn classify_object(mut object: Object, prefix: &str) -> (Format, Body) {
+    if let Shaped::Object(log) = std::mem::take(&mut object.log)
+        && log.has_entries()
+    {
+        return (HAR, har::classify(log, prefix));
+    }
     if let Shaped::Object(responses) = std::mem::take(&mut object.responses) {
         return classify_doc_example(responses, prefix);
     }

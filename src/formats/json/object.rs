@@ -41,6 +41,8 @@ pub(super) struct Object {
     /// `Invoke-AzRestMethod` output: the response body as a string.
     #[serde(rename = "Content")]
     pub(super) content: Scalar,
+    /// A HAR network log (`{"log":{"entries":[...]}}`).
+    pub(super) log: Shaped<super::har::Log>,
     /// A field naming the setting's subscription (a script's own output).
     #[serde(rename = "subscriptionId", alias = "SubscriptionId")]
     subscription_id: Scalar,

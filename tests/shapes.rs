@@ -1,0 +1,96 @@
+//! Regression tests for the evidence shapes added after the first release: HAR logs, az
+//! `--query` arrays, jq `@tsv` rows, curl's progress meter, cut console cells, PowerShell 7
+//! error blocks, Excel "Unicode Text", and files that name subscriptions without settings.
+
+use mdc_evidence::formats::{Body, Flag, Item, Location, parse};
+
+const SUB: &str = "0d5c3b7a-94e1-4f26-8a3b-c1e0d9f8a7b6";
+
+fn items(text: &str) -> (String, Vec<Item>) {
+    let parsed = parse(text);
+    match parsed.body {
+        Body::Items(items) => (parsed.format.as_str().to_owned(), items),
+        other => panic!("{}: {other:?}", parsed.format),
+    }
+}
+
+fn har(entries: &str) -> String {
+    format!(r#"{{"log":{{"version":"1.2","entries":[{entries}]}}}}"#)
+}
+
+fn har_entry(url: &str, status: u16, text: &str) -> String {
+    format!(
+        r#"{{"request":{{"method":"GET","url":{}}},"response":{{"status":{status},"statusText":"","content":{{"mimeType":"application/json","text":{}}}}}}}"#,
+        serde_json::to_string(url).unwrap(),
+        serde_json::to_string(text).unwrap()
+    )
+}
+
+#[test]
+fn a_har_settings_call_is_read_and_other_requests_are_ignored() {
+    let list = format!(
+        r#"{{"value":[{{"id":"/subscriptions/{SUB}/providers/Microsoft.Security/settings/WDATP","name":"WDATP","properties":{{"enabled":true}}}}]}}"#
+    );
+    let text = har(&[
+        har_entry("https://portal.azure.com/api/Portal/GetEarlyUserData", 200, "{}"),
+        har_entry(
+            &format!("https://management.azure.com/subscriptions/{SUB}/providers/Microsoft.Security/settings?api-version=2022-05-01"),
+            200,
+            &list,
+        ),
+    ]
+    .join(","));
+    let (format, items) = items(&text);
+    assert_eq!(format, "har");
+    let [Item::Settings { settings, .. }] = items.as_slice() else {
+        panic!("{items:?}")
+    };
+    assert_eq!(settings[0].enabled, Flag::Bool(true));
+    assert_eq!(
+        settings[0].location,
+        Location::Pointer(
+            "/log/entries/1/response/content/text#/value/0/properties/enabled".into()
+        )
+    );
+}
+
+#[test]
+fn a_failed_har_settings_call_is_a_collection_error_for_the_urls_subscription() {
+    let text = har(&har_entry(
+        &format!(
+            "https://management.azure.com/subscriptions/{SUB}/providers/Microsoft.Security/settings?api-version=2022-05-01"
+        ),
+        403,
+        r#"{"error":{"code":"AuthorizationFailed","message":"denied"}}"#,
+    ));
+    let (_, items) = items(&text);
+    let [
+        Item::CollectionError {
+            summary,
+            scope,
+            location,
+        },
+    ] = items.as_slice()
+    else {
+        panic!("{items:?}")
+    };
+    assert!(
+        summary.contains("403") && summary.contains("AuthorizationFailed"),
+        "{summary}"
+    );
+    assert!(format!("{scope:?}").contains(SUB), "{scope:?}");
+    assert_eq!(
+        *location,
+        Location::Pointer("/log/entries/0/response/status".into())
+    );
+}
+
+#[test]
+fn a_har_without_a_settings_call_says_so() {
+    let parsed = parse(&har(&har_entry("https://portal.azure.com/", 200, "<html>")));
+    assert_eq!(parsed.format.as_str(), "har");
+    match parsed.body {
+        Body::Unrecognized(why) => assert!(why.to_string().contains("HAR"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
