@@ -94,3 +94,20 @@ fn a_har_without_a_settings_call_says_so() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_az_query_array_of_one_boolean_is_a_bare_value_not_a_list() {
+    for (text, value) in [("[true]", true), ("[\n  false\n]\n", false)] {
+        let (format, items) = items(text);
+        assert_eq!(format, "azcli-query");
+        assert_eq!(
+            items,
+            [Item::Scalar {
+                value: Flag::Bool(value),
+                location: Location::Pointer("/0".into())
+            }]
+        );
+    }
+    // Two booleans, or one boolean beside something else, stay what they were.
+    assert!(matches!(parse("[true, false]").body, Body::Unrecognized(_)));
+}

@@ -42,6 +42,8 @@ pub const ARM_ERROR: Format = Format::new("arm-error");
 pub const REST_DOC_EXAMPLE: Format = Format::new("rest-doc-example");
 /// `Invoke-AzRestMethod` saved with `ConvertTo-Json`: the body is the `Content` string.
 pub const INVOKE_AZRESTMETHOD: Format = Format::new("invoke-azrestmethod");
+/// The output of an az `--query` filter of one boolean: `[true]` or `[false]`.
+pub const AZCLI_QUERY: Format = Format::new("azcli-query");
 /// A browser's saved network log (HAR) of the Azure portal: the settings calls' bodies.
 pub const HAR: Format = Format::new("har");
 
@@ -59,6 +61,7 @@ pub const PARSER: Parser = Parser {
         REST_DOC_EXAMPLE,
         INVOKE_AZRESTMETHOD,
         HAR,
+        AZCLI_QUERY,
         Format::JSON,
     ],
     parse,
@@ -364,6 +367,17 @@ fn classify_invoke_response(content: &str, status: &Scalar, prefix: &str) -> (Fo
 }
 
 fn classify_array(elements: Elements, prefix: &str) -> (Format, Body) {
+    // `az security setting list --query "[?name=='WDATP'].enabled"`: one filtered result,
+    // a bare value like the CIS one-liner's, never a list.
+    if let (1, Some(value)) = (elements.len, elements.first_bool) {
+        return (
+            AZCLI_QUERY,
+            Body::Items(vec![Item::Scalar {
+                value: super::Flag::Bool(value),
+                location: Location::Pointer(format!("{prefix}/0")),
+            }]),
+        );
+    }
     let format = match elements.style {
         Style::Rest => REST_ARRAY,
         Style::AzCli => AZCLI_JSON,
