@@ -111,3 +111,38 @@ fn an_az_query_array_of_one_boolean_is_a_bare_value_not_a_list() {
     // Two booleans, or one boolean beside something else, stay what they were.
     assert!(matches!(parse("[true, false]").body, Body::Unrecognized(_)));
 }
+
+#[test]
+fn jq_tsv_rows_are_a_listing_and_az_tsv_is_not_stolen() {
+    let (format, items) = items("MCAS\ttrue\nWDATP\tfalse\n");
+    assert_eq!(format, "query-tsv");
+    assert!(matches!(
+        items.as_slice(),
+        [Item::Settings { extent: mdc_evidence::formats::Extent::Listing, settings }] if settings.len() == 2
+    ));
+    let az = format!(
+        "True\t/subscriptions/{SUB}/providers/Microsoft.Security/settings/WDATP\tDataExportSettings\tWDATP\tMicrosoft.Security/settings\n"
+    );
+    assert_eq!(parse(&az).format.as_str(), "azcli-tsv");
+    assert_eq!(
+        parse("Name\tEnabled\nWDATP\tTrue\n").format.as_str(),
+        "text"
+    );
+}
+
+#[test]
+fn an_az_id_enabled_tsv_loop_is_read_with_names_from_the_ids() {
+    let text = format!("/subscriptions/{SUB}/providers/Microsoft.Security/settings/WDATP\ttrue\n");
+    let (format, items) = items(&text);
+    assert_eq!(format, "query-tsv");
+    let [Item::Settings { settings, .. }] = items.as_slice() else {
+        panic!("{items:?}")
+    };
+    assert_eq!(settings[0].name, None);
+    assert!(
+        settings[0]
+            .id
+            .as_deref()
+            .is_some_and(|id| id.ends_with("/WDATP"))
+    );
+}

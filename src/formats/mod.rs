@@ -15,6 +15,7 @@ pub mod json;
 pub mod lines;
 pub mod list;
 pub mod powershell_csv;
+pub mod query_tsv;
 pub mod reason;
 pub mod scalar;
 pub mod table;
@@ -131,6 +132,7 @@ pub const PARSERS: &[Parser] = &[
     scalar::PARSER,
     powershell_csv::PARSER,
     tsv::PARSER,
+    query_tsv::PARSER,
     console::PARSER,
     text::TEXT_PARSER,
 ];
