@@ -146,3 +146,30 @@ fn an_az_id_enabled_tsv_loop_is_read_with_names_from_the_ids() {
             .is_some_and(|id| id.ends_with("/WDATP"))
     );
 }
+
+#[test]
+fn a_cut_id_or_name_is_never_a_name() {
+    // Windows PowerShell 5.1 `Out-File -Encoding ascii` writes the console's '…' as '?'.
+    let text = "Enabled Id                                  Name  Type\n\
+                ------- --                                  ----  ----\n   \
+                True /subscriptions/0d5c3b7a-94e1-4f26-8a3b-c1? WDATP Microsoft.Security/s?\n";
+    let (_, items) = items(text);
+    let [Item::Settings { settings, .. }] = items.as_slice() else {
+        panic!("{items:?}")
+    };
+    assert_eq!(settings[0].id, None);
+    assert_eq!(settings[0].name.as_deref(), Some("WDATP"));
+    // A listing whose cut rows may hide WDATP never says it is absent, and says why.
+    let dir = std::env::temp_dir().join(format!("mdc-shapes-cut-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join(SUB)).unwrap();
+    std::fs::write(
+        dir.join(SUB).join("table.txt"),
+        "Name              Enabled\n----              -------\nMCAS                 True\nWDATP_UNIFIED_SO…    True\nSentinel            False\n",
+    )
+    .unwrap();
+    let report = mdc_evidence::run(&mdc_evidence::config::Config::new(vec![dir.clone()])).unwrap();
+    let (_, _, observation) = report.observations().next().unwrap();
+    assert_eq!(observation.outcome.as_str(), "malformed");
+    assert!(observation.detail.contains("cut"), "{}", observation.detail);
+    std::fs::remove_dir_all(dir).unwrap();
+}
