@@ -126,7 +126,7 @@ fn jq_tsv_rows_are_a_listing_and_az_tsv_is_not_stolen() {
     assert_eq!(parse(&az).format.as_str(), "azcli-tsv");
     assert_eq!(
         parse("Name\tEnabled\nWDATP\tTrue\n").format.as_str(),
-        "text"
+        "excel-text"
     );
 }
 
@@ -171,5 +171,37 @@ fn a_cut_id_or_name_is_never_a_name() {
     let (_, _, observation) = report.observations().next().unwrap();
     assert_eq!(observation.outcome.as_str(), "malformed");
     assert!(observation.detail.contains("cut"), "{}", observation.detail);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn files_naming_subscriptions_without_settings_say_so() {
+    let dir = std::env::temp_dir().join(format!("mdc-shapes-ids-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("terraform.tfstate"),
+        format!(
+            r#"{{"version":4,"terraform_version":"1.9.5","resources":[{{"type":"azurerm_security_center_setting","instances":[{{"attributes":{{"id":"/subscriptions/{SUB}/providers/Microsoft.Security/settings/WDATP","setting_name":"WDATP","enabled":true}}}}]}}]}}"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("ids.txt"),
+        format!("/subscriptions/{SUB}/providers/Microsoft.Security/pricings/VirtualMachines\n"),
+    )
+    .unwrap();
+    let report = mdc_evidence::run(&mdc_evidence::config::Config::new(vec![dir.clone()])).unwrap();
+    let details: Vec<String> = report
+        .observations()
+        .map(|(_, _, o)| o.detail.clone())
+        .collect();
+    assert_eq!(details.len(), 2);
+    for detail in details {
+        assert!(
+            !detail.contains("neither the content nor the path"),
+            "{detail}"
+        );
+        assert!(detail.contains(SUB), "{detail}");
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -288,10 +288,27 @@ impl Parsed {
 #[must_use]
 pub fn parse(text: &str) -> Parsed {
     let input = Text::new(text);
-    PARSERS
+    let parsed = PARSERS
         .iter()
         .find_map(|parser| (parser.parse)(&input))
-        .unwrap_or_else(|| Parsed::new(Format::TEXT, Body::Unrecognized(Reason::UnknownText)))
+        .unwrap_or_else(|| Parsed::new(Format::TEXT, Body::Unrecognized(Reason::UnknownText)));
+    // Text that is no evidence but names subscriptions (a Terraform state, a list of other
+    // resources) says which, so its report never reads as if nothing named one.
+    match parsed.body {
+        Body::Unrecognized(reason) => {
+            let subscriptions = crate::subscription::in_resource_ids(text);
+            let reason = if subscriptions.is_empty() {
+                reason
+            } else {
+                Reason::IdsWithoutSettings {
+                    subscriptions: subscriptions.iter().map(ToString::to_string).collect(),
+                    reason: Box::new(reason),
+                }
+            };
+            Parsed::new(parsed.format, Body::Unrecognized(reason))
+        }
+        body => Parsed::new(parsed.format, body),
+    }
 }
 
 /// The settings of the first JSON document that starts a line of `lines` (lines of `text`),

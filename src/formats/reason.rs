@@ -82,11 +82,27 @@ pub enum Reason {
     HarBodyUnreadable(usize, &'static str),
     /// The body of a HAR entry of a settings call that is not evidence.
     InHarEntry { index: usize, reason: Box<Reason> },
+    /// A Terraform state file.
+    TerraformState,
+    /// Text or JSON in no evidence shape that names subscriptions in resource ids (a
+    /// Terraform state, a list of other resources): what it is, and which it names.
+    IdsWithoutSettings {
+        subscriptions: Vec<String>,
+        reason: Box<Reason>,
+    },
     /// An archive, image or document, recognised by its first bytes.
     NotText {
         kind: &'static str,
         what_to_do: &'static str,
     },
+}
+
+impl Reason {
+    /// Whether the file names subscriptions in resource ids without holding evidence.
+    #[must_use]
+    pub fn names_subscriptions(&self) -> bool {
+        matches!(self, Self::IdsWithoutSettings { .. })
+    }
 }
 
 impl fmt::Display for Reason {
@@ -178,7 +194,7 @@ impl fmt::Display for Reason {
             Self::UnknownText => f.write_str("text in no known evidence shape"),
             Self::HarWithoutSettingsCalls(count) => write!(
                 f,
-                "a HAR network log of {count} requests without a Defender for Cloud settings \
+                "a HAR network log of {count} request(s) without a Defender for Cloud settings \
                  call (.../providers/Microsoft.Security/settings): open the portal's \
                  Environment settings page while recording"
             ),
@@ -190,6 +206,44 @@ impl fmt::Display for Reason {
                 f,
                 "the response body of the settings call in HAR entry {index}: {reason}"
             ),
+            Self::TerraformState => f.write_str(
+                "a Terraform state file: it records what Terraform last applied, not the \
+                 settings as Defender for Cloud reports them (export them with az security \
+                 setting list or Get-AzSecuritySetting)",
+            ),
+            Self::IdsWithoutSettings {
+                subscriptions,
+                reason,
+            } => {
+                const SHOWN: usize = 3;
+                let shown: Vec<&str> = subscriptions
+                    .iter()
+                    .take(SHOWN)
+                    .map(String::as_str)
+                    .collect();
+                let more = subscriptions.len().saturating_sub(SHOWN);
+                write!(
+                    f,
+                    "{reason}; it names {} in resource ids ({}{}), but holds no settings \
+                     evidence for {}",
+                    if subscriptions.len() == 1 {
+                        "a subscription".to_owned()
+                    } else {
+                        format!("{} subscriptions", subscriptions.len())
+                    },
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    },
+                    if subscriptions.len() == 1 {
+                        "it"
+                    } else {
+                        "them"
+                    }
+                )
+            }
             Self::NotText { kind, what_to_do } => write!(f, "{kind}: {what_to_do}"),
         }
     }

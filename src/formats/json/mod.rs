@@ -306,6 +306,9 @@ fn classify_object(mut object: Object, prefix: &str) -> (Format, Body) {
             }]),
         );
     }
+    if !object.terraform_version.is_missing() {
+        return (Format::JSON, Body::Unrecognized(Reason::TerraformState));
+    }
     (Format::JSON, Body::Unrecognized(Reason::NoSettingsKeys))
 }
 

@@ -41,6 +41,8 @@ pub(super) struct Object {
     /// `Invoke-AzRestMethod` output: the response body as a string.
     #[serde(rename = "Content")]
     pub(super) content: Scalar,
+    /// A Terraform state file (`terraform.tfstate`).
+    pub(super) terraform_version: Scalar,
     /// A HAR network log (`{"log":{"entries":[...]}}`).
     pub(super) log: Shaped<super::har::Log>,
     /// A field naming the setting's subscription (a script's own output).
