@@ -2,6 +2,14 @@
 //! `--query` arrays, jq `@tsv` rows, curl's progress meter, cut console cells, PowerShell 7
 //! error blocks, Excel "Unicode Text", and files that name subscriptions without settings.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failure is a panic with its message"
+)]
+
 use mdc_evidence::formats::{Body, Flag, Item, Location, parse};
 
 const SUB: &str = "0d5c3b7a-94e1-4f26-8a3b-c1e0d9f8a7b6";

@@ -98,6 +98,66 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The wording of the reasons of the shapes added later (HAR logs, Terraform states,
+    /// files naming subscriptions without settings).
+    fn fmt_later_shapes(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::HarWithoutSettingsCalls(count) => write!(
+                f,
+                "a HAR network log of {count} request(s) without a Defender for Cloud settings \
+                 call (.../providers/Microsoft.Security/settings): open the portal's \
+                 Environment settings page while recording"
+            ),
+            Self::HarBodyUnreadable(index, why) => write!(
+                f,
+                "the response body of the settings call in HAR entry {index} is {why}"
+            ),
+            Self::InHarEntry { index, reason } => write!(
+                f,
+                "the response body of the settings call in HAR entry {index}: {reason}"
+            ),
+            Self::TerraformState => f.write_str(
+                "a Terraform state file: it records what Terraform last applied, not the \
+                 settings as Defender for Cloud reports them (export them with az security \
+                 setting list or Get-AzSecuritySetting)",
+            ),
+            Self::IdsWithoutSettings {
+                subscriptions,
+                reason,
+            } => {
+                const SHOWN: usize = 3;
+                let shown: Vec<&str> = subscriptions
+                    .iter()
+                    .take(SHOWN)
+                    .map(String::as_str)
+                    .collect();
+                let more = subscriptions.len().saturating_sub(SHOWN);
+                write!(
+                    f,
+                    "{reason}; it names {} in resource ids ({}{}), but holds no settings \
+                     evidence for {}",
+                    if subscriptions.len() == 1 {
+                        "a subscription".to_owned()
+                    } else {
+                        format!("{} subscriptions", subscriptions.len())
+                    },
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    },
+                    if subscriptions.len() == 1 {
+                        "it"
+                    } else {
+                        "them"
+                    }
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Whether the file names subscriptions in resource ids without holding evidence.
     #[must_use]
     pub fn names_subscriptions(&self) -> bool {
@@ -192,58 +252,11 @@ impl fmt::Display for Reason {
                 f.write_str("a console table without Name and Enabled columns")
             }
             Self::UnknownText => f.write_str("text in no known evidence shape"),
-            Self::HarWithoutSettingsCalls(count) => write!(
-                f,
-                "a HAR network log of {count} request(s) without a Defender for Cloud settings \
-                 call (.../providers/Microsoft.Security/settings): open the portal's \
-                 Environment settings page while recording"
-            ),
-            Self::HarBodyUnreadable(index, why) => write!(
-                f,
-                "the response body of the settings call in HAR entry {index} is {why}"
-            ),
-            Self::InHarEntry { index, reason } => write!(
-                f,
-                "the response body of the settings call in HAR entry {index}: {reason}"
-            ),
-            Self::TerraformState => f.write_str(
-                "a Terraform state file: it records what Terraform last applied, not the \
-                 settings as Defender for Cloud reports them (export them with az security \
-                 setting list or Get-AzSecuritySetting)",
-            ),
-            Self::IdsWithoutSettings {
-                subscriptions,
-                reason,
-            } => {
-                const SHOWN: usize = 3;
-                let shown: Vec<&str> = subscriptions
-                    .iter()
-                    .take(SHOWN)
-                    .map(String::as_str)
-                    .collect();
-                let more = subscriptions.len().saturating_sub(SHOWN);
-                write!(
-                    f,
-                    "{reason}; it names {} in resource ids ({}{}), but holds no settings \
-                     evidence for {}",
-                    if subscriptions.len() == 1 {
-                        "a subscription".to_owned()
-                    } else {
-                        format!("{} subscriptions", subscriptions.len())
-                    },
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    },
-                    if subscriptions.len() == 1 {
-                        "it"
-                    } else {
-                        "them"
-                    }
-                )
-            }
+            Self::HarWithoutSettingsCalls(_)
+            | Self::HarBodyUnreadable(..)
+            | Self::InHarEntry { .. }
+            | Self::TerraformState
+            | Self::IdsWithoutSettings { .. } => self.fmt_later_shapes(f),
             Self::NotText { kind, what_to_do } => write!(f, "{kind}: {what_to_do}"),
         }
     }
