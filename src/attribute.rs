@@ -354,6 +354,27 @@ pub fn attribute_by_path(
     }
 }
 
+/// The subscription named by the path of a file whose content names subscriptions in
+/// resource ids without any settings evidence for them: as [`attribute_by_path`], with a note
+/// that does not claim the content names none.
+#[must_use]
+pub fn attribute_by_path_when_content_names(
+    path: &str,
+) -> (Option<SubscriptionId>, Option<Source>, Option<String>) {
+    match attribute_by_path(path, None) {
+        (None, None, Some(note)) if note.starts_with("unattributed: neither") => (
+            None,
+            None,
+            Some(
+                "unattributed: the subscriptions the content names come with no settings \
+                 evidence, and the path names none"
+                    .to_owned(),
+            ),
+        ),
+        other => other,
+    }
+}
+
 /// `note; detail`, or `detail` alone.
 #[must_use]
 pub fn join_note(note: Option<String>, detail: String) -> String {

@@ -75,6 +75,24 @@ pub fn scope_of_resource_id(id: &str) -> IdScope {
     }
 }
 
+/// Every subscription the resource ids in `text` name (`/subscriptions/<GUID>`, any case),
+/// each once, in the order they first appear; redactions are left out.
+#[must_use]
+pub fn in_resource_ids(text: &str) -> Vec<SubscriptionId> {
+    const KEY: &str = "/subscriptions/";
+    let mut found: Vec<SubscriptionId> = Vec::new();
+    let mut rest = text;
+    while let Some(at) = find_ascii_case_insensitive(rest, KEY) {
+        rest = rest.get(at + KEY.len()..).unwrap_or_default();
+        if let Some(sub) = rest.get(..36).and_then(SubscriptionId::parse)
+            && !found.contains(&sub)
+        {
+            found.push(sub);
+        }
+    }
+    found
+}
+
 /// The last path segment of a resource id (`WDATP` in `.../settings/WDATP`), if any.
 #[must_use]
 pub fn last_segment(id: &str) -> Option<&str> {

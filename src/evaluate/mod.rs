@@ -130,6 +130,23 @@ pub fn evaluate_with(
                 &mut observations,
             );
         }
+        Body::Unrecognized(why) if why.names_subscriptions() => {
+            // The content names subscriptions, only not with settings: the path is still
+            // all that can place the file, and the note says so.
+            let (subscription, source, note) =
+                attribute::attribute_by_path_when_content_names(path);
+            for check in &checks.checks {
+                observations.push(Observation {
+                    check: Arc::clone(check),
+                    subscription: subscription.clone(),
+                    source,
+                    outcome: Outcome::Unrecognized,
+                    enabled: None,
+                    location: None,
+                    detail: join_note(note.clone(), why.to_string()),
+                });
+            }
+        }
         Body::Unrecognized(why) => {
             whole_file(
                 path,

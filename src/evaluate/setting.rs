@@ -159,6 +159,9 @@ fn decide_without(group: &Group<'_>, name: &str) -> Decision {
         [one] => format!(" ({} is a different setting)", excerpt(one, EXCERPT_CHARS)),
         many => format!(" ({} are different settings)", name_list(many)),
     };
+    if let Some(decision) = cut_rows(group, name) {
+        return decision;
+    }
     if complete > 0 {
         return (
             Outcome::Absent,
@@ -221,6 +224,41 @@ fn decide_without(group: &Group<'_>, name: &str) -> Decision {
             name_list(&names)
         ),
     )
+}
+
+/// Rows whose name the console cut short name no setting: the one checked may be among
+/// them, so a listing with such rows cannot show that it is missing.
+fn cut_rows(group: &Group<'_>, name: &str) -> Option<Decision> {
+    let cut: Vec<&Setting> = group
+        .settings
+        .iter()
+        .filter(|(s, e, _)| *e != Extent::Complete && setting_name(s).is_none())
+        .filter(|(s, _, _)| s.recovered == Some(crate::formats::table::CUT_SHORT))
+        .map(|(s, _, _)| *s)
+        .collect();
+    cut.first().map(|first| {
+        (
+            Outcome::Malformed,
+            None,
+            Some(first.location.clone()),
+            format!(
+                "{} of the listing {} no setting: the console cut {} Name and Id short \
+                 ('…', '...', or '?' where an ASCII save replaced '…'), and {name} may be {}, \
+                 so the listing cannot show whether {name} is set",
+                match cut.len() {
+                    1 => "a row".to_owned(),
+                    n => format!("{n} rows"),
+                },
+                if cut.len() == 1 { "names" } else { "name" },
+                if cut.len() == 1 { "its" } else { "their" },
+                if cut.len() == 1 {
+                    "that row"
+                } else {
+                    "one of them"
+                }
+            ),
+        )
+    })
 }
 
 /// Up to five names, each cut short if long, and how many more there are.

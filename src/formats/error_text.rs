@@ -54,16 +54,47 @@ pub fn find(lines: &[Line<'_>]) -> Vec<Item> {
 
 fn collection_error(first: &Line<'_>, text: &[&str]) -> Item {
     let line = without_native_prefix(first.text.trim());
-    let summary = line
-        .strip_prefix("ERROR:")
-        .unwrap_or(line)
-        .trim()
-        .to_owned();
+    // PowerShell 7's concise view puts the message under the command it quotes:
+    // `Get-AzSecuritySetting: ` / `Line |` / `   2 |  Get-AzSecuritySetting` /
+    // `     |  ~~~~~` / `     | Operation returned ...`. The message is the error.
+    let message: Vec<&str> = text
+        .iter()
+        .skip(1)
+        .filter_map(|l| concise_message(l))
+        .filter(|m| !m.is_empty())
+        .collect();
+    let concise = kind_of(first.text) == Some(POWERSHELL_ERROR);
+    let summary = match (concise && !message.is_empty(), line.split_once(':')) {
+        (true, Some((cmdlet, _))) => format!("{}: {}", cmdlet.trim(), message.concat().trim()),
+        _ => line
+            .strip_prefix("ERROR:")
+            .unwrap_or(line)
+            .trim()
+            .to_owned(),
+    };
+    let cleaned: Vec<&str> = text
+        .iter()
+        .map(|l| concise_message(l).unwrap_or(l))
+        .collect();
     Item::CollectionError {
         summary,
-        scope: scope_of(text),
+        scope: scope_of(&cleaned),
         location: Location::Line(first.number),
     }
+}
+
+/// The message text of a line of PowerShell 7's concise error view (`     | message`),
+/// empty for its `~~~~` underline; `None` for any other line (`Line |`, `   2 |  command`).
+fn concise_message(line: &str) -> Option<&str> {
+    let rest = line.trim_start().strip_prefix('|')?;
+    // The console wraps the message at its width, inside words: the pieces are joined as
+    // they are, with the blank the view puts after `|` removed.
+    let message = rest.strip_prefix(' ').unwrap_or(rest);
+    Some(if message.trim().chars().all(|c| c == '~') {
+        ""
+    } else {
+        message
+    })
 }
 
 /// The scope an error names; consoles wrap long messages, so when nothing is found in the
@@ -196,6 +227,31 @@ mod tests {
             "PS C:\\audit> Get-AzSecuritySetting\nGet-AzSecuritySetting : denied over scope '/subscriptions/{SUB}'\n"
         );
         assert_error_scoped_to_sub(&text, POWERSHELL_ERROR);
+    }
+
+    #[test]
+    fn powershell_7_concise_view_summary_is_the_message() {
+        let text = format!(
+            "Get-AzSecuritySetting: \nLine |\n   2 |  Get-AzSecuritySetting\n     |  ~~~~~~~~~~~~~~~~~~~~~\n     | Operation returned an invalid status code 'Forbidden' AuthorizationFailed over scope \n     | '/subscriptions/{SUB}'\n"
+        );
+        let parsed = parse(&numbered(&text)).unwrap();
+        assert_eq!(parsed.format, POWERSHELL_ERROR);
+        let Body::Items(items) = &parsed.body else {
+            panic!()
+        };
+        let Some(Item::CollectionError { summary, .. }) = items.first() else {
+            panic!("{items:?}")
+        };
+        assert!(
+            summary.starts_with(
+                "Get-AzSecuritySetting: Operation returned an invalid status code 'Forbidden'"
+            ),
+            "{summary}"
+        );
+        assert_eq!(
+            scope(&parsed),
+            IdScope::Subscription(subscription::SubscriptionId::parse(SUB).unwrap())
+        );
     }
 
     #[test]

@@ -18,7 +18,43 @@ pub const PARSER: Parser = Parser {
 };
 
 fn parse(input: &Text<'_>) -> Option<Parsed> {
-    is_capture(input.start()).then(|| parse_capture(input.text()))
+    is_capture(after_progress_meter(input.start())).then(|| parse_capture(input.text()))
+}
+
+/// The text after curl's progress meter, when it starts with one: `curl -i` without `-s`
+/// writes `  % Total    % Received % Xferd  Average Speed ...`, a `Dload  Upload` line and
+/// rows of numbers (updated with carriage returns) to standard error, which `2>&1` puts
+/// before the capture. Other text is returned as it is.
+#[must_use]
+pub fn after_progress_meter(text: &str) -> &str {
+    if !text.trim_start().starts_with("% Total") {
+        return text;
+    }
+    let mut rest = text;
+    loop {
+        let line_start = rest.trim_start_matches(['\r', '\n']);
+        let end = line_start.find(['\r', '\n']).unwrap_or(line_start.len());
+        let line = line_start.get(..end).unwrap_or_default();
+        if line_start.is_empty() || !is_meter_line(line) {
+            return line_start;
+        }
+        rest = line_start.get(end..).unwrap_or_default();
+    }
+}
+
+/// A line of curl's progress meter: its two header lines, or a row of figures
+/// (`100  1234  100  1234    0     0   5678      0 --:--:-- --:--:-- --:--:--  5678`).
+fn is_meter_line(line: &str) -> bool {
+    let line = line.trim();
+    (line.starts_with("% Total") && line.contains("% Received"))
+        || line.starts_with("Dload")
+        || line.chars().all(|c| {
+            c.is_ascii_digit()
+                || matches!(
+                    c,
+                    ' ' | '\t' | '.' | ':' | '-' | 'k' | 'M' | 'G' | 'T' | 'P'
+                )
+        })
 }
 
 /// Whether the text is an HTTP response capture.
@@ -31,7 +67,7 @@ pub fn is_capture(text: &str) -> bool {
 /// proxy's `200 Connection established`.
 #[must_use]
 pub fn final_body(text: &str) -> &str {
-    let mut rest = text.trim_start();
+    let mut rest = after_progress_meter(text.trim_start());
     loop {
         let (_, body) = split_head(rest);
         let body_start = body.trim_start_matches(['\r', '\n']);
@@ -46,7 +82,7 @@ pub fn final_body(text: &str) -> &str {
 /// Parses an HTTP capture: text that starts with `HTTP/` after leading blank lines.
 #[must_use]
 pub fn parse_capture(text: &str) -> Parsed {
-    let mut rest = text.trim_start();
+    let mut rest = after_progress_meter(text.trim_start());
     let (status, reason, body) = loop {
         let (head, body) = split_head(rest);
         let status_line = head.lines().next().unwrap_or_default();
@@ -74,9 +110,7 @@ pub fn parse_capture(text: &str) -> Parsed {
         .trim_end()
         .to_owned();
     // `rest` is a suffix of `text`: the final status line starts where it does.
-    let status_line = text
-        .get(..text.len() - rest.len())
-        .map_or(1, |before| before.matches('\n').count() + 1);
+    let status_line = super::lines::line_at(&super::lines::numbered(text), text.len() - rest.len());
     let inner = if body.trim().is_empty() {
         Body::Empty
     } else if json::is_json_start(body.trim_start()) {
@@ -177,6 +211,28 @@ mod tests {
                 }]
             ),
             "{items:?}"
+        );
+    }
+
+    #[test]
+    fn curls_progress_meter_before_the_capture_is_skipped() {
+        let text = "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n                                 Dload  Upload   Total   Spent    Left  Speed\n\r  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0\r100    96  100    96    0     0    412      0 --:--:-- --:--:-- --:--:--   413\nHTTP/1.1 503 Service Unavailable\r\n\r\n";
+        let Body::Items(items) = parse(&Text::new(text)).unwrap().body else {
+            panic!()
+        };
+        assert!(
+            matches!(
+                items.as_slice(),
+                [Item::CollectionError {
+                    location: Location::Line(6),
+                    ..
+                }]
+            ),
+            "{items:?}"
+        );
+        assert_eq!(
+            after_progress_meter("% Totally not curl"),
+            "% Totally not curl"
         );
     }
 

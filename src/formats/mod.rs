@@ -17,6 +17,7 @@ pub mod jsonc;
 pub mod lines;
 pub mod list;
 pub mod powershell_csv;
+pub mod query_tsv;
 pub mod reason;
 pub mod scalar;
 pub mod table;
@@ -136,6 +137,7 @@ pub const PARSERS: &[Parser] = &[
     scalar::PARSER,
     powershell_csv::PARSER,
     tsv::PARSER,
+    query_tsv::PARSER,
     console::PARSER,
     text::TEXT_PARSER,
 ];
@@ -291,10 +293,27 @@ impl Parsed {
 #[must_use]
 pub fn parse(text: &str) -> Parsed {
     let input = Text::new(text);
-    PARSERS
+    let parsed = PARSERS
         .iter()
         .find_map(|parser| (parser.parse)(&input))
-        .unwrap_or_else(|| Parsed::new(Format::TEXT, Body::Unrecognized(Reason::UnknownText)))
+        .unwrap_or_else(|| Parsed::new(Format::TEXT, Body::Unrecognized(Reason::UnknownText)));
+    // Text that is no evidence but names subscriptions (a Terraform state, a list of other
+    // resources) says which, so its report never reads as if nothing named one.
+    match parsed.body {
+        Body::Unrecognized(reason) => {
+            let subscriptions = crate::subscription::in_resource_ids(text);
+            let reason = if subscriptions.is_empty() {
+                reason
+            } else {
+                Reason::IdsWithoutSettings {
+                    subscriptions: subscriptions.iter().map(ToString::to_string).collect(),
+                    reason: Box::new(reason),
+                }
+            };
+            Parsed::new(parsed.format, Body::Unrecognized(reason))
+        }
+        body => Parsed::new(parsed.format, body),
+    }
 }
 
 /// The settings of the first JSON document that starts a line of `lines` (lines of `text`),

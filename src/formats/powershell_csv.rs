@@ -8,11 +8,14 @@ use super::{Body, Extent, Flag, Format, Item, Location, Parsed, Parser, Reason, 
 
 /// PowerShell `Export-Csv`.
 pub const POWERSHELL_CSV: Format = Format::new("powershell-csv");
+/// An export opened in Excel and saved as "Unicode Text": tab-separated, UTF-16LE with a
+/// BOM, `TRUE`/`FALSE`, fields quoted only when they must be.
+pub const EXCEL_TEXT: Format = Format::new("excel-text");
 
 /// `Export-Csv` files.
 pub const PARSER: Parser = Parser {
     family: "powershell-csv",
-    formats: &[POWERSHELL_CSV],
+    formats: &[POWERSHELL_CSV, EXCEL_TEXT],
     parse: |input: &Text<'_>| {
         let lines = input.lines();
         lines::first_non_blank(lines)
@@ -31,7 +34,7 @@ pub fn looks_like(first: &Line<'_>) -> bool {
     // Cheap test first: building a CSV reader for every text file costs more than the rest
     // of its parse.
     let lower = text.to_ascii_lowercase();
-    if !(lower.contains("name") && lower.contains("enabled") && lower.contains([',', ';'])) {
+    if !(lower.contains("name") && lower.contains("enabled") && lower.contains([',', ';', '\t'])) {
         return false;
     }
     let header = header_cells(text, delimiter_of(text));
@@ -49,6 +52,11 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         return Parsed::new(POWERSHELL_CSV, Body::Malformed(Reason::CsvWithoutHeader));
     };
     let delimiter = delimiter_of(header.text);
+    let format = if delimiter == b'\t' {
+        EXCEL_TEXT
+    } else {
+        POWERSHELL_CSV
+    };
     // Read from the header on; record byte positions plus this offset map to file lines
     // (the reader's own line count is off by one after CRLF).
     let offset = header.start;
@@ -58,7 +66,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         .from_reader(text.get(header.start..).unwrap_or_default().as_bytes());
     let headers = match reader.headers() {
         Ok(headers) => headers.clone(),
-        Err(e) => return malformed(&e, line_of(text, lines, e.position(), offset)),
+        Err(e) => return malformed(format, &e, line_of(text, lines, e.position(), offset)),
     };
     let find = |name: &str| {
         headers
@@ -66,10 +74,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
             .position(|h| h.trim().eq_ignore_ascii_case(name))
     };
     let (Some(name_column), Some(enabled_column)) = (find("Name"), find("Enabled")) else {
-        return Parsed::new(
-            POWERSHELL_CSV,
-            Body::Unrecognized(Reason::CsvWithoutColumns),
-        );
+        return Parsed::new(format, Body::Unrecognized(Reason::CsvWithoutColumns));
     };
     let id_column = find("Id");
     // A column naming each row's subscription (an Excel-edited export, a script's output).
@@ -80,7 +85,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
     for record in reader.records() {
         let record = match record {
             Ok(record) => record,
-            Err(e) => return malformed(&e, line_of(text, lines, e.position(), offset)),
+            Err(e) => return malformed(format, &e, line_of(text, lines, e.position(), offset)),
         };
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
@@ -89,7 +94,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         if record.iter().any(|cell| cell.contains(['\n', '\r'])) {
             let line = line_of(text, lines, record.position(), offset);
             return Parsed::new(
-                POWERSHELL_CSV,
+                format,
                 Body::Malformed(Reason::CsvQuoteAcrossLines { line }),
             );
         }
@@ -98,7 +103,7 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         if record.len() != headers.len() {
             let line = line_of(text, lines, record.position(), offset);
             return Parsed::new(
-                POWERSHELL_CSV,
+                format,
                 Body::Malformed(Reason::CsvFieldCount {
                     line,
                     found: record.len(),
@@ -118,11 +123,11 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         });
     }
     if settings.is_empty() {
-        return Parsed::new(POWERSHELL_CSV, Body::Unrecognized(Reason::CsvWithoutRows));
+        return Parsed::new(format, Body::Unrecognized(Reason::CsvWithoutRows));
     }
     let extent = Extent::Listing;
     Parsed::new(
-        POWERSHELL_CSV,
+        format,
         Body::Items(vec![Item::Settings { extent, settings }]),
     )
 }
@@ -143,9 +148,9 @@ fn line_of(
     line_at(lines, at + skipped)
 }
 
-fn malformed(e: &csv::Error, line: usize) -> Parsed {
+fn malformed(format: Format, e: &csv::Error, line: usize) -> Parsed {
     Parsed::new(
-        POWERSHELL_CSV,
+        format,
         Body::Malformed(Reason::CsvInvalid {
             line,
             error: e.to_string(),
@@ -153,9 +158,13 @@ fn malformed(e: &csv::Error, line: usize) -> Parsed {
     )
 }
 
-/// `;` when the header line has semicolons and no commas (`-UseCulture` in many locales).
+/// A tab when the header line has tabs and neither commas nor semicolons (Excel's
+/// "Unicode Text"); `;` when it has semicolons and no commas (`-UseCulture` in many
+/// locales); else `,`.
 pub(crate) fn delimiter_of(header: &str) -> u8 {
-    if header.contains(';') && !header.contains(',') {
+    if header.contains('\t') && !header.contains([',', ';']) {
+        b'\t'
+    } else if header.contains(';') && !header.contains(',') {
         b';'
     } else {
         b','
@@ -227,6 +236,22 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn excel_unicode_text_is_tab_separated() {
+        let text = "Name\tEnabled\tSubscriptionId\r\nMCAS\tTRUE\t8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5\r\nWDATP\tFALSE\t8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5\r\n";
+        assert!(looks_like(&numbered(text)[0]));
+        let parsed = parse_text(text);
+        assert_eq!(parsed.format, EXCEL_TEXT);
+        let Body::Items(items) = parsed.body else {
+            panic!()
+        };
+        let [Item::Settings { settings, .. }] = items.as_slice() else {
+            panic!()
+        };
+        assert_eq!(settings[1].enabled, Flag::Text("FALSE".into()));
+        assert_eq!(settings[1].location, Location::Line(3));
     }
 
     #[test]

@@ -84,11 +84,102 @@ pub enum Reason {
     TruncatedXml { line: usize },
     /// A PowerShell CLIXML archive without an object holding `Name` and `Enabled`.
     ClixmlWithoutSettings,
+    /// A HAR network log without a settings call (the number of entries it holds).
+    HarWithoutSettingsCalls(usize),
+    /// A HAR entry of a successful settings call whose body cannot be read (its index, why).
+    HarBodyUnreadable(usize, &'static str),
+    /// The body of a HAR entry of a settings call that is not evidence.
+    InHarEntry { index: usize, reason: Box<Reason> },
+    /// A Terraform state file.
+    TerraformState,
+    /// Text or JSON in no evidence shape that names subscriptions in resource ids (a
+    /// Terraform state, a list of other resources): what it is, and which it names.
+    IdsWithoutSettings {
+        subscriptions: Vec<String>,
+        reason: Box<Reason>,
+    },
     /// An archive, image or document, recognised by its first bytes.
     NotText {
         kind: &'static str,
         what_to_do: &'static str,
     },
+}
+
+impl Reason {
+    /// The wording of the reasons of the shapes added later (HAR logs, Terraform states,
+    /// files naming subscriptions without settings).
+    fn fmt_later_shapes(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidYaml(error) => write!(f, "invalid YAML: {error}"),
+            Self::InvalidXml(error) => write!(f, "invalid CLIXML: {error}"),
+            Self::TruncatedXml { line } => write!(
+                f,
+                "truncated CLIXML: the text ends at line {line} before the archive is complete"
+            ),
+            Self::ClixmlWithoutSettings => f.write_str(
+                "a PowerShell CLIXML archive without an object holding Name and Enabled",
+            ),
+            Self::HarWithoutSettingsCalls(count) => write!(
+                f,
+                "a HAR network log of {count} request(s) without a Defender for Cloud settings \
+                 call (.../providers/Microsoft.Security/settings): open the portal's \
+                 Environment settings page while recording"
+            ),
+            Self::HarBodyUnreadable(index, why) => write!(
+                f,
+                "the response body of the settings call in HAR entry {index} is {why}"
+            ),
+            Self::InHarEntry { index, reason } => write!(
+                f,
+                "the response body of the settings call in HAR entry {index}: {reason}"
+            ),
+            Self::TerraformState => f.write_str(
+                "a Terraform state file: it records what Terraform last applied, not the \
+                 settings as Defender for Cloud reports them (export them with az security \
+                 setting list or Get-AzSecuritySetting)",
+            ),
+            Self::IdsWithoutSettings {
+                subscriptions,
+                reason,
+            } => {
+                const SHOWN: usize = 3;
+                let shown: Vec<&str> = subscriptions
+                    .iter()
+                    .take(SHOWN)
+                    .map(String::as_str)
+                    .collect();
+                let more = subscriptions.len().saturating_sub(SHOWN);
+                write!(
+                    f,
+                    "{reason}; it names {} in resource ids ({}{}), but holds no settings \
+                     evidence for {}",
+                    if subscriptions.len() == 1 {
+                        "a subscription".to_owned()
+                    } else {
+                        format!("{} subscriptions", subscriptions.len())
+                    },
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    },
+                    if subscriptions.len() == 1 {
+                        "it"
+                    } else {
+                        "them"
+                    }
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the file names subscriptions in resource ids without holding evidence.
+    #[must_use]
+    pub fn names_subscriptions(&self) -> bool {
+        matches!(self, Self::IdsWithoutSettings { .. })
+    }
 }
 
 impl fmt::Display for Reason {
@@ -178,15 +269,15 @@ impl fmt::Display for Reason {
                 f.write_str("a console table without Name and Enabled columns")
             }
             Self::UnknownText => f.write_str("text in no known evidence shape"),
-            Self::InvalidYaml(error) => write!(f, "invalid YAML: {error}"),
-            Self::InvalidXml(error) => write!(f, "invalid CLIXML: {error}"),
-            Self::TruncatedXml { line } => write!(
-                f,
-                "truncated CLIXML: the text ends at line {line} before the archive is complete"
-            ),
-            Self::ClixmlWithoutSettings => f.write_str(
-                "a PowerShell CLIXML archive without an object holding Name and Enabled",
-            ),
+            Self::InvalidYaml(_)
+            | Self::InvalidXml(_)
+            | Self::TruncatedXml { .. }
+            | Self::ClixmlWithoutSettings
+            | Self::HarWithoutSettingsCalls(_)
+            | Self::HarBodyUnreadable(..)
+            | Self::InHarEntry { .. }
+            | Self::TerraformState
+            | Self::IdsWithoutSettings { .. } => self.fmt_later_shapes(f),
             Self::NotText { kind, what_to_do } => write!(f, "{kind}: {what_to_do}"),
         }
     }

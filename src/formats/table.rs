@@ -113,25 +113,35 @@ fn read_table(columns: &[Column], rows: &[Line<'_>]) -> Option<TableRows> {
             .iter()
             .position(|c| c.name.eq_ignore_ascii_case(name))
     };
-    let name_column = find("Name")?;
-    let enabled_column = find("Enabled")?;
+    // `-AutoSize` on a narrow console drops the columns that do not fit: a table may have
+    // lost `Name` and kept a whole `Id`, whose last segment names the setting.
+    let name_column = find("Name");
     let id_column = find("Id");
+    if name_column.is_none() && id_column.is_none() {
+        return None;
+    }
+    let enabled_column = find("Enabled")?;
     let subscription_column = find("SubscriptionId");
     let settings = rows
         .iter()
         .map(|row| {
             let cells = cells(columns, row.text);
             let cell = |i: usize| cells.get(i).copied().flatten();
-            let id = id_column
-                .and_then(cell)
-                .filter(|id| !is_cut_short(id))
-                .map(str::to_owned);
+            // A cell cut short to fit the console is neither a name nor an id.
+            let whole = |column: Option<usize>| {
+                let text = column.and_then(cell);
+                let cut = text.is_some_and(is_cut_short);
+                (text.filter(|_| !cut).map(str::to_owned), cut)
+            };
+            let (name, name_cut) = whole(name_column);
+            let (id, id_cut) = whole(id_column);
+            let nameless = name.is_none() && id.is_none() && (name_cut || id_cut);
             Setting {
-                name: cell(name_column).map(str::to_owned),
+                name,
                 id,
                 enabled: Flag::from_cell(cell(enabled_column)),
                 location: Location::Line(row.number),
-                recovered: None,
+                recovered: nameless.then_some(CUT_SHORT),
                 subscription: subscription_column.and_then(cell).map(str::to_owned),
             }
         })
@@ -176,9 +186,15 @@ pub(crate) fn is_prompt(line: &str) -> bool {
         || line.starts_with("> ")
 }
 
-/// An id that a console cut short to fit its column.
-fn is_cut_short(id: &str) -> bool {
-    id.ends_with("...") || id.ends_with('…')
+/// Why a row names no setting: the console cut its `Name` or `Id` short.
+pub const CUT_SHORT: &str = "its Name or Id was cut short by the console ('…', '...', or '?' \
+                             where an ASCII save replaced '…'), so it names no setting";
+
+/// A cell that a console cut short to fit its column: it ends with `...` or `…`, or with
+/// `?` where a save in ASCII (Windows PowerShell 5.1 `Out-File -Encoding ascii`) replaced
+/// the `…` (`Microsoft.Secur?`).
+fn is_cut_short(cell: &str) -> bool {
+    cell.ends_with("...") || cell.ends_with('…') || cell.ends_with('?')
 }
 
 #[cfg(test)]
@@ -213,6 +229,28 @@ mod tests {
         assert_eq!(rows[1].enabled, Flag::Missing);
         assert_eq!(rows[1].name.as_deref(), Some("MCAS"));
         assert_eq!(rows[1].id, None);
+    }
+
+    #[test]
+    fn a_table_without_name_reads_whole_ids_and_never_cut_cells() {
+        let text = [
+            "Enabled Id",
+            "------- --",
+            "   True /subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Security/settings/WDATP",
+            "  False /subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Secur?",
+        ]
+        .join("\n");
+        let rows = &settings(&numbered(&text))[0].settings;
+        assert_eq!(rows[0].name, None);
+        assert!(rows[0].id.as_deref().unwrap().ends_with("/WDATP"));
+        assert_eq!(rows[0].recovered, None);
+        assert_eq!(rows[1].id, None);
+        assert_eq!(rows[1].recovered, Some(CUT_SHORT));
+        let text =
+            "Name               Enabled\n----               -------\nWDATP_UNIFIED_SOL…    True\n";
+        let rows = &settings(&numbered(text))[0].settings;
+        assert_eq!(rows[0].name, None);
+        assert_eq!(rows[0].recovered, Some(CUT_SHORT));
     }
 
     #[test]

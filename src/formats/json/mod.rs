@@ -10,6 +10,7 @@
 //! time, so memory follows the settings found, not the size or shape of the text.
 //! Locations are JSON pointers built from the positions the values were read at.
 
+mod har;
 mod object;
 mod values;
 
@@ -43,6 +44,10 @@ pub const ARM_ERROR: Format = Format::new("arm-error");
 pub const REST_DOC_EXAMPLE: Format = Format::new("rest-doc-example");
 /// `Invoke-AzRestMethod` saved with `ConvertTo-Json`: the body is the `Content` string.
 pub const INVOKE_AZRESTMETHOD: Format = Format::new("invoke-azrestmethod");
+/// The output of an az `--query` filter of one boolean: `[true]` or `[false]`.
+pub const AZCLI_QUERY: Format = Format::new("azcli-query");
+/// A browser's saved network log (HAR) of the Azure portal: the settings calls' bodies.
+pub const HAR: Format = Format::new("har");
 
 /// JSON evidence, in every shape above.
 pub const PARSER: Parser = Parser {
@@ -57,6 +62,8 @@ pub const PARSER: Parser = Parser {
         ARM_ERROR,
         REST_DOC_EXAMPLE,
         INVOKE_AZRESTMETHOD,
+        HAR,
+        AZCLI_QUERY,
         Format::JSON,
     ],
     parse,
@@ -279,6 +286,11 @@ fn classify(doc: Top, prefix: &str) -> (Format, Body) {
 }
 
 fn classify_object(mut object: Object, prefix: &str) -> (Format, Body) {
+    if let Shaped::Object(log) = std::mem::take(&mut object.log)
+        && log.has_entries()
+    {
+        return (HAR, har::classify(log, prefix));
+    }
     if let Shaped::Object(responses) = std::mem::take(&mut object.responses) {
         return classify_doc_example(responses, prefix);
     }
@@ -321,6 +333,9 @@ fn classify_object(mut object: Object, prefix: &str) -> (Format, Body) {
                 settings: vec![object.into_candidate().at(prefix)],
             }]),
         );
+    }
+    if !object.terraform_version.is_missing() {
+        return (Format::JSON, Body::Unrecognized(Reason::TerraformState));
     }
     (Format::JSON, Body::Unrecognized(Reason::NoSettingsKeys))
 }
@@ -383,6 +398,17 @@ fn classify_invoke_response(content: &str, status: &Scalar, prefix: &str) -> (Fo
 }
 
 fn classify_array(elements: Elements, prefix: &str) -> (Format, Body) {
+    // `az security setting list --query "[?name=='WDATP'].enabled"`: one filtered result,
+    // a bare value like the CIS one-liner's, never a list.
+    if let (1, Some(value)) = (elements.len, elements.first_bool) {
+        return (
+            AZCLI_QUERY,
+            Body::Items(vec![Item::Scalar {
+                value: super::Flag::Bool(value),
+                location: Location::Pointer(format!("{prefix}/0")),
+            }]),
+        );
+    }
     let format = match elements.style {
         Style::Rest => REST_ARRAY,
         Style::AzCli => AZCLI_JSON,

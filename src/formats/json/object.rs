@@ -4,10 +4,10 @@
 //! `enabled` value at which place.
 
 use serde::Deserialize;
-use serde::de::SeqAccess;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess};
 
 use super::super::{Flag, Item, Location, SETTINGS_TYPE, Setting, is_settings_id};
-use super::values::{Fold, Kind, Listed, Scalar, Shaped};
+use super::values::{Fold, Kind, Listed, Scalar, Shaped, visit_other_kinds};
 use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::subscription::{self, IdScope};
 
@@ -41,6 +41,10 @@ pub(super) struct Object {
     /// `Invoke-AzRestMethod` output: the response body as a string.
     #[serde(rename = "Content")]
     pub(super) content: Scalar,
+    /// A Terraform state file (`terraform.tfstate`).
+    pub(super) terraform_version: Scalar,
+    /// A HAR network log (`{"log":{"entries":[...]}}`).
+    pub(super) log: Shaped<super::har::Log>,
     /// A field naming the setting's subscription (a script's own output).
     #[serde(rename = "subscriptionId", alias = "SubscriptionId")]
     subscription_id: Scalar,
@@ -140,16 +144,63 @@ pub(super) struct Elements {
     pub(super) style: Style,
     /// Whether some element is an object.
     pub(super) any_object: bool,
+    /// The first element, when it is a boolean (`az ... --query "[?name=='WDATP'].enabled"`
+    /// prints `[true]`).
+    pub(super) first_bool: Option<bool>,
+}
+
+/// An element of an array: an object, a boolean, or another kind.
+enum Element {
+    Object(Box<Object>),
+    Bool(bool),
+    Other(Kind),
+}
+
+struct ElementVisitor;
+
+impl<'de> de::Visitor<'de> for ElementVisitor {
+    type Value = Element;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Element, A::Error> {
+        Object::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            .map(|o| Element::Object(Box::new(o)))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Element, E> {
+        Ok(Element::Bool(v))
+    }
+
+    visit_other_kinds!(Element::Other, [number, null, string, array]);
+}
+
+impl<'de> Deserialize<'de> for Element {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ElementVisitor)
+    }
 }
 
 impl<'de> Fold<'de> for Elements {
     fn next<A: SeqAccess<'de>>(&mut self, index: usize, seq: &mut A) -> Result<bool, A::Error> {
-        let Some(element) = seq.next_element::<Shaped<Object>>()? else {
+        let Some(element) = seq.next_element::<Element>()? else {
             return Ok(false);
         };
         self.len += 1;
         match element {
-            Shaped::Object(object) => {
+            Element::Bool(value) => {
+                if index == 0 {
+                    self.first_bool = Some(value);
+                }
+                self.first_non_object
+                    .get_or_insert((index, Kind::Bool.phrase()));
+            }
+            Element::Other(kind) => {
+                self.first_non_object.get_or_insert((index, kind.phrase()));
+            }
+            Element::Object(object) => {
                 self.any_object = true;
                 self.style = self.style.max(object.style());
                 match object.typing() {
@@ -164,10 +215,6 @@ impl<'de> Fold<'de> for Elements {
                 if object.has_name() {
                     self.candidates.push((index, object.into_candidate()));
                 }
-            }
-            other => {
-                self.first_non_object
-                    .get_or_insert((index, other.kind_phrase()));
             }
         }
         Ok(true)

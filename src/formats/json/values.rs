@@ -95,17 +95,6 @@ pub(super) enum Shaped<T> {
     Other(Kind),
 }
 
-impl<T> Shaped<T> {
-    pub(super) fn kind_phrase(&self) -> &'static str {
-        match self {
-            Self::Missing => Kind::Null.phrase(),
-            Self::Object(_) => Kind::Object.phrase(),
-            Self::Text(_) => Kind::String.phrase(),
-            Self::Other(kind) => kind.phrase(),
-        }
-    }
-}
-
 /// A value expected to be an array, folded element by element into `T` (never a vector
 /// of the elements themselves, so that memory follows what is kept, not the array's
 /// length); else its kind.
