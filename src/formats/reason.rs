@@ -106,8 +106,8 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// The wording of the reasons of the shapes added later (HAR logs, Terraform states,
-    /// files naming subscriptions without settings).
+    /// The wording of the reasons of the shapes added later (YAML, CLIXML, HAR logs,
+    /// Terraform states, files naming subscriptions without settings).
     fn fmt_later_shapes(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidYaml(error) => write!(f, "invalid YAML: {error}"),
