@@ -84,8 +84,12 @@ pub struct Evidence<'a> {
 pub enum Flag {
     /// No deciding evidence names the subscription in its content: only the path does.
     PathOnly,
-    /// A deciding file's bytes also decide other subscriptions (copied evidence).
-    SharedEvidence(Vec<SubscriptionId>),
+    /// A deciding file's bytes (by SHA-256) also decide other subscriptions, whether a
+    /// file names several or was copied: the first few of them, and how many in all.
+    SharedEvidence {
+        named: Vec<SubscriptionId>,
+        total: usize,
+    },
     /// Records of failed collections sit beside the deciding evidence.
     CollectionErrors(usize),
 }
@@ -96,7 +100,7 @@ impl Flag {
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::PathOnly => "path_only",
-            Self::SharedEvidence(_) => "shared_evidence",
+            Self::SharedEvidence { .. } => "shared_evidence",
             Self::CollectionErrors(_) => "collection_errors",
         }
     }
@@ -108,13 +112,17 @@ impl fmt::Display for Flag {
             Self::PathOnly => f.write_str(
                 "path_only: no deciding file names this subscription in its content, only its path does",
             ),
-            Self::SharedEvidence(others) => {
-                let others: Vec<&str> = others.iter().map(SubscriptionId::as_str).collect();
+            Self::SharedEvidence { named, total } => {
+                let named: Vec<&str> = named.iter().map(SubscriptionId::as_str).collect();
                 write!(
                     f,
                     "shared_evidence: the same bytes also decide {}",
-                    others.join(", ")
-                )
+                    named.join(", ")
+                )?;
+                if *total > named.len() {
+                    write!(f, " and {} more", total - named.len())?;
+                }
+                Ok(())
             }
             Self::CollectionErrors(n) => write!(
                 f,
@@ -124,6 +132,9 @@ impl fmt::Display for Flag {
         }
     }
 }
+
+/// How many other subscriptions a `shared_evidence` reason names.
+const SHARED_NAMED: usize = 3;
 
 /// The flags of one verdict's evidence; `deciders` names the subscriptions a file's bytes
 /// (by SHA-256) decide.
@@ -144,19 +155,46 @@ fn flags_of(
     {
         flags.push(Flag::PathOnly);
     }
-    let mut others: Vec<SubscriptionId> = deciding
+    let mut shas: Vec<&str> = deciding.iter().filter_map(|e| e.sha256).collect();
+    shas.sort_unstable();
+    shas.dedup();
+    let lists: Vec<&Vec<&SubscriptionId>> = shas
         .iter()
-        .filter_map(|e| e.sha256)
-        .filter_map(|sha| decided_by.get(&(sha, check)))
-        .flatten()
-        .copied()
-        .filter(|other| *other != subscription)
-        .cloned()
+        .filter_map(|sha| decided_by.get(&(*sha, check)))
         .collect();
-    others.sort();
-    others.dedup();
-    if !others.is_empty() {
-        flags.push(Flag::SharedEvidence(others));
+    // One shared file (the usual case) is counted without building a set: a consolidated
+    // export naming thousands of subscriptions stays linear.
+    let (named, total) = match lists.as_slice() {
+        [] => (Vec::new(), 0),
+        [one] => {
+            let others = one.iter().filter(|other| **other != subscription);
+            (
+                others
+                    .clone()
+                    .take(SHARED_NAMED)
+                    .map(|s| (*s).clone())
+                    .collect(),
+                others.count(),
+            )
+        }
+        many => {
+            let others: std::collections::BTreeSet<&SubscriptionId> = many
+                .iter()
+                .flat_map(|list| list.iter().copied())
+                .filter(|other| *other != subscription)
+                .collect();
+            (
+                others
+                    .iter()
+                    .take(SHARED_NAMED)
+                    .map(|s| (*s).clone())
+                    .collect(),
+                others.len(),
+            )
+        }
+    };
+    if total > 0 {
+        flags.push(Flag::SharedEvidence { named, total });
     }
     let errors = items
         .iter()
@@ -234,8 +272,9 @@ pub fn roll_up<'a>(
             .filter(|e| e.is_deciding())
             .filter_map(|e| e.sha256)
         {
+            // Subscriptions come in order, so a repeat is always the last one pushed.
             let subs = decided_by.entry((sha, *check)).or_default();
-            if !subs.contains(subscription) {
+            if subs.last() != Some(subscription) {
                 subs.push(subscription);
             }
         }

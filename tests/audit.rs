@@ -596,3 +596,30 @@ fn weak_evidence_is_flagged_and_unattributed_files_end_the_workpaper() {
         String::from_utf8_lossy(&csv.stderr)
     );
 }
+
+/// Regression: one `true` copied into thousands of folders named every other subscription
+/// in each reason, so the report grew with the square of the subscriptions.
+#[test]
+fn shared_evidence_names_three_others_and_counts_the_rest() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let subs: Vec<String> = (0..6)
+        .map(|i| format!("{i:08x}-0000-4000-8000-000000000000"))
+        .collect();
+    for sub in &subs {
+        common::write(dir.path(), &format!("{sub}/cis.txt"), "true\n");
+    }
+    let report = json_report(
+        mdc()
+            .args(["scan", "--format", "json", "--exit-zero"])
+            .arg(dir.path()),
+    );
+    let first = &report["subscriptions"][0];
+    assert_eq!(first["subscription_id"], subs[0].as_str());
+    assert_eq!(
+        first["reason"],
+        format!(
+            "WDATP is enabled in 1 file; path_only: no deciding file names this subscription in its content, only its path does; shared_evidence: the same bytes also decide {}, {}, {} and 2 more",
+            subs[1], subs[2], subs[3]
+        )
+    );
+}
