@@ -243,10 +243,16 @@ impl Report {
     /// The exit status this report calls for (see the README's exit codes).
     #[must_use]
     pub fn exit_status(&self) -> ExitStatus {
-        let has = |v: Verdict| self.subscriptions.iter().any(|s| s.verdict == v);
+        // With an inventory, only the subscriptions it lists decide the status.
+        let in_scope = || {
+            self.subscriptions
+                .iter()
+                .filter(|s| s.in_inventory != Some(false))
+        };
+        let has = |v: Verdict| in_scope().any(|s| s.verdict == v);
         if has(Verdict::Fail) || has(Verdict::Conflict) {
             ExitStatus::Fail
-        } else if has(Verdict::NoEvidence) || self.subscriptions.is_empty() {
+        } else if has(Verdict::NoEvidence) || in_scope().next().is_none() {
             ExitStatus::NoEvidence
         } else {
             ExitStatus::Pass

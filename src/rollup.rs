@@ -279,7 +279,7 @@ pub fn roll_up<'a>(
             }
         }
     }
-    by_subscription
+    let mut verdicts: Vec<SubscriptionVerdict> = by_subscription
         .iter()
         .filter_map(|((subscription, check_index), items)| {
             let check = checks.get(*check_index)?;
@@ -309,7 +309,10 @@ pub fn roll_up<'a>(
                 flags,
             })
         })
-        .collect()
+        .collect();
+    // With an inventory, the subscriptions it lists come first, those outside it after.
+    verdicts.sort_by_key(|v| v.in_inventory == Some(false));
+    verdicts
 }
 
 /// How a check's reasons name a value: `enabled`/`disabled` for a setting, the expected

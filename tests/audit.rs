@@ -623,3 +623,78 @@ fn shared_evidence_names_three_others_and_counts_the_rest() {
         )
     );
 }
+
+/// With an inventory, the exit status and the headline counts cover the subscriptions it
+/// lists; those found outside it come after them and are counted apart.
+#[test]
+fn an_inventory_scopes_the_exit_status_and_the_counts() {
+    let dir = TempDir::new().unwrap();
+    let inside: Vec<String> = (0..20)
+        .map(|i| format!("{i:08x}-1111-4111-8111-111111111111"))
+        .collect();
+    let outside: Vec<String> = (0..30)
+        .map(|i| format!("{i:08x}-2222-4222-8222-222222222222"))
+        .collect();
+    for sub in &inside {
+        write(dir.path(), &format!("evidence/{sub}/cis.txt"), "true\n");
+    }
+    for sub in &outside {
+        write(dir.path(), &format!("evidence/{sub}/cis.txt"), "false\n");
+    }
+    write(dir.path(), "inventory.txt", &inside.join("\n"));
+    let run = |format: &str| {
+        mdc()
+            .args(["scan", "--format", format, "--subscriptions"])
+            .arg(dir.path().join("inventory.txt"))
+            .arg(dir.path().join("evidence"))
+            .output()
+            .unwrap()
+    };
+    let csv = run("csv");
+    assert_eq!(csv.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&csv.stderr);
+    assert!(
+        stderr.contains("; 20 in scope: 20 pass, 0 fail, 0 conflict, 0 no_evidence;")
+            && stderr.contains("; 30 out of scope"),
+        "{stderr}"
+    );
+    let rows: Vec<String> = String::from_utf8(csv.stdout)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(rows.len(), 50);
+    assert!(rows[..20].iter().all(|r| r.contains(",pass,")), "{rows:#?}");
+    assert!(rows[20..].iter().all(|r| r.contains(",fail,")), "{rows:#?}");
+    let json = run("json");
+    assert_eq!(json.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let summary = &report["summary"];
+    assert_eq!(summary["subscriptions"], 20);
+    assert_eq!(summary["verdicts"]["pass"], 20);
+    assert_eq!(summary["verdicts"]["fail"], 0);
+    assert_eq!(summary["out_of_scope"]["subscriptions"], 30);
+    assert_eq!(summary["out_of_scope"]["verdicts"]["fail"], 30);
+    assert_eq!(report["subscriptions"][20]["in_inventory"], false);
+    // An inventory subscription without evidence still fails the run.
+    write(
+        dir.path(),
+        "inventory.txt",
+        &format!(
+            "{}\n33333333-3333-4333-8333-333333333333",
+            inside.join("\n")
+        ),
+    );
+    assert_eq!(run("csv").status.code(), Some(3));
+    // Without an inventory, nothing changes: every subscription counts.
+    let all = mdc()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path().join("evidence"))
+        .output()
+        .unwrap();
+    assert_eq!(all.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert_eq!(report["summary"]["subscriptions"], 50);
+    assert!(report["summary"].get("out_of_scope").is_none());
+}

@@ -130,7 +130,7 @@ struct SummaryView(Summary);
 impl Serialize for SummaryView {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let s = &self.0;
-        let mut map = serializer.serialize_map(Some(11))?;
+        let mut map = serializer.serialize_map(Some(12))?;
         map.serialize_entry("files_seen", &s.files_seen)?;
         map.serialize_entry("files_read", &s.files_read)?;
         map.serialize_entry("files_skipped", &s.files_skipped)?;
@@ -142,6 +142,21 @@ impl Serialize for SummaryView {
         map.serialize_entry("checks", &s.checks)?;
         map.serialize_entry("flagged", &s.flagged)?;
         map.serialize_entry("verdicts", &Counts(&s.verdicts, Verdict::as_str))?;
+        if let Some((subscriptions, verdicts)) = &s.out_of_scope {
+            map.serialize_entry("out_of_scope", &OutOfScope(*subscriptions, verdicts))?;
+        }
+        map.end()
+    }
+}
+
+/// The subscriptions found outside the inventory, and their verdicts.
+struct OutOfScope<'a>(usize, &'a [(Verdict, usize)]);
+
+impl Serialize for OutOfScope<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("subscriptions", &self.0)?;
+        map.serialize_entry("verdicts", &Counts(self.1, Verdict::as_str))?;
         map.end()
     }
 }

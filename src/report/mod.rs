@@ -37,8 +37,11 @@ pub struct Summary {
     pub unattributed: usize,
     /// Observations per outcome, in [`Outcome::ALL`] order.
     pub outcomes: Vec<(Outcome, usize)>,
-    /// Subscriptions with a verdict.
+    /// Subscriptions with a verdict; with an inventory, those it lists.
     pub subscriptions: usize,
+    /// With an inventory, the subscriptions found outside it, and their verdicts; `None`
+    /// without one.
+    pub out_of_scope: Option<(usize, Vec<(Verdict, usize)>)>,
     /// Checks run.
     pub checks: usize,
     /// Verdicts with a flag for a reviewer.
@@ -62,6 +65,27 @@ impl Summary {
             .filter(|f| matches!(&f.status, FileStatus::Evaluated(e) if e.duplicate_of.is_some()))
             .count();
         let observations: Vec<_> = report.observations().map(|(_, _, o)| o).collect();
+        let scoped = |inside: bool| {
+            report
+                .subscriptions
+                .iter()
+                .filter(move |s| (s.in_inventory != Some(false)) == inside)
+        };
+        let distinct = |inside: bool| {
+            let mut ids: Vec<&str> = scoped(inside).map(|s| s.subscription.as_str()).collect();
+            ids.dedup();
+            ids.len()
+        };
+        let verdicts = |inside: bool| -> Vec<(Verdict, usize)> {
+            Verdict::ALL
+                .iter()
+                .map(|&v| (v, scoped(inside).filter(|s| s.verdict == v).count()))
+                .collect()
+        };
+        let inventory = report
+            .subscriptions
+            .iter()
+            .any(|s| s.in_inventory.is_some());
         Self {
             files_seen: report.files.len(),
             files_read,
@@ -76,34 +100,11 @@ impl Summary {
                 .iter()
                 .map(|&k| (k, observations.iter().filter(|o| o.outcome == k).count()))
                 .collect(),
-            subscriptions: {
-                let mut ids: Vec<&str> = report
-                    .subscriptions
-                    .iter()
-                    .map(|s| s.subscription.as_str())
-                    .collect();
-                ids.dedup();
-                ids.len()
-            },
+            subscriptions: distinct(true),
+            out_of_scope: inventory.then(|| (distinct(false), verdicts(false))),
             checks: report.checks.checks.len(),
-            flagged: report
-                .subscriptions
-                .iter()
-                .filter(|s| !s.flags.is_empty())
-                .count(),
-            verdicts: Verdict::ALL
-                .iter()
-                .map(|&v| {
-                    (
-                        v,
-                        report
-                            .subscriptions
-                            .iter()
-                            .filter(|s| s.verdict == v)
-                            .count(),
-                    )
-                })
-                .collect(),
+            flagged: scoped(true).filter(|s| !s.flags.is_empty()).count(),
+            verdicts: verdicts(true),
         }
     }
 
@@ -119,13 +120,21 @@ impl Summary {
             0 | 1 => String::new(),
             n => format!(" x {n} checks"),
         };
+        let scope = if self.out_of_scope.is_some() {
+            "in scope"
+        } else {
+            "subscriptions"
+        };
         let mut line = format!(
-            "{} files read, {} skipped; {} subscriptions{checks}: {}",
+            "{} files read, {} skipped; {} {scope}{checks}: {}",
             self.files_read,
             self.files_skipped,
             self.subscriptions,
             verdicts.join(", ")
         );
+        if let Some((outside, _)) = &self.out_of_scope {
+            let _ = write!(line, "; {outside} out of scope");
+        }
         if self.flagged > 0 {
             let _ = write!(line, "; {} flagged for review", self.flagged);
         }
