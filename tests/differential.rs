@@ -260,6 +260,7 @@ fn smaller(case: &Case) -> Vec<Case> {
                     || matches!(
                         b.kind,
                         model::Kind::Scalar { .. }
+                            | model::Kind::AzQuery { .. }
                             | model::Kind::Empty
                             | model::Kind::AccountShow { .. }
                             | model::Kind::EmptyList

@@ -262,6 +262,14 @@ pub enum Switch {
     AzAccountSet,
 }
 
+/// The columns of `query-tsv` rows before the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TsvColumns {
+    Name,
+    IdName,
+    Id,
+}
+
 /// The shape of one document or command output.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -300,6 +308,23 @@ pub enum Kind {
     },
     AzTable,
     AzTsv,
+    /// Tab-separated query rows without a header (`query-tsv`): jq `@tsv` of
+    /// `[.name, .properties.enabled]` (`Name`), of `[.id, .name, .properties.enabled]`
+    /// (`IdName`), or an az loop's `--query "[id, enabled]" -o tsv` (`Id`: the
+    /// name only in the id, values `True`/`False`).
+    QueryTsv {
+        columns: TsvColumns,
+    },
+    /// `az ... -o yaml`: a sequence of az objects, or one mapping (`show`); `ansi` for
+    /// `-o yamlc` (keys and values coloured).
+    AzYaml {
+        show: bool,
+        ansi: bool,
+    },
+    /// `az security setting list --query "[?name=='WDATP'].enabled"`: `[true]` or `[false]`.
+    AzQuery {
+        text: String,
+    },
     Csv {
         type_line: bool,
         semicolon: bool,
@@ -380,6 +405,18 @@ impl Kind {
             Self::AccountShow { .. } => "az-account-show",
             Self::AzTable => "az-table",
             Self::AzTsv => "az-tsv",
+            Self::QueryTsv {
+                columns: TsvColumns::Name,
+            } => "query-tsv-name",
+            Self::QueryTsv {
+                columns: TsvColumns::IdName,
+            } => "query-tsv-id-name",
+            Self::QueryTsv {
+                columns: TsvColumns::Id,
+            } => "query-tsv-id",
+            Self::AzYaml { show: true, .. } => "az-yaml-show",
+            Self::AzYaml { .. } => "az-yaml",
+            Self::AzQuery { .. } => "az-query",
             Self::Csv {
                 broken: Some(_), ..
             } => "csv-broken",
@@ -699,7 +736,7 @@ impl Gen {
     /// A JSON document of one of the JSON shapes; `alone` when it is the whole file.
     fn json_block(&mut self, alone: bool) -> Block {
         let s = self.any_sub();
-        let choice = self.rng.below(if alone { 14 } else { 12 });
+        let choice = self.rng.below(if alone { 15 } else { 12 });
         let (kind, rows) = match choice {
             0 | 1 => {
                 let next_link = self.rng.chance(15);
@@ -780,6 +817,7 @@ impl Gen {
             10 => self.wrapped(Wrapper::Invoke, s),
             11 => (Kind::EmptyList, Vec::new()),
             12 => self.wrapped(Wrapper::DocExample, s),
+            14 => self.az_query(s),
             _ => {
                 let t = self.twist(true, true, true);
                 let style = self
@@ -792,6 +830,28 @@ impl Gen {
             }
         };
         Block { kind, rows }
+    }
+
+    /// `az security setting list --query "[?name=='WDATP'].enabled"` of subscription `s`:
+    /// `[true]`/`[false]`, or `[]` when it has no WDATP.
+    fn az_query(&mut self, s: usize) -> (Kind, Vec<Row>) {
+        let wdatp = self.subs[s]
+            .settings
+            .iter()
+            .find(|(n, _)| *n == Name::Wdatp)
+            .map(|(_, v)| *v);
+        match wdatp {
+            Some(v) => {
+                let v = v ^ self.rng.chance(15);
+                (
+                    Kind::AzQuery {
+                        text: v.to_string(),
+                    },
+                    Vec::new(),
+                )
+            }
+            None => (Kind::EmptyList, Vec::new()),
+        }
     }
 
     /// A REST response of subscription `s` inside `wrapper` (documentation examples show
@@ -959,7 +1019,7 @@ impl Gen {
         } else {
             Extent::All
         };
-        match self.rng.below(9) {
+        match self.rng.below(11) {
             0 => (
                 Block {
                     kind: Kind::AzTable,
@@ -1040,6 +1100,70 @@ impl Gen {
                         rows: self.rows(s, one_or_all, twist, id),
                     },
                     "txt",
+                )
+            }
+            9 => {
+                let columns =
+                    self.rng
+                        .pick(&[TsvColumns::Name, TsvColumns::IdName, TsvColumns::Id]);
+                let mut rows = match columns {
+                    TsvColumns::Name => self.rows(s, Extent::All, no_ids, IdMode::None),
+                    TsvColumns::IdName | TsvColumns::Id => {
+                        // The name is only in the id: it cannot contradict it.
+                        let t = if columns == TsvColumns::Id {
+                            Twist {
+                                contradict: false,
+                                ..t
+                            }
+                        } else {
+                            t
+                        };
+                        let mut rows = Vec::new();
+                        for o in 0..self.subs.len() {
+                            if o == s || self.rng.chance(50) {
+                                rows.extend(self.rows(o, one_or_all, t, IdMode::Full));
+                            }
+                        }
+                        rows
+                    }
+                };
+                // jq prints a `null` value as an empty field.
+                if columns != TsvColumns::Id && self.rng.chance(10) {
+                    for r in rows.iter_mut().filter(|r| r.name == Name::Wdatp) {
+                        r.value = Value::Null;
+                    }
+                }
+                (
+                    Block {
+                        kind: Kind::QueryTsv { columns },
+                        rows,
+                    },
+                    self.rng.pick(&["txt", "tsv"]),
+                )
+            }
+            10 => {
+                let t = self.twist(true, false, true);
+                let show = self.rng.chance(20);
+                let rows = if show {
+                    self.rows(s, Extent::One, t, IdMode::Full)
+                } else {
+                    let mut rows = Vec::new();
+                    let mut order: Vec<usize> = (0..self.subs.len()).collect();
+                    self.rng.shuffle(&mut order);
+                    for o in order.into_iter().take(1 + self.rng.below(self.subs.len())) {
+                        rows.extend(self.rows(o, Extent::All, t, IdMode::Full));
+                    }
+                    rows
+                };
+                (
+                    Block {
+                        kind: Kind::AzYaml {
+                            show,
+                            ansi: self.rng.chance(25),
+                        },
+                        rows,
+                    },
+                    "yaml",
                 )
             }
             _ => {

@@ -207,7 +207,7 @@ pub fn observations(case: &Case, file: &File, rendered: &Rendered, path: &str) -
         }
         let own = rendered.block_locs[b].as_deref();
         match (&block.kind, own) {
-            (Kind::Scalar { text }, Some(loc)) => {
+            (Kind::Scalar { text } | Kind::AzQuery { text }, Some(loc)) => {
                 groups.entry(unnamed).or_default().scalars.push((text, loc));
             }
             (kind, Some(loc)) if kind.failure().is_some() => {

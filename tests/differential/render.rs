@@ -1,5 +1,6 @@
 //! Renders the model's files as bytes in the layouts of the fixtures (REST bodies, az and
-//! PowerShell JSON, console tables, lists, CSV, TSV, transcripts, error text, CIS scalars)
+//! PowerShell JSON, az YAML and `--query` output, console tables, lists, CSV, TSV, jq/az
+//! query TSV rows, transcripts, error text, CIS scalars)
 //! and encodings, recording while writing where each row's `enabled` value went (a JSON
 //! pointer or `line N`) and where each error or scalar is. The oracle reads only these
 //! records and the model, never the bytes.
@@ -8,7 +9,7 @@ use std::fmt::Write as _;
 
 use crate::model::{
     Block, Case, Container, Encoding, Failure, File, IdMode, Kind, Ps, RestStyle, Row, Switch,
-    Value, Wrapper,
+    TsvColumns, Value, Wrapper,
 };
 
 /// A rendered file: its logical text, its bytes, and where things were written.
@@ -444,6 +445,11 @@ fn json_values(case: &Case, block: &Block) -> JsonParts {
                 own.map(|at| format!("/responses/200/body{at}")),
             )
         }
+        Kind::AzQuery { text } => (
+            vec![(J::Arr(vec![J::Bool(text == "true")]), JQ)],
+            Vec::new(),
+            Some("/0".to_owned()),
+        ),
         Kind::EmptyList => (
             vec![(J::Obj(vec![("value", J::Arr(Vec::new()))]), Fmt::Compact)],
             Vec::new(),
@@ -633,6 +639,61 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
                     r.name_text
                 ));
                 locs.push(Lines::loc(n));
+            }
+        }
+        Kind::QueryTsv { columns } => {
+            for r in rows {
+                // jq prints JSON's `true`/`false`, az's tsv Python's `True`/`False`.
+                let value = match r.value {
+                    Value::Bool(b) if *columns != TsvColumns::Id => b.to_string(),
+                    Value::Null => String::new(),
+                    ref other => other.word(),
+                };
+                let line = match columns {
+                    TsvColumns::Name => format!("{}\t{value}", r.name_text),
+                    TsvColumns::IdName => format!(
+                        "{}\t{}\t{value}",
+                        id(case, r).unwrap_or_default(),
+                        r.name_text
+                    ),
+                    TsvColumns::Id => {
+                        format!("{}\t{value}", id(case, r).unwrap_or_default())
+                    }
+                };
+                locs.push(Lines::loc(out.push(line)));
+            }
+        }
+        Kind::AzYaml { show, ansi } => {
+            // `-o yamlc` colours keys blue, strings yellow, other scalars cyan.
+            let (key, text, other, end) = if *ansi {
+                ("\u{1b}[94m", "\u{1b}[93m", "\u{1b}[96m", "\u{1b}[39m")
+            } else {
+                ("", "", "", "")
+            };
+            let k = |name: &str| format!("{key}{name}{end}");
+            let t = |value: &str| format!("{text}{value}{end}");
+            for (i, r) in rows.iter().enumerate() {
+                let (first, pad) = if *show { ("", "") } else { ("- ", "  ") };
+                let value = match &r.value {
+                    Value::Bool(b) => format!("{other}{b}{end}"),
+                    Value::Text(v) => t(&format!("'{}'", v.replace('\'', "''"))),
+                    Value::Null | Value::Missing => format!("{other}null{end}"),
+                    Value::Number => format!("{other}1{end}"),
+                };
+                out.push(format!("{first}{}: {value}", k("enabled")));
+                locs.push(if *show {
+                    "/enabled".to_owned()
+                } else {
+                    format!("/{i}/enabled")
+                });
+                out.push(format!(
+                    "{pad}{}: {}",
+                    k("id"),
+                    t(&id(case, r).unwrap_or_default())
+                ));
+                out.push(format!("{pad}{}: {}", k("kind"), t(r.name.kind())));
+                out.push(format!("{pad}{}: {}", k("name"), t(&r.name_text)));
+                out.push(format!("{pad}{}: {}", k("type"), t(TYPE)));
             }
         }
         Kind::Csv {
