@@ -91,7 +91,8 @@ pub struct ScanArgs {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Report format on standard output.
+    /// Report format on standard output: csv, json, or none (no report: the summary line
+    /// and the exit status only).
     #[arg(long, default_value = "csv", value_name = "FORMAT", value_parser = report_format)]
     pub format: &'static Writer,
 
@@ -261,7 +262,7 @@ fn output_for(path: &Path, stdout_format: &Writer, flags: Flags) -> Result<Outpu
     }
     let writer = report::by_file_name(path).ok_or_else(|| {
         Error::Usage(format!(
-            "cannot tell the format of report {} from its extension: use {}",
+            "cannot tell the format of report {} from its extension: use {} (for no report, --format none)",
             shown(path),
             report::extensions()
         ))

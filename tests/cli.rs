@@ -407,3 +407,37 @@ fn a_folder_where_the_subcommand_goes_gets_a_hint() {
         .code(2)
         .stderr(predicate::str::contains("did you mean: mdc-evidence scan"));
 }
+
+#[test]
+fn format_none_prints_only_the_summary_and_keeps_the_exit_status() {
+    let dir = mixed_folder();
+    mdc()
+        .args(["scan", "--format", "none"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("subscriptions:"));
+    // A file report still goes where -o says.
+    let out = TempDir::new().unwrap();
+    let report = out.path().join("r.json");
+    mdc()
+        .args(["scan", "--format", "none", "-o", "-", "-o"])
+        .arg(&report)
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout("");
+    assert!(
+        fs::read_to_string(&report)
+            .unwrap()
+            .contains("\"subscriptions\"")
+    );
+    // A file without an extension says how to get no report.
+    mdc()
+        .args(["scan", "-o", "/dev/null"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--format none"));
+}

@@ -6,6 +6,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod none;
 pub mod rows;
 
 use std::fmt::Write as _;
@@ -192,7 +193,7 @@ pub struct Writer {
 }
 
 /// Every report format. A new format is one new file in `report/` and one entry here.
-pub const WRITERS: &[Writer] = &[csv::WRITER, json::WRITER];
+pub const WRITERS: &[Writer] = &[csv::WRITER, json::WRITER, none::WRITER];
 
 /// The format `--format` names.
 #[must_use]
