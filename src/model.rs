@@ -244,11 +244,7 @@ impl Report {
     #[must_use]
     pub fn exit_status(&self) -> ExitStatus {
         // With an inventory, only the subscriptions it lists decide the status.
-        let in_scope = || {
-            self.subscriptions
-                .iter()
-                .filter(|s| s.in_inventory != Some(false))
-        };
+        let in_scope = || self.subscriptions.iter().filter(|s| s.in_scope());
         let has = |v: Verdict| in_scope().any(|s| s.verdict == v);
         if has(Verdict::Fail) || has(Verdict::Conflict) {
             ExitStatus::Fail

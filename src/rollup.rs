@@ -240,6 +240,15 @@ pub struct SubscriptionVerdict {
     pub flags: Vec<Flag>,
 }
 
+impl SubscriptionVerdict {
+    /// Whether the verdict counts towards the exit status and the headline counts: every
+    /// subscription without an inventory, only those it lists with one.
+    #[must_use]
+    pub fn in_scope(&self) -> bool {
+        self.in_inventory != Some(false)
+    }
+}
+
 /// Rolls observations up into one verdict per subscription and check, sorted by
 /// subscription, then in the order the checks were named. Subscriptions in `inventory`
 /// without any observation get `no_evidence` for every check.
@@ -311,7 +320,7 @@ pub fn roll_up<'a>(
         })
         .collect();
     // With an inventory, the subscriptions it lists come first, those outside it after.
-    verdicts.sort_by_key(|v| v.in_inventory == Some(false));
+    verdicts.sort_by_key(|v| !v.in_scope());
     verdicts
 }
 

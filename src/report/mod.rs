@@ -70,7 +70,7 @@ impl Summary {
             report
                 .subscriptions
                 .iter()
-                .filter(move |s| (s.in_inventory != Some(false)) == inside)
+                .filter(move |s| s.in_scope() == inside)
         };
         let distinct = |inside: bool| {
             let mut ids: Vec<&str> = scoped(inside).map(|s| s.subscription.as_str()).collect();
