@@ -9,6 +9,7 @@
 //! [`run`] drives the first six; the binary writes the reports.
 
 pub mod attribute;
+pub mod causes;
 pub mod checks;
 pub mod cli;
 pub mod config;

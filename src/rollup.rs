@@ -76,6 +76,14 @@ pub struct Evidence<'a> {
     pub source: Option<crate::attribute::Source>,
     /// The file's SHA-256, for a file that was read.
     pub sha256: Option<&'a str>,
+    /// The value read, for `enabled` and `disabled`.
+    pub enabled: Option<bool>,
+    /// Where the deciding value is, when known.
+    pub location: Option<&'a crate::formats::Location>,
+    /// What the file says, in one sentence (empty for a file that was not read).
+    pub detail: &'a str,
+    /// Whether the deciding setting or value carries no resource id.
+    pub id_less: bool,
 }
 
 /// Something about a verdict's evidence that a reviewer should look at; never changes the
@@ -90,6 +98,8 @@ pub enum Flag {
         named: Vec<SubscriptionId>,
         total: usize,
     },
+    /// A deciding setting or value carries no resource id (name and value only).
+    NoResourceId,
     /// Records of failed collections sit beside the deciding evidence.
     CollectionErrors(usize),
 }
@@ -100,6 +110,7 @@ impl Flag {
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::PathOnly => "path_only",
+            Self::NoResourceId => "no_resource_id",
             Self::SharedEvidence { .. } => "shared_evidence",
             Self::CollectionErrors(_) => "collection_errors",
         }
@@ -124,6 +135,9 @@ impl fmt::Display for Flag {
                 }
                 Ok(())
             }
+            Self::NoResourceId => f.write_str(
+                "no_resource_id: a deciding setting carries no resource id, only a name and a value",
+            ),
             Self::CollectionErrors(n) => write!(
                 f,
                 "collection_errors: {n} failed collection{} beside the deciding evidence",
@@ -154,6 +168,9 @@ fn flags_of(
         .all(|e| e.source == Some(crate::attribute::Source::Path))
     {
         flags.push(Flag::PathOnly);
+    }
+    if deciding.iter().any(|e| e.id_less) {
+        flags.push(Flag::NoResourceId);
     }
     let mut shas: Vec<&str> = deciding.iter().filter_map(|e| e.sha256).collect();
     shas.sort_unstable();
@@ -238,6 +255,20 @@ pub struct SubscriptionVerdict {
     pub name: Option<String>,
     /// What a reviewer should look at in the evidence behind the verdict.
     pub flags: Vec<Flag>,
+    /// The file that decides a `pass` or `fail` (the first in report order with the
+    /// verdict's value), and what it holds; `None` for `conflict` and `no_evidence`.
+    pub deciding: Option<Deciding>,
+}
+
+/// The file behind a verdict, and the value it holds where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deciding {
+    /// The file's path as reported.
+    pub path: String,
+    /// `true` or `false` as the file holds it, or `absent` (a complete list without it).
+    pub value: &'static str,
+    /// Where the value is (a JSON pointer or line), when known.
+    pub location: Option<String>,
 }
 
 impl SubscriptionVerdict {
@@ -296,6 +327,7 @@ pub fn roll_up<'a>(
             items.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
             let (verdict, reason) = judge(&items, check);
             let flags = flags_of(&items, subscription, &decided_by, *check_index);
+            let decider = deciding_of(&items, check, verdict);
             // The reason already counts the failed collections beside the evidence.
             let sentences: Vec<String> = flags
                 .iter()
@@ -312,16 +344,55 @@ pub fn roll_up<'a>(
                 check: Arc::clone(check),
                 verdict,
                 reason,
-                paths: items.iter().map(|e| e.path.to_owned()).collect(),
+                // The deciding file first, then the rest in report order.
+                paths: decider
+                    .into_iter()
+                    .chain(
+                        items
+                            .iter()
+                            .filter(|e| decider.is_none_or(|d| !std::ptr::eq(*e, d))),
+                    )
+                    .map(|e| e.path.to_owned())
+                    .collect(),
                 in_inventory: inventory.map(|inv| inv.contains(subscription)),
                 name: None,
                 flags,
+                deciding: decider.map(|e| Deciding {
+                    path: e.path.to_owned(),
+                    value: match (e.enabled, e.outcome()) {
+                        (Some(true), _) => "true",
+                        (Some(false), _) => "false",
+                        (None, Some(outcome)) => outcome.as_str(),
+                        (None, None) => "",
+                    },
+                    location: e.location.map(ToString::to_string),
+                }),
             })
         })
         .collect();
     // With an inventory, the subscriptions it lists come first, those outside it after.
     verdicts.sort_by_key(|v| !v.in_scope());
     verdicts
+}
+
+/// The evidence that decides a `pass` or `fail`: the first file (in report order) with the
+/// value that gives the verdict, else the first complete list without the setting.
+fn deciding_of<'e, 'a>(
+    items: &'e [Evidence<'a>],
+    check: &Check,
+    verdict: Verdict,
+) -> Option<&'e Evidence<'a>> {
+    let wanted = match verdict {
+        Verdict::Pass if check.passes_when => Outcome::Enabled,
+        Verdict::Pass => Outcome::Disabled,
+        Verdict::Fail if check.passes_when => Outcome::Disabled,
+        Verdict::Fail => Outcome::Enabled,
+        Verdict::Conflict | Verdict::NoEvidence => return None,
+    };
+    items
+        .iter()
+        .find(|e| e.outcome() == Some(wanted))
+        .or_else(|| items.iter().find(|e| e.outcome() == Some(Outcome::Absent)))
 }
 
 /// How a check's reasons name a value: `enabled`/`disabled` for a setting, the expected
@@ -367,7 +438,7 @@ fn judge(items: &[Evidence<'_>], check: &Check) -> (Verdict, String) {
     match (passing + absent_good, failing + absent_bad) {
         (0, 0) => (
             Verdict::NoEvidence,
-            format!("no file decides {name}: {others}"),
+            format!("no file decides {name}: {others}{}", causes(items)),
         ),
         (_, 0) => {
             let mut parts = Vec::new();
@@ -475,6 +546,30 @@ fn non_deciding(items: &[Evidence<'_>], check: &Check) -> String {
     parts.join(", ")
 }
 
+/// What the failed collections among `items` mean, as `; AuthorizationFailed: the identity
+/// ...`, each known cause once, in report order; empty when none is known.
+fn causes(items: &[Evidence<'_>]) -> String {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for e in items
+        .iter()
+        .filter(|e| e.outcome() == Some(Outcome::CollectionError))
+    {
+        if let Some(cause) = crate::causes::of(e.detail)
+            && !seen.contains(&cause)
+        {
+            seen.push(cause);
+        }
+    }
+    let mut text = String::new();
+    for (code, meaning) in seen {
+        text.push_str("; ");
+        text.push_str(code);
+        text.push_str(": ");
+        text.push_str(meaning);
+    }
+    text
+}
+
 fn with_others(reason: String, others: &str) -> String {
     if others.is_empty() {
         reason
@@ -508,6 +603,10 @@ mod tests {
                 found: Found::Outcome(outcome),
                 source: None,
                 sha256: None,
+                enabled: None,
+                location: None,
+                detail: "",
+                id_less: false,
             });
         roll_up(evidence, None, &wdatp()).remove(0)
     }
@@ -568,6 +667,10 @@ mod tests {
                 found: Found::NotRead(&skip),
                 source: None,
                 sha256: None,
+                enabled: None,
+                location: None,
+                detail: "",
+                id_less: false,
             }],
             None,
             &wdatp(),
@@ -583,6 +686,108 @@ mod tests {
     }
 
     #[test]
+    fn the_deciding_file_comes_first_with_its_value_and_location() {
+        let s = sub(4);
+        let location = crate::formats::Location::Pointer("/value/1/properties/enabled".into());
+        let item = |path, outcome, enabled, location| Evidence {
+            subscription: &s,
+            check: 0,
+            path,
+            found: Found::Outcome(outcome),
+            source: None,
+            sha256: None,
+            enabled,
+            location,
+            detail: "",
+            id_less: false,
+        };
+        let v = roll_up(
+            [
+                item("a/error.json", Outcome::CollectionError, None, None),
+                item("b/list.json", Outcome::Enabled, Some(true), Some(&location)),
+            ],
+            None,
+            &wdatp(),
+        )
+        .remove(0);
+        assert_eq!(v.verdict, Verdict::Pass);
+        assert_eq!(
+            v.deciding,
+            Some(Deciding {
+                path: "b/list.json".into(),
+                value: "true",
+                location: Some("/value/1/properties/enabled".into()),
+            })
+        );
+        assert_eq!(v.paths, ["b/list.json", "a/error.json"]);
+    }
+
+    #[test]
+    fn no_evidence_says_what_a_known_error_code_means() {
+        let s = sub(5);
+        let error = |path, detail| Evidence {
+            subscription: &s,
+            check: 0,
+            path,
+            found: Found::Outcome(Outcome::CollectionError),
+            source: None,
+            sha256: None,
+            enabled: None,
+            location: None,
+            detail,
+            id_less: false,
+        };
+        let v = roll_up(
+            [
+                error(
+                    "a.txt",
+                    "the collection failed: (AuthorizationFailed) The client x",
+                ),
+                error("b.txt", "the collection failed: AuthorizationFailed: again"),
+                error(
+                    "c.txt",
+                    "the collection failed: ERROR: Please run 'az login' to setup account.",
+                ),
+            ],
+            None,
+            &wdatp(),
+        )
+        .remove(0);
+        assert_eq!(v.verdict, Verdict::NoEvidence);
+        assert_eq!(v.deciding, None);
+        assert_eq!(
+            v.reason,
+            "no file decides WDATP: 3 collection_error; AuthorizationFailed: the identity that \
+             collected it lacks read access to Microsoft.Security/settings on the subscription \
+             (Security Reader or Reader is enough); az login: the az CLI was not signed in when \
+             it was collected"
+        );
+    }
+
+    #[test]
+    fn an_id_less_deciding_setting_is_flagged() {
+        let s = sub(6);
+        let v = roll_up(
+            [Evidence {
+                subscription: &s,
+                check: 0,
+                path: "x.json",
+                found: Found::Outcome(Outcome::Enabled),
+                source: Some(crate::attribute::Source::Content),
+                sha256: None,
+                enabled: Some(true),
+                location: None,
+                detail: "",
+                id_less: true,
+            }],
+            None,
+            &wdatp(),
+        )
+        .remove(0);
+        assert_eq!(v.flags, [Flag::NoResourceId]);
+    }
+
+    #[test]
     fn inventory_adds_subscriptions_without_files() {
         let inventory = [sub(1), sub(2)];
         let s = sub(2);
@@ -594,6 +799,10 @@ mod tests {
                 found: Found::Outcome(Outcome::Enabled),
                 source: None,
                 sha256: None,
+                enabled: None,
+                location: None,
+                detail: "",
+                id_less: false,
             }],
             Some(&inventory),
             &wdatp(),

@@ -129,6 +129,10 @@ fn roll_up(
                         found: rollup::Found::Outcome(o.outcome),
                         source: o.source,
                         sha256: Some(&e.sha256),
+                        enabled: o.enabled,
+                        location: o.location.as_ref(),
+                        detail: &o.detail,
+                        id_less: o.id_less,
                     })
             })
         })
@@ -142,6 +146,10 @@ fn roll_up(
             found: rollup::Found::NotRead(skip),
             source: None,
             sha256: None,
+            enabled: None,
+            location: None,
+            detail: "",
+            id_less: false,
         })
     });
     rollup::roll_up(observed.chain(not_read), inventory, &checks.checks)

@@ -461,7 +461,8 @@ fn csv_options_for_excel_and_semicolon_locales() {
         .assert()
         .code(0)
         .stdout(predicate::str::starts_with(
-            "\u{feff}subscription_id;subscription_name;check;control;verdict;flags;reason;in_inventory;files;paths\r\n",
+            "\u{feff}subscription_id;subscription_name;check;control;verdict;flags;reason;\
+             deciding_file;deciding_value;deciding_location;in_inventory;files;paths\r\n",
         ));
     mdc()
         .args(["scan", "--csv-delimiter", "ab"])
@@ -574,7 +575,29 @@ fn weak_evidence_is_flagged_and_unattributed_files_end_the_workpaper() {
             .map(|f| f.as_str().unwrap().to_owned())
             .collect()
     };
-    assert!(flags(a).contains(&"path_only".to_owned()), "{:?}", flags(a));
+    assert_eq!(flags(a), ["path_only", "no_resource_id"]);
+    let row_a = report["subscriptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["subscription_id"] == a)
+        .unwrap();
+    assert!(
+        row_a["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no_resource_id: a deciding setting carries no resource id"),
+        "{row_a}"
+    );
+    assert!(
+        row_a["deciding_file"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/{a}/wdatp.json")),
+        "{row_a}"
+    );
+    assert_eq!(row_a["deciding_value"], "true");
+    assert_eq!(row_a["deciding_location"], "/properties/enabled");
     for sub in [b, c] {
         assert!(
             flags(sub).contains(&"shared_evidence".to_owned()),
@@ -618,7 +641,8 @@ fn shared_evidence_names_three_others_and_counts_the_rest() {
     assert_eq!(
         first["reason"],
         format!(
-            "WDATP is enabled in 1 file; path_only: no deciding file names this subscription in its content, only its path does; shared_evidence: the same bytes also decide {}, {}, {} and 2 more",
+            "WDATP is enabled in 1 file; path_only: no deciding file names this subscription in its content, only its path does; \
+             no_resource_id: a deciding setting carries no resource id, only a name and a value; shared_evidence: the same bytes also decide {}, {}, {} and 2 more",
             subs[1], subs[2], subs[3]
         )
     );

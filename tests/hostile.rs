@@ -1367,7 +1367,8 @@ fn standard_output_csvs(
             .unwrap_or("")
             .to_owned();
         let want = if rows == "subscriptions" {
-            "subscription_id,subscription_name,check,control,verdict,flags,reason,in_inventory,files,paths"
+            "subscription_id,subscription_name,check,control,verdict,flags,reason,\
+             deciding_file,deciding_value,deciding_location,in_inventory,files,paths"
         } else {
             "path,format,subscription_id,check,control,subscription_source,outcome,enabled,location,detail,sha256,size,duplicate_of"
         }

@@ -431,9 +431,13 @@ fn roots_that_name_the_same_files_count_them_once() {
     let verdict = verdict(&report, A).unwrap();
     assert_eq!(
         verdict["reason"],
-        "WDATP is enabled in 1 file; path_only: no deciding file names this subscription in its content, only its path does"
+        "WDATP is enabled in 1 file; path_only: no deciding file names this subscription in its content, only its path does; \
+         no_resource_id: a deciding setting carries no resource id, only a name and a value"
     );
-    assert_eq!(verdict["flags"], serde_json::json!(["path_only"]));
+    assert_eq!(
+        verdict["flags"],
+        serde_json::json!(["path_only", "no_resource_id"])
+    );
 }
 
 #[test]

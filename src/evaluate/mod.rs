@@ -22,8 +22,8 @@ use crate::checks::{Check, Checks, Rule};
 use crate::formats::{Body, Location, Parsed};
 use crate::query;
 use crate::subscription::SubscriptionId;
-use setting::decide;
 pub use setting::is_named;
+use setting::{carries_no_id, decide};
 
 /// The setting the default check decides on.
 pub const WDATP: &str = "WDATP";
@@ -100,6 +100,8 @@ pub struct Observation {
     pub location: Option<Location>,
     /// Why, in one sentence.
     pub detail: String,
+    /// Whether a deciding outcome rests on a setting or value without a resource id.
+    pub id_less: bool,
 }
 
 /// Evaluates one parsed file found at `path` (as reported), for every check of the run:
@@ -144,6 +146,7 @@ pub fn evaluate_with(
                     enabled: None,
                     location: None,
                     detail: join_note(note.clone(), why.to_string()),
+                    id_less: false,
                 });
             }
         }
@@ -225,6 +228,10 @@ fn observe_items(
                 }
                 _ => decide(&group.group, check),
             };
+            let id_less = match &check.rule {
+                Rule::Setting(name) => carries_no_id(&group.group, name, outcome),
+                Rule::Query { .. } => false,
+            };
             observations.push(Observation {
                 check: Arc::clone(check),
                 subscription: group.subscription.clone(),
@@ -233,6 +240,7 @@ fn observe_items(
                 enabled,
                 location,
                 detail: join_note(group.note.clone(), detail),
+                id_less,
             });
         }
         // Matches no group of the file can hold: one unattributed observation.
@@ -260,6 +268,7 @@ fn observe_items(
                     ),
                     detail,
                 ),
+                id_less: false,
             });
         }
     }
@@ -293,6 +302,7 @@ fn whole_file(
             enabled: None,
             location: None,
             detail: join_note(note.clone(), why.to_owned()),
+            id_less: false,
         });
     }
 }

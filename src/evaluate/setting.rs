@@ -370,6 +370,25 @@ enum Identity {
     Inconsistent { name: String, id_name: String },
 }
 
+/// Whether the evidence behind a deciding `outcome` of a setting check carries no resource
+/// id: the checked setting (or the bare value) for `enabled`/`disabled`, every setting of
+/// the list for `absent`. Such evidence names its subscription by its path at best.
+pub(super) fn carries_no_id(group: &Group<'_>, name: &str, outcome: Outcome) -> bool {
+    match outcome {
+        Outcome::Enabled | Outcome::Disabled => {
+            let mut checked = group
+                .settings
+                .iter()
+                .filter(|(s, _, _)| matches!(identity(s, name), Identity::Checked))
+                .peekable();
+            // No setting decided: a bare value (the CIS one-liner's output) did.
+            checked.peek().is_none() || checked.any(|(s, _, _)| s.id.is_none())
+        }
+        Outcome::Absent => group.settings.iter().all(|(s, _, _)| s.id.is_none()),
+        Outcome::CollectionError | Outcome::Malformed | Outcome::Unrecognized => false,
+    }
+}
+
 /// Whether a setting is named `name` (by its `name`, else its id), exactly, in any case.
 #[must_use]
 pub fn is_named(setting: &Setting, name: &str) -> bool {

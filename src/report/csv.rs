@@ -74,7 +74,7 @@ impl Render for Csv {
     }
 }
 
-const SUBSCRIPTION_HEADER: [&str; 10] = [
+const SUBSCRIPTION_HEADER: [&str; 13] = [
     "subscription_id",
     "subscription_name",
     "check",
@@ -82,6 +82,9 @@ const SUBSCRIPTION_HEADER: [&str; 10] = [
     "verdict",
     "flags",
     "reason",
+    "deciding_file",
+    "deciding_value",
+    "deciding_location",
     "in_inventory",
     "files",
     "paths",
@@ -113,6 +116,9 @@ struct SubscriptionCells {
     verdict: String,
     flags: String,
     reason: String,
+    deciding_file: String,
+    deciding_value: String,
+    deciding_location: String,
     in_inventory: Option<bool>,
     files: usize,
     paths: String,
@@ -133,6 +139,9 @@ impl SubscriptionCells {
                 &format!("{} ({}): {}", row.path, row.outcome, row.detail),
                 delimiter,
             ),
+            deciding_file: String::new(),
+            deciding_value: String::new(),
+            deciding_location: String::new(),
             in_inventory: None,
             files: 1,
             paths: cell(row.path, delimiter),
@@ -148,6 +157,9 @@ impl SubscriptionCells {
             verdict: cell(row.verdict.as_str(), delimiter),
             flags: cell(&row.flags.join(" "), delimiter),
             reason: cell(row.reason, delimiter),
+            deciding_file: cell(row.deciding_file.unwrap_or_default(), delimiter),
+            deciding_value: cell(row.deciding_value.unwrap_or_default(), delimiter),
+            deciding_location: cell(row.deciding_location.unwrap_or_default(), delimiter),
             in_inventory: row.in_inventory,
             files: row.paths.len(),
             paths: cell(&row.paths.join("; "), delimiter),

@@ -27,9 +27,15 @@ pub struct SubscriptionRow<'a> {
     pub flags: Vec<&'static str>,
     /// Why, in one sentence.
     pub reason: &'a str,
+    /// The file that decides a `pass` or `fail`.
+    pub deciding_file: Option<&'a str>,
+    /// The value it holds (`true`, `false`) or `absent`.
+    pub deciding_value: Option<&'static str>,
+    /// Where in it the value is.
+    pub deciding_location: Option<&'a str>,
     /// With an inventory: whether it lists the subscription.
     pub in_inventory: Option<bool>,
-    /// The files behind the verdict, in report order.
+    /// The files behind the verdict, the deciding file first, then in report order.
     #[serde(rename = "observations")]
     pub paths: &'a [String],
 }
@@ -102,6 +108,9 @@ pub fn subscriptions(report: &Report) -> impl Iterator<Item = SubscriptionRow<'_
         verdict: s.verdict,
         flags: s.flags.iter().map(crate::rollup::Flag::as_str).collect(),
         reason: &s.reason,
+        deciding_file: s.deciding.as_ref().map(|d| d.path.as_str()),
+        deciding_value: s.deciding.as_ref().map(|d| d.value),
+        deciding_location: s.deciding.as_ref().and_then(|d| d.location.as_deref()),
         in_inventory: s.in_inventory,
         paths: &s.paths,
     })
