@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::config::{Config, Output};
+use crate::config::{Config, Output, StaleAfter};
 use crate::discover::Discovery;
 use crate::error::{Error, shown};
 use crate::report::{self, Flags, Writer, csv::Rows};
@@ -114,6 +114,12 @@ pub struct ScanArgs {
     /// column. Each one without evidence gets `no_evidence`.
     #[arg(long, value_name = "FILE")]
     pub subscriptions: Option<PathBuf>,
+
+    /// Flag `stale` the subscriptions whose deciding evidence was collected longer than
+    /// DURATION before the run (e.g. 30d, 12weeks, 90days); the date is the one the
+    /// evidence states, else the file's modification time.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub stale_after: Option<StaleAfter>,
 
     /// Start CSV reports with a UTF-8 byte order mark (for Excel).
     #[arg(long)]
@@ -237,6 +243,7 @@ impl ScanArgs {
             checks,
             command_line,
             generated_at,
+            stale_after: self.stale_after,
             quiet: self.quiet,
             exit_zero: self.exit_zero,
         })
@@ -431,6 +438,19 @@ fn generated_at(source_date_epoch: Option<OsString>) -> Result<SystemTime, Error
 }
 
 /// Parses a size: bytes, or a number with a KiB, MiB or GiB suffix (K, M, G also accepted).
+/// A `--stale-after` duration (`30d`, `12weeks`), kept as written for the reasons.
+fn parse_duration(text: &str) -> Result<StaleAfter, String> {
+    let duration = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("{text:?} is not a duration (e.g. 30d, 12weeks, 90days): {e}"))?;
+    if duration.is_zero() {
+        return Err("the duration must be longer than 0".to_owned());
+    }
+    Ok(StaleAfter {
+        duration,
+        written: text.trim().to_owned(),
+    })
+}
+
 fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let split = text

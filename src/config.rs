@@ -38,6 +38,8 @@ pub struct Config {
     pub command_line: Vec<String>,
     /// The report's `generated_at` (from `SOURCE_DATE_EPOCH` when set).
     pub generated_at: SystemTime,
+    /// `--stale-after`: how old deciding evidence may be.
+    pub stale_after: Option<StaleAfter>,
     /// Print no summary line on standard error.
     pub quiet: bool,
     /// Exit 0 whenever a report was written.
@@ -64,10 +66,20 @@ impl Config {
             checks: Checks::default(),
             command_line: Vec::new(),
             generated_at: SystemTime::UNIX_EPOCH,
+            stale_after: None,
             quiet: false,
             exit_zero: false,
         }
     }
+}
+
+/// `--stale-after`: a duration, and how the user wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleAfter {
+    /// The duration.
+    pub duration: std::time::Duration,
+    /// As written (`30d`), for the reasons that name it.
+    pub written: String,
 }
 
 /// The default `--max-file-size`: 64 MiB.

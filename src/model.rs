@@ -8,6 +8,7 @@ use crate::checks::Checks;
 use crate::decode::Encoding;
 use crate::evaluate::Observation;
 use crate::formats::Format;
+use crate::formats::dates::Collected;
 use crate::rollup::{SubscriptionVerdict, Verdict};
 
 /// The type of a directory entry.
@@ -195,6 +196,9 @@ pub struct Evaluated {
     pub observations: Vec<Observation>,
     /// The first file in the report with the same SHA-256, if this one is a copy.
     pub duplicate_of: Option<String>,
+    /// When (and by whom) the evidence says it was collected, else the file's
+    /// modification time, marked as such.
+    pub collected: Option<Collected>,
 }
 
 /// Metadata of the run, recorded in the JSON report.

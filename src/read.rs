@@ -23,6 +23,8 @@ pub struct Contents {
     pub sha256: String,
     /// Whether the file was opened so that its access time stays as it was.
     pub atime_kept: bool,
+    /// The file's modification time, when the file system gives one.
+    pub modified: Option<std::time::SystemTime>,
 }
 
 /// Reads a whole file, refusing files larger than `limit` bytes without reading them, and
@@ -68,6 +70,7 @@ pub fn read(path: &Path, limit: u64) -> Result<Contents, FileError> {
         bytes,
         sha256,
         atime_kept,
+        modified: after.modified().ok(),
     })
 }
 

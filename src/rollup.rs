@@ -14,6 +14,7 @@ use std::sync::Arc;
 use crate::checks::{Absent, Check, Rule};
 use crate::discover::Skip;
 use crate::evaluate::Outcome;
+use crate::formats::dates::{Collected, DateSource};
 use crate::subscription::SubscriptionId;
 
 /// A subscription's verdict on one check.
@@ -84,6 +85,18 @@ pub struct Evidence<'a> {
     pub detail: &'a str,
     /// Whether the deciding setting or value carries no resource id.
     pub id_less: bool,
+    /// When the file's evidence was collected, for a file that was read.
+    pub collected: Option<&'a Collected>,
+}
+
+/// `--stale-after`: evidence collected before `cutoff` (the run time less the duration,
+/// written `after`) is stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staleness {
+    /// The oldest time that is not stale.
+    pub cutoff: jiff::Timestamp,
+    /// The duration as given (`30d`).
+    pub after: String,
 }
 
 /// Something about a verdict's evidence that a reviewer should look at; never changes the
@@ -102,6 +115,9 @@ pub enum Flag {
     NoResourceId,
     /// Records of failed collections sit beside the deciding evidence.
     CollectionErrors(usize),
+    /// Deciding evidence was collected longer ago than `--stale-after`: the oldest, and the
+    /// duration.
+    Stale { collected: Collected, after: String },
 }
 
 impl Flag {
@@ -113,6 +129,7 @@ impl Flag {
             Self::NoResourceId => "no_resource_id",
             Self::SharedEvidence { .. } => "shared_evidence",
             Self::CollectionErrors(_) => "collection_errors",
+            Self::Stale { .. } => "stale",
         }
     }
 }
@@ -143,6 +160,18 @@ impl fmt::Display for Flag {
                 "collection_errors: {n} failed collection{} beside the deciding evidence",
                 if *n == 1 { "" } else { "s" }
             ),
+            Self::Stale { collected, after } => {
+                let when = match collected.source {
+                    DateSource::FileModified => "was last modified",
+                    _ => "was collected",
+                };
+                write!(
+                    f,
+                    "stale: deciding evidence {when} {} ({}), more than {after} before the run",
+                    collected.at,
+                    collected.source.as_str()
+                )
+            }
         }
     }
 }
@@ -157,6 +186,7 @@ fn flags_of(
     subscription: &SubscriptionId,
     decided_by: &BTreeMap<(&str, usize), Vec<&SubscriptionId>>,
     check: usize,
+    staleness: Option<&Staleness>,
 ) -> Vec<Flag> {
     let deciding: Vec<&Evidence<'_>> = items.iter().filter(|e| e.is_deciding()).collect();
     if deciding.is_empty() {
@@ -220,6 +250,18 @@ fn flags_of(
     if errors > 0 {
         flags.push(Flag::CollectionErrors(errors));
     }
+    if let Some(staleness) = staleness
+        && let Some(oldest) = deciding
+            .iter()
+            .filter_map(|e| e.collected)
+            .filter(|c| c.at < staleness.cutoff)
+            .min_by_key(|c| c.at)
+    {
+        flags.push(Flag::Stale {
+            collected: oldest.clone(),
+            after: staleness.after.clone(),
+        });
+    }
     flags
 }
 
@@ -269,6 +311,8 @@ pub struct Deciding {
     pub value: &'static str,
     /// Where the value is (a JSON pointer or line), when known.
     pub location: Option<String>,
+    /// When it was collected, as the file states or else its modification time.
+    pub collected: Option<Collected>,
 }
 
 impl SubscriptionVerdict {
@@ -288,6 +332,7 @@ pub fn roll_up<'a>(
     evidence: impl IntoIterator<Item = Evidence<'a>>,
     inventory: Option<&[SubscriptionId]>,
     checks: &[Arc<Check>],
+    staleness: Option<&Staleness>,
 ) -> Vec<SubscriptionVerdict> {
     let mut by_subscription: BTreeMap<(&SubscriptionId, usize), Vec<Evidence<'a>>> =
         BTreeMap::new();
@@ -326,7 +371,7 @@ pub fn roll_up<'a>(
             let mut items = items.clone();
             items.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
             let (verdict, reason) = judge(&items, check);
-            let flags = flags_of(&items, subscription, &decided_by, *check_index);
+            let flags = flags_of(&items, subscription, &decided_by, *check_index, staleness);
             let decider = deciding_of(&items, check, verdict);
             // The reason already counts the failed collections beside the evidence.
             let sentences: Vec<String> = flags
@@ -366,6 +411,7 @@ pub fn roll_up<'a>(
                         (None, None) => "",
                     },
                     location: e.location.map(ToString::to_string),
+                    collected: e.collected.cloned(),
                 }),
             })
         })
@@ -607,8 +653,9 @@ mod tests {
                 location: None,
                 detail: "",
                 id_less: false,
+                collected: None,
             });
-        roll_up(evidence, None, &wdatp()).remove(0)
+        roll_up(evidence, None, &wdatp(), None).remove(0)
     }
 
     #[test]
@@ -671,9 +718,11 @@ mod tests {
                 location: None,
                 detail: "",
                 id_less: false,
+                collected: None,
             }],
             None,
             &wdatp(),
+            None,
         )
         .remove(0);
         assert_eq!(v.verdict, Verdict::NoEvidence);
@@ -700,6 +749,7 @@ mod tests {
             location,
             detail: "",
             id_less: false,
+            collected: None,
         };
         let v = roll_up(
             [
@@ -708,6 +758,7 @@ mod tests {
             ],
             None,
             &wdatp(),
+            None,
         )
         .remove(0);
         assert_eq!(v.verdict, Verdict::Pass);
@@ -717,6 +768,7 @@ mod tests {
                 path: "b/list.json".into(),
                 value: "true",
                 location: Some("/value/1/properties/enabled".into()),
+                collected: None,
             })
         );
         assert_eq!(v.paths, ["b/list.json", "a/error.json"]);
@@ -736,6 +788,7 @@ mod tests {
             location: None,
             detail,
             id_less: false,
+            collected: None,
         };
         let v = roll_up(
             [
@@ -751,6 +804,7 @@ mod tests {
             ],
             None,
             &wdatp(),
+            None,
         )
         .remove(0);
         assert_eq!(v.verdict, Verdict::NoEvidence);
@@ -779,9 +833,11 @@ mod tests {
                 location: None,
                 detail: "",
                 id_less: true,
+                collected: None,
             }],
             None,
             &wdatp(),
+            None,
         )
         .remove(0);
         assert_eq!(v.flags, [Flag::NoResourceId]);
@@ -803,9 +859,11 @@ mod tests {
                 location: None,
                 detail: "",
                 id_less: false,
+                collected: None,
             }],
             Some(&inventory),
             &wdatp(),
+            None,
         );
         assert_eq!(verdicts.len(), 2);
         assert_eq!(verdicts[0].verdict, Verdict::NoEvidence);

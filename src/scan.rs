@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::decode::Encoding;
 use crate::discover::{self, Entry};
 use crate::error::Error;
+use crate::formats::dates::Collected;
 use crate::formats::{self, Body, Format, Parsed};
 use crate::model::{Evaluated, FileRecord, FileStatus, Report, RunInfo, Skip};
 use crate::query::{self, Document};
@@ -49,10 +50,31 @@ pub fn scan(config: &Config) -> Result<Report, Error> {
     let files_atime_not_kept = examined.iter().filter(|(_, kept)| !kept).count();
     let mut files: Vec<FileRecord> = examined.into_iter().map(|(file, _)| file).collect();
     mark_duplicates(&mut files);
+    let staleness = config
+        .stale_after
+        .as_ref()
+        .map(|stale| -> Result<rollup::Staleness, Error> {
+            let cutoff = config
+                .generated_at
+                .checked_sub(stale.duration)
+                .and_then(|t| jiff::Timestamp::try_from(t).ok())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--stale-after {} reaches back before the year -9999",
+                        stale.written
+                    ))
+                })?;
+            Ok(rollup::Staleness {
+                cutoff,
+                after: stale.written.clone(),
+            })
+        })
+        .transpose()?;
     let mut subscriptions = roll_up(
         &files,
         inventory.as_ref().map(|i| i.ids.as_slice()),
         &config.checks,
+        staleness.as_ref(),
     );
     if let Some(inventory) = &inventory {
         for verdict in &mut subscriptions {
@@ -93,6 +115,7 @@ fn roll_up(
     files: &[FileRecord],
     inventory: Option<&[SubscriptionId]>,
     checks: &Checks,
+    staleness: Option<&rollup::Staleness>,
 ) -> Vec<SubscriptionVerdict> {
     let index_of = |check: &crate::checks::Check| {
         checks
@@ -133,6 +156,7 @@ fn roll_up(
                         location: o.location.as_ref(),
                         detail: &o.detail,
                         id_less: o.id_less,
+                        collected: e.collected.as_ref(),
                     })
             })
         })
@@ -150,9 +174,15 @@ fn roll_up(
             location: None,
             detail: "",
             id_less: false,
+            collected: None,
         })
     });
-    rollup::roll_up(observed.chain(not_read), inventory, &checks.checks)
+    rollup::roll_up(
+        observed.chain(not_read),
+        inventory,
+        &checks.checks,
+        staleness,
+    )
 }
 
 /// The run metadata's note on access times, when some could not be kept.
@@ -202,7 +232,8 @@ pub fn examine(entry: &Entry, max_file_size: u64, checks: &Checks) -> Examined {
             }
             Ok(contents) => {
                 atime_kept = contents.atime_kept;
-                let (file, encoding, documents) = parse_decoded(&contents.bytes, checks);
+                let (file, encoding, documents, stated) = parse_decoded(&contents.bytes, checks);
+                let collected = stated.or_else(|| contents.modified.and_then(Collected::modified));
                 let evaluated = Evaluated {
                     size: u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX),
                     sha256: contents.sha256,
@@ -210,6 +241,7 @@ pub fn examine(entry: &Entry, max_file_size: u64, checks: &Checks) -> Examined {
                     format: file.format,
                     observations: evaluate::evaluate_with(&file, &entry.path, checks, &documents),
                     duplicate_of: None,
+                    collected,
                 };
                 parsed = Some(file);
                 FileStatus::Evaluated(evaluated)
@@ -230,19 +262,22 @@ pub fn examine(entry: &Entry, max_file_size: u64, checks: &Checks) -> Examined {
 /// Decodes and parses a file's bytes. Total: undecodable bytes are a malformed file.
 #[must_use]
 pub fn parse_bytes(bytes: &[u8]) -> (Parsed, Option<Encoding>) {
-    let (parsed, encoding, _) = parse_decoded(bytes, &Checks::default());
+    let (parsed, encoding, _, _) = parse_decoded(bytes, &Checks::default());
     (parsed, encoding)
 }
 
 /// Decodes and parses a file's bytes, decoding them once; with query checks, also reads the
-/// JSON documents the queries run on.
-fn parse_decoded(bytes: &[u8], checks: &Checks) -> (Parsed, Option<Encoding>, Vec<Document>) {
+/// JSON documents the queries run on; and the collection date the text states, if any.
+fn parse_decoded(
+    bytes: &[u8],
+    checks: &Checks,
+) -> (Parsed, Option<Encoding>, Vec<Document>, Option<Collected>) {
     if let Some(reason) = formats::binary::sniff(bytes) {
         let parsed = Parsed {
             format: Format::BINARY,
             body: Body::Unrecognized(reason),
         };
-        return (parsed, None, Vec::new());
+        return (parsed, None, Vec::new(), None);
     }
     match decode::decode(bytes) {
         Ok(decoded) => {
@@ -254,7 +289,8 @@ fn parse_decoded(bytes: &[u8], checks: &Checks) -> (Parsed, Option<Encoding>, Ve
             } else {
                 Vec::new()
             };
-            (parsed, Some(decoded.encoding), documents)
+            let stated = formats::dates::stated(&decoded.text, parsed.format);
+            (parsed, Some(decoded.encoding), documents, stated)
         }
         Err(error) => (
             Parsed {
@@ -263,6 +299,7 @@ fn parse_decoded(bytes: &[u8], checks: &Checks) -> (Parsed, Option<Encoding>, Ve
             },
             None,
             Vec::new(),
+            None,
         ),
     }
 }

@@ -462,7 +462,7 @@ fn csv_options_for_excel_and_semicolon_locales() {
         .code(0)
         .stdout(predicate::str::starts_with(
             "\u{feff}subscription_id;subscription_name;check;control;verdict;flags;reason;\
-             deciding_file;deciding_value;deciding_location;in_inventory;files;paths\r\n",
+             deciding_file;deciding_value;deciding_location;collected_at;collected_from;in_inventory;files;paths\r\n",
         ));
     mdc()
         .args(["scan", "--csv-delimiter", "ab"])
@@ -721,4 +721,106 @@ fn an_inventory_scopes_the_exit_status_and_the_counts() {
     let report: Value = serde_json::from_slice(&all.stdout).unwrap();
     assert_eq!(report["summary"]["subscriptions"], 50);
     assert!(report["summary"].get("out_of_scope").is_none());
+}
+
+#[test]
+fn evidence_dates_are_reported_and_old_evidence_is_flagged_stale() {
+    let sub = "5a5a5a5a-5555-4555-8555-555555555555";
+    let other = "6b6b6b6b-6666-4666-8666-666666666666";
+    let dir = tempfile::TempDir::new().unwrap();
+    // A transcript started 2025-10-01, 58 days before the run (SOURCE_DATE_EPOCH is
+    // 2025-11-28).
+    common::write(
+        dir.path(),
+        &format!("{sub}/PowerShell_transcript.AUDIT-WS01.20251001101500.txt"),
+        "**********************\r\nWindows PowerShell transcript start\r\n\
+         Start time: 20251001101500\r\nUsername: CONTOSO\\auditor\r\n\
+         Machine: AUDIT-WS01 (Microsoft Windows NT 10.0.19045.0)\r\n\
+         **********************\r\nPS C:\\> Get-AzSecuritySetting | Select-Object name,enabled\r\n\
+         \r\nName   Enabled\r\n----   -------\r\nMCAS      True\r\nWDATP     True\r\n\r\n",
+    );
+    // A list that states no date: its modification time dates it, 10 days before the run.
+    common::write(
+        dir.path(),
+        &format!("{other}.json"),
+        &settings_list(other, "true"),
+    );
+    let modified = std::time::SystemTime::UNIX_EPOCH
+        + std::time::Duration::from_secs(1_764_288_000 - 10 * 86_400);
+    fs::File::options()
+        .write(true)
+        .open(dir.path().join(format!("{other}.json")))
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let scan = |extra: &[&str]| {
+        json_report(
+            mdc()
+                .args(["scan", "--format", "json", "--exit-zero"])
+                .args(extra)
+                .arg(dir.path()),
+        )
+    };
+    let row = |report: &Value, sub: &str| -> Value {
+        report["subscriptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["subscription_id"] == sub)
+            .unwrap()
+            .clone()
+    };
+    let report = scan(&["--stale-after", "30d"]);
+    let transcript = row(&report, sub);
+    assert_eq!(transcript["verdict"], "pass", "{transcript}");
+    assert_eq!(transcript["collected_at"], "2025-10-01T10:15:00Z");
+    assert_eq!(transcript["collected_from"], "transcript_start_time");
+    assert_eq!(
+        transcript["flags"],
+        serde_json::json!(["path_only", "no_resource_id", "stale"])
+    );
+    assert!(
+        transcript["reason"].as_str().unwrap().ends_with(
+            "stale: deciding evidence was collected 2025-10-01T10:15:00Z \
+             (transcript_start_time), more than 30d before the run"
+        ),
+        "{transcript}"
+    );
+    let observation = report["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["subscription_id"] == sub)
+        .unwrap();
+    assert_eq!(
+        observation["collected_by"],
+        "CONTOSO\\auditor on AUDIT-WS01"
+    );
+    let listed = row(&report, other);
+    assert_eq!(listed["collected_at"], "2025-11-18T00:00:00Z");
+    assert_eq!(listed["collected_from"], "file_modified_time");
+    assert_eq!(listed["flags"], serde_json::json!([]));
+    // Older than a week: the modification time makes it stale too, and says so.
+    let report = scan(&["--stale-after", "1week"]);
+    assert!(
+        row(&report, other)["reason"]
+            .as_str()
+            .unwrap()
+            .contains("stale: deciding evidence was last modified 2025-11-18T00:00:00Z"),
+        "{report}"
+    );
+    // Without --stale-after, or within it, nothing is stale.
+    for extra in [&[][..], &["--stale-after", "90d"][..]] {
+        let report = scan(extra);
+        assert_eq!(
+            row(&report, sub)["flags"],
+            serde_json::json!(["path_only", "no_resource_id"])
+        );
+    }
+    mdc()
+        .args(["scan", "--stale-after", "soon"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a duration"));
 }

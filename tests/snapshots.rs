@@ -13,10 +13,13 @@
 
 mod common;
 
-use common::{mdc, root};
+use common::{fixtures_copy, mdc};
 
+/// The output of the tool run in a copy of the fixtures whose files all have the same
+/// modification time (evidence that states no date is dated by it).
 fn stdout(args: &[&str]) -> String {
-    let output = mdc().current_dir(root()).args(args).output().unwrap();
+    let copy = fixtures_copy();
+    let output = mdc().current_dir(copy.path()).args(args).output().unwrap();
     String::from_utf8(output.stdout).unwrap()
 }
 

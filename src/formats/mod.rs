@@ -10,6 +10,7 @@ pub mod binary;
 pub mod clixml;
 pub mod console;
 pub mod context;
+pub mod dates;
 pub mod error_text;
 pub mod http;
 pub mod json;

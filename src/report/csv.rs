@@ -74,7 +74,7 @@ impl Render for Csv {
     }
 }
 
-const SUBSCRIPTION_HEADER: [&str; 13] = [
+const SUBSCRIPTION_HEADER: [&str; 15] = [
     "subscription_id",
     "subscription_name",
     "check",
@@ -85,12 +85,14 @@ const SUBSCRIPTION_HEADER: [&str; 13] = [
     "deciding_file",
     "deciding_value",
     "deciding_location",
+    "collected_at",
+    "collected_from",
     "in_inventory",
     "files",
     "paths",
 ];
 
-const OBSERVATION_HEADER: [&str; 13] = [
+const OBSERVATION_HEADER: [&str; 16] = [
     "path",
     "format",
     "subscription_id",
@@ -103,6 +105,9 @@ const OBSERVATION_HEADER: [&str; 13] = [
     "detail",
     "sha256",
     "size",
+    "collected_at",
+    "collected_by",
+    "collected_from",
     "duplicate_of",
 ];
 
@@ -119,6 +124,8 @@ struct SubscriptionCells {
     deciding_file: String,
     deciding_value: String,
     deciding_location: String,
+    collected_at: String,
+    collected_from: String,
     in_inventory: Option<bool>,
     files: usize,
     paths: String,
@@ -142,6 +149,8 @@ impl SubscriptionCells {
             deciding_file: String::new(),
             deciding_value: String::new(),
             deciding_location: String::new(),
+            collected_at: String::new(),
+            collected_from: String::new(),
             in_inventory: None,
             files: 1,
             paths: cell(row.path, delimiter),
@@ -160,6 +169,8 @@ impl SubscriptionCells {
             deciding_file: cell(row.deciding_file.unwrap_or_default(), delimiter),
             deciding_value: cell(row.deciding_value.unwrap_or_default(), delimiter),
             deciding_location: cell(row.deciding_location.unwrap_or_default(), delimiter),
+            collected_at: cell(row.collected_at.as_deref().unwrap_or_default(), delimiter),
+            collected_from: cell(row.collected_from.unwrap_or_default(), delimiter),
             in_inventory: row.in_inventory,
             files: row.paths.len(),
             paths: cell(&row.paths.join("; "), delimiter),
@@ -182,6 +193,9 @@ struct ObservationCells {
     detail: String,
     sha256: String,
     size: u64,
+    collected_at: String,
+    collected_by: String,
+    collected_from: String,
     duplicate_of: String,
 }
 
@@ -201,6 +215,9 @@ impl ObservationCells {
             detail: text(row.detail),
             sha256: text(row.sha256),
             size: row.size,
+            collected_at: text(row.collected_at.as_deref().unwrap_or_default()),
+            collected_by: text(row.collected_by.unwrap_or_default()),
+            collected_from: text(row.collected_from.unwrap_or_default()),
             duplicate_of: text(row.duplicate_of.unwrap_or_default()),
         }
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::decode::Encoding;
 use crate::evaluate::{Outcome, Source};
+use crate::formats::dates::Collected;
 use crate::model::{FileStatus, Report};
 use crate::rollup::Verdict;
 use crate::subscription::SubscriptionId;
@@ -33,6 +34,10 @@ pub struct SubscriptionRow<'a> {
     pub deciding_value: Option<&'static str>,
     /// Where in it the value is.
     pub deciding_location: Option<&'a str>,
+    /// When the deciding file's evidence was collected (RFC 3339 UTC).
+    pub collected_at: Option<String>,
+    /// Where that time comes from (`transcript_start_time`, ..., `file_modified_time`).
+    pub collected_from: Option<&'static str>,
     /// With an inventory: whether it lists the subscription.
     pub in_inventory: Option<bool>,
     /// The files behind the verdict, the deciding file first, then in report order.
@@ -67,6 +72,12 @@ pub struct ObservationRow<'a> {
     pub sha256: &'a str,
     /// The file's size in bytes.
     pub size: u64,
+    /// When the file's evidence was collected (RFC 3339 UTC).
+    pub collected_at: Option<String>,
+    /// Who collected it, when the evidence says.
+    pub collected_by: Option<&'a str>,
+    /// Where the time comes from.
+    pub collected_from: Option<&'static str>,
     /// The first file with the same bytes, if this one is a copy (not in the JSON schema
     /// 1 observations, where `files[]` carries it).
     #[serde(skip)]
@@ -96,6 +107,12 @@ pub struct FileRow<'a> {
     pub observations: usize,
     /// The first file with the same bytes, if this one is a copy.
     pub duplicate_of: Option<&'a str>,
+    /// When the file's evidence was collected (RFC 3339 UTC).
+    pub collected_at: Option<String>,
+    /// Who collected it, when the evidence says.
+    pub collected_by: Option<&'a str>,
+    /// Where the time comes from.
+    pub collected_from: Option<&'static str>,
 }
 
 /// Every subscription's row, sorted by subscription.
@@ -111,9 +128,15 @@ pub fn subscriptions(report: &Report) -> impl Iterator<Item = SubscriptionRow<'_
         deciding_file: s.deciding.as_ref().map(|d| d.path.as_str()),
         deciding_value: s.deciding.as_ref().map(|d| d.value),
         deciding_location: s.deciding.as_ref().and_then(|d| d.location.as_deref()),
+        collected_at: deciding_collected(s).map(Collected::at_text),
+        collected_from: deciding_collected(s).map(|c| c.source.as_str()),
         in_inventory: s.in_inventory,
         paths: &s.paths,
     })
+}
+
+fn deciding_collected(s: &crate::rollup::SubscriptionVerdict) -> Option<&Collected> {
+    s.deciding.as_ref().and_then(|d| d.collected.as_ref())
 }
 
 /// Every observation's row, by path then subscription.
@@ -131,6 +154,9 @@ pub fn observations(report: &Report) -> impl Iterator<Item = ObservationRow<'_>>
         detail: &o.detail,
         sha256: &e.sha256,
         size: e.size,
+        collected_at: e.collected.as_ref().map(Collected::at_text),
+        collected_by: e.collected.as_ref().and_then(|c| c.by.as_deref()),
+        collected_from: e.collected.as_ref().map(|c| c.source.as_str()),
         duplicate_of: e.duplicate_of.as_deref(),
     })
 }
@@ -149,6 +175,9 @@ pub fn files(report: &Report) -> impl Iterator<Item = FileRow<'_>> {
             format: None,
             observations: 0,
             duplicate_of: None,
+            collected_at: None,
+            collected_by: None,
+            collected_from: None,
         },
         FileStatus::Evaluated(e) => FileRow {
             path: &file.path,
@@ -161,6 +190,9 @@ pub fn files(report: &Report) -> impl Iterator<Item = FileRow<'_>> {
             format: Some(e.format.as_str()),
             observations: e.observations.len(),
             duplicate_of: e.duplicate_of.as_deref(),
+            collected_at: e.collected.as_ref().map(Collected::at_text),
+            collected_by: e.collected.as_ref().and_then(|c| c.by.as_deref()),
+            collected_from: e.collected.as_ref().map(|c| c.source.as_str()),
         },
     })
 }

@@ -52,6 +52,33 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The modification time [`fixtures_copy`] gives every file: 2025-01-02T03:04:05Z.
+pub const FIXTURES_MODIFIED: u64 = 1_735_787_045;
+
+/// A copy of `fixtures/` in a temporary folder (as `<tmp>/fixtures`), every file's
+/// modification time set to [`FIXTURES_MODIFIED`], so that reports dating evidence by it
+/// are the same in every checkout.
+pub fn fixtures_copy() -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().unwrap();
+    let source = root().join("fixtures");
+    let modified = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(FIXTURES_MODIFIED);
+    for entry in walkdir::WalkDir::new(&source) {
+        let entry = entry.unwrap();
+        let target = dir
+            .path()
+            .join("fixtures")
+            .join(entry.path().strip_prefix(&source).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+            let file = std::fs::File::options().write(true).open(&target).unwrap();
+            file.set_modified(modified).unwrap();
+        }
+    }
+    dir
+}
+
 /// Reads every `tests/expected/<prefix>-*.tsv` table; returns its rows without the header,
 /// each cut to its first `columns` cells.
 pub fn expected(prefix: &str, columns: usize) -> BTreeSet<Vec<String>> {
