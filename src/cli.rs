@@ -125,6 +125,12 @@ pub struct ScanArgs {
     #[arg(long)]
     pub csv_bom: bool,
 
+    /// Start CSV reports with `# ` lines naming the tool and version, the run time, the
+    /// command, the roots, the checks and the summary, so that the file stands alone in a
+    /// workpaper (not plain RFC 4180: tell the reading program to skip `#` lines).
+    #[arg(long)]
+    pub csv_metadata: bool,
+
     /// Field delimiter of CSV reports (e.g. `;` for locales that expect it).
     #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
     pub csv_delimiter: u8,
@@ -200,6 +206,7 @@ impl ScanArgs {
             rows: self.rows,
             csv_delimiter: self.csv_delimiter,
             csv_bom: self.csv_bom,
+            csv_metadata: self.csv_metadata,
         };
         let outputs = if self.outputs.is_empty() {
             vec![Output {

@@ -452,6 +452,47 @@ fn evidence_files_are_left_exactly_as_they_were() {
 }
 
 #[test]
+fn csv_metadata_lines_describe_the_run_before_the_header() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.json", &settings_list(A, "true"));
+    // A root whose name holds the delimiter and a formula starter.
+    write(dir.path(), "x,=1/b.json", &settings_list(A, "true"));
+    let output = mdc()
+        .args(["scan", "--csv-metadata"])
+        .arg(dir.path().join("a.json"))
+        .arg(dir.path().join("x,=1"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "# mdc-evidence {}: evidence report of Microsoft Defender for Cloud settings",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    assert_eq!(lines[1], format!("# generated_at: {}", common::EPOCH.1));
+    assert!(
+        lines[2].starts_with("\"# command: mdc-evidence scan --csv-metadata "),
+        "{text}"
+    );
+    // The cell is quoted (it holds the delimiter) and `=` after it cannot start a formula.
+    assert!(lines[2].contains("x,'=1"), "{}", lines[2]);
+    assert!(lines[3].starts_with("\"# roots: "), "{text}");
+    assert_eq!(lines[4], "# checks: wdatp (control 8.1.3.3)");
+    assert_eq!(
+        lines[5],
+        "\"# summary: 2 files read, 0 skipped; 1 subscription: 1 pass, 0 fail, 0 conflict, \
+         0 no_evidence\""
+    );
+    assert!(lines[6].starts_with("subscription_id,"), "{text}");
+    // Without the flag, the file is plain RFC 4180 from its first line.
+    let plain = mdc().arg("scan").arg(dir.path()).output().unwrap();
+    assert!(plain.stdout.starts_with(b"subscription_id,"));
+}
+
+#[test]
 fn csv_options_for_excel_and_semicolon_locales() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), "a.json", &settings_list(A, "true"));

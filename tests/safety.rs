@@ -337,12 +337,31 @@ fn earlier_reports_and_leftover_temporary_files_are_never_read_as_evidence() {
         "e/old-report.csv",
         &String::from_utf8(csv.stdout).unwrap(),
     );
+    // A CSV report with --csv-metadata lines before its header, `;`-separated.
+    let described = mdc()
+        .args([
+            "scan",
+            "--csv-metadata",
+            "--csv-delimiter",
+            ";",
+            "--rows",
+            "observations",
+        ])
+        .arg(dir.path().join("e"))
+        .output()
+        .unwrap();
+    write(
+        dir.path(),
+        "e/old-report-described.csv",
+        &String::from_utf8(described.stdout).unwrap(),
+    );
     let (code, report) = json_report(&dir.path().join("e"), &[]);
     assert_eq!(code, Some(0));
     assert_eq!(report["summary"]["observations"], 1);
     for (name, why) in [
         ("old-report.json", "earlier report of mdc-evidence"),
         ("old-report.csv", "earlier report of mdc-evidence"),
+        ("old-report-described.csv", "earlier report of mdc-evidence"),
         (".mdc-evidence-Ab12Cd.tmp", "temporary file"),
     ] {
         let entry = file_entry(&report, name);

@@ -27,6 +27,7 @@ pub const WRITER: Writer = Writer {
             rows: flags.rows,
             delimiter: flags.csv_delimiter,
             bom: flags.csv_bom,
+            metadata: flags.csv_metadata,
         })
     },
     is_own_report,
@@ -51,6 +52,8 @@ pub struct Csv {
     pub delimiter: u8,
     /// Start the file with a UTF-8 byte order mark, for Excel.
     pub bom: bool,
+    /// Start with `# ` lines describing the run (`--csv-metadata`).
+    pub metadata: bool,
 }
 
 impl Default for Csv {
@@ -59,6 +62,7 @@ impl Default for Csv {
             rows: Rows::Subscriptions,
             delimiter: b',',
             bom: false,
+            metadata: false,
         }
     }
 }
@@ -235,6 +239,11 @@ impl Csv {
             .terminator(::csv::Terminator::CRLF)
             .has_headers(false)
             .from_writer(out);
+        if self.metadata {
+            for line in metadata(report) {
+                writer.write_record([cell(&line, self.delimiter)])?;
+            }
+        }
         match self.rows {
             Rows::Subscriptions => {
                 writer.write_record(SUBSCRIPTION_HEADER)?;
@@ -259,13 +268,55 @@ impl Csv {
     }
 }
 
+/// The `# ` lines of `--csv-metadata`: what made the report, when, how, and its summary.
+fn metadata(report: &Report) -> Vec<String> {
+    let run = &report.run;
+    let checks: Vec<String> = report
+        .checks
+        .checks
+        .iter()
+        .map(|check| match report.checks.control_of(check) {
+            Some(control) => format!("{} (control {control})", check.id),
+            None => check.id.clone(),
+        })
+        .collect();
+    let mut lines = vec![
+        format!(
+            "# {} {}: evidence report of Microsoft Defender for Cloud settings",
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION")
+        ),
+        format!("# generated_at: {}", run.generated_at),
+        format!("# command: {}", run.command_line.join(" ")),
+        format!("# roots: {}", run.roots.join(" ")),
+        format!(
+            "# checks: {}{}",
+            checks.join(", "),
+            report
+                .checks
+                .benchmark
+                .as_deref()
+                .map(|b| format!("; benchmark {b}"))
+                .unwrap_or_default()
+        ),
+        format!("# summary: {}", super::Summary::of(report).line()),
+    ];
+    lines.extend(run.warnings.iter().map(|w| format!("# warning: {w}")));
+    lines
+}
+
 /// Whether `bytes` start with the header of a CSV report of this tool, in any delimiter.
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    // A header is short: never look further than its longest possible line.
-    let head = bytes.get(..512).unwrap_or(bytes);
-    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    // The header follows `--csv-metadata`'s `# ` lines, if any; it is short: never look
+    // further than a few lines.
+    let head = bytes.get(..8192).unwrap_or(bytes);
+    let first = head
+        .split(|&b| b == b'\n')
+        .take(16)
+        .find(|line| !(line.starts_with(b"# ") || line.starts_with(b"\"# ")))
+        .unwrap_or_default();
     let line = first.strip_suffix(b"\r").unwrap_or(first);
     let matches = |header: &[&str]| {
         let Some(&delimiter) = header.first().and_then(|first| line.get(first.len())) else {

@@ -121,14 +121,19 @@ impl Summary {
             0 | 1 => String::new(),
             n => format!(" x {n} checks"),
         };
-        let scope = if self.out_of_scope.is_some() {
-            "in scope"
-        } else {
-            "subscriptions"
+        let scope = match (self.out_of_scope.is_some(), self.subscriptions) {
+            (true, _) => "in scope",
+            (false, 1) => "subscription",
+            (false, _) => "subscriptions",
         };
         let mut line = format!(
-            "{} files read, {} skipped; {} {scope}{checks}: {}",
+            "{} {} read, {} skipped; {} {scope}{checks}: {}",
             self.files_read,
+            if self.files_read == 1 {
+                "file"
+            } else {
+                "files"
+            },
             self.files_skipped,
             self.subscriptions,
             verdicts.join(", ")
@@ -139,8 +144,12 @@ impl Summary {
         if self.flagged > 0 {
             let _ = write!(line, "; {} flagged for review", self.flagged);
         }
-        if self.unattributed > 0 {
-            let _ = write!(line, "; {} unattributed observations", self.unattributed);
+        match self.unattributed {
+            0 => {}
+            1 => line.push_str("; 1 unattributed observation"),
+            n => {
+                let _ = write!(line, "; {n} unattributed observations");
+            }
         }
         line
     }
@@ -165,6 +174,8 @@ pub struct Flags {
     pub csv_delimiter: u8,
     /// `--csv-bom`.
     pub csv_bom: bool,
+    /// `--csv-metadata`.
+    pub csv_metadata: bool,
 }
 
 impl Default for Flags {
@@ -173,6 +184,7 @@ impl Default for Flags {
             rows: csv::Rows::Subscriptions,
             csv_delimiter: b',',
             csv_bom: false,
+            csv_metadata: false,
         }
     }
 }
