@@ -441,3 +441,129 @@ fn format_none_prints_only_the_summary_and_keeps_the_exit_status() {
         .code(2)
         .stderr(predicate::str::contains("--format none"));
 }
+
+/// The lines of `explain`'s output for `path`.
+fn explained(path: &std::path::Path) -> Vec<String> {
+    let output = mdc().arg("explain").arg(path).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn explain_shows_a_number_as_written_with_the_line_and_column_of_each_pointer() {
+    let dir = TempDir::new().unwrap();
+    let text = format!(
+        "{{\"value\": [\n  {{\"id\": \"/subscriptions/{PASS}/providers/Microsoft.Security/settings/WDATP\",\n   \"name\": \"WDATP\", \"type\": \"Microsoft.Security/settings\",\n   \"properties\": {{\"enabled\": 1}}}},\n  {{\"name\": \"MCAS\", \"type\": \"Microsoft.Security/settings\", \"properties\": {{\"enabled\": {{\"on\":\n true}}}}}}\n]}}\n"
+    );
+    write(dir.path(), "n.json", &text);
+    let lines = explained(&dir.path().join("n.json"));
+    let at = |prefix: &str| {
+        lines
+            .iter()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix:?} in {lines:#?}"))
+            .clone()
+    };
+    assert_eq!(at("settings"), "settings (2 entries, a complete list):");
+    assert_eq!(
+        at(" * WDATP"),
+        " * WDATP                                enabled = 1          at /value/0/properties/enabled (line 4, column 30)"
+    );
+    assert_eq!(
+        at(" * MCAS"),
+        " * MCAS                                 enabled = {\"on\": true} at /value/1/properties/enabled (line 5, column 85)"
+    );
+    assert_eq!(
+        at("  location:"),
+        "  location:     /value/0/properties/enabled (line 4, column 30)"
+    );
+    assert_eq!(
+        at("  why:"),
+        "  why:          WDATP enabled: the value is a number, neither true nor false"
+    );
+}
+
+#[test]
+fn explain_counts_in_the_singular_and_the_plural() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "one.txt", "x");
+    let lines = explained(&dir.path().join("one.txt"));
+    assert_eq!(lines[1], "size:      1 byte");
+    write(
+        dir.path(),
+        "single.json",
+        r#"{"name":"WDATP","type":"Microsoft.Security/settings","properties":{"enabled":true}}"#,
+    );
+    let lines = explained(&dir.path().join("single.json"));
+    assert_eq!(lines[1], "size:      83 bytes");
+    assert_eq!(lines[6], "settings (1 entry, a single setting):");
+    let many: Vec<String> = (0..201)
+        .map(|i| {
+            format!(
+                r#"{{"name":"S{i}","type":"Microsoft.Security/settings","properties":{{"enabled":true}}}}"#
+            )
+        })
+        .collect();
+    write(
+        dir.path(),
+        "many.json",
+        &format!(r#"{{"value":[{}]}}"#, many.join(",")),
+    );
+    let lines = explained(&dir.path().join("many.json"));
+    assert_eq!(lines[6], "settings (201 entries, a complete list):");
+    assert!(
+        lines.contains(&"   … and 1 entry more not shown".to_owned()),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn explain_shows_a_clixml_number_as_written() {
+    let dir = TempDir::new().unwrap();
+    let fixture = common::root().join(
+        "fixtures/powershell-clixml/ps7-get-azsecuritysetting_export-clixml_wdatp-disabled_utf8-bom.xml",
+    );
+    let text = fs::read_to_string(fixture).unwrap().replacen(
+        r#"<B N="Enabled">false</B>"#,
+        r#"<I32 N="Enabled">1</I32>"#,
+        1,
+    );
+    write(dir.path(), "n.xml", &text);
+    let lines = explained(&dir.path().join("n.xml"));
+    assert!(
+        lines.contains(
+            &" * Sentinel                             enabled = 1          at line 20".to_owned()
+        ),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn explain_never_echoes_terminal_control_characters() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "a\u{1b}]0;x\u{7}.json",
+        r#"{"name":"WDATP\u001b[2J","type":"Microsoft.Security/settings","properties":{"enabled":"\u001b[31mTrue\u0007"}}"#,
+    );
+    let output = mdc()
+        .arg("explain")
+        .arg(dir.path().join("a\u{1b}]0;x\u{7}.json"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        !stdout.contains(|c: char| c.is_control() && c != '\n'),
+        "{stdout}"
+    );
+    assert!(stdout.contains("a\u{fffd}]0;x\u{fffd}.json"), "{stdout}");
+    let setting = format!(
+        "   {:<36} enabled = \"\u{fffd}[31mTrue\u{fffd}\" at /properties/enabled (line 1, column 87)\n",
+        "WDATP\u{fffd}[2J"
+    );
+    assert!(stdout.contains(&setting), "{stdout}");
+}
