@@ -234,7 +234,7 @@ fn csv_report_has_one_row_per_subscription_by_default() {
 #[test]
 fn reports_are_byte_identical_whatever_the_thread_count() {
     let dir = mixed_folder();
-    for format in ["json", "csv"] {
+    for format in ["json", "csv", "table"] {
         let run = |threads: &str| {
             mdc()
                 .args([
@@ -566,4 +566,120 @@ fn explain_never_echoes_terminal_control_characters() {
         "WDATP\u{fffd}[2J"
     );
     assert!(stdout.contains(&setting), "{stdout}");
+}
+
+/// A small folder for the table: a pass and a fail in the inventory, a subscription
+/// outside it, and a file that names no subscription.
+fn table_folder() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write(d, "ev/pass/settings.json", &settings_list(PASS, "true"));
+    write(d, "ev/fail/settings.json", &settings_list(FAIL, "false"));
+    write(d, "ev/other/settings.json", &settings_list(GAP, "true"));
+    write(
+        d,
+        "ev/loose.json",
+        r#"{"name":"WDATP","type":"Microsoft.Security/settings","properties":{"enabled":false}}"#,
+    );
+    write(
+        d,
+        "inventory.csv",
+        &format!("\"Name\",\"Id\"\r\n\"本番 prod\",\"{PASS}\"\r\n\"dev\",\"{FAIL}\"\r\n"),
+    );
+    dir
+}
+
+#[test]
+fn table_aligns_columns_by_display_width_and_ends_with_the_summary() {
+    let dir = table_folder();
+    let output = mdc()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "--format",
+            "table",
+            "ev",
+            "--subscriptions",
+            "inventory.csv",
+        ])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let expected = format!(
+        "\
+subscription                          name       check  verdict  flags  reason
+{PASS}  本番 prod  wdatp  pass            WDATP is enabled in 1 file
+{FAIL}  dev        wdatp  fail            WDATP is disabled in 1 file
+
+not in the inventory (out of scope):
+{GAP}             wdatp  pass            WDATP is enabled in 1 file
+
+unattributed observations (no subscription):
+path           check  outcome   detail
+ev/loose.json  wdatp  disabled  unattributed: neither the content nor the path names a subscription; WDATP enabled is false
+
+4 files read, 0 skipped; 2 in scope: 1 pass, 1 fail, 0 conflict, 0 no_evidence; 1 out of scope; 1 unattributed observations
+"
+    );
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
+}
+
+#[test]
+fn table_has_no_escape_codes_off_a_terminal_or_with_no_color() {
+    let dir = table_folder();
+    for no_color in [None, Some("1")] {
+        let mut cmd = mdc();
+        cmd.args(["scan", "--format", "table"]).arg(dir.path());
+        match no_color {
+            Some(value) => cmd.env("NO_COLOR", value),
+            None => cmd.env_remove("NO_COLOR"),
+        };
+        let stdout = String::from_utf8(cmd.output().unwrap().stdout).unwrap();
+        assert!(stdout.contains("wdatp  fail"), "{stdout}");
+        assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    }
+}
+
+#[test]
+fn table_escapes_a_file_name_holding_escape_codes_and_is_never_read_as_evidence() {
+    let dir = table_folder();
+    write(
+        dir.path(),
+        "ev/\u{1b}[31mred\u{7}.json",
+        r#"{"name":"WDATP","type":"Microsoft.Security/settings","properties":{"enabled":true}}"#,
+    );
+    let output = mdc()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "table", "ev"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        !stdout.contains(|c: char| c.is_control() && c != '\n'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("\nev/\u{fffd}[31mred\u{fffd}.json  wdatp  enabled "),
+        "{stdout}"
+    );
+    // A table saved in the folder is recognised as this tool's and skipped, not read.
+    fs::write(dir.path().join("ev/table.txt"), &stdout).unwrap();
+    let again = mdc()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json", "ev"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    let table = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "ev/table.txt")
+        .unwrap();
+    assert_eq!(table["status"], "skipped", "{table}");
+    assert_eq!(
+        table["reason"], "an earlier report of mdc-evidence, not evidence",
+        "{table}"
+    );
 }
