@@ -11,6 +11,9 @@
 //! not understand: a position is a help, never a claim.
 
 use std::borrow::Cow;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::formats::{Location, http, jsonc, lines};
 
@@ -33,11 +36,55 @@ pub struct Found {
 }
 
 /// A file's decoded text, ready to locate pointers in.
+///
+/// What one walk learns is kept for the next: where each document of a stream starts, the
+/// members of each object and the elements of each array walked through, and the text of
+/// each string read as JSON. `explain` asks for hundreds of pointers into one file, most
+/// into the same list, and each is then found in time proportional to its own value, not
+/// to the text before it.
 #[derive(Debug)]
 pub struct Source<'a> {
     text: Cow<'a, str>,
     lines: Vec<lines::Line<'a>>,
     original: &'a str,
+    cache: RefCell<Cache>,
+    /// (byte offset, characters before it) every [`CHECKPOINT_BYTES`] or so.
+    checkpoints: OnceCell<Vec<(usize, usize)>>,
+}
+
+/// How far apart the character-count checkpoints are, in bytes.
+const CHECKPOINT_BYTES: usize = 1 << 16;
+
+/// A text walked: the file's (`FILE`) or one held in a string of another.
+type TextId = usize;
+
+/// The file's own text.
+const FILE: TextId = 0;
+
+/// What walks have learned, by text and offset.
+#[derive(Debug, Default)]
+struct Cache {
+    /// JSON held in strings: (text, string's offset) -> its text's id.
+    strings: HashMap<(TextId, usize), TextId>,
+    /// The texts read from strings (id `i + 1`), and for each byte its offset in the file.
+    texts: Vec<Rc<Inner>>,
+    /// Where the documents of a text start, from an offset.
+    documents: HashMap<(TextId, usize), Rc<[usize]>>,
+    /// The children of a container: (key, start) for object members, start for elements.
+    children: HashMap<(TextId, usize), Rc<Children>>,
+}
+
+/// The contents of a JSON string, and each of their bytes' offset in the file.
+#[derive(Debug)]
+struct Inner {
+    text: String,
+    map: Vec<usize>,
+}
+
+#[derive(Debug)]
+enum Children {
+    Members(Vec<(String, usize)>),
+    Elements(Vec<usize>),
 }
 
 impl<'a> Source<'a> {
@@ -49,6 +96,8 @@ impl<'a> Source<'a> {
             text: jsonc::strip(text).map_or(Cow::Borrowed(text), Cow::Owned),
             lines: lines::numbered(text),
             original: text,
+            cache: RefCell::new(Cache::default()),
+            checkpoints: OnceCell::new(),
         }
     }
 
@@ -57,10 +106,6 @@ impl<'a> Source<'a> {
     pub fn find(&self, location: &str) -> Option<Found> {
         let mut steps = location.split('#');
         let first = steps.next()?;
-        // The text being walked, and for each of its bytes the offset in the file (`None`:
-        // the file's own text).
-        let mut text: Cow<'_, str> = Cow::Borrowed(&self.text);
-        let mut map: Option<Vec<usize>> = None;
         let mut base = 0;
         let mut pointer = Some(first);
         if first == "body" {
@@ -69,35 +114,120 @@ impl<'a> Source<'a> {
             pointer = steps.next();
         } else if let Some(number) = first.strip_prefix("line ") {
             let number: usize = number.parse().ok()?;
-            base = self.lines.iter().find(|l| l.number == number)?.start;
+            base = self.line(number)?.start;
             pointer = steps.next();
         }
         let mut pointer = pointer?;
+        let mut id = FILE;
         loop {
-            let (start, end) = find_in_documents(text.get(base..)?, pointer)?;
-            let (start, end) = (base + start, base + end);
-            let to_file = |offset: usize| match &map {
-                Some(map) => map.get(offset).copied(),
+            let inner = self.inner(id);
+            let text = inner.as_deref().map_or(&*self.text, |i| i.text.as_str());
+            let to_file = |offset: usize| match &inner {
+                Some(inner) => inner.map.get(offset).copied(),
                 None => Some(offset),
             };
+            let start = self.find_in_documents(id, text, base, pointer)?;
             let Some(next) = steps.next() else {
-                let raw = text.get(start..end)?;
+                let end = skip_value(text, start)?;
                 return Some(Found {
                     position: self.position(to_file(start)?),
-                    raw: compact(raw),
+                    raw: compact(text.get(start..end)?),
                 });
             };
             // The value is a string holding JSON: walk its contents.
-            let (inner, inner_map) = unescape(text.get(start..end)?, start)?;
-            let inner_map = inner_map
-                .into_iter()
-                .map(to_file)
-                .collect::<Option<Vec<_>>>()?;
-            text = Cow::Owned(inner);
-            map = Some(inner_map);
+            let known = self.cache.borrow().strings.get(&(id, start)).copied();
+            id = if let Some(known) = known {
+                known
+            } else {
+                let end = skip_value(text, start)?;
+                let (contents, map) = unescape(text.get(start..end)?, start)?;
+                let map = map.into_iter().map(to_file).collect::<Option<Vec<_>>>()?;
+                let mut cache = self.cache.borrow_mut();
+                cache.texts.push(Rc::new(Inner {
+                    text: contents,
+                    map,
+                }));
+                let new = cache.texts.len();
+                cache.strings.insert((id, start), new);
+                new
+            };
             base = 0;
             pointer = next;
         }
+    }
+
+    /// A text read from a string; `None` for the file's own.
+    fn inner(&self, id: TextId) -> Option<Rc<Inner>> {
+        let index = id.checked_sub(1)?;
+        self.cache.borrow().texts.get(index).cloned()
+    }
+
+    /// Line `number` (1-based).
+    fn line(&self, number: usize) -> Option<&lines::Line<'a>> {
+        self.lines.get(number.checked_sub(1)?)
+    }
+
+    /// Where the value at `pointer` starts, in text holding one JSON document from `base`,
+    /// or several one after another (then the pointer's first step is the document's index).
+    fn find_in_documents(
+        &self,
+        id: TextId,
+        text: &str,
+        base: usize,
+        pointer: &str,
+    ) -> Option<usize> {
+        let steps = steps(pointer)?;
+        let known = self.cache.borrow().documents.get(&(id, base)).cloned();
+        let documents = if let Some(known) = known {
+            known
+        } else {
+            let found: Rc<[usize]> = documents(text, base).into();
+            self.cache
+                .borrow_mut()
+                .documents
+                .insert((id, base), Rc::clone(&found));
+            found
+        };
+        let (start, steps) = match *documents {
+            [] => return None,
+            [one] => (one, steps.as_slice()),
+            _ => {
+                let (index, rest) = steps.split_first()?;
+                let index: usize = index.parse().ok()?;
+                (*documents.get(index)?, rest)
+            }
+        };
+        self.find_in_value(id, text, start, steps)
+    }
+
+    /// Follows `steps` from the value starting at `start`: where the found value starts.
+    fn find_in_value(
+        &self,
+        id: TextId,
+        text: &str,
+        mut start: usize,
+        steps: &[String],
+    ) -> Option<usize> {
+        for step in steps {
+            let known = self.cache.borrow().children.get(&(id, start)).cloned();
+            let children = if let Some(known) = known {
+                known
+            } else {
+                let found = Rc::new(children(text, start)?);
+                self.cache
+                    .borrow_mut()
+                    .children
+                    .insert((id, start), Rc::clone(&found));
+                found
+            };
+            start = match &*children {
+                Children::Members(members) => {
+                    members.iter().find(|(key, _)| key == step).map(|m| m.1)?
+                }
+                Children::Elements(elements) => *elements.get(step.parse::<usize>().ok()?)?,
+            };
+        }
+        Some(start)
     }
 
     /// The text of the value at a location: at a JSON pointer, the value as written; on a
@@ -107,7 +237,7 @@ impl<'a> Source<'a> {
         match location {
             Location::Pointer(pointer) => self.find(pointer).map(|found| found.raw),
             Location::Line(number) => {
-                let line = self.lines.iter().find(|l| l.number == *number)?.text;
+                let line = self.line(*number)?.text;
                 let lower = line.to_ascii_lowercase();
                 let start = lower.find("n=\"enabled\">")? + "n=\"enabled\">".len();
                 let rest = line.get(start..)?;
@@ -120,41 +250,61 @@ impl<'a> Source<'a> {
     /// The line and column of a byte offset of the decoded text.
     fn position(&self, offset: usize) -> Position {
         let number = lines::line_at(&self.lines, offset);
-        let line = self.lines.iter().find(|l| l.number == number);
-        let start = line.map_or(0, |l| l.start);
-        let before = self.original.get(start..offset).unwrap_or_default();
+        let start = self.line(number).map_or(0, |l| l.start);
+        let mut column = self
+            .chars_before(offset)
+            .saturating_sub(self.chars_before(start));
         // A byte order mark is not a character a reader sees.
-        let before = before.strip_prefix('\u{feff}').unwrap_or(before);
+        if start == 0 && offset > 0 && self.original.starts_with('\u{feff}') {
+            column = column.saturating_sub(1);
+        }
         Position {
             line: number,
-            column: before.chars().count() + 1,
+            column: column + 1,
         }
+    }
+
+    /// How many characters come before byte `offset`, counted from the nearest checkpoint
+    /// (a minified file is one long line: counting from its start every time would take
+    /// time in the square of its length).
+    fn chars_before(&self, offset: usize) -> usize {
+        let checkpoints = self.checkpoints.get_or_init(|| {
+            let mut checkpoints = vec![(0, 0)];
+            let mut chars = 0;
+            for (i, (byte, _)) in self.original.char_indices().enumerate() {
+                if byte >= checkpoints.len() * CHECKPOINT_BYTES {
+                    checkpoints.push((byte, i));
+                }
+                chars = i + 1;
+            }
+            checkpoints.push((self.original.len(), chars));
+            checkpoints
+        });
+        let index = checkpoints
+            .partition_point(|(byte, _)| *byte <= offset)
+            .saturating_sub(1);
+        let (byte, chars) = checkpoints.get(index).copied().unwrap_or((0, 0));
+        chars
+            + self
+                .original
+                .get(byte..offset)
+                .map_or(0, |text| text.chars().count())
     }
 }
 
-/// The value at `pointer` in text holding one JSON document or several one after another
-/// (then the pointer's first step is the document's index): its start and end offsets.
-fn find_in_documents(text: &str, pointer: &str) -> Option<(usize, usize)> {
-    let steps = steps(pointer)?;
-    let mut documents = Vec::new();
-    let mut at = skip_blank(text, 0);
-    while documents.len() < 2 && is_value_start(text, at) {
-        documents.push(at);
+/// Where each JSON document of the text starts, from `base`: one, or several one after
+/// another (error text written after them ends the list).
+fn documents(text: &str, base: usize) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut at = skip_blank(text, base);
+    while is_value_start(text, at) {
+        starts.push(at);
         let Some(end) = skip_value(text, at) else {
             break;
         };
         at = skip_blank(text, end);
     }
-    let (start, steps) = match documents.as_slice() {
-        [] => return None,
-        [one] => (*one, steps.as_slice()),
-        _ => {
-            let (index, rest) = steps.split_first()?;
-            let index: usize = index.parse().ok()?;
-            (nth_document(text, index)?, rest)
-        }
-    };
-    find_in_value(text, start, steps)
+    starts
 }
 
 /// Whether a JSON value starts at `at` (error text written after a document does not).
@@ -165,15 +315,6 @@ fn is_value_start(text: &str, at: usize) -> bool {
         || ["true", "false", "null"]
             .iter()
             .any(|w| rest.starts_with(w))
-}
-
-/// Where the `index`th JSON document of the text starts.
-fn nth_document(text: &str, index: usize) -> Option<usize> {
-    let mut at = skip_blank(text, 0);
-    for _ in 0..index {
-        at = skip_blank(text, skip_value(text, at)?);
-    }
-    (at < text.len()).then_some(at)
 }
 
 /// The unescaped steps of a JSON pointer (RFC 6901); `""` is the whole document.
@@ -189,43 +330,51 @@ fn steps(pointer: &str) -> Option<Vec<String>> {
     )
 }
 
-/// Follows `steps` from the value starting at `start`: the found value's start and end.
-fn find_in_value(text: &str, mut start: usize, steps: &[String]) -> Option<(usize, usize)> {
+/// The members (key, where the value starts) or elements (where each starts) of the
+/// object or array starting at `start`; `None` for a scalar or broken text.
+fn children(text: &str, start: usize) -> Option<Children> {
     let bytes = text.as_bytes();
-    for step in steps {
-        match bytes.get(start)? {
-            b'{' => {
-                let mut at = skip_blank(text, start + 1);
-                loop {
-                    if bytes.get(at)? != &b'"' {
-                        return None;
-                    }
-                    let key_end = skip_string(bytes, at)?;
-                    let (key, _) = unescape(text.get(at..key_end)?, at)?;
-                    at = skip_blank(text, key_end);
-                    if bytes.get(at)? != &b':' {
-                        return None;
-                    }
-                    at = skip_blank(text, at + 1);
-                    if key == *step {
-                        break;
-                    }
-                    at = after_separator(text, skip_value(text, at)?, b'}')?;
-                }
-                start = at;
+    match bytes.get(start)? {
+        b'{' => {
+            let mut members = Vec::new();
+            let mut at = skip_blank(text, start + 1);
+            if bytes.get(at) == Some(&b'}') {
+                return Some(Children::Members(members));
             }
-            b'[' => {
-                let index: usize = step.parse().ok()?;
-                let mut at = skip_blank(text, start + 1);
-                for _ in 0..index {
-                    at = after_separator(text, skip_value(text, at)?, b']')?;
+            loop {
+                if bytes.get(at)? != &b'"' {
+                    return None;
                 }
-                start = at;
+                let key_end = skip_string(bytes, at)?;
+                let (key, _) = unescape(text.get(at..key_end)?, at)?;
+                at = skip_blank(text, key_end);
+                if bytes.get(at)? != &b':' {
+                    return None;
+                }
+                at = skip_blank(text, at + 1);
+                members.push((key, at));
+                match after_separator(text, skip_value(text, at)?, b'}') {
+                    Some(next) => at = next,
+                    None => return Some(Children::Members(members)),
+                }
             }
-            _ => return None,
         }
+        b'[' => {
+            let mut elements = Vec::new();
+            let mut at = skip_blank(text, start + 1);
+            if bytes.get(at) == Some(&b']') {
+                return Some(Children::Elements(elements));
+            }
+            loop {
+                elements.push(at);
+                match after_separator(text, skip_value(text, at)?, b']') {
+                    Some(next) => at = next,
+                    None => return Some(Children::Elements(elements)),
+                }
+            }
+        }
+        _ => None,
     }
-    Some((start, skip_value(text, start)?))
 }
 
 /// After a member or element ending at `end`: the start of the next one, past the comma;
@@ -421,6 +570,13 @@ mod tests {
     fn columns_count_characters_and_skip_a_byte_order_mark() {
         let text = "\u{feff}{\"nämé\": \"é\", \"enabled\": \"True\"}";
         assert_eq!(at(text, "/enabled"), Some((1, 26, "\"True\"".to_owned())));
+        // Past the checkpoints of a long line of two-byte characters.
+        let long = format!(
+            "{{\"a\": \"{}\", \"b\": 1}}\n{{\"c\": 2}}",
+            "é".repeat(100_000)
+        );
+        assert_eq!(at(&long, "/0/b"), Some((1, 100_016, "1".to_owned())));
+        assert_eq!(at(&long, "/1/c"), Some((2, 7, "2".to_owned())));
     }
 
     #[test]
