@@ -50,8 +50,9 @@ pub struct Table {
 
 impl Table {
     /// The table as standard output calls for: coloured and cut to width on a terminal
-    /// (colour unless `NO_COLOR` is set to anything but the empty string, or `TERM=dumb`),
-    /// plain and whole when standard output is a file or a pipe.
+    /// (colour unless `NO_COLOR` is set to anything but the empty string, or `TERM=dumb`;
+    /// the width the terminal tells, else `COLUMNS`, else 100), plain and whole when
+    /// standard output is a file or a pipe.
     #[must_use]
     pub fn for_stdout() -> Self {
         let stdout = io::stdout();
@@ -62,6 +63,7 @@ impl Table {
             || std::env::var_os("TERM").is_some_and(|t| t == "dumb");
         let width = terminal_size::terminal_size_of(&stdout)
             .map(|(terminal_size::Width(w), _)| usize::from(w))
+            .or_else(|| std::env::var("COLUMNS").ok()?.trim().parse().ok())
             .filter(|&w| w > 0)
             .unwrap_or(DEFAULT_TERMINAL_WIDTH);
         Self {
