@@ -91,8 +91,9 @@ pub struct ScanArgs {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Report format on standard output: csv, json, or none (no report: the summary line
-    /// and the exit status only).
+    /// Report format on standard output: csv, json, table (aligned columns for a person,
+    /// verdicts coloured on a terminal), or none (no report: the summary line and the exit
+    /// status only).
     #[arg(long, default_value = "csv", value_name = "FORMAT", value_parser = report_format)]
     pub format: &'static Writer,
 

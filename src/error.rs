@@ -79,7 +79,11 @@ pub enum FileError {
     #[error("not a regular file ({}); not read", .0.as_str())]
     NotRegular(crate::discover::EntryKind),
     /// The file is larger than `--max-file-size`.
-    #[error("larger than --max-file-size ({size} bytes > {limit} bytes); not read")]
+    #[error(
+        "larger than --max-file-size ({} > {}); not read",
+        crate::model::bytes(*.size),
+        crate::model::bytes(*.limit)
+    )]
     TooLarge { size: u64, limit: u64 },
     /// The file changed while it was read.
     #[error("changed while it was read; not used")]

@@ -5,6 +5,10 @@
 //! The file goes through [`scan::examine`], the very function a scan runs on every file,
 //! so `explain` and a report can never disagree; this module only renders the result.
 //! File-derived text is stripped of control characters and cut to a readable length.
+//! Beside each JSON pointer, [`locate`] gives the line and column of the value in the
+//! decoded text, and the value as written where the parser only kept its kind.
+
+mod locate;
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
@@ -14,10 +18,11 @@ use crate::checks::{self, Checks};
 use crate::discover::{self, Entry, EntryKind};
 use crate::error::Error;
 use crate::evaluate::{self, Observation};
-use crate::formats::{Body, Extent, Flag, Item, Parsed, Setting};
+use crate::formats::{Body, Extent, Flag, Item, Location, Parsed, Setting};
 use crate::model::{Evaluated, FileStatus};
 use crate::scan::{self, Examined};
 use crate::subscription::IdScope;
+use locate::Source;
 
 /// The most settings of one document listed; the rest are counted.
 const SETTINGS_SHOWN: usize = 200;
@@ -63,6 +68,8 @@ pub fn explain(path: &Path, max_file_size: u64) -> Result<String, Error> {
     let examined = scan::examine(&entry, max_file_size, &checks);
     match (&examined.record.status, &examined.parsed) {
         (FileStatus::Evaluated(evaluated), Some(parsed)) => {
+            let text = decoded_again(path, max_file_size, evaluated);
+            let source = text.as_deref().map(Source::new);
             let mut out = String::new();
             // Writing to a `String` cannot fail.
             let _ = write!(
@@ -73,6 +80,7 @@ pub fn explain(path: &Path, max_file_size: u64) -> Result<String, Error> {
                     evaluated,
                     parsed,
                     checks: &checks,
+                    source: source.as_ref(),
                 }
             );
             Ok(out)
@@ -88,33 +96,53 @@ pub fn explain(path: &Path, max_file_size: u64) -> Result<String, Error> {
     }
 }
 
+/// The file's decoded text, read again to place pointers in it; `None` when it cannot be
+/// decoded, or its bytes are no longer those examined (then no position is shown).
+fn decoded_again(path: &Path, max_file_size: u64, evaluated: &Evaluated) -> Option<String> {
+    evaluated.encoding?;
+    let contents = crate::read::read(path, max_file_size).ok()?;
+    if contents.sha256 != evaluated.sha256 {
+        return None;
+    }
+    let decoded = crate::decode::decode(&contents.bytes).ok()?;
+    Some(decoded.text.into_owned())
+}
+
 /// What `explain` prints about one examined file.
 struct Explanation<'a> {
     examined: &'a Examined,
     evaluated: &'a Evaluated,
     parsed: &'a Parsed,
     checks: &'a Checks,
+    source: Option<&'a Source<'a>>,
 }
 
 impl fmt::Display for Explanation<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self.evaluated;
         writeln!(f, "file:      {}", clean(&self.examined.record.path))?;
-        writeln!(f, "size:      {} bytes", e.size)?;
+        writeln!(f, "size:      {}", crate::model::bytes(e.size))?;
         writeln!(f, "sha256:    {}", e.sha256)?;
         let encoding = e.encoding.map_or("(cannot be decoded)", |e| e.as_str());
         writeln!(f, "encoding:  {encoding}")?;
         writeln!(f, "format:    {}", e.format)?;
         writeln!(f)?;
-        contents(self.parsed, self.checks, f)?;
+        contents(self.parsed, self.checks, self.source, f)?;
         writeln!(f)?;
         writeln!(f, "observations:")?;
-        e.observations.iter().try_for_each(|o| observation(o, f))
+        e.observations
+            .iter()
+            .try_for_each(|o| observation(o, self.source, f))
     }
 }
 
 /// Lists what the parser found: settings, bare values, errors, or why nothing.
-fn contents(parsed: &Parsed, checks: &Checks, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn contents(
+    parsed: &Parsed,
+    checks: &Checks,
+    source: Option<&Source<'_>>,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
     let items = match &parsed.body {
         Body::Items(items) => items,
         Body::Malformed(why) => return writeln!(f, "cannot be read: {}", clean(&why.to_string())),
@@ -134,7 +162,7 @@ fn contents(parsed: &Parsed, checks: &Checks, f: &mut fmt::Formatter<'_>) -> fmt
                 let entries = count(settings.len(), "entry", "entries");
                 writeln!(f, "settings ({entries}, {extent}):")?;
                 for s in settings.iter().take(SETTINGS_SHOWN) {
-                    setting(s, checks, f)?;
+                    setting(s, checks, source, f)?;
                 }
                 if settings.len() > SETTINGS_SHOWN {
                     let more = count(settings.len() - SETTINGS_SHOWN, "entry", "entries");
@@ -143,8 +171,9 @@ fn contents(parsed: &Parsed, checks: &Checks, f: &mut fmt::Formatter<'_>) -> fmt
             }
             Item::Scalar { value, location } => writeln!(
                 f,
-                "bare value: {} at {location} (the CIS one-liner prints WDATP's enabled)",
-                flag_text(value)
+                "bare value: {} at {} (the CIS one-liner prints WDATP's enabled)",
+                value_text(value, location, source),
+                place(location, source)
             )?,
             Item::Context { scope, location } => {
                 let to = match scope {
@@ -154,18 +183,28 @@ fn contents(parsed: &Parsed, checks: &Checks, f: &mut fmt::Formatter<'_>) -> fmt
                     }
                     IdScope::None => "(nothing)".to_owned(),
                 };
-                writeln!(f, "context switch at {location} to {to}")?;
+                writeln!(f, "context switch at {} to {to}", place(location, source))?;
             }
             Item::CollectionError {
                 summary, location, ..
-            } => writeln!(f, "error at {location}: {}", clean(summary))?,
+            } => writeln!(
+                f,
+                "error at {}: {}",
+                place(location, source),
+                clean(summary)
+            )?,
         }
     }
     Ok(())
 }
 
 /// One setting; `*` marks a setting one of the checks reads.
-fn setting(setting: &Setting, checks: &Checks, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn setting(
+    setting: &Setting,
+    checks: &Checks,
+    source: Option<&Source<'_>>,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
     let name = setting.name.as_deref().unwrap_or("(no name)");
     let checked = checks
         .checks
@@ -177,8 +216,8 @@ fn setting(setting: &Setting, checks: &Checks, f: &mut fmt::Formatter<'_>) -> fm
         f,
         " {marker} {:<36} enabled = {:<10} at {}",
         clean(name),
-        flag_text(&setting.enabled),
-        setting.location
+        value_text(&setting.enabled, &setting.location, source),
+        place(&setting.location, source)
     )?;
     if let Some(id) = &setting.id {
         write!(f, "\n      id {}", clean(id))?;
@@ -189,7 +228,11 @@ fn setting(setting: &Setting, checks: &Checks, f: &mut fmt::Formatter<'_>) -> fm
     writeln!(f)
 }
 
-fn observation(o: &Observation, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fn observation(
+    o: &Observation,
+    source: Option<&Source<'_>>,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
     let subscription = match (&o.subscription, o.source) {
         (Some(sub), Some(source)) => format!("{sub} (from the {})", source.as_str()),
         (Some(sub), None) => sub.to_string(),
@@ -199,7 +242,7 @@ fn observation(o: &Observation, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     writeln!(f, "  subscription: {subscription}")?;
     writeln!(f, "  outcome:      {}", o.outcome)?;
     if let Some(location) = &o.location {
-        writeln!(f, "  location:     {location}")?;
+        writeln!(f, "  location:     {}", place(location, source))?;
     }
     writeln!(f, "  why:          {}", clean(&o.detail))
 }
@@ -213,13 +256,36 @@ fn count(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-fn flag_text(flag: &Flag) -> String {
+/// A location, and beside a JSON pointer the line and column of its value when found:
+/// `/value/1/properties/enabled (line 18, column 20)`.
+fn place(location: &Location, source: Option<&Source<'_>>) -> String {
+    match (location, source) {
+        (Location::Pointer(pointer), Some(source)) => match source.find(pointer) {
+            Some(found) => format!(
+                "{} (line {}, column {})",
+                clean(pointer),
+                found.position.line,
+                found.position.column
+            ),
+            None => clean(pointer).into_owned(),
+        },
+        (Location::Pointer(pointer), None) => clean(pointer).into_owned(),
+        (Location::Line(_), _) => location.to_string(),
+    }
+}
+
+/// A value as the file wrote it: `true`, `"True"`, `null`; a value of another kind (a
+/// number, an object) as its text in the file when it can be found there (`1`), else its
+/// kind (`(a number)`).
+fn value_text(flag: &Flag, location: &Location, source: Option<&Source<'_>>) -> String {
     match flag {
         Flag::Bool(b) => b.to_string(),
         Flag::Text(t) => format!("{:?}", clean(t)),
         Flag::Null => "null".to_owned(),
         Flag::Missing => "(missing)".to_owned(),
-        Flag::Other(kind) => format!("({kind})"),
+        Flag::Other(kind) => source
+            .and_then(|source| source.raw(location))
+            .map_or_else(|| format!("({kind})"), |raw| clean(&raw).into_owned()),
     }
 }
 

@@ -57,6 +57,10 @@ fn main() -> ExitCode {
 fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
     match cli.command {
         Command::Scan(args) => {
+            // A table on a terminal ends with the summary line: not shown twice.
+            let summary_shown = args.format.name == report::table::WRITER.name
+                && (args.outputs.is_empty() || args.outputs.iter().any(|o| o.as_os_str() == "-"))
+                && std::io::IsTerminal::is_terminal(&std::io::stdout());
             let config = args.into_config(command_line)?;
             let report = mdc_evidence::run(&config)?;
             match report::write(&report, &config.outputs) {
@@ -72,7 +76,9 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
                         mdc_evidence::escape::printable(warning, &[])
                     );
                 }
-                eprintln!("mdc-evidence: {}", Summary::of(&report).line());
+                if !summary_shown {
+                    eprintln!("mdc-evidence: {}", Summary::of(&report).line());
+                }
             }
             Ok(if config.exit_zero {
                 ExitStatus::Pass

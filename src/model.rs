@@ -79,6 +79,16 @@ impl EntryKind {
     }
 }
 
+/// A size in words: `1 byte`, `1208 bytes`.
+#[must_use]
+pub fn bytes(n: u64) -> String {
+    if n == 1 {
+        "1 byte".to_owned()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 /// Why an entry is not read as evidence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Skip {
@@ -146,7 +156,9 @@ impl fmt::Display for Skip {
             Self::Unreadable(why) => write!(f, "unreadable: {why}"),
             Self::TooLarge { size, limit } => write!(
                 f,
-                "larger than --max-file-size ({size} bytes > {limit} bytes); not read"
+                "larger than --max-file-size ({} > {}); not read",
+                bytes(*size),
+                bytes(*limit)
             ),
             Self::ChangedDuringRead => f.write_str(
                 "changed while it was read (its size or modification time differ before and \

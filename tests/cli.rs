@@ -235,7 +235,7 @@ fn csv_report_has_one_row_per_subscription_by_default() {
 #[test]
 fn reports_are_byte_identical_whatever_the_thread_count() {
     let dir = mixed_folder();
-    for format in ["json", "csv"] {
+    for format in ["json", "csv", "table"] {
         let run = |threads: &str| {
             mdc()
                 .args([
@@ -441,4 +441,246 @@ fn format_none_prints_only_the_summary_and_keeps_the_exit_status() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--format none"));
+}
+
+/// The lines of `explain`'s output for `path`.
+fn explained(path: &std::path::Path) -> Vec<String> {
+    let output = mdc().arg("explain").arg(path).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn explain_shows_a_number_as_written_with_the_line_and_column_of_each_pointer() {
+    let dir = TempDir::new().unwrap();
+    let text = format!(
+        "{{\"value\": [\n  {{\"id\": \"/subscriptions/{PASS}/providers/Microsoft.Security/settings/WDATP\",\n   \"name\": \"WDATP\", \"type\": \"Microsoft.Security/settings\",\n   \"properties\": {{\"enabled\": 1}}}},\n  {{\"name\": \"MCAS\", \"type\": \"Microsoft.Security/settings\", \"properties\": {{\"enabled\": {{\"on\":\n true}}}}}}\n]}}\n"
+    );
+    write(dir.path(), "n.json", &text);
+    let lines = explained(&dir.path().join("n.json"));
+    let at = |prefix: &str| {
+        lines
+            .iter()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix:?} in {lines:#?}"))
+            .clone()
+    };
+    assert_eq!(at("settings"), "settings (2 entries, a complete list):");
+    assert_eq!(
+        at(" * WDATP"),
+        " * WDATP                                enabled = 1          at /value/0/properties/enabled (line 4, column 30)"
+    );
+    assert_eq!(
+        at(" * MCAS"),
+        " * MCAS                                 enabled = {\"on\": true} at /value/1/properties/enabled (line 5, column 85)"
+    );
+    assert_eq!(
+        at("  location:"),
+        "  location:     /value/0/properties/enabled (line 4, column 30)"
+    );
+    assert_eq!(
+        at("  why:"),
+        "  why:          WDATP enabled: the value is a number, neither true nor false"
+    );
+}
+
+#[test]
+fn explain_counts_in_the_singular_and_the_plural() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "one.txt", "x");
+    let lines = explained(&dir.path().join("one.txt"));
+    assert_eq!(lines[1], "size:      1 byte");
+    write(
+        dir.path(),
+        "single.json",
+        r#"{"name":"WDATP","type":"Microsoft.Security/settings","properties":{"enabled":true}}"#,
+    );
+    let lines = explained(&dir.path().join("single.json"));
+    assert_eq!(lines[1], "size:      83 bytes");
+    assert_eq!(lines[6], "settings (1 entry, a single setting):");
+    let many: Vec<String> = (0..201)
+        .map(|i| {
+            format!(
+                r#"{{"name":"S{i}","type":"Microsoft.Security/settings","properties":{{"enabled":true}}}}"#
+            )
+        })
+        .collect();
+    write(
+        dir.path(),
+        "many.json",
+        &format!(r#"{{"value":[{}]}}"#, many.join(",")),
+    );
+    let lines = explained(&dir.path().join("many.json"));
+    assert_eq!(lines[6], "settings (201 entries, a complete list):");
+    assert!(
+        lines.contains(&"   … and 1 entry more not shown".to_owned()),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn explain_shows_a_clixml_number_as_written() {
+    let dir = TempDir::new().unwrap();
+    let fixture = common::root().join(
+        "fixtures/powershell-clixml/ps7-get-azsecuritysetting_export-clixml_wdatp-disabled_utf8-bom.xml",
+    );
+    let text = fs::read_to_string(fixture).unwrap().replacen(
+        r#"<B N="Enabled">false</B>"#,
+        r#"<I32 N="Enabled">1</I32>"#,
+        1,
+    );
+    write(dir.path(), "n.xml", &text);
+    let lines = explained(&dir.path().join("n.xml"));
+    assert!(
+        lines.contains(
+            &" * Sentinel                             enabled = 1          at line 20".to_owned()
+        ),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn explain_never_echoes_terminal_control_characters() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "a\u{1b}]0;x\u{7}.json",
+        r#"{"name":"WDATP\u001b[2J","type":"Microsoft.Security/settings","properties":{"enabled":"\u001b[31mTrue\u0007"}}"#,
+    );
+    let output = mdc()
+        .arg("explain")
+        .arg(dir.path().join("a\u{1b}]0;x\u{7}.json"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        !stdout.contains(|c: char| c.is_control() && c != '\n'),
+        "{stdout}"
+    );
+    assert!(stdout.contains("a\u{fffd}]0;x\u{fffd}.json"), "{stdout}");
+    let setting = format!(
+        "   {:<36} enabled = \"\u{fffd}[31mTrue\u{fffd}\" at /properties/enabled (line 1, column 87)\n",
+        "WDATP\u{fffd}[2J"
+    );
+    assert!(stdout.contains(&setting), "{stdout}");
+}
+
+/// A small folder for the table: a pass and a fail in the inventory, a subscription
+/// outside it, and a file that names no subscription.
+fn table_folder() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write(d, "ev/pass/settings.json", &settings_list(PASS, "true"));
+    write(d, "ev/fail/settings.json", &settings_list(FAIL, "false"));
+    write(d, "ev/other/settings.json", &settings_list(GAP, "true"));
+    write(
+        d,
+        "ev/loose.json",
+        r#"{"name":"WDATP","type":"Microsoft.Security/settings","properties":{"enabled":false}}"#,
+    );
+    write(
+        d,
+        "inventory.csv",
+        &format!("\"Name\",\"Id\"\r\n\"本番 prod\",\"{PASS}\"\r\n\"dev\",\"{FAIL}\"\r\n"),
+    );
+    dir
+}
+
+#[test]
+fn table_aligns_columns_by_display_width_and_ends_with_the_summary() {
+    let dir = table_folder();
+    let output = mdc()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "--format",
+            "table",
+            "ev",
+            "--subscriptions",
+            "inventory.csv",
+        ])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let expected = format!(
+        "\
+subscription                          name       check  verdict  flags  reason
+{PASS}  本番 prod  wdatp  pass            WDATP is enabled in 1 file
+{FAIL}  dev        wdatp  fail            WDATP is disabled in 1 file
+
+not in the inventory (out of scope):
+{GAP}             wdatp  pass            WDATP is enabled in 1 file
+
+unattributed observations (no subscription):
+path           check  outcome   detail
+ev/loose.json  wdatp  disabled  unattributed: neither the content nor the path names a subscription; WDATP enabled is false
+
+4 files read, 0 skipped; 2 in scope: 1 pass, 1 fail, 0 conflict, 0 no_evidence; 1 out of scope; 1 unattributed observation
+"
+    );
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
+}
+
+#[test]
+fn table_has_no_escape_codes_off_a_terminal_or_with_no_color() {
+    let dir = table_folder();
+    for no_color in [None, Some("1")] {
+        let mut cmd = mdc();
+        cmd.args(["scan", "--format", "table"]).arg(dir.path());
+        match no_color {
+            Some(value) => cmd.env("NO_COLOR", value),
+            None => cmd.env_remove("NO_COLOR"),
+        };
+        let stdout = String::from_utf8(cmd.output().unwrap().stdout).unwrap();
+        assert!(stdout.contains("wdatp  fail"), "{stdout}");
+        assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    }
+}
+
+#[test]
+fn table_escapes_a_file_name_holding_escape_codes_and_is_never_read_as_evidence() {
+    let dir = table_folder();
+    write(
+        dir.path(),
+        "ev/\u{1b}[31mred\u{7}.json",
+        r#"{"name":"WDATP","type":"Microsoft.Security/settings","properties":{"enabled":true}}"#,
+    );
+    let output = mdc()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "table", "ev"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        !stdout.contains(|c: char| c.is_control() && c != '\n'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("\nev/\u{fffd}[31mred\u{fffd}.json  wdatp  enabled "),
+        "{stdout}"
+    );
+    // A table saved in the folder is recognised as this tool's and skipped, not read.
+    fs::write(dir.path().join("ev/table.txt"), &stdout).unwrap();
+    let again = mdc()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json", "ev"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    let table = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "ev/table.txt")
+        .unwrap();
+    assert_eq!(table["status"], "skipped", "{table}");
+    assert_eq!(
+        table["reason"], "an earlier report of mdc-evidence, not evidence",
+        "{table}"
+    );
 }

@@ -8,6 +8,7 @@ pub mod csv;
 pub mod json;
 pub mod none;
 pub mod rows;
+pub mod table;
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -205,7 +206,7 @@ pub struct Writer {
 }
 
 /// Every report format. A new format is one new file in `report/` and one entry here.
-pub const WRITERS: &[Writer] = &[csv::WRITER, json::WRITER, none::WRITER];
+pub const WRITERS: &[Writer] = &[csv::WRITER, json::WRITER, table::WRITER, none::WRITER];
 
 /// The format `--format` names.
 #[must_use]
