@@ -463,6 +463,7 @@ fn csv_metadata_lines_describe_the_run_before_the_header() {
         .arg(dir.path().join("x,=1"))
         .output()
         .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
     let text = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(
@@ -487,6 +488,11 @@ fn csv_metadata_lines_describe_the_run_before_the_header() {
          0 no_evidence\""
     );
     assert!(lines[6].starts_with("subscription_id,"), "{text}");
+    assert!(
+        lines[7].starts_with(&format!("{A},,wdatp,8.1.3.3,pass,")),
+        "{text}"
+    );
+    assert_eq!(lines.len(), 9, "{text}");
     // Without the flag, the file is plain RFC 4180 from its first line.
     let plain = mdc().arg("scan").arg(dir.path()).output().unwrap();
     assert!(plain.stdout.starts_with(b"subscription_id,"));

@@ -232,6 +232,13 @@ impl Csv {
         if self.bom {
             out.write_all(b"\xEF\xBB\xBF")?;
         }
+        // One cell per line, made safe like any other; the rows below have their own width.
+        if self.metadata {
+            for line in metadata(report) {
+                out.write_all(cell(&line, self.delimiter).as_bytes())?;
+                out.write_all(b"\r\n")?;
+            }
+        }
         // Cells are quoted by `cell`, which quotes more than RFC 4180 needs (see above).
         let mut writer = ::csv::WriterBuilder::new()
             .delimiter(self.delimiter)
@@ -239,11 +246,6 @@ impl Csv {
             .terminator(::csv::Terminator::CRLF)
             .has_headers(false)
             .from_writer(out);
-        if self.metadata {
-            for line in metadata(report) {
-                writer.write_record([cell(&line, self.delimiter)])?;
-            }
-        }
         match self.rows {
             Rows::Subscriptions => {
                 writer.write_record(SUBSCRIPTION_HEADER)?;
