@@ -620,7 +620,7 @@ unattributed observations (no subscription):
 path           check  outcome   detail
 ev/loose.json  wdatp  disabled  unattributed: neither the content nor the path names a subscription; WDATP enabled is false
 
-4 files read, 0 skipped; 2 in scope: 1 pass, 1 fail, 0 conflict, 0 no_evidence; 1 out of scope; 1 unattributed observation
+4 files read, 0 skipped; 2 in scope: 1 pass, 1 fail, 0 conflict, 0 no_evidence; 1 out of scope; 1 unattributed observation (1 with a value)
 "
     );
     assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);

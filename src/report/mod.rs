@@ -37,6 +37,9 @@ pub struct Summary {
     pub observations: usize,
     /// Observations without a subscription.
     pub unattributed: usize,
+    /// Of those, the ones that would decide a subscription (`enabled`, `disabled`,
+    /// `absent`) if one were known.
+    pub unattributed_deciding: usize,
     /// Observations per outcome, in [`Outcome::ALL`] order.
     pub outcomes: Vec<(Outcome, usize)>,
     /// Subscriptions with a verdict; with an inventory, those it lists.
@@ -98,6 +101,10 @@ impl Summary {
                 .iter()
                 .filter(|o| o.subscription.is_none())
                 .count(),
+            unattributed_deciding: observations
+                .iter()
+                .filter(|o| o.subscription.is_none() && o.outcome.is_deciding())
+                .count(),
             outcomes: Outcome::ALL
                 .iter()
                 .map(|&k| (k, observations.iter().filter(|o| o.outcome == k).count()))
@@ -151,6 +158,9 @@ impl Summary {
             n => {
                 let _ = write!(line, "; {n} unattributed observations");
             }
+        }
+        if self.unattributed_deciding > 0 {
+            let _ = write!(line, " ({} with a value)", self.unattributed_deciding);
         }
         line
     }
