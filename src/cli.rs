@@ -49,6 +49,37 @@ pub enum Command {
     /// the subscription and where it came from, the outcome and why. Exits 0 when the
     /// file could be read, 2 otherwise.
     Explain(ExplainArgs),
+    /// Verify a JSON report against its evidence: re-read every file it lists and say
+    /// whether each is unchanged, changed or missing, and which files are new. Exits 0
+    /// when every file is unchanged and none is new, 1 otherwise, 2 when the report
+    /// cannot be read.
+    Verify(VerifyArgs),
+}
+
+/// `mdc-evidence verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The JSON report of an earlier scan (`scan -o report.json`).
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+
+    /// Where a root of the report is now, when the evidence has moved (repeatable: once
+    /// per root of the report, in its order). Paths are compared as the report shows them.
+    #[arg(long = "root", value_name = "DIR")]
+    pub roots: Vec<PathBuf>,
+
+    /// The detail on standard output: `text` (the files that are not unchanged), `json`
+    /// or `csv` (every file).
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: crate::verify::Detail,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print no summary line on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `mdc-evidence explain`.

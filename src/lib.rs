@@ -28,6 +28,7 @@ pub mod report;
 pub mod rollup;
 pub mod scan;
 pub mod subscription;
+pub mod verify;
 
 pub use crate::config::Config;
 pub use crate::error::Error;

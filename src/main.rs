@@ -6,9 +6,9 @@ use clap::{CommandFactory, FromArgMatches};
 use mdc_evidence::cli::{Cli, Command};
 use std::io::Write as _;
 
-use mdc_evidence::explain;
 use mdc_evidence::report::{self, Summary};
 use mdc_evidence::{Error, ExitStatus};
+use mdc_evidence::{explain, verify};
 
 fn main() -> ExitCode {
     let matches = match Cli::command().try_get_matches() {
@@ -104,6 +104,22 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
         Command::Explain(args) => {
             let text = explain::explain(&args.file, args.max_file_size)?;
             write_stdout(&text)
+        }
+        Command::Verify(args) => {
+            let verification =
+                verify::verify(&args.report, &args.roots, args.threads.unwrap_or(0))?;
+            let mut detail = Vec::new();
+            verify::render(&verification, args.format, &mut detail)
+                .map_err(|source| Error::Stdout { source })?;
+            write_stdout(&String::from_utf8_lossy(&detail))?;
+            if !args.quiet {
+                eprintln!("mdc-evidence: {}", verification.line());
+            }
+            Ok(if verification.intact() {
+                ExitStatus::Pass
+            } else {
+                ExitStatus::Fail
+            })
         }
     }
 }

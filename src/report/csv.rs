@@ -334,7 +334,7 @@ pub fn is_own_report(bytes: &[u8]) -> bool {
 }
 
 /// Makes a cell safe to open in a spreadsheet and to print on a terminal, quoted as needed.
-fn cell(text: &str, delimiter: u8) -> String {
+pub(crate) fn cell(text: &str, delimiter: u8) -> String {
     let text = super::printable(text, &['\t', '\n', '\r']);
     let mut safe = String::with_capacity(text.len() + 2);
     // At the start, and after a separator or quote: is a formula possible here?

@@ -1,0 +1,544 @@
+//! `mdc-evidence verify REPORT.json`: chain of custody. Reads the manifest of a JSON report
+//! (`files[]`), walks the roots it recorded (or `--root` folders, when the evidence has
+//! moved), reads every file again with the same read-only rules as a scan, and says of
+//! each whether it is `unchanged`, `changed`, `missing` or `new` (present under the roots
+//! but not in the report); a file the report lists without a digest (skipped by the scan)
+//! is `unverified`.
+//!
+//! Data flows one way, as in a scan: read the manifest, discover, re-read in parallel,
+//! compare, render.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::discover::{self, Discovery, EntryKind};
+use crate::error::{Error, shown};
+use crate::read;
+
+/// The JSON report schema versions `verify` reads.
+pub const KNOWN_SCHEMAS: [u32; 2] = [1, 2];
+
+/// The largest report `verify` reads.
+const REPORT_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
+
+/// The largest evidence file `verify` re-reads (larger ones are `unreadable`).
+const FILE_LIMIT: u64 = 16 * 1024 * 1024 * 1024;
+
+/// What became of one file since the report was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Same size and SHA-256 as the report records.
+    Unchanged,
+    /// Other bytes than the report records.
+    Changed,
+    /// The report lists it; it is no longer there.
+    Missing,
+    /// There now, not in the report.
+    New,
+    /// Listed by the report without a digest (the scan skipped it); still there.
+    Unverified,
+    /// Listed with a digest, but it cannot be read now.
+    Unreadable,
+}
+
+impl State {
+    /// Every state, in summary order.
+    pub const ALL: [Self; 6] = [
+        Self::Unchanged,
+        Self::Changed,
+        Self::Missing,
+        Self::New,
+        Self::Unverified,
+        Self::Unreadable,
+    ];
+
+    /// The name used in the output.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unchanged => "unchanged",
+            Self::Changed => "changed",
+            Self::Missing => "missing",
+            Self::New => "new",
+            Self::Unverified => "unverified",
+            Self::Unreadable => "unreadable",
+        }
+    }
+
+    /// Whether this state breaks the chain of custody (exit status 1).
+    #[must_use]
+    pub fn is_break(self) -> bool {
+        matches!(
+            self,
+            Self::Changed | Self::Missing | Self::New | Self::Unreadable
+        )
+    }
+}
+
+/// One file's comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Checked {
+    /// The path as the report shows it.
+    pub path: String,
+    /// What became of it.
+    pub state: State,
+    /// The SHA-256 the report records.
+    pub recorded_sha256: Option<String>,
+    /// The size the report records.
+    pub recorded_size: Option<u64>,
+    /// The SHA-256 of the bytes read now.
+    pub sha256: Option<String>,
+    /// The size read now.
+    pub size: Option<u64>,
+    /// Why, when the state needs a word (the scan's skip reason, a read error).
+    pub note: Option<String>,
+}
+
+/// The result of a verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// The report's `schema_version`.
+    pub schema_version: u32,
+    /// The roots walked, as the report shows them.
+    pub roots: Vec<String>,
+    /// Every file of the report and every new one, sorted by path.
+    pub files: Vec<Checked>,
+}
+
+impl Verification {
+    /// How many files are in each state, in [`State::ALL`] order.
+    #[must_use]
+    pub fn counts(&self) -> Vec<(State, usize)> {
+        State::ALL
+            .iter()
+            .map(|&s| (s, self.files.iter().filter(|f| f.state == s).count()))
+            .collect()
+    }
+
+    /// Whether every file is as the report records and nothing is new.
+    #[must_use]
+    pub fn intact(&self) -> bool {
+        !self.files.iter().any(|f| f.state.is_break())
+    }
+
+    /// The summary line for standard error.
+    #[must_use]
+    pub fn line(&self) -> String {
+        let listed = self.files.iter().filter(|f| f.state != State::New).count();
+        let counts = self.counts();
+        let count = |state: State| {
+            counts
+                .iter()
+                .find(|(s, _)| *s == state)
+                .map_or(0, |(_, n)| *n)
+        };
+        let mut line = format!(
+            "verify: {listed} {} in the report: {} unchanged, {} changed, {} missing",
+            if listed == 1 { "file" } else { "files" },
+            count(State::Unchanged),
+            count(State::Changed),
+            count(State::Missing),
+        );
+        for state in [State::Unverified, State::Unreadable] {
+            if count(state) > 0 {
+                let _ = write!(line, ", {} {}", count(state), state.as_str());
+            }
+        }
+        let _ = write!(line, "; {} new", count(State::New));
+        line
+    }
+}
+
+/// The part of a JSON report `verify` reads.
+#[derive(Debug, Deserialize)]
+struct Manifest {
+    schema_version: u32,
+    run: Run,
+    files: Vec<ManifestFile>,
+}
+
+/// What a report says of itself, read before its manifest.
+#[derive(Debug, Deserialize)]
+struct Head {
+    schema_version: Option<u32>,
+    tool: Option<Tool>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Tool {
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Run {
+    roots: Vec<String>,
+    #[serde(default)]
+    command_line: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ManifestFile {
+    path: String,
+    status: String,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    size: Option<u64>,
+    #[serde(default)]
+    sha256: Option<String>,
+}
+
+/// Verifies the report at `report` against the files under its roots, or under `roots`
+/// when given (one per recorded root, in the same order), with `threads` workers (0: one
+/// per core).
+///
+/// # Errors
+/// [`Error::Usage`] when the report cannot be read, is not a JSON report of this tool, has
+/// an unknown `schema_version`, or `roots` does not match its roots; [`Error::Root`] when a
+/// root cannot be walked.
+pub fn verify(report: &Path, roots: &[PathBuf], threads: usize) -> Result<Verification, Error> {
+    let manifest = read_manifest(report)?;
+    let walked = roots_to_walk(&manifest, roots)?;
+    let follow_symlinks = manifest
+        .run
+        .command_line
+        .iter()
+        .any(|a| a == "--follow-symlinks");
+    let discovered = discover::discover(&Discovery {
+        roots: walked.iter().map(|(path, _)| path.clone()).collect(),
+        follow_symlinks,
+        ..Discovery::default()
+    })?;
+    // Each entry under the path the report would show it by.
+    let present: BTreeMap<String, discover::Entry> = discovered
+        .entries
+        .into_iter()
+        .map(|entry| (reported_path(&entry.path, &walked), entry))
+        .collect();
+    let recorded: BTreeMap<&str, &ManifestFile> = manifest
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f))
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| Error::Threads { threads, source })?;
+    let mut files: Vec<Checked> = pool.install(|| {
+        let known = manifest
+            .files
+            .par_iter()
+            .map(|file| check_recorded(file, present.get(&file.path)));
+        let new = present
+            .par_iter()
+            .filter(|(path, _)| !recorded.contains_key(path.as_str()))
+            .filter_map(|(path, entry)| check_new(path, entry));
+        known.chain(new).collect()
+    });
+    files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    Ok(Verification {
+        schema_version: manifest.schema_version,
+        roots: walked.into_iter().map(|(_, shown)| shown).collect(),
+        files,
+    })
+}
+
+fn read_manifest(report: &Path) -> Result<Manifest, Error> {
+    let contents = read::read(report, REPORT_LIMIT)
+        .map_err(|e| Error::Usage(format!("cannot read report {}: {e}", shown(report))))?;
+    let bytes = contents
+        .bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&contents.bytes);
+    let not_ours = || {
+        Error::Usage(format!(
+            "{} is not a JSON report of mdc-evidence (verify reads the report written by \
+             scan --format json or -o FILE.json)",
+            shown(report)
+        ))
+    };
+    // The version first, so that a newer report is named as such, not as malformed.
+    let head: Head = serde_json::from_slice(bytes).map_err(|_| not_ours())?;
+    if head
+        .tool
+        .as_ref()
+        .is_none_or(|t| t.name != env!("CARGO_PKG_NAME"))
+    {
+        return Err(not_ours());
+    }
+    match head.schema_version {
+        Some(v) if KNOWN_SCHEMAS.contains(&v) => {}
+        Some(v) => {
+            return Err(Error::Usage(format!(
+                "report {} has schema_version {v}, which this version of mdc-evidence ({}) \
+                 does not know (it reads {}): verify it with the version that wrote it",
+                shown(report),
+                env!("CARGO_PKG_VERSION"),
+                KNOWN_SCHEMAS.map(|v| v.to_string()).join(" and ")
+            )));
+        }
+        None => return Err(not_ours()),
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        Error::Usage(format!(
+            "report {} has no readable manifest: {e}",
+            shown(report)
+        ))
+    })
+}
+
+/// The folders to walk, each with the root the report shows for it.
+fn roots_to_walk(manifest: &Manifest, roots: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Error> {
+    let recorded = &manifest.run.roots;
+    if roots.is_empty() {
+        return recorded
+            .iter()
+            .map(|root| {
+                // A root shown with escapes (`\\`, `\xNN`) is not the path itself.
+                if root.contains('\\') {
+                    Err(Error::Usage(format!(
+                        "the report's root {} cannot be opened as written: give it with --root",
+                        crate::escape::printable(root, &[])
+                    )))
+                } else if std::fs::symlink_metadata(root).is_err() {
+                    Err(Error::Usage(format!(
+                        "the report's root {} is not there (relative roots are read from \
+                         the current folder): if the evidence has moved, give --root",
+                        crate::escape::printable(root, &[])
+                    )))
+                } else {
+                    Ok((PathBuf::from(root), root.clone()))
+                }
+            })
+            .collect();
+    }
+    if roots.len() != recorded.len() {
+        return Err(Error::Usage(format!(
+            "the report has {} root{} ({}): give --root once for each, in that order",
+            recorded.len(),
+            if recorded.len() == 1 { "" } else { "s" },
+            crate::escape::printable(&recorded.join(", "), &[])
+        )));
+    }
+    Ok(roots
+        .iter()
+        .cloned()
+        .zip(recorded.iter().cloned())
+        .collect())
+}
+
+/// The path the report shows for an entry found under a walked root: the recorded root
+/// in place of the walked one.
+fn reported_path(found: &str, walked: &[(PathBuf, String)]) -> String {
+    for (path, recorded) in walked {
+        let shown_as = discover::display(path);
+        if found == shown_as {
+            return recorded.clone();
+        }
+        if let Some(rest) = found.strip_prefix(&shown_as)
+            && (shown_as.ends_with('/') || rest.starts_with('/'))
+        {
+            let rest = rest.trim_start_matches('/');
+            return if recorded.ends_with('/') {
+                format!("{recorded}{rest}")
+            } else {
+                format!("{recorded}/{rest}")
+            };
+        }
+    }
+    found.to_owned()
+}
+
+/// A file the report lists: compared with what is there now.
+fn check_recorded(file: &ManifestFile, entry: Option<&discover::Entry>) -> Checked {
+    let mut checked = Checked {
+        path: file.path.clone(),
+        state: State::Unchanged,
+        recorded_sha256: file.sha256.clone(),
+        recorded_size: file.size,
+        sha256: None,
+        size: None,
+        note: None,
+    };
+    let Some(entry) = entry else {
+        checked.state = State::Missing;
+        return checked;
+    };
+    let Some(recorded) = &file.sha256 else {
+        checked.state = State::Unverified;
+        checked.note = Some(match &file.reason {
+            Some(reason) => format!("the scan did not read it ({}): {reason}", file.status),
+            None => format!("the report records no digest ({})", file.status),
+        });
+        return checked;
+    };
+    if entry.kind != EntryKind::File {
+        checked.state = State::Changed;
+        checked.note = Some(format!("now a {}, not a file", entry.kind.as_str()));
+        return checked;
+    }
+    match read::read(&entry.fs_path, FILE_LIMIT) {
+        Ok(contents) => {
+            let size = u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX);
+            checked.state = if contents.sha256 == *recorded && Some(size) == file.size {
+                State::Unchanged
+            } else {
+                State::Changed
+            };
+            checked.sha256 = Some(contents.sha256);
+            checked.size = Some(size);
+        }
+        Err(error) => {
+            checked.state = State::Unreadable;
+            checked.note = Some(error.to_string());
+        }
+    }
+    checked
+}
+
+/// A file the report does not list: `new`, unless it is a report or temporary file of
+/// this tool (the verified report itself is usually under its root).
+fn check_new(path: &str, entry: &discover::Entry) -> Option<Checked> {
+    let mut checked = Checked {
+        path: path.to_owned(),
+        state: State::New,
+        recorded_sha256: None,
+        recorded_size: None,
+        sha256: None,
+        size: None,
+        note: None,
+    };
+    if matches!(entry.skip, Some(discover::Skip::TemporaryFile)) {
+        return None;
+    }
+    if entry.kind != EntryKind::File {
+        checked.note = Some(format!("a {}, never opened", entry.kind.as_str()));
+        return Some(checked);
+    }
+    match read::read(&entry.fs_path, FILE_LIMIT) {
+        Ok(contents) if crate::report::is_own_report(&contents.bytes) => None,
+        Ok(contents) => {
+            checked.size = Some(u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX));
+            checked.sha256 = Some(contents.sha256);
+            Some(checked)
+        }
+        Err(error) => {
+            checked.note = Some(error.to_string());
+            Some(checked)
+        }
+    }
+}
+
+/// How `verify` writes its detail on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Detail {
+    /// One line per file that is not unchanged, for people.
+    #[default]
+    Text,
+    /// Every file, as JSON.
+    Json,
+    /// Every file, as CSV.
+    Csv,
+}
+
+/// Writes the detail of `verification` in `detail` form.
+///
+/// # Errors
+/// An I/O error from `out`.
+pub fn render(verification: &Verification, detail: Detail, out: &mut dyn Write) -> io::Result<()> {
+    match detail {
+        Detail::Text => {
+            for file in verification
+                .files
+                .iter()
+                .filter(|f| f.state != State::Unchanged)
+            {
+                let path = crate::escape::printable(&file.path, &[]);
+                let mut line = format!("{:<10} {path}", file.state.as_str());
+                if file.state == State::Changed
+                    && let (Some(was), Some(now)) = (&file.recorded_sha256, &file.sha256)
+                {
+                    let _ = write!(
+                        line,
+                        ": sha256 {} -> {}, size {} -> {}",
+                        was.get(..12).unwrap_or(was),
+                        now.get(..12).unwrap_or(now),
+                        file.recorded_size.unwrap_or(0),
+                        file.size.unwrap_or(0)
+                    );
+                }
+                if let Some(note) = &file.note {
+                    let _ = write!(line, ": {}", crate::escape::printable(note, &[]));
+                }
+                writeln!(out, "{line}")?;
+            }
+            Ok(())
+        }
+        Detail::Json => {
+            #[derive(Serialize)]
+            struct View<'a> {
+                schema_version: u32,
+                roots: &'a [String],
+                intact: bool,
+                summary: BTreeMap<&'static str, usize>,
+                files: &'a [Checked],
+            }
+            let view = View {
+                schema_version: verification.schema_version,
+                roots: &verification.roots,
+                intact: verification.intact(),
+                summary: verification
+                    .counts()
+                    .into_iter()
+                    .map(|(s, n)| (s.as_str(), n))
+                    .collect(),
+                files: &verification.files,
+            };
+            serde_json::to_writer_pretty(&mut *out, &view).map_err(io::Error::from)?;
+            out.write_all(b"\n")
+        }
+        Detail::Csv => {
+            let mut writer = csv::WriterBuilder::new()
+                .quote_style(csv::QuoteStyle::Never)
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(out);
+            let cell = |t: &str| crate::report::csv::cell(t, b',');
+            let io_error = |e: csv::Error| match e.into_kind() {
+                csv::ErrorKind::Io(io) => io,
+                other => io::Error::other(format!("{other:?}")),
+            };
+            writer
+                .write_record([
+                    "path",
+                    "state",
+                    "recorded_sha256",
+                    "recorded_size",
+                    "sha256",
+                    "size",
+                    "note",
+                ])
+                .map_err(io_error)?;
+            for f in &verification.files {
+                let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+                writer
+                    .write_record([
+                        cell(&f.path),
+                        f.state.as_str().to_owned(),
+                        f.recorded_sha256.clone().unwrap_or_default(),
+                        number(f.recorded_size),
+                        f.sha256.clone().unwrap_or_default(),
+                        number(f.size),
+                        cell(f.note.as_deref().unwrap_or_default()),
+                    ])
+                    .map_err(io_error)?;
+            }
+            writer.flush()
+        }
+    }
+}
