@@ -7,6 +7,16 @@ use std::fmt;
 use crate::decode::DecodeError;
 use crate::escape::{EXCERPT_CHARS, excerpt};
 
+/// The word for one of a stream's parts: `value` for `JSON values`, `document` for `YAML
+/// documents`.
+fn singular(what: &str) -> &'static str {
+    if what.ends_with("documents") {
+        "document"
+    } else {
+        "value"
+    }
+}
+
 /// A reason a file gives no value. See the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
@@ -16,10 +26,12 @@ pub enum Reason {
     TruncatedJson { line: usize, column: usize },
     /// JSON with a syntax error (the parser's message, with line and column).
     InvalidJson(String),
-    /// One value of several JSON values one after another.
+    /// One value of several JSON values (or YAML documents) one after another; `what`
+    /// names them (`JSON values`, `YAML documents`).
     InStream {
         index: usize,
         count: usize,
+        what: &'static str,
         reason: Box<Reason>,
     },
     /// An entry of a settings list that is not an object.
@@ -42,10 +54,11 @@ pub enum Reason {
     },
     /// A CSV quoted field that runs across lines.
     CsvQuoteAcrossLines { line: usize },
-    /// No value of several JSON values is evidence.
+    /// No value of several JSON values (or YAML documents) is evidence.
     NoneInStream {
         index: usize,
         count: usize,
+        what: &'static str,
         reason: Box<Reason>,
     },
     /// A bare JSON value (not an object or array).
@@ -195,10 +208,12 @@ impl fmt::Display for Reason {
             Self::InStream {
                 index,
                 count,
+                what,
                 reason,
             } => write!(
                 f,
-                "value {} of the {count} JSON values in the file: {reason}",
+                "{} {} of the {count} {what} in the file: {reason}",
+                singular(what),
                 index + 1
             ),
             Self::NotAnObject { pointer, kind } => {
@@ -233,11 +248,13 @@ impl fmt::Display for Reason {
             Self::NoneInStream {
                 index,
                 count,
+                what,
                 reason,
             } => write!(
                 f,
-                "none of the {count} JSON values in the file is settings evidence (value {}: \
+                "none of the {count} {what} in the file is settings evidence ({} {}: \
                  {reason})",
+                singular(what),
                 index + 1
             ),
             Self::BareJsonValue(kind) => {
