@@ -123,6 +123,17 @@ fn value_at(path: &Path, location: &str) -> Option<JsonValue> {
         let JsonValue::String(embedded) = resolve(&outer_document, outer)? else {
             panic!("{location}: {outer} is not a string");
         };
+        // A HAR body saved base64-encoded: the pointer is into the decoded text.
+        let encoding = outer
+            .strip_suffix("/text")
+            .and_then(|content| resolve(&outer_document, &format!("{content}/encoding")));
+        if matches!(encoding, Some(JsonValue::String(e)) if e == "base64") {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(embedded)
+                .unwrap();
+            return resolve(&document(&String::from_utf8(bytes).unwrap()), inner).cloned();
+        }
         return resolve(&document(embedded), inner).cloned();
     }
     resolve(&document(&text), location).cloned()

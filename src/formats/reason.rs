@@ -99,8 +99,9 @@ pub enum Reason {
     ClixmlWithoutSettings,
     /// A HAR network log without a settings call (the number of entries it holds).
     HarWithoutSettingsCalls(usize),
-    /// A HAR entry of a successful settings call whose body cannot be read (its index, why).
-    HarBodyUnreadable(usize, &'static str),
+    /// A HAR entry of a successful settings call whose body cannot be read (its index, why:
+    /// `not JSON`, `base64-encoded but not valid base64 (...)`, ...).
+    HarBodyUnreadable(usize, String),
     /// The body of a HAR entry of a settings call that is not evidence.
     InHarEntry { index: usize, reason: Box<Reason> },
     /// A Terraform state file.
