@@ -464,25 +464,25 @@ pub(super) fn classify(log: Log, prefix: &str) -> Body {
         let ok = call.status.is_some_and(|s| (200..300).contains(&s));
         let text = body_text(&call);
         if !ok {
-            // A failed batch failed for every settings request it sent.
-            let body = text.ok().map(|t| super::parse_document(&t).body);
+            let body = || text.as_deref().ok().map(|t| super::parse_document(t).body);
             match &call.asked {
                 Asked::Settings => items.push(failure(
                     "request",
                     &call.url,
                     call.status,
                     &call.status_text,
-                    body,
+                    body(),
                     format!("{at}/status"),
                 )),
+                // A failed batch failed for every settings request it carried.
                 Asked::Batch(inner) => {
                     for request in inner {
                         items.push(failure(
-                            "batch carrying",
+                            "batch carrying the request",
                             &request.url,
                             call.status,
                             &call.status_text,
-                            None,
+                            body(),
                             format!("{at}/status"),
                         ));
                     }
@@ -795,6 +795,38 @@ mod tests {
                 .contains("without a response for its settings request 0"),
             "{why}"
         );
+    }
+
+    #[test]
+    fn a_failed_batch_fails_each_settings_request_it_carried() {
+        let requests =
+            serde_json::json!({"requests": [{"url": settings_url(A)}, {"url": settings_url(B)}]});
+        let error = serde_json::json!({"error": {"code": "ExpiredAuthenticationToken", "message": "The access token expired."}});
+        let text = batch_har(&requests, &error).replace("\"status\":200", "\"status\":401");
+        let items = items(&text);
+        assert_eq!(items.len(), 2, "{items:?}");
+        for (item, sub) in items.iter().zip([A, B]) {
+            let Item::CollectionError {
+                summary,
+                scope,
+                location,
+            } = item
+            else {
+                panic!("{items:?}")
+            };
+            assert!(
+                summary.contains("HTTP 401") && summary.contains("ExpiredAuthenticationToken"),
+                "{summary}"
+            );
+            assert_eq!(
+                *scope,
+                IdScope::Subscription(crate::subscription::SubscriptionId::parse(sub).unwrap())
+            );
+            assert_eq!(
+                *location,
+                Location::Pointer("/log/entries/0/response/status".into())
+            );
+        }
     }
 
     fn get_har(text: &str, encoding: &str) -> String {
