@@ -199,6 +199,21 @@ mod tests {
     }
 
     #[test]
+    fn documents_that_are_not_evidence_are_named_as_yaml_documents() {
+        let text = "---\nname: a\nother: 1\n---\nenabled: true\nfoo: 2\n";
+        let Body::Unrecognized(why) = read(text).unwrap().body else {
+            panic!()
+        };
+        let why = why.to_string();
+        assert!(
+            why.starts_with(
+                "none of the 2 YAML documents in the file is settings evidence (document 1:"
+            ),
+            "{why}"
+        );
+    }
+
+    #[test]
     fn other_text_is_not_yaml() {
         assert!(read("Enabled : True\nName    : WDATP\n").is_none());
         assert!(read("ERROR: (AuthorizationFailed) name: x enabled: y\n").is_none());

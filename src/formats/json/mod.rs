@@ -89,9 +89,10 @@ fn parse(input: &Text<'_>) -> Option<Parsed> {
 
 /// Reads a stream of documents through another serde data format (YAML's documents, `---`
 /// between them) as JSON is read: one document exactly as a JSON document (the same typed
-/// pass and classification, JSON pointers into the document); several each classified on its own, their pointers prefixed `/N` (N counting the
-/// documents that are not empty), so each is attributed on its own. Empty documents (a
-/// trailing `---`) are skipped. Stops at the first document that does not read.
+/// pass and classification, JSON pointers into the document); several as a JSON stream,
+/// each classified on its own and its pointers prefixed `/N` (N counting the documents that
+/// are not empty), so each is attributed on its own. Empty documents (a trailing `---`) are
+/// skipped. Stops at the first document that does not read.
 ///
 /// # Errors
 ///
