@@ -17,6 +17,43 @@ fn singular(what: &str) -> &'static str {
     }
 }
 
+/// Subscriptions a file names in resource ids, as reasons write them: `a subscription in
+/// resource ids (<GUID>)`, `4 subscriptions in resource ids (<GUID>, <GUID>, <GUID> and 1
+/// more)`.
+struct Named<'a>(&'a [String]);
+
+impl fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 3;
+        let subscriptions = self.0;
+        let shown: Vec<&str> = subscriptions
+            .iter()
+            .take(SHOWN)
+            .map(String::as_str)
+            .collect();
+        let more = subscriptions.len().saturating_sub(SHOWN);
+        if subscriptions.len() == 1 {
+            f.write_str("a subscription")?;
+        } else {
+            write!(f, "{} subscriptions", subscriptions.len())?;
+        }
+        write!(f, " in resource ids ({}", shown.join(", "))?;
+        if more > 0 {
+            write!(f, " and {more} more")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// `it` for one subscription, `them` for several.
+fn them(subscriptions: &[String]) -> &'static str {
+    if subscriptions.len() == 1 {
+        "it"
+    } else {
+        "them"
+    }
+}
+
 /// A reason a file gives no value. See the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
@@ -112,6 +149,13 @@ pub enum Reason {
         subscriptions: Vec<String>,
         reason: Box<Reason>,
     },
+    /// A file of a known shape that cannot be read to a value but names subscriptions in
+    /// resource ids (a HAR settings call whose body does not decode, JSON cut short): what
+    /// is wrong, and which it names.
+    UnreadableWithIds {
+        subscriptions: Vec<String>,
+        reason: Box<Reason>,
+    },
     /// An archive, image or document, recognised by its first bytes.
     NotText {
         kind: &'static str,
@@ -155,44 +199,66 @@ impl Reason {
             Self::IdsWithoutSettings {
                 subscriptions,
                 reason,
-            } => {
-                const SHOWN: usize = 3;
-                let shown: Vec<&str> = subscriptions
-                    .iter()
-                    .take(SHOWN)
-                    .map(String::as_str)
-                    .collect();
-                let more = subscriptions.len().saturating_sub(SHOWN);
-                write!(
-                    f,
-                    "{reason}; it names {} in resource ids ({}{}), but holds no settings \
-                     evidence for {}",
-                    if subscriptions.len() == 1 {
-                        "a subscription".to_owned()
-                    } else {
-                        format!("{} subscriptions", subscriptions.len())
-                    },
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    },
-                    if subscriptions.len() == 1 {
-                        "it"
-                    } else {
-                        "them"
-                    }
-                )
-            }
+            } => write!(
+                f,
+                "{reason}; it names {}, but holds no settings evidence for {}",
+                Named(subscriptions),
+                them(subscriptions)
+            ),
+            Self::UnreadableWithIds {
+                subscriptions,
+                reason,
+            } => write!(
+                f,
+                "{reason}; it names {}, but none of it can be read as settings evidence \
+                 for {}",
+                Named(subscriptions),
+                them(subscriptions)
+            ),
             _ => Ok(()),
         }
     }
 
-    /// Whether the file names subscriptions in resource ids without holding evidence.
+    /// Whether the file names subscriptions in resource ids without holding evidence that
+    /// can be read.
     #[must_use]
     pub fn names_subscriptions(&self) -> bool {
-        matches!(self, Self::IdsWithoutSettings { .. })
+        matches!(
+            self,
+            Self::IdsWithoutSettings { .. } | Self::UnreadableWithIds { .. }
+        )
+    }
+}
+
+impl Reason {
+    /// The wording of the reasons of one part of several (JSON values, YAML documents).
+    fn fmt_stream(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InStream {
+                index,
+                count,
+                what,
+                reason,
+            } => write!(
+                f,
+                "{} {} of the {count} {what} in the file: {reason}",
+                singular(what),
+                index + 1
+            ),
+            Self::NoneInStream {
+                index,
+                count,
+                what,
+                reason,
+            } => write!(
+                f,
+                "none of the {count} {what} in the file is settings evidence ({} {}: \
+                 {reason})",
+                singular(what),
+                index + 1
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -206,17 +272,7 @@ impl fmt::Display for Reason {
                  document is complete"
             ),
             Self::InvalidJson(error) => write!(f, "invalid JSON: {error}"),
-            Self::InStream {
-                index,
-                count,
-                what,
-                reason,
-            } => write!(
-                f,
-                "{} {} of the {count} {what} in the file: {reason}",
-                singular(what),
-                index + 1
-            ),
+            Self::InStream { .. } | Self::NoneInStream { .. } => self.fmt_stream(f),
             Self::NotAnObject { pointer, kind } => {
                 write!(
                     f,
@@ -245,18 +301,6 @@ impl fmt::Display for Reason {
                 f,
                 "a quoted field opened at line {line} runs across lines (a broken quote?): \
                  rows after it cannot be told apart"
-            ),
-            Self::NoneInStream {
-                index,
-                count,
-                what,
-                reason,
-            } => write!(
-                f,
-                "none of the {count} {what} in the file is settings evidence ({} {}: \
-                 {reason})",
-                singular(what),
-                index + 1
             ),
             Self::BareJsonValue(kind) => {
                 write!(f, "a bare JSON value ({kind}) is not a settings export")
@@ -295,7 +339,8 @@ impl fmt::Display for Reason {
             | Self::HarBodyUnreadable(..)
             | Self::InHarEntry { .. }
             | Self::TerraformState
-            | Self::IdsWithoutSettings { .. } => self.fmt_later_shapes(f),
+            | Self::IdsWithoutSettings { .. }
+            | Self::UnreadableWithIds { .. } => self.fmt_later_shapes(f),
             Self::NotText { kind, what_to_do } => write!(f, "{kind}: {what_to_do}"),
         }
     }
