@@ -355,21 +355,23 @@ pub fn attribute_by_path(
 }
 
 /// The subscription named by the path of a file whose content names subscriptions in
-/// resource ids without any settings evidence for them: as [`attribute_by_path`], with a note
-/// that does not claim the content names none.
+/// resource ids without any settings evidence for them (`unreadable`: without any that can
+/// be read): as [`attribute_by_path`], with a note that does not claim the content names
+/// none.
 #[must_use]
 pub fn attribute_by_path_when_content_names(
     path: &str,
+    unreadable: bool,
 ) -> (Option<SubscriptionId>, Option<Source>, Option<String>) {
     match attribute_by_path(path, None) {
         (None, None, Some(note)) if note.starts_with("unattributed: neither") => (
             None,
             None,
-            Some(
+            Some(format!(
                 "unattributed: the subscriptions the content names come with no settings \
-                 evidence, and the path names none"
-                    .to_owned(),
-            ),
+                 evidence{}, and the path names none",
+                if unreadable { " that can be read" } else { "" }
+            )),
         ),
         other => other,
     }

@@ -61,13 +61,15 @@ fn resolve<'a>(document: &'a JsonValue, pointer: &str) -> Option<&'a JsonValue> 
 /// A decoded file as one JSON document; a stream of pretty-printed values (each opening
 /// `{` at the start of a line) is read as the array of its values, as the README says.
 /// JSON with comments is read with its comments blanked out, and YAML (`azcli-yaml`, whose
-/// locations are JSON pointers into the YAML document) through serde's YAML reader.
+/// locations are JSON pointers into the YAML document) through serde's YAML reader; several
+/// YAML documents (`---` between them) as the array of those that are not empty, as the
+/// README says.
 fn document(text: &str) -> JsonValue {
     let text = text.trim_start_matches('\u{feff}');
     let stripped = mdc_evidence::formats::jsonc::strip(text);
     let text = stripped.as_deref().unwrap_or(text);
     if !text.trim_start().starts_with(['{', '['])
-        && let Ok(yaml) = serde_yaml_ng::from_str::<Value>(text)
+        && let Some(yaml) = yaml_documents(text)
     {
         return yaml.to_string().parse().unwrap();
     }
@@ -78,6 +80,23 @@ fn document(text: &str) -> JsonValue {
             .parse()
             .unwrap_or_else(|e| panic!("not JSON nor a stream: {e:?}"))
     })
+}
+
+/// A YAML text's documents: the one, or the array of several (empty ones left out).
+fn yaml_documents(text: &str) -> Option<Value> {
+    use serde::Deserialize as _;
+    let mut documents = Vec::new();
+    for document in serde_yaml_ng::Deserializer::from_str(text) {
+        match Value::deserialize(document).ok()? {
+            Value::Null => {}
+            value => documents.push(value),
+        }
+    }
+    match documents.len() {
+        0 => None,
+        1 => documents.pop(),
+        _ => Some(Value::Array(documents)),
+    }
 }
 
 fn decoded(path: &Path) -> String {
@@ -104,6 +123,17 @@ fn value_at(path: &Path, location: &str) -> Option<JsonValue> {
         let JsonValue::String(embedded) = resolve(&outer_document, outer)? else {
             panic!("{location}: {outer} is not a string");
         };
+        // A HAR body saved base64-encoded: the pointer is into the decoded text.
+        let encoding = outer
+            .strip_suffix("/text")
+            .and_then(|content| resolve(&outer_document, &format!("{content}/encoding")));
+        if matches!(encoding, Some(JsonValue::String(e)) if e == "base64") {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(embedded)
+                .unwrap();
+            return resolve(&document(&String::from_utf8(bytes).unwrap()), inner).cloned();
+        }
         return resolve(&document(embedded), inner).cloned();
     }
     resolve(&document(&text), location).cloned()

@@ -513,3 +513,33 @@ mod loops {
         );
     }
 }
+
+#[test]
+fn an_unreadable_file_that_names_subscriptions_says_which_not_that_none_does() {
+    let url = format!(
+        "https://management.azure.com/subscriptions/{A}/providers/Microsoft.Security/settings?api-version=2022-05-01"
+    );
+    let har = format!(
+        r#"{{"log":{{"entries":[{{"request":{{"url":"{url}"}},"response":{{"status":200,"content":{{"text":"eyJ2YWx1ZSI6[REDACTED]","encoding":"base64"}}}}}}]}}}}"#
+    );
+    let cut = settings_list(A, "true");
+    for (text, why) in [
+        (har.as_str(), "is base64-encoded but not valid base64"),
+        (&cut[..cut.len() / 2], "truncated JSON"),
+    ] {
+        let (parsed, _) = parse_bytes(text.as_bytes());
+        let observations = evaluate(
+            &parsed,
+            "evidence/portal.har",
+            &mdc_evidence::checks::Checks::default(),
+        );
+        assert!(!observations.is_empty());
+        for o in observations {
+            assert_eq!(o.outcome, Outcome::Malformed, "{}", o.detail);
+            assert!(o.subscription.is_none(), "{}", o.detail);
+            assert!(o.detail.contains(why), "{}", o.detail);
+            assert!(o.detail.contains(A), "{}", o.detail);
+            assert!(!o.detail.contains("neither the content"), "{}", o.detail);
+        }
+    }
+}

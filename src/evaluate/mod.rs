@@ -123,6 +123,31 @@ pub fn evaluate_with(
     let mut observations = Vec::new();
     match &parsed.body {
         Body::Items(items) => observe_items(items, path, checks, documents, &mut observations),
+        Body::Malformed(why) | Body::Unrecognized(why) if why.names_subscriptions() => {
+            // The content names subscriptions, only not with settings that can be read: the
+            // path is still all that can place the file, and the note says so.
+            let outcome = if matches!(parsed.body, Body::Malformed(_)) {
+                Outcome::Malformed
+            } else {
+                Outcome::Unrecognized
+            };
+            let (subscription, source, note) = attribute::attribute_by_path_when_content_names(
+                path,
+                outcome == Outcome::Malformed,
+            );
+            for check in &checks.checks {
+                observations.push(Observation {
+                    check: Arc::clone(check),
+                    subscription: subscription.clone(),
+                    source,
+                    outcome,
+                    enabled: None,
+                    location: None,
+                    detail: join_note(note.clone(), why.to_string()),
+                    id_less: false,
+                });
+            }
+        }
         Body::Malformed(why) => {
             whole_file(
                 path,
@@ -131,24 +156,6 @@ pub fn evaluate_with(
                 checks,
                 &mut observations,
             );
-        }
-        Body::Unrecognized(why) if why.names_subscriptions() => {
-            // The content names subscriptions, only not with settings: the path is still
-            // all that can place the file, and the note says so.
-            let (subscription, source, note) =
-                attribute::attribute_by_path_when_content_names(path);
-            for check in &checks.checks {
-                observations.push(Observation {
-                    check: Arc::clone(check),
-                    subscription: subscription.clone(),
-                    source,
-                    outcome: Outcome::Unrecognized,
-                    enabled: None,
-                    location: None,
-                    detail: join_note(note.clone(), why.to_string()),
-                    id_less: false,
-                });
-            }
         }
         Body::Unrecognized(why) => {
             whole_file(

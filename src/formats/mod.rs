@@ -300,18 +300,38 @@ pub fn parse(text: &str) -> Parsed {
         .unwrap_or_else(|| Parsed::new(Format::TEXT, Body::Unrecognized(Reason::UnknownText)));
     // Text that is no evidence but names subscriptions (a Terraform state, a list of other
     // resources) says which, so its report never reads as if nothing named one.
+    // So does a file that cannot be read (a HAR whose settings body does not decode, JSON
+    // cut short): its observations say which subscriptions it names, never that none is.
+    let named = || -> Vec<String> {
+        crate::subscription::in_resource_ids(text)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
     match parsed.body {
         Body::Unrecognized(reason) => {
-            let subscriptions = crate::subscription::in_resource_ids(text);
+            let subscriptions = named();
             let reason = if subscriptions.is_empty() {
                 reason
             } else {
                 Reason::IdsWithoutSettings {
-                    subscriptions: subscriptions.iter().map(ToString::to_string).collect(),
+                    subscriptions,
                     reason: Box::new(reason),
                 }
             };
             Parsed::new(parsed.format, Body::Unrecognized(reason))
+        }
+        Body::Malformed(reason) => {
+            let subscriptions = named();
+            let reason = if subscriptions.is_empty() {
+                reason
+            } else {
+                Reason::UnreadableWithIds {
+                    subscriptions,
+                    reason: Box::new(reason),
+                }
+            };
+            Parsed::new(parsed.format, Body::Malformed(reason))
         }
         body => Parsed::new(parsed.format, body),
     }

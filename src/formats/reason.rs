@@ -7,6 +7,53 @@ use std::fmt;
 use crate::decode::DecodeError;
 use crate::escape::{EXCERPT_CHARS, excerpt};
 
+/// The word for one of a stream's parts: `value` for `JSON values`, `document` for `YAML
+/// documents`.
+fn singular(what: &str) -> &'static str {
+    if what.ends_with("documents") {
+        "document"
+    } else {
+        "value"
+    }
+}
+
+/// Subscriptions a file names in resource ids, as reasons write them: `a subscription in
+/// resource ids (<GUID>)`, `4 subscriptions in resource ids (<GUID>, <GUID>, <GUID> and 1
+/// more)`.
+struct Named<'a>(&'a [String]);
+
+impl fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 3;
+        let subscriptions = self.0;
+        let shown: Vec<&str> = subscriptions
+            .iter()
+            .take(SHOWN)
+            .map(String::as_str)
+            .collect();
+        let more = subscriptions.len().saturating_sub(SHOWN);
+        if subscriptions.len() == 1 {
+            f.write_str("a subscription")?;
+        } else {
+            write!(f, "{} subscriptions", subscriptions.len())?;
+        }
+        write!(f, " in resource ids ({}", shown.join(", "))?;
+        if more > 0 {
+            write!(f, " and {more} more")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// `it` for one subscription, `them` for several.
+fn them(subscriptions: &[String]) -> &'static str {
+    if subscriptions.len() == 1 {
+        "it"
+    } else {
+        "them"
+    }
+}
+
 /// A reason a file gives no value. See the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
@@ -16,10 +63,12 @@ pub enum Reason {
     TruncatedJson { line: usize, column: usize },
     /// JSON with a syntax error (the parser's message, with line and column).
     InvalidJson(String),
-    /// One value of several JSON values one after another.
+    /// One value of several JSON values (or YAML documents) one after another; `what`
+    /// names them (`JSON values`, `YAML documents`).
     InStream {
         index: usize,
         count: usize,
+        what: &'static str,
         reason: Box<Reason>,
     },
     /// An entry of a settings list that is not an object.
@@ -42,10 +91,11 @@ pub enum Reason {
     },
     /// A CSV quoted field that runs across lines.
     CsvQuoteAcrossLines { line: usize },
-    /// No value of several JSON values is evidence.
+    /// No value of several JSON values (or YAML documents) is evidence.
     NoneInStream {
         index: usize,
         count: usize,
+        what: &'static str,
         reason: Box<Reason>,
     },
     /// A bare JSON value (not an object or array).
@@ -86,8 +136,9 @@ pub enum Reason {
     ClixmlWithoutSettings,
     /// A HAR network log without a settings call (the number of entries it holds).
     HarWithoutSettingsCalls(usize),
-    /// A HAR entry of a successful settings call whose body cannot be read (its index, why).
-    HarBodyUnreadable(usize, &'static str),
+    /// A HAR entry of a successful settings call whose body cannot be read (its index, why:
+    /// `not JSON`, `base64-encoded but not valid base64 (...)`, ...).
+    HarBodyUnreadable(usize, String),
     /// The body of a HAR entry of a settings call that is not evidence.
     InHarEntry { index: usize, reason: Box<Reason> },
     /// A Terraform state file.
@@ -95,6 +146,13 @@ pub enum Reason {
     /// Text or JSON in no evidence shape that names subscriptions in resource ids (a
     /// Terraform state, a list of other resources): what it is, and which it names.
     IdsWithoutSettings {
+        subscriptions: Vec<String>,
+        reason: Box<Reason>,
+    },
+    /// A file of a known shape that cannot be read to a value but names subscriptions in
+    /// resource ids (a HAR settings call whose body does not decode, JSON cut short): what
+    /// is wrong, and which it names.
+    UnreadableWithIds {
         subscriptions: Vec<String>,
         reason: Box<Reason>,
     },
@@ -141,44 +199,66 @@ impl Reason {
             Self::IdsWithoutSettings {
                 subscriptions,
                 reason,
-            } => {
-                const SHOWN: usize = 3;
-                let shown: Vec<&str> = subscriptions
-                    .iter()
-                    .take(SHOWN)
-                    .map(String::as_str)
-                    .collect();
-                let more = subscriptions.len().saturating_sub(SHOWN);
-                write!(
-                    f,
-                    "{reason}; it names {} in resource ids ({}{}), but holds no settings \
-                     evidence for {}",
-                    if subscriptions.len() == 1 {
-                        "a subscription".to_owned()
-                    } else {
-                        format!("{} subscriptions", subscriptions.len())
-                    },
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    },
-                    if subscriptions.len() == 1 {
-                        "it"
-                    } else {
-                        "them"
-                    }
-                )
-            }
+            } => write!(
+                f,
+                "{reason}; it names {}, but holds no settings evidence for {}",
+                Named(subscriptions),
+                them(subscriptions)
+            ),
+            Self::UnreadableWithIds {
+                subscriptions,
+                reason,
+            } => write!(
+                f,
+                "{reason}; it names {}, but none of it can be read as settings evidence \
+                 for {}",
+                Named(subscriptions),
+                them(subscriptions)
+            ),
             _ => Ok(()),
         }
     }
 
-    /// Whether the file names subscriptions in resource ids without holding evidence.
+    /// Whether the file names subscriptions in resource ids without holding evidence that
+    /// can be read.
     #[must_use]
     pub fn names_subscriptions(&self) -> bool {
-        matches!(self, Self::IdsWithoutSettings { .. })
+        matches!(
+            self,
+            Self::IdsWithoutSettings { .. } | Self::UnreadableWithIds { .. }
+        )
+    }
+}
+
+impl Reason {
+    /// The wording of the reasons of one part of several (JSON values, YAML documents).
+    fn fmt_stream(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InStream {
+                index,
+                count,
+                what,
+                reason,
+            } => write!(
+                f,
+                "{} {} of the {count} {what} in the file: {reason}",
+                singular(what),
+                index + 1
+            ),
+            Self::NoneInStream {
+                index,
+                count,
+                what,
+                reason,
+            } => write!(
+                f,
+                "none of the {count} {what} in the file is settings evidence ({} {}: \
+                 {reason})",
+                singular(what),
+                index + 1
+            ),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -192,15 +272,7 @@ impl fmt::Display for Reason {
                  document is complete"
             ),
             Self::InvalidJson(error) => write!(f, "invalid JSON: {error}"),
-            Self::InStream {
-                index,
-                count,
-                reason,
-            } => write!(
-                f,
-                "value {} of the {count} JSON values in the file: {reason}",
-                index + 1
-            ),
+            Self::InStream { .. } | Self::NoneInStream { .. } => self.fmt_stream(f),
             Self::NotAnObject { pointer, kind } => {
                 write!(
                     f,
@@ -229,16 +301,6 @@ impl fmt::Display for Reason {
                 f,
                 "a quoted field opened at line {line} runs across lines (a broken quote?): \
                  rows after it cannot be told apart"
-            ),
-            Self::NoneInStream {
-                index,
-                count,
-                reason,
-            } => write!(
-                f,
-                "none of the {count} JSON values in the file is settings evidence (value {}: \
-                 {reason})",
-                index + 1
             ),
             Self::BareJsonValue(kind) => {
                 write!(f, "a bare JSON value ({kind}) is not a settings export")
@@ -277,7 +339,8 @@ impl fmt::Display for Reason {
             | Self::HarBodyUnreadable(..)
             | Self::InHarEntry { .. }
             | Self::TerraformState
-            | Self::IdsWithoutSettings { .. } => self.fmt_later_shapes(f),
+            | Self::IdsWithoutSettings { .. }
+            | Self::UnreadableWithIds { .. } => self.fmt_later_shapes(f),
             Self::NotText { kind, what_to_do } => write!(f, "{kind}: {what_to_do}"),
         }
     }

@@ -2,9 +2,13 @@
 //! the decoder removes): a YAML sequence of mappings with az's sorted keys `enabled`, `id`,
 //! `kind`, `name`, `type`, or one mapping for `show`.
 //!
-//! The YAML deserializer drives the JSON family's typed pass ([`json::classify_with`]), so
+//! The YAML deserializer drives the JSON family's typed pass ([`json::classify_each`]), so
 //! a YAML export is read exactly like its JSON equivalent: the same settings, the same
 //! extents, JSON pointers into the YAML document (`/1/enabled`) as locations.
+//!
+//! Several documents in one file (`---` between them: an az loop appending `-o yaml` outputs
+//! with `>>`) are read like a JSON stream: each document on its own, attributed on its own,
+//! its pointers prefixed with its index among the documents (`/1/0/enabled`).
 
 use super::lines::Line;
 use super::{Body, Format, Parsed, Parser, Reason, Text, is_settings_id, json};
@@ -25,7 +29,7 @@ fn parse(input: &Text<'_>) -> Option<Parsed> {
         return None;
     }
     let text = input.text().trim_start_matches('\u{feff}');
-    let body = match json::classify_with(serde_yaml_ng::Deserializer::from_str(text)) {
+    let body = match json::classify_each(serde_yaml_ng::Deserializer::from_str(text)) {
         Ok((_, body)) => body,
         Err(e) => Body::Malformed(Reason::InvalidYaml(
             excerpt(&e.to_string(), EXCERPT_CHARS).into_owned(),
@@ -129,6 +133,84 @@ mod tests {
                 ..
             }]
         ));
+    }
+
+    #[test]
+    fn several_documents_are_each_read_on_their_own() {
+        const OTHER: &str = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
+        let text = format!(
+            "---\n{}---\n{}---\n",
+            list("true"),
+            list("false").replace(SUB, OTHER)
+        );
+        let parsed = read(&text).unwrap();
+        assert_eq!(parsed.format, AZCLI_YAML);
+        let Body::Items(items) = parsed.body else {
+            panic!("{parsed:?}")
+        };
+        let [
+            Item::Settings {
+                extent: Extent::Listing,
+                settings: first,
+            },
+            Item::Settings {
+                extent: Extent::Listing,
+                settings: second,
+            },
+        ] = items.as_slice()
+        else {
+            panic!("{items:?}")
+        };
+        assert_eq!(first[1].enabled, Flag::Bool(true));
+        assert_eq!(first[1].location, Location::Pointer("/0/1/enabled".into()));
+        assert!(first[1].id.as_deref().unwrap().contains(SUB));
+        assert_eq!(second[1].enabled, Flag::Bool(false));
+        assert_eq!(second[1].location, Location::Pointer("/1/1/enabled".into()));
+        assert!(second[1].id.as_deref().unwrap().contains(OTHER));
+    }
+
+    #[test]
+    fn one_document_after_a_marker_keeps_its_pointers() {
+        let Body::Items(items) = read(&format!("---\n{}", list("true"))).unwrap().body else {
+            panic!()
+        };
+        let [Item::Settings { settings, .. }] = items.as_slice() else {
+            panic!("{items:?}")
+        };
+        assert_eq!(settings[1].location, Location::Pointer("/1/enabled".into()));
+    }
+
+    #[test]
+    fn a_broken_document_among_several_is_malformed() {
+        let text = format!("{}---\n- enabled: true\n  name: [unclosed\n", list("true"));
+        assert!(matches!(
+            read(&text).unwrap().body,
+            Body::Malformed(Reason::InvalidYaml(_))
+        ));
+        // Other output appended beside the evidence is skipped, as in a JSON stream.
+        let text = format!(
+            "{}---\nenvironmentName: AzureCloud\nisDefault: true\n",
+            list("true")
+        );
+        let Body::Items(items) = read(&text).unwrap().body else {
+            panic!()
+        };
+        assert_eq!(items.len(), 1);
+    }
+
+    #[test]
+    fn documents_that_are_not_evidence_are_named_as_yaml_documents() {
+        let text = "---\nname: a\nother: 1\n---\nenabled: true\nfoo: 2\n";
+        let Body::Unrecognized(why) = read(text).unwrap().body else {
+            panic!()
+        };
+        let why = why.to_string();
+        assert!(
+            why.starts_with(
+                "none of the 2 YAML documents in the file is settings evidence (document 1:"
+            ),
+            "{why}"
+        );
     }
 
     #[test]

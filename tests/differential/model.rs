@@ -251,6 +251,16 @@ pub enum Wrapper {
     Invoke,
     /// A REST documentation / "Try it" example: `responses."200".body`.
     DocExample,
+    /// A browser's HAR log of the portal: the call's response body as `content.text` of its
+    /// entry, or (`batch`) the response for the request inside an ARM batch
+    /// (`POST .../batch`), the batch's responses listed in reverse order when `reversed`
+    /// (matched to their requests by `name`); `base64` when bodies were saved base64-encoded
+    /// (`"encoding": "base64"`). Every block of a HAR file has the same flags.
+    Har {
+        batch: bool,
+        reversed: bool,
+        base64: bool,
+    },
 }
 
 /// How a context switch is typed in a transcript.
@@ -324,6 +334,20 @@ pub enum Kind {
     /// `az security setting list --query "[?name=='WDATP'].enabled"`: `[true]` or `[false]`.
     AzQuery {
         text: String,
+    },
+    /// `Get-AzSecuritySetting | Export-Clixml` (`select`: after `Select-Object Name,Enabled`,
+    /// the properties in `<MS>`), UTF-16LE with a BOM from 5.1, UTF-8 with a BOM from 7.
+    Clixml {
+        ps: Ps,
+        select: bool,
+    },
+    /// An `Export-Csv` file opened in Excel and saved as "Unicode Text": tab-separated,
+    /// UTF-16LE with a BOM, CRLF, `TRUE`/`FALSE`; the columns `Export-Csv` wrote (`Enabled
+    /// Id Name Type`, or `Name Enabled` after `Select-Object`), the `#TYPE` line kept as a
+    /// row when `type_line`.
+    ExcelText {
+        with_id: bool,
+        type_line: bool,
     },
     Csv {
         type_line: bool,
@@ -417,6 +441,9 @@ impl Kind {
             Self::AzYaml { show: true, .. } => "az-yaml-show",
             Self::AzYaml { .. } => "az-yaml",
             Self::AzQuery { .. } => "az-query",
+            Self::Clixml { select: true, .. } => "clixml-select",
+            Self::Clixml { .. } => "clixml",
+            Self::ExcelText { .. } => "excel-text",
             Self::Csv {
                 broken: Some(_), ..
             } => "csv-broken",
@@ -442,6 +469,14 @@ impl Kind {
                 wrapper: Wrapper::DocExample,
                 ..
             } => "rest-doc-example",
+            Self::Wrapped {
+                wrapper: Wrapper::Har { batch: true, .. },
+                ..
+            } => "har-batch",
+            Self::Wrapped {
+                wrapper: Wrapper::Har { .. },
+                ..
+            } => "har",
             Self::EmptyList => "empty-list",
             Self::Context { by_name: true, .. } => "switch-by-name",
             Self::Context { .. } => "switch",
@@ -467,6 +502,9 @@ pub enum Container {
     Transcript,
     /// A `curl -i` capture: its one block is `Kind::Wrapped` with `Wrapper::Http`.
     Http,
+    /// A browser's HAR log: each block is `Kind::Wrapped` with `Wrapper::Har`, one settings
+    /// call (or one request of the batch).
+    Har,
 }
 
 /// Text encodings the README claims.
@@ -482,6 +520,10 @@ pub enum Encoding {
 
 /// One evidence file.
 #[derive(Clone, Debug)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each is an independent choice of the generator"
+)]
 pub struct File {
     /// The subscription whose GUID names the folder, if any.
     pub folder: Option<usize>,
@@ -497,6 +539,9 @@ pub struct File {
     /// Error text copied from a console with the command typed at its prompt on the line
     /// before.
     pub echo: bool,
+    /// JSON with comments (`jsonc`): `//` and `/* */` comments around the values, and a
+    /// string holding `//` and `/*` (JSON containers only).
+    pub comments: bool,
 }
 
 impl File {
@@ -900,7 +945,7 @@ impl Gen {
 
     /// A file: a shape, a path, an encoding.
     fn file(&mut self) -> File {
-        let (container, blocks, ext) = match self.rng.below(22) {
+        let (container, blocks, ext) = match self.rng.below(24) {
             0..=7 => {
                 let mut blocks = vec![self.json_block(true)];
                 if self.rng.chance(25) {
@@ -924,7 +969,15 @@ impl Gen {
             }
             8..=13 => {
                 let (block, ext) = self.text_block();
-                (Container::Text, vec![block], ext)
+                let mut blocks = vec![block];
+                // An az loop appending `-o yaml` outputs, `---` between them.
+                if matches!(blocks[0].kind, Kind::AzYaml { .. }) && self.rng.chance(35) {
+                    for _ in 0..=self.rng.below(2) {
+                        let s = self.any_sub();
+                        blocks.push(self.az_yaml(s));
+                    }
+                }
+                (Container::Text, blocks, ext)
             }
             14..=17 => (Container::Transcript, self.transcript_blocks(), "txt"),
             18 | 19 => {
@@ -933,9 +986,34 @@ impl Gen {
                 let (kind, rows) = self.wrapped(Wrapper::Http { interim }, s);
                 (Container::Http, vec![Block { kind, rows }], "txt")
             }
+            22 | 23 => (Container::Har, self.har_blocks(), "har"),
             _ => (Container::Text, self.error_texts(), "txt"),
         };
         self.place(container, blocks, ext)
+    }
+
+    /// The settings calls of a HAR log: one to three, each of one subscription, sent
+    /// alone or together in one ARM batch. The URL of each names its subscription, so an
+    /// error names it too.
+    fn har_blocks(&mut self) -> Vec<Block> {
+        let wrapper = Wrapper::Har {
+            batch: self.rng.chance(50),
+            reversed: self.rng.chance(30),
+            base64: self.rng.chance(25),
+        };
+        (0..=self.rng.below(3))
+            .map(|_| {
+                let s = self.any_sub();
+                let (mut kind, rows) = self.wrapped(wrapper, s);
+                if let Kind::Wrapped { inner, .. } = &mut kind
+                    && let Kind::ArmError { failure, .. } = inner.as_mut()
+                    && *failure == Failure::Unscoped
+                {
+                    *failure = Failure::Denied(s);
+                }
+                Block { kind, rows }
+            })
+            .collect()
     }
 
     /// Error text: one record, or several (a loop over subscriptions), each with its scope.
@@ -1019,7 +1097,7 @@ impl Gen {
         } else {
             Extent::All
         };
-        match self.rng.below(11) {
+        match self.rng.below(13) {
             0 => (
                 Block {
                     kind: Kind::AzTable,
@@ -1141,29 +1219,39 @@ impl Gen {
                     self.rng.pick(&["txt", "tsv"]),
                 )
             }
-            10 => {
-                let t = self.twist(true, false, true);
-                let show = self.rng.chance(20);
-                let rows = if show {
-                    self.rows(s, Extent::One, t, IdMode::Full)
+            10 => (self.az_yaml(s), "yaml"),
+            11 => {
+                let ps = self.rng.pick(&[Ps::V51, Ps::V7]);
+                let select = self.rng.chance(30);
+                let (twist, id) = if select {
+                    (no_ids, IdMode::None)
                 } else {
-                    let mut rows = Vec::new();
-                    let mut order: Vec<usize> = (0..self.subs.len()).collect();
-                    self.rng.shuffle(&mut order);
-                    for o in order.into_iter().take(1 + self.rng.below(self.subs.len())) {
-                        rows.extend(self.rows(o, Extent::All, t, IdMode::Full));
-                    }
-                    rows
+                    (t, IdMode::Full)
                 };
                 (
                     Block {
-                        kind: Kind::AzYaml {
-                            show,
-                            ansi: self.rng.chance(25),
-                        },
-                        rows,
+                        kind: Kind::Clixml { ps, select },
+                        rows: self.rows(s, one_or_all, twist, id),
                     },
-                    "yaml",
+                    "xml",
+                )
+            }
+            12 => {
+                let with_id = self.rng.chance(60);
+                let (twist, id) = if with_id {
+                    (t, IdMode::Full)
+                } else {
+                    (no_ids, IdMode::None)
+                };
+                (
+                    Block {
+                        kind: Kind::ExcelText {
+                            with_id,
+                            type_line: self.rng.chance(30),
+                        },
+                        rows: self.rows(s, Extent::All, twist, id),
+                    },
+                    "txt",
                 )
             }
             _ => {
@@ -1187,6 +1275,31 @@ impl Gen {
                     "txt",
                 )
             }
+        }
+    }
+
+    /// `az security setting list -o yaml` (over one or several subscriptions) or `show` of
+    /// subscription `s`.
+    fn az_yaml(&mut self, s: usize) -> Block {
+        let t = self.twist(true, false, true);
+        let show = self.rng.chance(20);
+        let rows = if show {
+            self.rows(s, Extent::One, t, IdMode::Full)
+        } else {
+            let mut rows = Vec::new();
+            let mut order: Vec<usize> = (0..self.subs.len()).collect();
+            self.rng.shuffle(&mut order);
+            for o in order.into_iter().take(1 + self.rng.below(self.subs.len())) {
+                rows.extend(self.rows(o, Extent::All, t, IdMode::Full));
+            }
+            rows
+        };
+        Block {
+            kind: Kind::AzYaml {
+                show,
+                ansi: self.rng.chance(25),
+            },
+            rows,
         }
     }
 
@@ -1324,7 +1437,19 @@ impl Gen {
                 }
             )
         });
-        if single_empty || (container == Container::Http && self.rng.chance(60)) {
+        let first = blocks.first().map(|b| &b.kind);
+        if container == Container::Har {
+            // Browsers save HAR logs as UTF-8.
+            encoding = Encoding::Utf8;
+        } else if let Some(Kind::Clixml { ps, .. }) = first {
+            encoding = if *ps == Ps::V51 {
+                Encoding::Utf16LeBom
+            } else {
+                Encoding::Utf8Bom
+            };
+        } else if let Some(Kind::ExcelText { .. }) = first {
+            encoding = Encoding::Utf16LeBom;
+        } else if single_empty || (container == Container::Http && self.rng.chance(60)) {
             encoding = Encoding::Utf8;
         } else if invoke && self.rng.chance(60) {
             // Windows PowerShell 5.1's `>` and `Out-File`.
@@ -1332,6 +1457,8 @@ impl Gen {
         } else if container == Container::Transcript && self.rng.chance(20) {
             encoding = Encoding::Windows1252;
         }
+        let comments = container == Container::Json && self.rng.chance(15);
+        let excel = matches!(first, Some(Kind::ExcelText { .. }));
         let echo = self.rng.chance(30)
             && container == Container::Text
             && blocks.iter().all(|b| b.kind.failure().is_some());
@@ -1344,14 +1471,15 @@ impl Gen {
             container,
             blocks,
             encoding,
-            // curl writes the status line and headers with CRLF.
-            crlf: container == Container::Http || self.rng.chance(40),
+            // curl writes the status line and headers with CRLF, and so does Excel.
+            crlf: container == Container::Http || excel || self.rng.chance(40),
             final_newline: if container == Container::Http {
                 self.rng.chance(30)
             } else {
                 text || self.rng.chance(80)
             },
             echo,
+            comments,
         }
     }
 }

@@ -129,6 +129,19 @@ fn named_by(block: &crate::model::Block) -> BTreeSet<usize> {
     if let Some(Key::Sub(s)) = switched_to(&block.kind) {
         named.insert(s);
     }
+    // A HAR entry's URL names the subscription of its call.
+    if let Kind::Wrapped {
+        wrapper: crate::model::Wrapper::Har { .. },
+        ..
+    } = block.kind
+        && let Some(s) = block
+            .rows
+            .first()
+            .map(|r| r.sub)
+            .or(block.kind.failure().and_then(crate::model::Failure::scope))
+    {
+        named.insert(s);
+    }
     named
 }
 

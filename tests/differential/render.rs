@@ -1,8 +1,8 @@
 //! Renders the model's files as bytes in the layouts of the fixtures (REST bodies, az and
 //! PowerShell JSON, az YAML and `--query` output, console tables, lists, CSV, TSV, jq/az
-//! query TSV rows, transcripts, error text, CIS scalars)
-//! and encodings, recording while writing where each row's `enabled` value went (a JSON
-//! pointer or `line N`) and where each error or scalar is. The oracle reads only these
+//! query TSV rows, transcripts, error text, CIS scalars, CLIXML archives, Excel "Unicode
+//! Text", HAR logs of single calls and ARM batches, JSON with comments) and encodings,
+//! recording while writing where each row's `enabled` value went (a JSON pointer or `line N`) and where each error or scalar is. The oracle reads only these
 //! records and the model, never the bytes.
 
 use std::fmt::Write as _;
@@ -545,6 +545,12 @@ fn render_json(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Optio
     let mut row_locs = Vec::new();
     let mut block_locs = Vec::new();
     let mut first = 0;
+    if file.comments {
+        text.push_str(
+            "// az security setting list -o json > settings.json\n\
+             /* saved for the audit, see https://learn.microsoft.com/cli/azure/security */\n",
+        );
+    }
     for (values, locs, own) in parts {
         row_locs.push(
             locs.into_iter()
@@ -552,14 +558,339 @@ fn render_json(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Optio
                 .collect(),
         );
         block_locs.push(own.map(|at| format!("{}{at}", prefix(first))));
-        for (value, fmt) in &values {
-            write_json(value, *fmt, 0, &mut text);
+        let count = values.len();
+        for (mut value, fmt) in values {
+            let mut json = String::new();
+            if file.comments
+                && let J::Obj(items) = &mut value
+            {
+                // A string holding what would be comments outside it.
+                items.insert(0, ("$comment", J::Str(SCHEMA_NOTE.to_owned())));
+            }
+            write_json(&value, fmt, 0, &mut json);
+            if file.comments {
+                json = commented(&json);
+            }
+            text.push_str(&json);
             text.push('\n');
         }
-        first += values.len();
+        first += count;
     }
     if !file.final_newline {
         text.pop();
+    }
+    (text, row_locs, block_locs)
+}
+
+/// A string of a commented JSON file that holds `//` and `/* */` inside it.
+const SCHEMA_NOTE: &str =
+    "https://schema.management.azure.com/schemas//settings.json /* not a comment */ // nor this";
+
+/// A JSON value with comments: `/* */` at the start of every third line (after its
+/// indentation), `// ...` at the end of every other line. Line ends of JSON text are never
+/// inside strings, so neither lands in one.
+fn commented(json: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in json.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let body = line.trim_start();
+        let indent = &line[..line.len() - body.len()];
+        out.push_str(indent);
+        if i % 3 == 1 {
+            out.push_str("/* checked \"by hand\", // not a line comment, ** */ ");
+        }
+        out.push_str(body);
+        if i % 2 == 0 {
+            out.push_str(" // reviewed: https://portal.azure.com/#view/x /* not a block \"");
+        }
+    }
+    out
+}
+
+/// A HAR request URL of a block's call: the settings list, or one setting, of its
+/// subscription.
+fn har_url(case: &Case, block: &Block, inner: &Kind) -> String {
+    let sub = block
+        .rows
+        .first()
+        .map(|r| r.sub)
+        .or(inner.failure().and_then(Failure::scope))
+        .expect("a HAR call names its subscription");
+    let one = match inner {
+        Kind::RestSetting { .. } => format!("/{}", block.rows[0].name_text),
+        _ => String::new(),
+    };
+    format!(
+        "https://management.azure.com/subscriptions/{}/providers/Microsoft.Security/settings{one}?api-version=2022-05-01",
+        case.subs[sub].written()
+    )
+}
+
+/// One HAR entry: a request and its response, with the headers and timings browsers add.
+fn har_entry(
+    method: &str,
+    url: &str,
+    post: Option<String>,
+    status: u16,
+    text: String,
+    base64: bool,
+) -> J {
+    let header = |k: &str, v: &str| {
+        J::Obj(vec![
+            ("name", J::Str(k.to_owned())),
+            ("value", J::Str(v.to_owned())),
+        ])
+    };
+    let mut request = vec![
+        ("method", J::Str(method.to_owned())),
+        ("url", J::Str(url.to_owned())),
+        ("httpVersion", J::Str("http/2.0".to_owned())),
+        (
+            "headers",
+            J::Arr(vec![
+                header(":authority", "management.azure.com"),
+                header("authorization", "Bearer REDACTED"),
+            ]),
+        ),
+        ("cookies", J::Arr(Vec::new())),
+        ("headersSize", J::Num(-1)),
+        ("bodySize", J::Num(0)),
+    ];
+    if let Some(post) = post {
+        request.push((
+            "postData",
+            J::Obj(vec![
+                ("mimeType", J::Str("application/json".to_owned())),
+                ("text", J::Str(post)),
+            ]),
+        ));
+    }
+    let reason = match status {
+        200 => "",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        _ => "Not Found",
+    };
+    J::Obj(vec![
+        (
+            "_initiator",
+            J::Obj(vec![("type", J::Str("script".to_owned()))]),
+        ),
+        ("_resourceType", J::Str("fetch".to_owned())),
+        ("cache", J::Obj(Vec::new())),
+        ("request", J::Obj(request)),
+        (
+            "response",
+            J::Obj(vec![
+                ("status", J::Num(status.into())),
+                ("statusText", J::Str(reason.to_owned())),
+                ("httpVersion", J::Str("http/2.0".to_owned())),
+                (
+                    "headers",
+                    J::Arr(vec![header(
+                        "content-type",
+                        "application/json; charset=utf-8",
+                    )]),
+                ),
+                ("cookies", J::Arr(Vec::new())),
+                ("content", {
+                    let mut content = vec![
+                        ("size", J::Num(i64::try_from(text.len()).unwrap())),
+                        (
+                            "mimeType",
+                            J::Str("application/json; charset=utf-8".to_owned()),
+                        ),
+                    ];
+                    if base64 {
+                        use base64::Engine as _;
+                        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+                        content.push(("text", J::Str(encoded)));
+                        content.push(("encoding", J::Str("base64".to_owned())));
+                    } else {
+                        content.push(("text", J::Str(text)));
+                    }
+                    J::Obj(content)
+                }),
+                ("redirectURL", J::Str(String::new())),
+                ("headersSize", J::Num(-1)),
+                ("bodySize", J::Num(-1)),
+            ]),
+        ),
+        ("serverIPAddress", J::Str("4.150.240.10".to_owned())),
+        (
+            "startedDateTime",
+            J::Str("2024-11-19T14:02:12.417Z".to_owned()),
+        ),
+        ("time", J::Num(211)),
+    ])
+}
+
+/// A settings call of a HAR log: its URL, response body, the pointers of its rows in the
+/// body, and its status.
+type HarCall = (String, J, Vec<String>, u16);
+
+/// The ARM batch entry carrying a pricings request and the calls, its responses in reverse
+/// order when `reversed`; records where each call's rows and failure are.
+fn har_batch(
+    case: &Case,
+    calls: Vec<HarCall>,
+    reversed: bool,
+    base64: bool,
+    row_locs: &mut Vec<Vec<String>>,
+    block_locs: &mut Vec<Option<String>>,
+) -> J {
+    let name = |k: usize| format!("5e7a9c1b-3d5f-4a7b-9c1d-3e5f7a9b1{k:03}");
+    let pricings = format!(
+        "https://management.azure.com/subscriptions/{}/providers/Microsoft.Security/pricings?api-version=2024-01-01",
+        case.subs[0].written()
+    );
+    let mut requests = vec![J::Obj(vec![
+        ("httpMethod", J::Str("GET".to_owned())),
+        ("name", J::Str(name(0))),
+        ("url", J::Str(pricings)),
+    ])];
+    let mut responses = vec![J::Obj(vec![
+        ("name", J::Str(name(0))),
+        ("httpStatusCode", J::Num(200)),
+        ("content", J::Obj(vec![("value", J::Arr(Vec::new()))])),
+    ])];
+    let count = calls.len() + 1;
+    // Where response k of the requests is written in the responses array.
+    let position = |k: usize| if reversed { count - 1 - k } else { k };
+    for (b, (url, body, locs, code)) in calls.into_iter().enumerate() {
+        let k = b + 1;
+        requests.push(J::Obj(vec![
+            ("httpMethod", J::Str("GET".to_owned())),
+            ("name", J::Str(name(k))),
+            ("url", J::Str(url)),
+        ]));
+        responses.push(J::Obj(vec![
+            ("name", J::Str(name(k))),
+            ("httpStatusCode", J::Num(code.into())),
+            (
+                "headers",
+                J::Obj(vec![("Cache-Control", J::Str("no-cache".to_owned()))]),
+            ),
+            ("content", body),
+        ]));
+        let at = format!(
+            "/log/entries/1/response/content/text#/responses/{}",
+            position(k)
+        );
+        row_locs.push(
+            locs.into_iter()
+                .map(|l| format!("{at}/content{l}"))
+                .collect(),
+        );
+        block_locs.push((code != 200).then(|| format!("{at}/httpStatusCode")));
+    }
+    if reversed {
+        responses.reverse();
+    }
+    let mut post = String::new();
+    write_json(
+        &J::Obj(vec![("requests", J::Arr(requests))]),
+        Fmt::Compact,
+        0,
+        &mut post,
+    );
+    let mut reply = String::new();
+    write_json(
+        &J::Obj(vec![("responses", J::Arr(responses))]),
+        Fmt::Compact,
+        0,
+        &mut reply,
+    );
+    har_entry(
+        "POST",
+        "https://management.azure.com/batch?api-version=2020-06-01",
+        Some(post),
+        200,
+        reply,
+        base64,
+    )
+}
+
+/// A browser's HAR log of the portal: an unrelated request first, then each block's call as
+/// an entry of its own, or all of them (after a pricings request) in one ARM batch.
+fn render_har(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Option<String>>) {
+    let Some(Kind::Wrapped {
+        wrapper:
+            Wrapper::Har {
+                batch,
+                reversed,
+                base64,
+            },
+        ..
+    }) = file.blocks.first().map(|b| &b.kind)
+    else {
+        panic!("not a HAR log: {:?}", file.blocks);
+    };
+    let mut entries = vec![har_entry(
+        "GET",
+        "https://portal.azure.com/api/Portal/GetEarlyUserData",
+        None,
+        200,
+        r#"{"userSettings":{"theme":"dark"}}"#.to_owned(),
+        *base64,
+    )];
+    let mut row_locs = Vec::new();
+    let mut block_locs = Vec::new();
+    let calls: Vec<HarCall> = file
+        .blocks
+        .iter()
+        .map(|block| {
+            let Kind::Wrapped { inner, .. } = &block.kind else {
+                panic!("not a HAR call: {:?}", block.kind);
+            };
+            let (body, locs, _) = inner_response(case, block, inner);
+            (har_url(case, block, inner), body, locs, status(inner).0)
+        })
+        .collect();
+    if *batch {
+        entries.push(har_batch(
+            case,
+            calls,
+            *reversed,
+            *base64,
+            &mut row_locs,
+            &mut block_locs,
+        ));
+    } else {
+        for (b, (url, body, locs, code)) in calls.into_iter().enumerate() {
+            let e = b + 1;
+            let mut text = String::new();
+            write_json(&body, Fmt::Compact, 0, &mut text);
+            entries.push(har_entry("GET", &url, None, code, text, *base64));
+            row_locs.push(
+                locs.into_iter()
+                    .map(|l| format!("/log/entries/{e}/response/content/text#{l}"))
+                    .collect(),
+            );
+            block_locs.push((code != 200).then(|| format!("/log/entries/{e}/response/status")));
+        }
+    }
+    let har = J::Obj(vec![(
+        "log",
+        J::Obj(vec![
+            ("version", J::Str("1.2".to_owned())),
+            (
+                "creator",
+                J::Obj(vec![
+                    ("name", J::Str("WebInspector".to_owned())),
+                    ("version", J::Str("537.36".to_owned())),
+                ]),
+            ),
+            ("pages", J::Arr(Vec::new())),
+            ("entries", J::Arr(entries)),
+        ]),
+    )]);
+    let mut text = String::new();
+    write_json(&har, JQ, 0, &mut text);
+    if file.final_newline {
+        text.push('\n');
     }
     (text, row_locs, block_locs)
 }
@@ -845,6 +1176,40 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
         Kind::Scalar { text } => {
             own = Some(Lines::loc(out.push(text.clone())));
         }
+        Kind::Clixml { select, .. } => {
+            locs = clixml(case, rows, *select, out);
+        }
+        Kind::ExcelText { with_id, type_line } => {
+            let cell = |v: &Value| match v {
+                Value::Bool(true) => "TRUE".to_owned(),
+                Value::Bool(false) => "FALSE".to_owned(),
+                other => other.word(),
+            };
+            if *type_line {
+                out.push(format!(
+                    "#TYPE {}Microsoft.Azure.Commands.Security.Models.Settings.PSSecurityDataExportSetting",
+                    if *with_id { "" } else { "Selected." }
+                ));
+            }
+            out.push(if *with_id {
+                "Enabled\tId\tName\tType"
+            } else {
+                "Name\tEnabled"
+            });
+            for r in rows {
+                let line = if *with_id {
+                    format!(
+                        "{}\t{}\t{}\t{TYPE}",
+                        cell(&r.value),
+                        id(case, r).unwrap_or_default(),
+                        r.name_text
+                    )
+                } else {
+                    format!("{}\t{}", r.name_text, cell(&r.value))
+                };
+                locs.push(Lines::loc(out.push(line)));
+            }
+        }
         Kind::Empty => {}
         Kind::Context { sub, table, .. } => {
             if let Some(whole) = table {
@@ -878,6 +1243,71 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
         other => panic!("not a text kind: {other:?}"),
     }
     (locs, own)
+}
+
+/// Text as XML writes it.
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// `Export-Clixml` of the rows; returns the line of each row's `Enabled` element.
+fn clixml(case: &Case, rows: &[Row], select: bool, out: &mut Lines) -> Vec<String> {
+    const MODEL: &str =
+        "Microsoft.Azure.Commands.Security.Models.Settings.PSSecurityDataExportSetting";
+    let mut locs = Vec::new();
+    let enabled = |v: &Value| match v {
+        Value::Bool(b) => format!("<B N=\"Enabled\">{b}</B>"),
+        Value::Text(t) => format!("<S N=\"Enabled\">{}</S>", xml(t)),
+        Value::Null | Value::Missing => "<Nil N=\"Enabled\" />".to_owned(),
+        Value::Number => "<I32 N=\"Enabled\">1</I32>".to_owned(),
+    };
+    out.push(
+        "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">",
+    );
+    for (i, r) in rows.iter().enumerate() {
+        out.push(format!("  <Obj RefId=\"{i}\">"));
+        if i == 0 {
+            out.push("    <TN RefId=\"0\">");
+            if select {
+                out.push(format!("      <T>Selected.{MODEL}</T>"));
+                out.push("      <T>System.Management.Automation.PSCustomObject</T>");
+            } else {
+                out.push(format!("      <T>{MODEL}</T>"));
+                out.push("      <T>Microsoft.Azure.Commands.Security.Models.Settings.PSSecuritySetting</T>");
+            }
+            out.push("      <T>System.Object</T>");
+            out.push("    </TN>");
+        } else {
+            out.push("    <TNRef RefId=\"0\" />");
+        }
+        if select {
+            out.push(format!(
+                "    <ToString>@{{Name={}; Enabled={}}}</ToString>",
+                xml(&r.name_text),
+                r.value.word()
+            ));
+            out.push("    <MS>");
+            out.push(format!("      <S N=\"Name\">{}</S>", xml(&r.name_text)));
+            locs.push(Lines::loc(out.push(format!("      {}", enabled(&r.value)))));
+            out.push("    </MS>");
+        } else {
+            out.push(format!("    <ToString>{MODEL}</ToString>"));
+            out.push("    <Props>");
+            locs.push(Lines::loc(out.push(format!("      {}", enabled(&r.value)))));
+            out.push(format!(
+                "      <S N=\"Id\">{}</S>",
+                xml(&id(case, r).unwrap_or_default())
+            ));
+            out.push(format!("      <S N=\"Name\">{}</S>", xml(&r.name_text)));
+            out.push(format!("      <S N=\"Type\">{TYPE}</S>"));
+            out.push("    </Props>");
+        }
+        out.push("  </Obj>");
+    }
+    out.push("</Objs>");
+    locs
 }
 
 /// PowerShell 7.2+ console colours around table headers.
@@ -977,11 +1407,23 @@ fn render_text(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Optio
             _ => "$ az security setting list -o json",
         });
     }
-    for block in &file.blocks {
+    // Several YAML documents: `---` before each, pointers prefixed with its index.
+    let documents = file.blocks.len() > 1
+        && file
+            .blocks
+            .iter()
+            .all(|b| matches!(b.kind, Kind::AzYaml { .. }));
+    for (b, block) in file.blocks.iter().enumerate() {
         if transcript {
             out.push(format!("PS C:\\audit> {}", command(case, block)));
         }
-        let (locs, own) = text_block(case, block, &mut out);
+        if documents {
+            out.push("---");
+        }
+        let (mut locs, own) = text_block(case, block, &mut out);
+        if documents {
+            locs = locs.into_iter().map(|l| format!("/{b}{l}")).collect();
+        }
         row_locs.push(locs);
         block_locs.push(own);
     }
@@ -1037,6 +1479,7 @@ pub fn render(case: &Case, file: &File) -> Rendered {
         Container::Json => render_json(case, file),
         Container::Text | Container::Transcript => render_text(case, file),
         Container::Http => render_http(case, file),
+        Container::Har => render_har(case, file),
     };
     let text = if file.crlf {
         text.replace('\n', "\r\n")

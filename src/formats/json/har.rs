@@ -6,17 +6,33 @@
 //! `/log/entries/N/response/content/text#<pointer inside>`; a non-2xx response is a failed
 //! collection for the subscription its URL names. Every other entry is ignored.
 //!
+//! The portal often sends the settings call inside an ARM batch
+//! (`POST https://management.azure.com/batch?api-version=...`, its body
+//! `{"requests":[{"httpMethod":"GET","url":".../settings?api-version=...","name":...}]}`),
+//! whose response holds one response per request (`{"responses":[{"name":...,
+//! "httpStatusCode":200,"content":{...}}]}`). Each settings request of a batch is matched to
+//! its response by `name` when both carry the same one, else by position, and read like a
+//! call of its own, located `.../content/text#/responses/K/content/<pointer>`.
+//!
+//! Settings read from a call are attributed to the subscription its URL names when their
+//! own id does not name one. A body saved base64-encoded (`"encoding": "base64"`) is
+//! decoded first; one that does not decode says so.
+//!
 //! Entries are folded one at a time and only the settings calls are kept, so a log of
 //! thousands of portal requests costs little more than its settings responses.
 
+use base64::Engine as _;
 use serde::Deserialize;
 use serde::de::SeqAccess;
 
 use super::super::{Body, Item, Location, Reason, prefix_pointers};
-use super::is_json_start;
 use super::values::{Fold, Listed, Scalar, Shaped};
+use super::{Top, is_json_start};
 use crate::escape::{EXCERPT_CHARS, excerpt};
-use crate::subscription;
+use crate::subscription::{self, IdScope};
+
+/// What the `detail` of a setting read from a base64-encoded HAR body says.
+pub const BASE64_NOTE: &str = "read from a HAR response body saved base64-encoded";
 
 /// A HAR file's `log`.
 #[derive(Debug, Default, Deserialize)]
@@ -43,6 +59,14 @@ struct Entry {
 #[serde(default)]
 struct Request {
     url: Scalar,
+    #[serde(rename = "postData")]
+    post_data: Shaped<PostData>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PostData {
+    text: Scalar,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -61,11 +85,117 @@ struct Content {
     encoding: Scalar,
 }
 
+/// The body of an ARM batch request: the requests it sends.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct BatchBody {
+    requests: Listed<BatchRequests>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct BatchRequest {
+    url: Scalar,
+    name: Scalar,
+}
+
+/// A settings request inside a batch: its position among the batch's requests, its URL
+/// and its `name`, if any.
+#[derive(Debug)]
+struct Inner {
+    index: usize,
+    url: String,
+    name: Option<String>,
+}
+
+/// The settings requests of a batch; the others are skipped.
+#[derive(Debug, Default)]
+struct BatchRequests {
+    settings: Vec<Inner>,
+}
+
+impl<'de> Fold<'de> for BatchRequests {
+    fn next<A: SeqAccess<'de>>(&mut self, index: usize, seq: &mut A) -> Result<bool, A::Error> {
+        let Some(request) = seq.next_element::<Shaped<BatchRequest>>()? else {
+            return Ok(false);
+        };
+        if let Shaped::Object(BatchRequest {
+            url: Scalar::Str(url),
+            name,
+        }) = request
+            && is_settings_call(&url)
+        {
+            self.settings.push(Inner {
+                index,
+                url,
+                name: name.as_str().map(str::to_owned),
+            });
+        }
+        Ok(true)
+    }
+}
+
+/// The body of an ARM batch response: one response per request.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct BatchReply {
+    responses: Listed<BatchResponses>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct BatchResponse {
+    name: Scalar,
+    #[serde(rename = "httpStatusCode")]
+    status: Scalar,
+    content: Option<Top>,
+}
+
+/// One response of a batch, as kept.
+#[derive(Debug)]
+struct Answer {
+    index: usize,
+    name: Option<String>,
+    status: Option<u16>,
+    content: Option<Top>,
+}
+
+/// The responses of a batch.
+#[derive(Debug, Default)]
+struct BatchResponses {
+    answers: Vec<Answer>,
+}
+
+impl<'de> Fold<'de> for BatchResponses {
+    fn next<A: SeqAccess<'de>>(&mut self, index: usize, seq: &mut A) -> Result<bool, A::Error> {
+        let Some(response) = seq.next_element::<Shaped<BatchResponse>>()? else {
+            return Ok(false);
+        };
+        if let Shaped::Object(response) = response {
+            self.answers.push(Answer {
+                index,
+                name: response.name.as_str().map(str::to_owned),
+                status: status_code(&response.status),
+                content: response.content,
+            });
+        }
+        Ok(true)
+    }
+}
+
+/// What a HAR entry asked for: the settings call itself, or a batch holding settings calls.
+#[derive(Debug)]
+enum Asked {
+    Settings,
+    Batch(Vec<Inner>),
+}
+
 /// A settings call of the log, as kept.
 #[derive(Debug)]
 struct Call {
     index: usize,
     url: String,
+    asked: Asked,
     status: Option<u16>,
     status_text: String,
     text: Option<String>,
@@ -88,26 +218,33 @@ impl<'de> Fold<'de> for Entries {
         let Shaped::Object(entry) = entry else {
             return Ok(true);
         };
-        let url = match entry.request {
-            Shaped::Object(Request {
-                url: Scalar::Str(url),
-            }) if is_settings_call(&url) => url,
-            _ => return Ok(true),
+        let Shaped::Object(Request {
+            url: Scalar::Str(url),
+            post_data,
+        }) = entry.request
+        else {
+            return Ok(true);
+        };
+        let asked = if is_settings_call(&url) {
+            Asked::Settings
+        } else if is_batch_call(&url) {
+            match settings_requests(post_data) {
+                Some(inner) => Asked::Batch(inner),
+                None => return Ok(true),
+            }
+        } else {
+            return Ok(true);
         };
         let (status, status_text, text, base64) = match entry.response {
             Shaped::Object(response) => {
-                let status = match &response.status {
-                    Scalar::Number(n) => n.parse::<u16>().ok(),
-                    Scalar::Str(s) => s.trim().parse::<u16>().ok(),
-                    _ => None,
-                };
+                let status = status_code(&response.status);
                 let status_text = response.status_text.as_str().unwrap_or_default().to_owned();
                 match response.content {
                     Shaped::Object(content) => {
                         let base64 = content
                             .encoding
                             .as_str()
-                            .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+                            .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"));
                         let text = match content.text {
                             Scalar::Str(text) => Some(text),
                             _ => None,
@@ -122,12 +259,38 @@ impl<'de> Fold<'de> for Entries {
         self.calls.push(Call {
             index,
             url,
+            asked,
             status,
             status_text,
             text,
             base64,
         });
         Ok(true)
+    }
+}
+
+/// A status code written as a number or a string.
+fn status_code(status: &Scalar) -> Option<u16> {
+    match status {
+        Scalar::Number(n) => n.parse::<u16>().ok(),
+        Scalar::Str(s) => s.trim().parse::<u16>().ok(),
+        _ => None,
+    }
+}
+
+/// The settings requests a batch's request body sends; `None` when it sends none or its
+/// body cannot be read (then the entry is not a settings call).
+fn settings_requests(post_data: Shaped<PostData>) -> Option<Vec<Inner>> {
+    let Shaped::Object(PostData {
+        text: Scalar::Str(text),
+    }) = post_data
+    else {
+        return None;
+    };
+    let body: BatchBody = serde_json::from_str(&text).ok()?;
+    match body.requests {
+        Listed::List(requests) if !requests.settings.is_empty() => Some(requests.settings),
+        _ => None,
     }
 }
 
@@ -147,17 +310,142 @@ fn is_settings_call(url: &str) -> bool {
             .is_some_and(|name| !name.contains('/'))
 }
 
+/// Whether a request URL is an ARM batch (`https://management.azure.com/batch?...`): its
+/// path is `/batch`, any case.
+fn is_batch_call(url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let path = path.split_once("://").map_or(path, |(_, rest)| {
+        rest.find('/').and_then(|at| rest.get(at..)).unwrap_or("")
+    });
+    path.trim_end_matches('/').eq_ignore_ascii_case("/batch")
+}
+
 /// The summary of the ARM error a failed call's body holds, if it holds one.
-fn arm_error_summary(text: &str) -> Option<String> {
-    if !is_json_start(text.trim_start()) {
-        return None;
-    }
-    match super::parse_document(text).body {
+fn arm_error_summary(body: Body) -> Option<String> {
+    match body {
         Body::Items(items) => items.into_iter().find_map(|item| match item {
             Item::CollectionError { summary, .. } => Some(summary),
             _ => None,
         }),
         _ => None,
+    }
+}
+
+/// A failed call's record: what failed, with the ARM error its body holds, scoped to the
+/// subscription the URL names.
+fn failure(
+    what: &str,
+    url: &str,
+    status: Option<u16>,
+    status_text: &str,
+    body: Option<Body>,
+    location: String,
+) -> Item {
+    let status = status.map_or_else(|| "no status".to_owned(), |s| format!("HTTP {s}"));
+    let mut summary = format!(
+        "the portal's {what} {} failed with {status} {}",
+        excerpt(url, EXCERPT_CHARS),
+        excerpt(status_text, EXCERPT_CHARS)
+    )
+    .trim_end()
+    .to_owned();
+    if let Some(why) = body.and_then(arm_error_summary) {
+        summary = format!("{summary}: {why}");
+    }
+    Item::CollectionError {
+        summary,
+        scope: subscription::scope_of_resource_id(url),
+        location: Location::Pointer(location),
+    }
+}
+
+/// Gives every setting without a subscription of its own the one the call's URL names.
+fn owned_by_url(body: Body, url: &str) -> Body {
+    let IdScope::Subscription(sub) = subscription::scope_of_resource_id(url) else {
+        return body;
+    };
+    match body {
+        Body::Items(items) => Body::Items(
+            items
+                .into_iter()
+                .map(|item| match item {
+                    Item::Settings { extent, settings } => Item::Settings {
+                        extent,
+                        settings: settings
+                            .into_iter()
+                            .map(|mut s| {
+                                s.subscription.get_or_insert_with(|| sub.to_string());
+                                s
+                            })
+                            .collect(),
+                    },
+                    other => other,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// Notes on every setting that it was read from a base64-encoded body.
+fn noted(body: Body, base64: bool) -> Body {
+    match body {
+        Body::Items(items) if base64 => Body::Items(
+            items
+                .into_iter()
+                .map(|item| match item {
+                    Item::Settings { extent, settings } => Item::Settings {
+                        extent,
+                        settings: settings
+                            .into_iter()
+                            .map(|mut s| {
+                                s.recovered.get_or_insert(BASE64_NOTE);
+                                s
+                            })
+                            .collect(),
+                    },
+                    other => other,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A call's response text, decoded from base64 when it was saved so; why not, when it
+/// cannot be read as JSON.
+fn body_text(call: &Call) -> Result<String, String> {
+    let raw = call.text.as_deref().unwrap_or_default();
+    if raw.trim().is_empty() {
+        return Err("not saved (save the log with content)".to_owned());
+    }
+    if !call.base64 {
+        return if is_json_start(raw.trim_start()) {
+            Ok(raw.to_owned())
+        } else {
+            Err("not JSON".to_owned())
+        };
+    }
+    let compact: String = raw.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|e| {
+            format!(
+                "base64-encoded but not valid base64 ({})",
+                excerpt(&e.to_string(), EXCERPT_CHARS)
+            )
+        })?;
+    let text = crate::decode::decode(&bytes)
+        .map_err(|_| "base64-encoded bytes that are not text".to_owned())?
+        .text
+        .trim_start_matches('\u{feff}')
+        .to_owned();
+    if is_json_start(text.trim_start()) {
+        Ok(text)
+    } else if text.trim().is_empty() {
+        Err("empty once decoded from base64".to_owned())
+    } else {
+        Err("not JSON once decoded from base64".to_owned())
     }
 }
 
@@ -174,52 +462,73 @@ pub(super) fn classify(log: Log, prefix: &str) -> Body {
     for call in entries.calls {
         let at = format!("{prefix}/log/entries/{}/response", call.index);
         let ok = call.status.is_some_and(|s| (200..300).contains(&s));
+        let text = body_text(&call);
         if !ok {
-            let status = call
-                .status
-                .map_or_else(|| "no status".to_owned(), |s| format!("HTTP {s}"));
-            let mut summary = format!(
-                "the portal's request {} failed with {status} {}",
-                excerpt(&call.url, EXCERPT_CHARS),
-                excerpt(&call.status_text, EXCERPT_CHARS)
-            )
-            .trim_end()
-            .to_owned();
-            // An ARM error body says why; the scope is the subscription the URL names.
-            if let Some(why) = call.text.as_deref().and_then(arm_error_summary) {
-                summary = format!("{summary}: {why}");
+            let body = || text.as_deref().ok().map(|t| super::parse_document(t).body);
+            match &call.asked {
+                Asked::Settings => items.push(failure(
+                    "request",
+                    &call.url,
+                    call.status,
+                    &call.status_text,
+                    body(),
+                    format!("{at}/status"),
+                )),
+                // A failed batch failed for every settings request it carried.
+                Asked::Batch(inner) => {
+                    for request in inner {
+                        items.push(failure(
+                            "batch carrying the request",
+                            &request.url,
+                            call.status,
+                            &call.status_text,
+                            body(),
+                            format!("{at}/status"),
+                        ));
+                    }
+                }
             }
-            items.push(Item::CollectionError {
-                summary,
-                scope: subscription::scope_of_resource_id(&call.url),
-                location: Location::Pointer(format!("{at}/status")),
-            });
             continue;
         }
-        let text = call.text.as_deref().unwrap_or_default();
-        if call.base64 || !is_json_start(text.trim_start()) {
-            unread.get_or_insert(if call.base64 {
-                Reason::HarBodyUnreadable(call.index, "base64-encoded")
-            } else if text.trim().is_empty() {
-                Reason::HarBodyUnreadable(call.index, "not saved (save the log with content)")
-            } else {
-                Reason::HarBodyUnreadable(call.index, "not JSON")
-            });
-            continue;
-        }
-        let body = prefix_pointers(
-            super::parse_document(text).body,
-            &format!("{at}/content/text#"),
-        );
-        match body {
-            Body::Items(found) => items.extend(found),
-            Body::Malformed(why) | Body::Unrecognized(why) => {
-                unread.get_or_insert(Reason::InHarEntry {
-                    index: call.index,
-                    reason: Box::new(why),
-                });
+        let text = match text {
+            Ok(text) => text,
+            Err(why) => {
+                unread.get_or_insert(Reason::HarBodyUnreadable(call.index, why));
+                continue;
             }
-            Body::Empty => {}
+        };
+        let inner_prefix = format!("{at}/content/text#");
+        let bodies = match call.asked {
+            Asked::Settings => vec![Ok(owned_by_url(
+                prefix_pointers(super::parse_document(&text).body, &inner_prefix),
+                &call.url,
+            ))],
+            Asked::Batch(inner) => match batch(&text, inner, &inner_prefix) {
+                Ok(bodies) => bodies,
+                Err(why) => {
+                    unread.get_or_insert(Reason::HarBodyUnreadable(call.index, why));
+                    continue;
+                }
+            },
+        };
+        for body in bodies {
+            let body = match body {
+                Ok(body) => body,
+                Err(why) => {
+                    unread.get_or_insert(Reason::HarBodyUnreadable(call.index, why));
+                    continue;
+                }
+            };
+            match noted(body, call.base64) {
+                Body::Items(found) => items.extend(found),
+                Body::Malformed(why) | Body::Unrecognized(why) => {
+                    unread.get_or_insert(Reason::InHarEntry {
+                        index: call.index,
+                        reason: Box::new(why),
+                    });
+                }
+                Body::Empty => {}
+            }
         }
     }
     match (items.is_empty(), unread) {
@@ -240,6 +549,74 @@ pub(super) fn classify(log: Log, prefix: &str) -> Body {
     }
 }
 
+/// The bodies a batch response holds for its settings requests: each request's response
+/// (by `name` when both carry the same one, else by position) read as a call of its own,
+/// located `<prefix>/responses/K/content<pointer>`; a non-2xx one a failure for the
+/// request's subscription; `Err` for a request without a readable response. `Err` says
+/// why the batch response cannot be read at all.
+fn batch(text: &str, inner: Vec<Inner>, prefix: &str) -> Result<Vec<Result<Body, String>>, String> {
+    let reply: BatchReply = serde_json::from_str(text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Eof => format!(
+            "a truncated batch response (it ends at line {} column {})",
+            e.line(),
+            e.column()
+        ),
+        _ => format!(
+            "not a batch response: {}",
+            excerpt(&e.to_string(), EXCERPT_CHARS)
+        ),
+    })?;
+    let Listed::List(BatchResponses { mut answers }) = reply.responses else {
+        return Err("a batch response without a responses array".to_owned());
+    };
+    let mut bodies = Vec::new();
+    for request in inner {
+        let by_name = request
+            .name
+            .as_deref()
+            .and_then(|name| answers.iter().position(|a| a.name.as_deref() == Some(name)));
+        let Some(answer) = by_name
+            .or_else(|| answers.iter().position(|a| a.index == request.index))
+            .and_then(|at| answers.get_mut(at))
+        else {
+            bodies.push(Err(format!(
+                "a batch response without a response for its settings request {} ({})",
+                request.index,
+                excerpt(&request.url, EXCERPT_CHARS)
+            )));
+            continue;
+        };
+        let at = format!("{prefix}/responses/{}", answer.index);
+        let content = answer.content.take().map(|top| {
+            let (_, body) = super::classify(top, &format!("{at}/content"));
+            body
+        });
+        if answer.status.is_some_and(|s| (200..300).contains(&s)) {
+            bodies.push(
+                content
+                    .map(|body| owned_by_url(body, &request.url))
+                    .ok_or_else(|| {
+                        format!(
+                            "a batch response whose response {} (HTTP {}) has no content",
+                            answer.index,
+                            answer.status.unwrap_or_default()
+                        )
+                    }),
+            );
+        } else {
+            bodies.push(Ok(Body::Items(vec![failure(
+                "batch request",
+                &request.url,
+                answer.status,
+                "",
+                content,
+                format!("{at}/httpStatusCode"),
+            )])));
+        }
+    }
+    Ok(bodies)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +635,242 @@ mod tests {
         assert!(!is_settings_call(
             "https://management.azure.com/subscriptions/x/providers/Microsoft.Security/settingsX"
         ));
+    }
+
+    const A: &str = "6b1f0c2d-3e4a-4b5c-8d6e-7f8091a2b3c4";
+    const B: &str = "2c7d9e1f-4a5b-4c6d-9e8f-0a1b2c3d4e5f";
+
+    fn settings_url(sub: &str) -> String {
+        format!(
+            "https://management.azure.com/subscriptions/{sub}/providers/Microsoft.Security/settings?api-version=2022-05-01"
+        )
+    }
+
+    fn list(sub: &str, wdatp: bool) -> serde_json::Value {
+        let setting = |name: &str, enabled: bool| {
+            serde_json::json!({
+                "id": format!("/subscriptions/{sub}/providers/Microsoft.Security/settings/{name}"),
+                "name": name,
+                "type": "Microsoft.Security/settings",
+                "kind": "DataExportSettings",
+                "properties": {"enabled": enabled}
+            })
+        };
+        serde_json::json!({"value": [setting("MCAS", true), setting("WDATP", wdatp)]})
+    }
+
+    /// A HAR log of one entry: a POST to the batch endpoint with `requests`, answered with
+    /// `responses`.
+    fn batch_har(requests: &serde_json::Value, responses: &serde_json::Value) -> String {
+        serde_json::json!({"log": {"entries": [{
+            "request": {
+                "method": "POST",
+                "url": "https://management.azure.com/batch?api-version=2020-06-01",
+                "postData": {"mimeType": "application/json", "text": requests.to_string()}
+            },
+            "response": {
+                "status": 200,
+                "statusText": "",
+                "content": {"mimeType": "application/json", "text": responses.to_string()}
+            }
+        }]}})
+        .to_string()
+    }
+
+    fn items(text: &str) -> Vec<Item> {
+        match super::super::parse_document(text).body {
+            Body::Items(items) => items,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn batches_and_their_settings_requests_are_recognised() {
+        assert!(is_batch_call(
+            "https://management.azure.com/batch?api-version=2020-06-01"
+        ));
+        assert!(is_batch_call("https://management.azure.com/Batch/"));
+        assert!(!is_batch_call(
+            "https://management.azure.com/subscriptions/x/batch2"
+        ));
+        assert!(!is_batch_call("https://management.azure.com/batch/x"));
+        assert!(!is_batch_call("batch"));
+    }
+
+    #[test]
+    fn a_batch_response_is_read_per_request_by_position() {
+        let requests = serde_json::json!({"requests": [
+            {"httpMethod": "GET", "url": settings_url(A)},
+            {"httpMethod": "GET", "url": "https://management.azure.com/subscriptions/x/providers/Microsoft.Security/pricings?api-version=2024-01-01"},
+            {"httpMethod": "GET", "url": settings_url(B)}
+        ]});
+        let responses = serde_json::json!({"responses": [
+            {"httpStatusCode": 200, "content": list(A, true)},
+            {"httpStatusCode": 200, "content": {"value": []}},
+            {"httpStatusCode": 200, "content": list(B, false)}
+        ]});
+        let items = items(&batch_har(&requests, &responses));
+        let [
+            Item::Settings {
+                extent,
+                settings: a,
+            },
+            Item::Settings { settings: b, .. },
+        ] = items.as_slice()
+        else {
+            panic!("{items:?}")
+        };
+        assert_eq!(*extent, crate::formats::Extent::Complete);
+        assert_eq!(
+            a[1].location,
+            Location::Pointer(
+                "/log/entries/0/response/content/text#/responses/0/content/value/1/properties/enabled"
+                    .into()
+            )
+        );
+        assert_eq!(a[1].subscription.as_deref(), Some(A));
+        assert_eq!(b[1].enabled, crate::formats::Flag::Bool(false));
+        assert_eq!(
+            b[1].location,
+            Location::Pointer(
+                "/log/entries/0/response/content/text#/responses/2/content/value/1/properties/enabled"
+                    .into()
+            )
+        );
+        assert_eq!(b[1].subscription.as_deref(), Some(B));
+    }
+
+    #[test]
+    fn a_batch_response_is_matched_by_name_and_failures_are_scoped_to_the_request() {
+        let requests = serde_json::json!({"requests": [
+            {"httpMethod": "GET", "name": "n-a", "url": settings_url(A)},
+            {"httpMethod": "GET", "name": "n-b", "url": settings_url(B)}
+        ]});
+        let responses = serde_json::json!({"responses": [
+            {"name": "n-b", "httpStatusCode": 403, "content": {"error": {
+                "code": "AuthorizationFailed", "message": "The client 'x' does not have authorization"}}},
+            {"name": "n-a", "httpStatusCode": 200, "content": list(A, true)}
+        ]});
+        let items = items(&batch_har(&requests, &responses));
+        let [
+            Item::Settings { settings, .. },
+            Item::CollectionError {
+                summary,
+                scope,
+                location,
+            },
+        ] = items.as_slice()
+        else {
+            panic!("{items:?}")
+        };
+        assert!(
+            settings[1]
+                .location
+                .to_string()
+                .contains("#/responses/1/content/")
+        );
+        assert!(summary.contains("AuthorizationFailed"), "{summary}");
+        assert_eq!(
+            *scope,
+            IdScope::Subscription(crate::subscription::SubscriptionId::parse(B).unwrap())
+        );
+        assert_eq!(
+            *location,
+            Location::Pointer(
+                "/log/entries/0/response/content/text#/responses/0/httpStatusCode".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_batch_without_the_response_of_its_settings_request_says_so() {
+        let requests = serde_json::json!({"requests": [{"url": settings_url(A)}]});
+        let responses = serde_json::json!({"responses": []});
+        let parsed = super::super::parse_document(&batch_har(&requests, &responses));
+        let Body::Malformed(why) = parsed.body else {
+            panic!("{parsed:?}")
+        };
+        assert!(
+            why.to_string()
+                .contains("without a response for its settings request 0"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_failed_batch_fails_each_settings_request_it_carried() {
+        let requests =
+            serde_json::json!({"requests": [{"url": settings_url(A)}, {"url": settings_url(B)}]});
+        let error = serde_json::json!({"error": {"code": "ExpiredAuthenticationToken", "message": "The access token expired."}});
+        let text = batch_har(&requests, &error).replace("\"status\":200", "\"status\":401");
+        let items = items(&text);
+        assert_eq!(items.len(), 2, "{items:?}");
+        for (item, sub) in items.iter().zip([A, B]) {
+            let Item::CollectionError {
+                summary,
+                scope,
+                location,
+            } = item
+            else {
+                panic!("{items:?}")
+            };
+            assert!(
+                summary.contains("HTTP 401") && summary.contains("ExpiredAuthenticationToken"),
+                "{summary}"
+            );
+            assert_eq!(
+                *scope,
+                IdScope::Subscription(crate::subscription::SubscriptionId::parse(sub).unwrap())
+            );
+            assert_eq!(
+                *location,
+                Location::Pointer("/log/entries/0/response/status".into())
+            );
+        }
+    }
+
+    fn get_har(text: &str, encoding: &str) -> String {
+        serde_json::json!({"log": {"entries": [{
+            "request": {"method": "GET", "url": settings_url(A)},
+            "response": {"status": 200, "content": {"text": text, "encoding": encoding}}
+        }]}})
+        .to_string()
+    }
+
+    #[test]
+    fn a_base64_body_is_decoded_and_read() {
+        let body = list(A, true).to_string();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(body.as_bytes());
+        let items = items(&get_har(&encoded, "base64"));
+        let [Item::Settings { settings, .. }] = items.as_slice() else {
+            panic!("{items:?}")
+        };
+        assert_eq!(settings[1].enabled, crate::formats::Flag::Bool(true));
+        assert_eq!(
+            settings[1].location,
+            Location::Pointer(
+                "/log/entries/0/response/content/text#/value/1/properties/enabled".into()
+            )
+        );
+        assert_eq!(settings[1].recovered, Some(BASE64_NOTE));
+    }
+
+    #[test]
+    fn a_body_that_is_not_base64_is_malformed_and_says_why() {
+        let parsed = super::super::parse_document(&get_har("{not base64!}", "base64"));
+        let Body::Malformed(why) = parsed.body else {
+            panic!("{parsed:?}")
+        };
+        let why = why.to_string();
+        assert!(
+            why.contains("HAR entry 0 is base64-encoded but not valid base64 ("),
+            "{why}"
+        );
+        let encoded = base64::engine::general_purpose::STANDARD.encode(b"hello");
+        let parsed = super::super::parse_document(&get_har(&encoded, "base64"));
+        assert!(
+            matches!(&parsed.body, Body::Malformed(why) if why.to_string().contains("not JSON once decoded")),
+            "{parsed:?}"
+        );
     }
 }

@@ -87,16 +87,41 @@ fn parse(input: &Text<'_>) -> Option<Parsed> {
     None
 }
 
-/// Reads one document through another serde data format (YAML) exactly as a JSON document
-/// is read: the same typed pass and classification, JSON pointers into the document.
+/// Reads a stream of documents through another serde data format (YAML's documents, `---`
+/// between them) as JSON is read: one document exactly as a JSON document (the same typed
+/// pass and classification, JSON pointers into the document); several as a JSON stream,
+/// each classified on its own and its pointers prefixed `/N` (N counting the documents that
+/// are not empty), so each is attributed on its own. Empty documents (a trailing `---`) are
+/// skipped. Stops at the first document that does not read.
 ///
 /// # Errors
 ///
-/// The deserializer's error, when the document is not well formed.
-pub(crate) fn classify_with<'de, D: Deserializer<'de>>(
-    deserializer: D,
+/// The deserializer's error for the first document that is not well formed.
+pub(crate) fn classify_each<'de, D: Deserializer<'de>>(
+    documents: impl Iterator<Item = D>,
 ) -> Result<(Format, Body), D::Error> {
-    Top::deserialize(deserializer).map(|top| classify(top, ""))
+    let mut first = None;
+    let mut stream = Stream::new(YAML_DOCUMENTS);
+    let mut count = 0;
+    for document in documents {
+        let top = Top::deserialize(document)?;
+        if matches!(top, Top::Scalar(Scalar::Null)) {
+            continue;
+        }
+        count += 1;
+        match first.take() {
+            None if count == 1 => first = Some(top),
+            earlier => {
+                stream.extend(earlier);
+                stream.add(top);
+            }
+        }
+    }
+    Ok(match first {
+        Some(only) => classify(only, ""),
+        None if count == 0 => (Format::JSON, Body::Unrecognized(Reason::NoSettingsKeys)),
+        None => (JSON_STREAM, stream.finish()),
+    })
 }
 
 /// Whether text (already stripped of leading whitespace) opens a JSON object or array.
@@ -110,7 +135,7 @@ pub fn is_json_start(text: &str) -> bool {
 pub fn parse_document(text: &str) -> Parsed {
     let mut documents = serde_json::Deserializer::from_str(text).into_iter::<Top>();
     let mut first = None;
-    let mut stream = Stream::default();
+    let mut stream = Stream::new(JSON_VALUES);
     let mut count = 0;
     // Where error text written after the documents starts (`az ... 2>&1` in a loop).
     let mut text_after = None;
@@ -185,10 +210,16 @@ fn describe_error(e: &serde_json::Error) -> Reason {
     }
 }
 
+/// What the parts of a JSON stream are called in reasons.
+const JSON_VALUES: &str = "JSON values";
+/// What the parts of a YAML stream are called in reasons.
+const YAML_DOCUMENTS: &str = "YAML documents";
+
 /// Several top-level values, classified one at a time: `jq '.value[]'` prints each setting
 /// as its own document, and appended outputs (`>>`) give several whole documents.
-#[derive(Default)]
 struct Stream {
+    /// What its parts are called (`JSON values`, `YAML documents`).
+    what: &'static str,
     count: usize,
     items: Vec<Item>,
     /// Consecutive REST-style settings printed one by one (`jq '.value[]'`): one listing.
@@ -198,6 +229,17 @@ struct Stream {
 }
 
 impl Stream {
+    fn new(what: &'static str) -> Self {
+        Self {
+            what,
+            count: 0,
+            items: Vec::new(),
+            run: Vec::new(),
+            not_evidence: None,
+            malformed: None,
+        }
+    }
+
     /// Adds a document, if there is one.
     fn extend(&mut self, document: Option<Top>) {
         if let Some(document) = document {
@@ -259,6 +301,7 @@ impl Stream {
             return Body::Malformed(Reason::InStream {
                 index,
                 count,
+                what: self.what,
                 reason: Box::new(reason),
             });
         }
@@ -266,6 +309,7 @@ impl Stream {
             return Body::Unrecognized(Reason::NoneInStream {
                 index,
                 count,
+                what: self.what,
                 reason: Box::new(reason),
             });
         }
