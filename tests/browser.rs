@@ -226,6 +226,12 @@ fn the_html_report_works_in_headless_chromium_offline() {
         .collect();
     assert_eq!(visible, [OUTSIDE]);
 
+    // Sorted by a column, as a click on its header does: by verdict, then report order.
+    let dom = dom_with(&binary, &page, "sort=verdict");
+    let ids: Vec<String> = rows(&dom).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, [TEST, DEV, STAGE, PROD, OUTSIDE]);
+    assert!(dom.contains("aria-sort=\"ascending\""));
+
     // The picture, as the README shows it.
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-report.png");
     let _ = std::fs::remove_file(&shot);

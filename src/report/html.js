@@ -82,9 +82,19 @@
     }
   }
 
-  // A filter can be given in the address: report.html#filter=prod&verdict=fail
+  // A filter and an order can be given in the address:
+  // report.html#filter=prod&verdict=fail&sort=reason
   function fromFragment() {
     var params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    if (table && params.has("sort")) {
+      var headers = table.tHead.rows[0].cells;
+      for (var i = 0; i < headers.length; i++) {
+        if (headers[i].textContent.trim() === params.get("sort")) {
+          headers[i].removeAttribute("aria-sort");
+          sortBy(table, i, headers[i]);
+        }
+      }
+    }
     if (text && params.has("filter")) {
       text.value = params.get("filter");
     }
