@@ -123,13 +123,13 @@ pub struct ScanArgs {
     pub threads: Option<usize>,
 
     /// Report format on standard output: csv, json, table (aligned columns for a person,
-    /// verdicts coloured on a terminal), or none (no report: the summary line and the exit
-    /// status only).
+    /// verdicts coloured on a terminal), html (a self-contained page), or none (no report:
+    /// the summary line and the exit status only).
     #[arg(long, default_value = "csv", value_name = "FORMAT", value_parser = report_format)]
     pub format: &'static Writer,
 
     /// Write the report to FILE instead of standard output, in the format its extension
-    /// names (.json or .csv); repeatable. `-` is standard output in --format.
+    /// names (.json, .csv or .html); repeatable. `-` is standard output in --format.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub outputs: Vec<PathBuf>,
 

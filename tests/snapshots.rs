@@ -1,4 +1,4 @@
-//! Snapshots of what a person or a program reads: the JSON and CSV reports of the bundled
+//! Snapshots of what a person or a program reads: the JSON, CSV and HTML reports of the bundled
 //! fixtures, and `explain` of a few of them. A change of wording or of a report's layout
 //! shows here as a diff to review (`cargo insta review`, or `INSTA_UPDATE=always cargo test
 //! --test snapshots` to accept), while the behaviour tests elsewhere check the substance.
@@ -36,6 +36,11 @@ fn csv_report_of_the_fixtures_one_row_per_subscription() {
 #[test]
 fn csv_report_of_the_fixtures_one_row_per_observation() {
     insta::assert_snapshot!(stdout(&["scan", "fixtures/", "--rows", "observations"]));
+}
+
+#[test]
+fn html_report_of_the_fixtures() {
+    insta::assert_snapshot!(stdout(&["scan", "fixtures/", "--format", "html"]));
 }
 
 #[test]

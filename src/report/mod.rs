@@ -5,6 +5,7 @@
 //! a reader never sees half a report.
 
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod none;
 pub mod rows;
@@ -216,7 +217,13 @@ pub struct Writer {
 }
 
 /// Every report format. A new format is one new file in `report/` and one entry here.
-pub const WRITERS: &[Writer] = &[csv::WRITER, json::WRITER, table::WRITER, none::WRITER];
+pub const WRITERS: &[Writer] = &[
+    csv::WRITER,
+    json::WRITER,
+    table::WRITER,
+    none::WRITER,
+    html::WRITER,
+];
 
 /// The format `--format` names.
 #[must_use]

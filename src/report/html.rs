@@ -1,0 +1,609 @@
+//! The HTML report: one self-contained page for a person, which works from `file://` on
+//! an offline machine and prints cleanly to PDF.
+//!
+//! The page holds the run's metadata, headline counts and a bar of verdicts per check, a
+//! sortable and filterable table of subscriptions with the evidence files behind each
+//! verdict (SHA-256 and location), the observations no subscription holds, every
+//! observation, and the files that were skipped with their reasons. Its style and script
+//! are inline; it refers to nothing outside itself, and its Content Security Policy forbids
+//! loading anything, and any script but its own (allowed by its SHA-256).
+//!
+//! Every file-derived text is HTML-escaped (`&`, `<`, `>`, `"`, `'`) and its control
+//! characters replaced with U+FFFD as it is written: a crafted file name or value shows as
+//! text and can never become markup. The script never builds markup: it only sorts rows
+//! and hides those a filter leaves out. Rows are written as they are built, like every
+//! report, and the bytes depend only on the report.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::rows::{self, ObservationRow, SubscriptionRow};
+use super::{Flags, Render, Summary, Writer};
+use crate::model::{FileStatus, Report};
+use crate::rollup::Verdict;
+
+/// The HTML report: `.html`.
+pub const WRITER: Writer = Writer {
+    name: "html",
+    extensions: &["html"],
+    build: |_: &Flags| Arc::new(Html),
+    is_own_report,
+};
+
+/// How every HTML report of this tool starts, up to its version: the `generator` is what
+/// recognises an earlier report under a scanned root (within the first bytes, which is all
+/// that is read of an existing `-o` file).
+const START: &str = concat!(
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
+    "<meta name=\"generator\" content=\"",
+    env!("CARGO_PKG_NAME"),
+    " "
+);
+
+const STYLE: &str = include_str!("html.css");
+const SCRIPT: &str = include_str!("html.js");
+
+/// Whether `bytes` start like an HTML report of this tool (whole, or cut short).
+#[must_use]
+pub fn is_own_report(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    bytes.starts_with(START.as_bytes())
+}
+
+/// The HTML report has no options.
+#[derive(Debug, Clone, Copy)]
+struct Html;
+
+impl Render for Html {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        head(out)?;
+        writeln!(out, "<body>")?;
+        run(report, out)?;
+        summary(report, out)?;
+        subscriptions(report, out)?;
+        unattributed(report, out)?;
+        observations(report, out)?;
+        skipped(report, out)?;
+        writeln!(out, "<pre id=\"errors\" role=\"alert\"></pre>")?;
+        writeln!(out, "<script>{SCRIPT}</script>")?;
+        writeln!(out, "</body>\n</html>")
+    }
+}
+
+/// File-derived text as HTML text or attribute value: escaped, control characters replaced.
+/// The colon of `scheme://` is written `&#58;`: a URL in evidence (a HAR's request) reads
+/// the same, but the page's bytes hold no address of any kind.
+struct Text<'a>(&'a str);
+
+impl fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let special = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'' | ':') || c.is_control();
+        let mut rest = self.0;
+        while let Some(at) = rest.find(special) {
+            let (plain, tail) = rest.split_at(at);
+            f.write_str(plain)?;
+            let mut chars = tail.chars();
+            let c = chars.next().unwrap_or_default();
+            rest = chars.as_str();
+            f.write_str(match c {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                '\'' => "&#39;",
+                ':' if rest.starts_with("//") => "&#58;",
+                ':' => ":",
+                _ => "\u{fffd}",
+            })?;
+        }
+        f.write_str(rest)
+    }
+}
+
+/// A path as [`Text`], with a line break opportunity after each `/` (`<wbr>`, which adds
+/// no text: filtering and sorting see the path as it is).
+struct FilePath<'a>(&'a str);
+
+impl fmt::Display for FilePath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, part) in self.0.split('/').enumerate() {
+            if i > 0 {
+                f.write_str("/<wbr>")?;
+            }
+            Text(part).fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// Optional text, empty when `None`.
+fn text(value: Option<&str>) -> Text<'_> {
+    Text(value.unwrap_or_default())
+}
+
+fn head(out: &mut dyn Write) -> io::Result<()> {
+    // Nothing may be loaded from anywhere: no fetch, image, font or frame; the only script
+    // that runs is the one below, by its digest (an injected one would not).
+    let digest = base64(&Sha256::digest(SCRIPT.as_bytes()));
+    write!(
+        out,
+        "{START}{}\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+         style-src 'unsafe-inline'; script-src 'sha256-{digest}'; base-uri 'none'; \
+         form-action 'none'\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{} report</title>\n<style>\n{STYLE}</style>\n</head>\n",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_NAME"),
+    )
+}
+
+fn run(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let run = &report.run;
+    writeln!(
+        out,
+        "<header>\n<h1>Microsoft Defender for Cloud settings: evidence report</h1>\n<dl class=\"run\">"
+    )?;
+    writeln!(
+        out,
+        "<dt>tool</dt><dd>{} {}</dd>",
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION")
+    )?;
+    writeln!(
+        out,
+        "<dt>generated_at</dt><dd>{}</dd>",
+        Text(&run.generated_at)
+    )?;
+    write!(out, "<dt>command</dt><dd><code>")?;
+    for (i, arg) in run.command_line.iter().enumerate() {
+        let gap = if i == 0 { "" } else { " " };
+        write!(out, "{gap}{}", Text(arg))?;
+    }
+    writeln!(out, "</code></dd>")?;
+    write!(out, "<dt>roots</dt><dd>")?;
+    for (i, root) in run.roots.iter().enumerate() {
+        let gap = if i == 0 { "" } else { ", " };
+        write!(out, "{gap}<code>{}</code>", Text(root))?;
+    }
+    writeln!(out, "</dd>")?;
+    write!(out, "<dt>checks</dt><dd>")?;
+    for (i, check) in report.checks.checks.iter().enumerate() {
+        let gap = if i == 0 { "" } else { "<br>" };
+        write!(out, "{gap}<code>{}</code>", Text(&check.id))?;
+        if let Some(control) = report.checks.control_of(check) {
+            write!(out, " (control {})", Text(control))?;
+        }
+        write!(out, ": {}", Text(&check.title))?;
+    }
+    writeln!(out, "</dd>")?;
+    writeln!(
+        out,
+        "<dt>benchmark</dt><dd>{}</dd>",
+        Text(
+            report
+                .checks
+                .benchmark
+                .as_deref()
+                .unwrap_or("each check's newest")
+        )
+    )?;
+    if let Some(access) = &run.access_times {
+        writeln!(out, "<dt>access times</dt><dd>{}</dd>", Text(access))?;
+    }
+    for warning in &run.warnings {
+        writeln!(out, "<dt>warning</dt><dd>{}</dd>", Text(warning))?;
+    }
+    writeln!(out, "</dl>\n</header>")
+}
+
+fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = Summary::of(report);
+    writeln!(
+        out,
+        "<section id=\"summary\">\n<h2>Summary</h2>\n<p>{}</p>\n<div class=\"cards\">",
+        Text(&s.line())
+    )?;
+    let scope = if s.out_of_scope.is_some() {
+        "subscriptions in scope"
+    } else {
+        "subscriptions"
+    };
+    card(out, "", s.subscriptions, scope)?;
+    for (verdict, n) in &s.verdicts {
+        card(out, verdict.as_str(), *n, verdict.as_str())?;
+    }
+    card(out, "", s.flagged, "flagged for review")?;
+    if let Some((outside, _)) = &s.out_of_scope {
+        card(out, "", *outside, "out of scope")?;
+    }
+    card(out, "", s.files_read, "files read")?;
+    card(out, "", s.files_skipped, "files skipped")?;
+    card(out, "", s.duplicates, "duplicates")?;
+    card(out, "", s.observations, "observations")?;
+    card(out, "", s.unattributed, "unattributed")?;
+    writeln!(out, "</div>")?;
+    chart(report, out)?;
+    writeln!(out, "</section>")
+}
+
+fn card(out: &mut dyn Write, class: &str, n: usize, label: &str) -> io::Result<()> {
+    writeln!(
+        out,
+        "<div class=\"card {class}\"><b>{n}</b>{}</div>",
+        Text(label)
+    )
+}
+
+/// A bar per check: its verdicts (in scope), each part as wide as its count.
+fn chart(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write!(out, "<h3>Verdicts per check</h3>\n<p class=\"legend\">")?;
+    for verdict in Verdict::ALL {
+        write!(
+            out,
+            "<span><i class=\"swatch v-{0}\"></i>{0}</span>",
+            verdict.as_str()
+        )?;
+    }
+    writeln!(
+        out,
+        "</p>\n<div class=\"chart\" role=\"img\" aria-label=\"verdicts per check\">"
+    )?;
+    for check in &report.checks.checks {
+        let counts: Vec<(Verdict, usize)> = Verdict::ALL
+            .iter()
+            .map(|&v| {
+                let n = report
+                    .subscriptions
+                    .iter()
+                    .filter(|s| s.in_scope() && s.check.id == check.id && s.verdict == v)
+                    .count();
+                (v, n)
+            })
+            .collect();
+        write!(out, "<code>{}</code><div class=\"bar\">", Text(&check.id))?;
+        for (verdict, n) in counts.iter().filter(|(_, n)| *n > 0) {
+            write!(
+                out,
+                "<span class=\"v-{0}\" style=\"flex:{n}\" title=\"{0}: {n}\"></span>",
+                verdict.as_str()
+            )?;
+        }
+        let words: Vec<String> = counts
+            .iter()
+            .map(|(v, n)| format!("{n} {}", v.as_str()))
+            .collect();
+        writeln!(
+            out,
+            "</div><span class=\"muted\">{}</span>",
+            words.join(", ")
+        )?;
+    }
+    writeln!(out, "</div>")
+}
+
+/// A sortable table's header row.
+fn header(out: &mut dyn Write, names: &[&str]) -> io::Result<()> {
+    write!(out, "<thead><tr>")?;
+    for name in names {
+        write!(
+            out,
+            "<th scope=\"col\"><button type=\"button\">{name}</button></th>"
+        )?;
+    }
+    writeln!(out, "</tr></thead>\n<tbody>")
+}
+
+const SUBSCRIPTION_COLUMNS: [&str; 12] = [
+    "subscription",
+    "name",
+    "check",
+    "control",
+    "verdict",
+    "flags",
+    "reason",
+    "deciding file",
+    "value",
+    "location",
+    "collected_at",
+    "evidence files (sha256)",
+];
+
+fn subscriptions(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write!(
+        out,
+        "<section id=\"subscriptions\">\n<h2>Subscriptions</h2>\n\
+         <div class=\"controls\">\
+         <label>Filter <input type=\"search\" id=\"filter\" placeholder=\"subscription, name, file, reason...\"></label>\
+         <label>Verdict <select id=\"verdict-filter\"><option value=\"\">all</option>"
+    )?;
+    for verdict in Verdict::ALL {
+        write!(out, "<option>{}</option>", verdict.as_str())?;
+    }
+    writeln!(out, "</select></label><output id=\"shown\"></output></div>")?;
+    writeln!(
+        out,
+        "<div class=\"scroll\"><table id=\"subscriptions-table\" class=\"sortable\">"
+    )?;
+    header(out, &SUBSCRIPTION_COLUMNS)?;
+    for row in rows::subscriptions(report) {
+        subscription_row(report, &row, out)?;
+    }
+    writeln!(out, "</tbody>\n</table></div>\n</section>")
+}
+
+fn subscription_row(
+    report: &Report,
+    row: &SubscriptionRow<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let outside = row.in_inventory == Some(false);
+    let verdict = row.verdict.as_str();
+    write!(
+        out,
+        "<tr data-verdict=\"{verdict}\"{}><td><code>{}</code>",
+        if outside {
+            " class=\"out-of-scope\""
+        } else {
+            ""
+        },
+        Text(row.subscription_id)
+    )?;
+    if outside {
+        write!(out, "<br><span class=\"badge out\">out of scope</span>")?;
+    }
+    write!(
+        out,
+        "</td><td>{}</td><td>{}</td><td>{}</td><td class=\"verdict {verdict}\">{verdict}</td><td>",
+        text(row.subscription_name),
+        Text(row.check),
+        text(row.control),
+    )?;
+    for flag in &row.flags {
+        write!(out, "<span class=\"badge\">{flag}</span>")?;
+    }
+    write!(
+        out,
+        "</td><td>{}</td><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td><ul class=\"evidence\">",
+        Text(row.reason),
+        FilePath(row.deciding_file.unwrap_or_default()),
+        text(row.deciding_value),
+        text(row.deciding_location),
+        text(row.collected_at.as_deref()),
+    )?;
+    for path in row.paths {
+        evidence(report, row, path, out)?;
+    }
+    writeln!(out, "</ul></td></tr>")
+}
+
+/// One file behind a subscription's verdict: what it says, where, and its SHA-256.
+fn evidence(
+    report: &Report,
+    row: &SubscriptionRow<'_>,
+    path: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let file = report
+        .files
+        .binary_search_by(|f| f.path.as_str().cmp(path))
+        .ok()
+        .and_then(|i| report.files.get(i))
+        .or_else(|| report.files.iter().find(|f| f.path == path));
+    let evaluated = file.and_then(|f| match &f.status {
+        FileStatus::Evaluated(e) => Some(e),
+        FileStatus::Skipped(_) => None,
+    });
+    let observation = evaluated.and_then(|e| {
+        e.observations.iter().find(|o| {
+            o.check.id == row.check
+                && o.subscription
+                    .as_ref()
+                    .map(crate::subscription::SubscriptionId::as_str)
+                    == Some(row.subscription_id)
+        })
+    });
+    write!(out, "<li><code>{}</code>", FilePath(path))?;
+    if let Some(o) = observation {
+        write!(out, " <span class=\"badge\">{}</span>", o.outcome.as_str())?;
+        if let Some(location) = &o.location {
+            write!(out, " at <code>{}</code>", Text(&location.to_string()))?;
+        }
+    }
+    if let Some(e) = evaluated {
+        write!(
+            out,
+            "<br><span class=\"sha mono\">sha256 {}</span>",
+            Text(&e.sha256)
+        )?;
+    }
+    write!(out, "</li>")
+}
+
+fn unattributed(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let rows = || rows::observations(report).filter(|o| o.subscription_id.is_none());
+    writeln!(
+        out,
+        "<section id=\"unattributed\">\n<h2>Unattributed observations</h2>\n\
+         <p class=\"muted\">Files that said something, but neither their content nor their path names a subscription.</p>"
+    )?;
+    if rows().next().is_none() {
+        return writeln!(out, "<p>None.</p>\n</section>");
+    }
+    writeln!(out, "<div class=\"scroll\"><table class=\"sortable\">")?;
+    header(
+        out,
+        &[
+            "path", "check", "control", "outcome", "location", "detail", "sha256",
+        ],
+    )?;
+    for row in rows() {
+        writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"mono\">{}</td></tr>",
+            FilePath(row.path),
+            Text(row.check),
+            text(row.control),
+            row.outcome.as_str(),
+            text(row.location.as_deref()),
+            Text(row.detail),
+            Text(row.sha256),
+        )?;
+    }
+    writeln!(out, "</tbody>\n</table></div>\n</section>")
+}
+
+const OBSERVATION_COLUMNS: [&str; 11] = [
+    "path",
+    "format",
+    "subscription",
+    "check",
+    "control",
+    "outcome",
+    "location",
+    "detail",
+    "sha256",
+    "size",
+    "collected_at",
+];
+
+fn observations(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "<section id=\"observations\">\n<h2>Observations</h2>\n\
+         <p class=\"muted\">One per file, subscription and check.</p>\n<div class=\"scroll\"><table class=\"sortable\">"
+    )?;
+    header(out, &OBSERVATION_COLUMNS)?;
+    for row in rows::observations(report) {
+        observation_row(&row, out)?;
+    }
+    writeln!(out, "</tbody>\n</table></div>\n</section>")
+}
+
+fn observation_row(row: &ObservationRow<'_>, out: &mut dyn Write) -> io::Result<()> {
+    write!(out, "<tr><td><code>{}</code>", FilePath(row.path))?;
+    if let Some(first) = row.duplicate_of {
+        write!(
+            out,
+            "<br><span class=\"muted\">copy of <code>{}</code></span>",
+            FilePath(first)
+        )?;
+    }
+    write!(
+        out,
+        "</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}",
+        row.format,
+        text(row.subscription_id),
+        Text(row.check),
+        text(row.control),
+        row.outcome.as_str(),
+        text(row.location.as_deref()),
+        Text(row.detail),
+        Text(row.sha256),
+        row.size,
+        text(row.collected_at.as_deref()),
+    )?;
+    if let Some(from) = row.collected_from {
+        write!(out, "<br><span class=\"muted\">{from}</span>")?;
+    }
+    if let Some(by) = row.collected_by {
+        write!(out, "<br><span class=\"muted\">by {}</span>", Text(by))?;
+    }
+    writeln!(out, "</td></tr>")
+}
+
+fn skipped(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let rows = || rows::files(report).filter(|f| f.status == "skipped");
+    writeln!(out, "<section id=\"skipped\">\n<h2>Skipped files</h2>")?;
+    if rows().next().is_none() {
+        return writeln!(out, "<p>None: every file was read.</p>\n</section>");
+    }
+    writeln!(out, "<div class=\"scroll\"><table class=\"sortable\">")?;
+    header(out, &["path", "kind", "reason"])?;
+    for row in rows() {
+        writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            FilePath(row.path),
+            row.kind,
+            text(row.reason.as_deref()),
+        )?;
+    }
+    writeln!(out, "</tbody>\n</table></div>\n</section>")
+}
+
+/// Standard base64 with padding, for the script's digest in the security policy.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let symbol =
+        |index: u32| char::from(ALPHABET.get((index & 63) as usize).copied().unwrap_or(b'='));
+    let mut encoded = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let mut group = [0u8; 3];
+        for (slot, &b) in group.iter_mut().zip(chunk) {
+            *slot = b;
+        }
+        let [a, b, c] = group;
+        let n = (u32::from(a) << 16) | (u32::from(b) << 8) | u32::from(c);
+        encoded.push(symbol(n >> 18));
+        encoded.push(symbol(n >> 12));
+        encoded.push(if chunk.len() > 1 { symbol(n >> 6) } else { '=' });
+        encoded.push(if chunk.len() > 2 { symbol(n) } else { '=' });
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_characters_and_control_characters_are_escaped() {
+        assert_eq!(
+            Text("<img src=x onerror=alert(1)>.json").to_string(),
+            "&lt;img src=x onerror=alert(1)&gt;.json"
+        );
+        assert_eq!(
+            Text("a&b\"c'd\u{1b}[1m\n").to_string(),
+            "a&amp;b&quot;c&#39;d\u{fffd}[1m\u{fffd}"
+        );
+        assert_eq!(Text("日本語").to_string(), "日本語");
+        assert_eq!(
+            Text("GET https://management.azure.com/x at 10:00").to_string(),
+            "GET https&#58;//management.azure.com/x at 10:00"
+        );
+    }
+
+    #[test]
+    fn base64_pads_like_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn an_html_report_is_recognised_by_its_start_only() {
+        let mut page = Vec::new();
+        head(&mut page).unwrap();
+        assert!(is_own_report(&page));
+        assert!(is_own_report(page.get(..START.len()).unwrap()));
+        assert!(!is_own_report(
+            b"<!DOCTYPE html>\n<html><head><title>Azure</title>"
+        ));
+    }
+
+    #[test]
+    fn the_style_and_script_refer_to_nothing_outside_the_page() {
+        for text in [STYLE, SCRIPT] {
+            assert!(!text.contains("http:") && !text.contains("https:") && !text.contains("//cdn"));
+            assert!(
+                !text.contains("url(") && !text.contains("@import") && !text.contains("innerHTML")
+            );
+        }
+    }
+}
