@@ -5,8 +5,10 @@
 //! a reader never sees half a report.
 
 pub mod csv;
+pub mod evidence;
 pub mod json;
 pub mod none;
+pub mod ocsf;
 pub mod rows;
 pub mod table;
 
@@ -216,7 +218,13 @@ pub struct Writer {
 }
 
 /// Every report format. A new format is one new file in `report/` and one entry here.
-pub const WRITERS: &[Writer] = &[csv::WRITER, json::WRITER, table::WRITER, none::WRITER];
+pub const WRITERS: &[Writer] = &[
+    csv::WRITER,
+    json::WRITER,
+    ocsf::WRITER,
+    table::WRITER,
+    none::WRITER,
+];
 
 /// The format `--format` names.
 #[must_use]
