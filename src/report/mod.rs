@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod json;
 pub mod none;
 pub mod ocsf;
+pub mod oscal;
 pub mod rows;
 pub mod table;
 
@@ -222,6 +223,7 @@ pub const WRITERS: &[Writer] = &[
     csv::WRITER,
     json::WRITER,
     ocsf::WRITER,
+    oscal::WRITER,
     table::WRITER,
     none::WRITER,
 ];
