@@ -182,12 +182,16 @@ fn the_oscal_schema_rejects_what_the_document_must_not_be() {
         .remove("import-ap");
     let mut bad_uuid = good.clone();
     bad_uuid["assessment-results"]["uuid"] = "not-a-uuid".into();
+    // Formats are checked too: a space is not allowed in a URI reference.
+    let mut bad_href = good.clone();
+    bad_href["assessment-results"]["back-matter"]["resources"][1]["rlinks"][0]["href"] =
+        "evidence/a b.json".into();
     let mut bad_token = good;
     bad_token
         .pointer_mut(&format!("{result}/findings/0/target/target-id"))
         .map(|v| *v = "8.1.3.3".into())
         .unwrap();
-    for bad in [bad_state, no_import, bad_uuid, bad_token] {
+    for bad in [bad_state, no_import, bad_uuid, bad_href, bad_token] {
         assert!(!validator.is_valid(&bad));
     }
 }
