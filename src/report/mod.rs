@@ -5,9 +5,12 @@
 //! a reader never sees half a report.
 
 pub mod csv;
+pub mod evidence;
 pub mod html;
 pub mod json;
 pub mod none;
+pub mod ocsf;
+pub mod oscal;
 pub mod rows;
 pub mod table;
 
@@ -220,9 +223,11 @@ pub struct Writer {
 pub const WRITERS: &[Writer] = &[
     csv::WRITER,
     json::WRITER,
+    html::WRITER,
+    ocsf::WRITER,
+    oscal::WRITER,
     table::WRITER,
     none::WRITER,
-    html::WRITER,
 ];
 
 /// The format `--format` names.
