@@ -91,14 +91,14 @@ pub struct ScanArgs {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Report format on standard output: csv, json, table (aligned columns for a person,
-    /// verdicts coloured on a terminal), or none (no report: the summary line and the exit
-    /// status only).
+    /// Report format on standard output: csv, json, jsonl (one observation a line), table
+    /// (aligned columns for a person, verdicts coloured on a terminal), or none (no report:
+    /// the summary line and the exit status only).
     #[arg(long, default_value = "csv", value_name = "FORMAT", value_parser = report_format)]
     pub format: &'static Writer,
 
     /// Write the report to FILE instead of standard output, in the format its extension
-    /// names (.json or .csv); repeatable. `-` is standard output in --format.
+    /// names (.json, .jsonl or .csv); repeatable. `-` is standard output in --format.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub outputs: Vec<PathBuf>,
 

@@ -235,7 +235,7 @@ fn csv_report_has_one_row_per_subscription_by_default() {
 #[test]
 fn reports_are_byte_identical_whatever_the_thread_count() {
     let dir = mixed_folder();
-    for format in ["json", "csv", "table"] {
+    for format in ["json", "jsonl", "csv", "table"] {
         let run = |threads: &str| {
             mdc()
                 .args([

@@ -6,6 +6,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod jsonl;
 pub mod none;
 pub mod rows;
 pub mod table;
@@ -216,7 +217,13 @@ pub struct Writer {
 }
 
 /// Every report format. A new format is one new file in `report/` and one entry here.
-pub const WRITERS: &[Writer] = &[csv::WRITER, json::WRITER, table::WRITER, none::WRITER];
+pub const WRITERS: &[Writer] = &[
+    csv::WRITER,
+    json::WRITER,
+    jsonl::WRITER,
+    table::WRITER,
+    none::WRITER,
+];
 
 /// The format `--format` names.
 #[must_use]
