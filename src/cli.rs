@@ -98,7 +98,7 @@ pub struct ScanArgs {
     pub format: &'static Writer,
 
     /// Write the report to FILE instead of standard output, in the format its extension
-    /// names (.json, .jsonl or .csv); repeatable. `-` is standard output in --format.
+    /// names (.json, .jsonl, .csv or .xlsx); repeatable. `-` is standard output in --format.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub outputs: Vec<PathBuf>,
 

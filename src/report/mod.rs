@@ -10,6 +10,7 @@ pub mod jsonl;
 pub mod none;
 pub mod rows;
 pub mod table;
+pub mod xlsx;
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -222,6 +223,7 @@ pub const WRITERS: &[Writer] = &[
     json::WRITER,
     jsonl::WRITER,
     table::WRITER,
+    xlsx::WRITER,
     none::WRITER,
 ];
 
