@@ -122,16 +122,17 @@ pub struct ScanArgs {
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Report format on standard output: csv, json, html (a self-contained page), ocsf
-    /// (OCSF Compliance Findings), oscal (an OSCAL assessment-results document), table
-    /// (aligned columns for a person, verdicts coloured on a terminal), or none (no report:
-    /// the summary line and the exit status only).
+    /// Report format on standard output: csv, json, jsonl (one observation a line), html
+    /// (a self-contained page), ocsf (OCSF Compliance Findings), oscal (an OSCAL
+    /// assessment-results document), table (aligned columns for a person, verdicts
+    /// coloured on a terminal), or none (no report: the summary line and the exit status
+    /// only).
     #[arg(long, default_value = "csv", value_name = "FORMAT", value_parser = report_format)]
     pub format: &'static Writer,
 
     /// Write the report to FILE instead of standard output, in the format its extension
-    /// names (.json, .csv, .html, .ocsf.json or .oscal.json); repeatable. `-` is standard
-    /// output in --format.
+    /// names (.json, .jsonl, .csv, .html, .xlsx, .ocsf.json or .oscal.json); repeatable.
+    /// `-` is standard output in --format.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub outputs: Vec<PathBuf>,
 

@@ -22,6 +22,7 @@ pub mod explain;
 pub mod formats;
 pub mod inventory;
 pub mod model;
+pub mod progress;
 pub mod query;
 pub mod read;
 pub mod report;

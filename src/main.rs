@@ -62,7 +62,15 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
                 && (args.outputs.is_empty() || args.outputs.iter().any(|o| o.as_os_str() == "-"))
                 && std::io::IsTerminal::is_terminal(&std::io::stdout());
             let config = args.into_config(command_line)?;
-            let report = mdc_evidence::run(&config)?;
+            let bar = mdc_evidence::progress::Bar::on_terminal(config.quiet);
+            let report = match &bar {
+                Some(bar) => {
+                    let report = mdc_evidence::scan::scan_with(&config, bar);
+                    bar.clear();
+                    report?
+                }
+                None => mdc_evidence::run(&config)?,
+            };
             match report::write(&report, &config.outputs) {
                 // A closed pipe (`| head`) is the reader's choice, not an error.
                 Err(Error::Stdout { source })

@@ -19,12 +19,37 @@ use crate::rollup::{self, SubscriptionVerdict};
 use crate::subscription::{self, PathScope, SubscriptionId};
 use crate::{decode, evaluate, inventory, read, report};
 
+/// What a scan tells while it runs, for a progress display (never part of a report).
+pub trait Progress: Sync {
+    /// The entries discovered, before any is examined.
+    fn start(&self, total: u64);
+    /// One more entry examined; called from the worker threads.
+    fn done(&self);
+}
+
+/// No progress display.
+#[derive(Debug, Clone, Copy)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: u64) {}
+    fn done(&self) {}
+}
+
 /// Runs a scan: discovers, reads, parses and evaluates every file in parallel, then rolls
 /// the observations up per subscription. Writes nothing.
 ///
 /// # Errors
 /// [`Error`] when a root or the inventory cannot be read, or the thread pool cannot start.
 pub fn scan(config: &Config) -> Result<Report, Error> {
+    scan_with(config, &NoProgress)
+}
+
+/// [`scan`], telling `progress` how many entries there are and when each is examined.
+///
+/// # Errors
+/// As [`scan`].
+pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Error> {
     let inventory = match &config.inventory {
         Some(path) => Some(inventory::load(path, config.max_file_size)?),
         None => None,
@@ -37,12 +62,14 @@ pub fn scan(config: &Config) -> Result<Report, Error> {
             threads: config.threads,
             source,
         })?;
+    progress.start(u64::try_from(discovered.entries.len()).unwrap_or(u64::MAX));
     let examined: Vec<(FileRecord, bool)> = pool.install(|| {
         discovered
             .entries
             .par_iter()
             .map(|entry| {
                 let examined = examine(entry, config.max_file_size, &config.checks);
+                progress.done();
                 (examined.record, examined.atime_kept)
             })
             .collect()

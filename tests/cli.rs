@@ -12,6 +12,7 @@
 mod common;
 
 use std::fs;
+use std::path::Path;
 
 use common::{mdc, settings_list, write};
 use predicates::prelude::*;
@@ -235,7 +236,7 @@ fn csv_report_has_one_row_per_subscription_by_default() {
 #[test]
 fn reports_are_byte_identical_whatever_the_thread_count() {
     let dir = mixed_folder();
-    for format in ["json", "csv", "table"] {
+    for format in ["json", "jsonl", "csv", "table"] {
         let run = |threads: &str| {
             mdc()
                 .args([
@@ -683,4 +684,105 @@ fn table_escapes_a_file_name_holding_escape_codes_and_is_never_read_as_evidence(
         table["reason"], "an earlier report of mdc-evidence, not evidence",
         "{table}"
     );
+}
+
+/// A folder of `copies` copies of the fixtures: a scan long enough (over a second in a
+/// debug build) to show a progress bar on a terminal.
+fn long_scan_folder(copies: usize) -> TempDir {
+    let fixtures = common::fixtures_copy();
+    let dir = TempDir::new().unwrap();
+    for i in 0..copies {
+        for entry in walkdir::WalkDir::new(fixtures.path()) {
+            let entry = entry.unwrap();
+            let target = dir
+                .path()
+                .join(format!("c{i}"))
+                .join(entry.path().strip_prefix(fixtures.path()).unwrap());
+            if entry.file_type().is_dir() {
+                fs::create_dir_all(&target).unwrap();
+            } else {
+                fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    dir
+}
+
+/// How many files are under `dir`.
+fn files_in(dir: &Path) -> usize {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.file_type().is_file()))
+        .count()
+}
+
+#[test]
+fn off_a_terminal_standard_error_holds_only_the_summary_line_even_on_a_long_scan() {
+    let dir = long_scan_folder(30);
+    let total = files_in(dir.path());
+    let started = std::time::Instant::now();
+    let output = mdc()
+        .args(["scan", "--format", "none"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with(&format!("mdc-evidence: {total} files read, 0 skipped;"))
+            && stderr.ends_with('\n'),
+        "{stderr:?} (the scan took {took:?})"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    assert!(!stderr.contains(['\r', '\x1b']), "{stderr:?}");
+}
+
+#[test]
+fn on_a_terminal_a_long_scan_shows_a_progress_bar_cleared_before_the_summary() {
+    // `script` (util-linux) gives the binary a terminal; without it, nothing to check.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("note: script (util-linux) is not installed: the terminal check is skipped");
+        return;
+    }
+    let dir = long_scan_folder(30);
+    let total = files_in(dir.path());
+    let binary = assert_cmd::cargo::cargo_bin("mdc-evidence");
+    let run = |quiet: &str| {
+        let command = format!(
+            "{} scan --format none {quiet} {}",
+            binary.display(),
+            dir.path().display()
+        );
+        let started = std::time::Instant::now();
+        let output = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("SOURCE_DATE_EPOCH", common::EPOCH.0)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            started.elapsed(),
+        )
+    };
+    let (shown, took) = run("");
+    let summary = shown
+        .rfind(&format!("mdc-evidence: {total} files read"))
+        .unwrap_or_else(|| panic!("{shown:?}"));
+    eprintln!("the scan on a terminal took {took:?}");
+    if took > std::time::Duration::from_millis(1500) {
+        // Long enough for the bar: it counted files, then was cleared (erase the line).
+        let thousands = format!("{},{:03}", total / 1000, total % 1000);
+        assert!(
+            shown.contains(&format!("/{thousands} files, ")),
+            "{shown:?}"
+        );
+        assert!(shown[..summary].ends_with("\x1b[2K"), "{shown:?}");
+    }
+    assert!(!shown[summary..].contains("files, "), "{shown:?}");
+    let (quiet, _) = run("--quiet");
+    assert!(!quiet.contains("files, "), "{quiet:?}");
 }

@@ -8,11 +8,13 @@ pub mod csv;
 pub mod evidence;
 pub mod html;
 pub mod json;
+pub mod jsonl;
 pub mod none;
 pub mod ocsf;
 pub mod oscal;
 pub mod rows;
 pub mod table;
+pub mod xlsx;
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -224,9 +226,11 @@ pub const WRITERS: &[Writer] = &[
     csv::WRITER,
     json::WRITER,
     html::WRITER,
+    jsonl::WRITER,
     ocsf::WRITER,
     oscal::WRITER,
     table::WRITER,
+    xlsx::WRITER,
     none::WRITER,
 ];
 
