@@ -179,9 +179,10 @@ impl Reason {
             ),
             Self::HarWithoutSettingsCalls(count) => write!(
                 f,
-                "a HAR network log of {count} request(s) without a Defender for Cloud settings \
+                "a HAR network log of {count} request{} without a Defender for Cloud settings \
                  call (.../providers/Microsoft.Security/settings): open the portal's \
-                 Environment settings page while recording"
+                 Environment settings page while recording",
+                if *count == 1 { "" } else { "s" }
             ),
             Self::HarBodyUnreadable(index, why) => write!(
                 f,
@@ -294,8 +295,9 @@ impl fmt::Display for Reason {
                 expected,
             } => write!(
                 f,
-                "the row at line {line} has {found} fields where the header has {expected} \
-                 (a broken quote or delimiter?): it cannot be read into a name and a value"
+                "the row at line {line} has {found} field{} where the header has {expected} \
+                 (a broken quote or delimiter?): it cannot be read into a name and a value",
+                if *found == 1 { "" } else { "s" }
             ),
             Self::CsvQuoteAcrossLines { line } => write!(
                 f,
@@ -343,5 +345,44 @@ impl fmt::Display for Reason {
             | Self::UnreadableWithIds { .. } => self.fmt_later_shapes(f),
             Self::NotText { kind, what_to_do } => write!(f, "{kind}: {what_to_do}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: `has 1 fields` and `1 request(s)`.
+    #[test]
+    fn counts_are_singular_or_plural() {
+        let row = |found| {
+            Reason::CsvFieldCount {
+                line: 3,
+                found,
+                expected: 2,
+            }
+            .to_string()
+        };
+        assert!(
+            row(1).starts_with("the row at line 3 has 1 field where"),
+            "{}",
+            row(1)
+        );
+        assert!(
+            row(3).starts_with("the row at line 3 has 3 fields where"),
+            "{}",
+            row(3)
+        );
+        let har = |n| Reason::HarWithoutSettingsCalls(n).to_string();
+        assert!(
+            har(1).starts_with("a HAR network log of 1 request without"),
+            "{}",
+            har(1)
+        );
+        assert!(
+            har(2).starts_with("a HAR network log of 2 requests without"),
+            "{}",
+            har(2)
+        );
     }
 }
