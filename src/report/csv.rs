@@ -78,43 +78,6 @@ impl Render for Csv {
     }
 }
 
-const SUBSCRIPTION_HEADER: [&str; 15] = [
-    "subscription_id",
-    "subscription_name",
-    "check",
-    "control",
-    "verdict",
-    "flags",
-    "reason",
-    "deciding_file",
-    "deciding_value",
-    "deciding_location",
-    "collected_at",
-    "collected_from",
-    "in_inventory",
-    "files",
-    "paths",
-];
-
-const OBSERVATION_HEADER: [&str; 16] = [
-    "path",
-    "format",
-    "subscription_id",
-    "check",
-    "control",
-    "subscription_source",
-    "outcome",
-    "enabled",
-    "location",
-    "detail",
-    "sha256",
-    "size",
-    "collected_at",
-    "collected_by",
-    "collected_from",
-    "duplicate_of",
-];
-
 /// A subscription row as CSV writes it: flat, every text cell made safe.
 #[derive(Serialize)]
 struct SubscriptionCells {
@@ -248,7 +211,7 @@ impl Csv {
             .from_writer(out);
         match self.rows {
             Rows::Subscriptions => {
-                writer.write_record(SUBSCRIPTION_HEADER)?;
+                writer.write_record(rows::SUBSCRIPTION_HEADER)?;
                 for row in rows::subscriptions(report) {
                     writer.serialize(SubscriptionCells::new(&row, self.delimiter))?;
                 }
@@ -259,7 +222,7 @@ impl Csv {
                 }
             }
             Rows::Observations => {
-                writer.write_record(OBSERVATION_HEADER)?;
+                writer.write_record(rows::OBSERVATION_HEADER)?;
                 for row in rows::observations(report) {
                     writer.serialize(ObservationCells::new(&row, self.delimiter))?;
                 }
@@ -330,7 +293,7 @@ pub fn is_own_report(bytes: &[u8]) -> bool {
             .all(|name| cells.next() == Some(name.as_bytes()))
             && cells.next().is_none()
     };
-    matches(&SUBSCRIPTION_HEADER) || matches(&OBSERVATION_HEADER)
+    matches(&rows::SUBSCRIPTION_HEADER) || matches(&rows::OBSERVATION_HEADER)
 }
 
 /// Makes a cell safe to open in a spreadsheet and to print on a terminal, quoted as needed.

@@ -11,6 +11,45 @@ use crate::model::{FileStatus, Report};
 use crate::rollup::Verdict;
 use crate::subscription::SubscriptionId;
 
+/// The columns of a subscription row in the flat reports (CSV, the workbook), in order.
+pub const SUBSCRIPTION_HEADER: [&str; 15] = [
+    "subscription_id",
+    "subscription_name",
+    "check",
+    "control",
+    "verdict",
+    "flags",
+    "reason",
+    "deciding_file",
+    "deciding_value",
+    "deciding_location",
+    "collected_at",
+    "collected_from",
+    "in_inventory",
+    "files",
+    "paths",
+];
+
+/// The columns of an observation row in the flat reports (CSV, the workbook), in order.
+pub const OBSERVATION_HEADER: [&str; 16] = [
+    "path",
+    "format",
+    "subscription_id",
+    "check",
+    "control",
+    "subscription_source",
+    "outcome",
+    "enabled",
+    "location",
+    "detail",
+    "sha256",
+    "size",
+    "collected_at",
+    "collected_by",
+    "collected_from",
+    "duplicate_of",
+];
+
 /// One subscription's verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct SubscriptionRow<'a> {

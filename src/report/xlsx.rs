@@ -57,43 +57,6 @@ impl Render for Xlsx {
     }
 }
 
-const SUBSCRIPTION_HEADER: [&str; 15] = [
-    "subscription_id",
-    "subscription_name",
-    "check",
-    "control",
-    "verdict",
-    "flags",
-    "reason",
-    "deciding_file",
-    "deciding_value",
-    "deciding_location",
-    "collected_at",
-    "collected_from",
-    "in_inventory",
-    "files",
-    "paths",
-];
-
-const OBSERVATION_HEADER: [&str; 16] = [
-    "path",
-    "format",
-    "subscription_id",
-    "check",
-    "control",
-    "subscription_source",
-    "outcome",
-    "enabled",
-    "location",
-    "detail",
-    "sha256",
-    "size",
-    "collected_at",
-    "collected_by",
-    "collected_from",
-    "duplicate_of",
-];
-
 const FILE_HEADER: [&str; 13] = [
     "path",
     "kind",
@@ -296,14 +259,14 @@ fn workbook(report: &Report) -> Result<Vec<u8>, XlsxError> {
     );
     let bold = Format::new().set_bold();
 
-    let mut sheet = Sheet::new("Subscriptions", &SUBSCRIPTION_HEADER, &bold)?;
+    let mut sheet = Sheet::new("Subscriptions", &rows::SUBSCRIPTION_HEADER, &bold)?;
     for row in rows::subscriptions(report) {
         sheet.row(&subscription_cells(&row))?;
     }
     let (worksheet, subscriptions_left_out) = sheet.finish()?;
     workbook.push_worksheet(worksheet);
 
-    let mut sheet = Sheet::new("Observations", &OBSERVATION_HEADER, &bold)?;
+    let mut sheet = Sheet::new("Observations", &rows::OBSERVATION_HEADER, &bold)?;
     for row in rows::observations(report) {
         sheet.row(&observation_cells(&row))?;
     }
