@@ -265,6 +265,32 @@ fn flags_of(
     flags
 }
 
+impl<'a> Evidence<'a> {
+    /// Evidence with only what every item has: what a file gives which subscription for
+    /// which check; the details a read file adds (source, digest, value, ...) left empty.
+    #[must_use]
+    pub fn bare(
+        subscription: &'a SubscriptionId,
+        check: usize,
+        path: &'a str,
+        found: Found<'a>,
+    ) -> Self {
+        Self {
+            subscription,
+            check,
+            path,
+            found,
+            source: None,
+            sha256: None,
+            enabled: None,
+            location: None,
+            detail: "",
+            id_less: false,
+            collected: None,
+        }
+    }
+}
+
 impl Evidence<'_> {
     fn is_deciding(&self) -> bool {
         self.outcome().is_some_and(Outcome::is_deciding)
@@ -642,19 +668,7 @@ mod tests {
         let evidence = outcomes
             .iter()
             .zip(&paths)
-            .map(|(&outcome, path)| Evidence {
-                subscription: &s,
-                check: 0,
-                path,
-                found: Found::Outcome(outcome),
-                source: None,
-                sha256: None,
-                enabled: None,
-                location: None,
-                detail: "",
-                id_less: false,
-                collected: None,
-            });
+            .map(|(&outcome, path)| Evidence::bare(&s, 0, path, Found::Outcome(outcome)));
         roll_up(evidence, None, &wdatp(), None).remove(0)
     }
 
@@ -707,19 +721,7 @@ mod tests {
         let s = sub(3);
         let skip = Skip::TooLarge { size: 9, limit: 1 };
         let v = roll_up(
-            [Evidence {
-                subscription: &s,
-                check: 0,
-                path: "h/big.txt",
-                found: Found::NotRead(&skip),
-                source: None,
-                sha256: None,
-                enabled: None,
-                location: None,
-                detail: "",
-                id_less: false,
-                collected: None,
-            }],
+            [Evidence::bare(&s, 0, "h/big.txt", Found::NotRead(&skip))],
             None,
             &wdatp(),
             None,
@@ -739,17 +741,9 @@ mod tests {
         let s = sub(4);
         let location = crate::formats::Location::Pointer("/value/1/properties/enabled".into());
         let item = |path, outcome, enabled, location| Evidence {
-            subscription: &s,
-            check: 0,
-            path,
-            found: Found::Outcome(outcome),
-            source: None,
-            sha256: None,
             enabled,
             location,
-            detail: "",
-            id_less: false,
-            collected: None,
+            ..Evidence::bare(&s, 0, path, Found::Outcome(outcome))
         };
         let v = roll_up(
             [
@@ -778,17 +772,8 @@ mod tests {
     fn no_evidence_says_what_a_known_error_code_means() {
         let s = sub(5);
         let error = |path, detail| Evidence {
-            subscription: &s,
-            check: 0,
-            path,
-            found: Found::Outcome(Outcome::CollectionError),
-            source: None,
-            sha256: None,
-            enabled: None,
-            location: None,
             detail,
-            id_less: false,
-            collected: None,
+            ..Evidence::bare(&s, 0, path, Found::Outcome(Outcome::CollectionError))
         };
         let v = roll_up(
             [
@@ -823,17 +808,10 @@ mod tests {
         let s = sub(6);
         let v = roll_up(
             [Evidence {
-                subscription: &s,
-                check: 0,
-                path: "x.json",
-                found: Found::Outcome(Outcome::Enabled),
                 source: Some(crate::attribute::Source::Content),
-                sha256: None,
                 enabled: Some(true),
-                location: None,
-                detail: "",
                 id_less: true,
-                collected: None,
+                ..Evidence::bare(&s, 0, "x.json", Found::Outcome(Outcome::Enabled))
             }],
             None,
             &wdatp(),
@@ -848,19 +826,12 @@ mod tests {
         let inventory = [sub(1), sub(2)];
         let s = sub(2);
         let verdicts = roll_up(
-            [Evidence {
-                subscription: &s,
-                check: 0,
-                path: "a.json",
-                found: Found::Outcome(Outcome::Enabled),
-                source: None,
-                sha256: None,
-                enabled: None,
-                location: None,
-                detail: "",
-                id_less: false,
-                collected: None,
-            }],
+            [Evidence::bare(
+                &s,
+                0,
+                "a.json",
+                Found::Outcome(Outcome::Enabled),
+            )],
             Some(&inventory),
             &wdatp(),
             None,

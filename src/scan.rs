@@ -190,18 +190,13 @@ fn roll_up(
     });
     // A file not read leaves every check of its subscription without that evidence.
     let not_read = unread.iter().flat_map(|(file, skip, subscription)| {
-        (0..checks.checks.len()).map(move |check| rollup::Evidence {
-            subscription,
-            check,
-            path: &file.path,
-            found: rollup::Found::NotRead(skip),
-            source: None,
-            sha256: None,
-            enabled: None,
-            location: None,
-            detail: "",
-            id_less: false,
-            collected: None,
+        (0..checks.checks.len()).map(move |check| {
+            rollup::Evidence::bare(
+                subscription,
+                check,
+                &file.path,
+                rollup::Found::NotRead(skip),
+            )
         })
     });
     rollup::roll_up(

@@ -215,11 +215,16 @@ pub fn verify(report: &Path, roots: &[PathBuf], threads: usize) -> Result<Verifi
         follow_symlinks,
         ..Discovery::default()
     })?;
-    // Each entry under the path the report would show it by.
+    // Each entry under the path the report would show it by: each walked root as shown,
+    // with the root the report recorded for it.
+    let shown: Vec<(String, &str)> = walked
+        .iter()
+        .map(|(path, recorded)| (discover::display(path), recorded.as_str()))
+        .collect();
     let present: BTreeMap<String, discover::Entry> = discovered
         .entries
         .into_iter()
-        .map(|entry| (reported_path(&entry.path, &walked), entry))
+        .map(|entry| (reported_path(&entry.path, &shown), entry))
         .collect();
     let recorded: BTreeMap<&str, &ManifestFile> = manifest
         .files
@@ -335,13 +340,12 @@ fn roots_to_walk(manifest: &Manifest, roots: &[PathBuf]) -> Result<Vec<(PathBuf,
 
 /// The path the report shows for an entry found under a walked root: the recorded root
 /// in place of the walked one.
-fn reported_path(found: &str, walked: &[(PathBuf, String)]) -> String {
-    for (path, recorded) in walked {
-        let shown_as = discover::display(path);
+fn reported_path(found: &str, roots: &[(String, &str)]) -> String {
+    for (shown_as, recorded) in roots {
         if found == shown_as {
-            return recorded.clone();
+            return (*recorded).to_owned();
         }
-        if let Some(rest) = found.strip_prefix(&shown_as)
+        if let Some(rest) = found.strip_prefix(shown_as.as_str())
             && (shown_as.ends_with('/') || rest.starts_with('/'))
         {
             let rest = rest.trim_start_matches('/');

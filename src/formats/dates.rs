@@ -15,6 +15,9 @@ use super::Format;
 /// How far into the text a stated date is looked for.
 const HEAD: usize = 16 * 1024;
 
+/// How far into the text a transcript's banner is looked for (it is on its second line).
+const BANNER: usize = 512;
+
 /// Where a collection date comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateSource {
@@ -86,7 +89,7 @@ impl fmt::Display for Collected {
 /// The collection date the text of a file read as `format` states, if any.
 #[must_use]
 pub fn stated(text: &str, format: Format) -> Option<Collected> {
-    let head = head(text);
+    let head = cut(text, HEAD);
     if format == super::json::HAR {
         har_started(head)
     } else if format == super::http::HTTP_CAPTURE {
@@ -98,9 +101,9 @@ pub fn stated(text: &str, format: Format) -> Option<Collected> {
     }
 }
 
-/// At most [`HEAD`] bytes of `text`, cut at a character boundary.
-fn head(text: &str) -> &str {
-    let mut end = text.len().min(HEAD);
+/// At most `limit` bytes of `text`, cut at a character boundary.
+fn cut(text: &str, limit: usize) -> &str {
+    let mut end = text.len().min(limit);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
@@ -109,7 +112,9 @@ fn head(text: &str) -> &str {
 
 /// A transcript header: `Start time: yyyyMMddHHmmss`, with `Username` and `Machine`.
 fn transcript(head: &str) -> Option<Collected> {
-    if !head.contains("transcript start") {
+    // The banner opens a transcript: look for it only at the start, not in every file's
+    // whole head.
+    if !cut(head, BANNER).contains("transcript start") {
         return None;
     }
     let field = |name: &str| {

@@ -358,6 +358,25 @@ pub(crate) fn settings_after(text: &str, lines: &[lines::Line<'_>]) -> Vec<Item>
     }
 }
 
+/// `body` with `f` applied to every setting it holds; other items as they are.
+pub(crate) fn map_settings(body: Body, mut f: impl FnMut(Setting) -> Setting) -> Body {
+    match body {
+        Body::Items(items) => Body::Items(
+            items
+                .into_iter()
+                .map(|item| match item {
+                    Item::Settings { extent, settings } => Item::Settings {
+                        extent,
+                        settings: settings.into_iter().map(&mut f).collect(),
+                    },
+                    other => other,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// Rewrites every JSON pointer in `body` as `<prefix><pointer>`: the locations of a
 /// document embedded in another (an HTTP body, a `Content` string).
 #[must_use]

@@ -25,7 +25,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde::de::SeqAccess;
 
-use super::super::{Body, Item, Location, Reason, prefix_pointers};
+use super::super::{Body, Item, Location, Reason, map_settings, prefix_pointers};
 use super::values::{Fold, Listed, Scalar, Shaped};
 use super::{Top, is_json_start};
 use crate::escape::{EXCERPT_CHARS, excerpt};
@@ -364,52 +364,21 @@ fn owned_by_url(body: Body, url: &str) -> Body {
     let IdScope::Subscription(sub) = subscription::scope_of_resource_id(url) else {
         return body;
     };
-    match body {
-        Body::Items(items) => Body::Items(
-            items
-                .into_iter()
-                .map(|item| match item {
-                    Item::Settings { extent, settings } => Item::Settings {
-                        extent,
-                        settings: settings
-                            .into_iter()
-                            .map(|mut s| {
-                                s.subscription.get_or_insert_with(|| sub.to_string());
-                                s
-                            })
-                            .collect(),
-                    },
-                    other => other,
-                })
-                .collect(),
-        ),
-        other => other,
-    }
+    map_settings(body, |mut s| {
+        s.subscription.get_or_insert_with(|| sub.to_string());
+        s
+    })
 }
 
 /// Notes on every setting that it was read from a base64-encoded body.
 fn noted(body: Body, base64: bool) -> Body {
-    match body {
-        Body::Items(items) if base64 => Body::Items(
-            items
-                .into_iter()
-                .map(|item| match item {
-                    Item::Settings { extent, settings } => Item::Settings {
-                        extent,
-                        settings: settings
-                            .into_iter()
-                            .map(|mut s| {
-                                s.recovered.get_or_insert(BASE64_NOTE);
-                                s
-                            })
-                            .collect(),
-                    },
-                    other => other,
-                })
-                .collect(),
-        ),
-        other => other,
+    if !base64 {
+        return body;
     }
+    map_settings(body, |mut s| {
+        s.recovered.get_or_insert(BASE64_NOTE);
+        s
+    })
 }
 
 /// A call's response text, decoded from base64 when it was saved so; why not, when it
