@@ -54,6 +54,96 @@ pub enum Command {
     /// when every file is unchanged and none is new, 1 otherwise, 2 when the report
     /// cannot be read.
     Verify(VerifyArgs),
+    /// Compare two JSON reports (an earlier collection and a later one): one row per
+    /// (subscription, check) with both verdicts, the change (`regressed`, `newly_failing`,
+    /// `evidence_lost`, `gone`, `appeared`, `remediated`, `unchanged`) and the evidence behind each
+    /// side. Exits 1 when anything regressed, is newly failing, lost its evidence, is gone
+    /// or appeared failing; 0 otherwise; 2 when a report cannot be read.
+    Diff(DiffArgs),
+}
+
+/// `mdc-evidence diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The later JSON report.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// Format on standard output: csv, json or markdown (a summary for a ticket or an
+    /// e-mail).
+    #[arg(long, value_name = "FORMAT", default_value = "csv")]
+    pub format: crate::diff::Format,
+
+    /// Write to FILE instead of standard output, in the format its extension names (.csv,
+    /// .json, .md); repeatable. `-` is standard output in --format.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+
+    /// Print no summary line on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Exit 0 whenever the comparison was written, whatever changed.
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+impl DiffArgs {
+    /// The outputs: each file with the format its extension names, `None` for standard
+    /// output. Refuses, before anything is read, a name without a known extension, a
+    /// destination named twice, a missing folder, and either report compared (the
+    /// comparison never replaces its inputs).
+    ///
+    /// # Errors
+    /// [`Error::Usage`] for any of those.
+    pub fn outputs(&self) -> Result<Vec<(Option<PathBuf>, crate::diff::Format)>, Error> {
+        if self.outputs.is_empty() {
+            return Ok(vec![(None, self.format)]);
+        }
+        let usage =
+            |path: &Path, why: &str| Error::Usage(format!("cannot write {}: {why}", shown(path)));
+        let inputs: Vec<PathBuf> = [&self.old, &self.new]
+            .iter()
+            .filter_map(|p| p.canonicalize().ok())
+            .collect();
+        let mut seen = Vec::new();
+        let mut outputs: Vec<(Option<PathBuf>, crate::diff::Format)> = Vec::new();
+        for path in &self.outputs {
+            if path.as_os_str() == "-" {
+                if outputs.iter().any(|(p, _)| p.is_none()) {
+                    return Err(Error::Usage(
+                        "standard output (-o -) is named more than once".to_owned(),
+                    ));
+                }
+                outputs.push((None, self.format));
+                continue;
+            }
+            let format = crate::diff::Format::by_file_name(path).ok_or_else(|| {
+                usage(
+                    path,
+                    "cannot tell the format from its extension: use .csv, .json or .md",
+                )
+            })?;
+            if path.is_dir() {
+                return Err(usage(path, "it is a folder"));
+            }
+            let canonical =
+                canonical_output(path).ok_or_else(|| usage(path, "its folder does not exist"))?;
+            if inputs.contains(&canonical) {
+                return Err(usage(path, "it is one of the reports compared"));
+            }
+            if seen.contains(&canonical) {
+                return Err(usage(path, "it is named more than once"));
+            }
+            seen.push(canonical);
+            outputs.push((Some(path.clone()), format));
+        }
+        Ok(outputs)
+    }
 }
 
 /// `mdc-evidence verify`.

@@ -129,7 +129,45 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
                 ExitStatus::Fail
             })
         }
+        Command::Diff(args) => diff(&args),
     }
+}
+
+/// `mdc-evidence diff`: compare, write every output (all or none), then the summary.
+fn diff(args: &mdc_evidence::cli::DiffArgs) -> Result<ExitStatus, Error> {
+    let outputs = args.outputs()?;
+    let comparison = mdc_evidence::diff::diff(&args.old, &args.new)?;
+    let renders: Vec<_> = outputs
+        .iter()
+        .map(|(path, format)| {
+            let render = |out: &mut dyn std::io::Write| format.render(&comparison, out);
+            (path.as_deref(), render)
+        })
+        .collect();
+    let destinations: Vec<report::Destination<'_>> = renders
+        .iter()
+        .map(|(path, render)| {
+            (
+                *path,
+                render as &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
+            )
+        })
+        .collect();
+    match report::write_outputs(&destinations) {
+        Err(Error::Stdout { source }) if source.kind() == std::io::ErrorKind::BrokenPipe => {}
+        result => result?,
+    }
+    if !args.quiet {
+        for warning in &comparison.warnings {
+            eprintln!("mdc-evidence: warning: {warning}");
+        }
+        eprintln!("mdc-evidence: {}", comparison.line());
+    }
+    Ok(if comparison.needs_action() && !args.exit_zero {
+        ExitStatus::Fail
+    } else {
+        ExitStatus::Pass
+    })
 }
 
 /// Prints a command's text; a closed pipe is the reader's choice, not an error.

@@ -17,14 +17,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::discover::{self, Discovery, EntryKind};
-use crate::error::{Error, shown};
+use crate::error::Error;
 use crate::read;
 
-/// The JSON report schema versions `verify` reads.
-pub const KNOWN_SCHEMAS: [u32; 2] = [1, 2];
-
-/// The largest report `verify` reads.
-const REPORT_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
+pub use crate::saved::KNOWN_SCHEMAS;
 
 /// The largest evidence file `verify` re-reads (larger ones are `unreadable`).
 const FILE_LIMIT: u64 = 16 * 1024 * 1024 * 1024;
@@ -163,18 +159,6 @@ struct Manifest {
     files: Vec<ManifestFile>,
 }
 
-/// What a report says of itself, read before its manifest.
-#[derive(Debug, Deserialize)]
-struct Head {
-    schema_version: Option<u32>,
-    tool: Option<Tool>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Tool {
-    name: String,
-}
-
 #[derive(Debug, Deserialize)]
 struct Run {
     roots: Vec<String>,
@@ -255,47 +239,7 @@ pub fn verify(report: &Path, roots: &[PathBuf], threads: usize) -> Result<Verifi
 }
 
 fn read_manifest(report: &Path) -> Result<Manifest, Error> {
-    let contents = read::read(report, REPORT_LIMIT)
-        .map_err(|e| Error::Usage(format!("cannot read report {}: {e}", shown(report))))?;
-    let bytes = contents
-        .bytes
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(&contents.bytes);
-    let not_ours = || {
-        Error::Usage(format!(
-            "{} is not a JSON report of mdc-evidence (verify reads the report written by \
-             scan --format json or -o FILE.json)",
-            shown(report)
-        ))
-    };
-    // The version first, so that a newer report is named as such, not as malformed.
-    let head: Head = serde_json::from_slice(bytes).map_err(|_| not_ours())?;
-    if head
-        .tool
-        .as_ref()
-        .is_none_or(|t| t.name != env!("CARGO_PKG_NAME"))
-    {
-        return Err(not_ours());
-    }
-    match head.schema_version {
-        Some(v) if KNOWN_SCHEMAS.contains(&v) => {}
-        Some(v) => {
-            return Err(Error::Usage(format!(
-                "report {} has schema_version {v}, which this version of mdc-evidence ({}) \
-                 does not know (it reads {}): verify it with the version that wrote it",
-                shown(report),
-                env!("CARGO_PKG_VERSION"),
-                KNOWN_SCHEMAS.map(|v| v.to_string()).join(" and ")
-            )));
-        }
-        None => return Err(not_ours()),
-    }
-    serde_json::from_slice(bytes).map_err(|e| {
-        Error::Usage(format!(
-            "report {} has no readable manifest: {e}",
-            shown(report)
-        ))
-    })
+    crate::saved::read(report, "verify").map(|(_, manifest)| manifest)
 }
 
 /// The folders to walk, each with the root the report shows for it.

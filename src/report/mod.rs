@@ -265,11 +265,11 @@ pub fn extensions() -> String {
     all.join(" or ")
 }
 
-/// Whether `bytes` are a report this tool wrote (JSON or CSV, whole or cut short by an
-/// interrupted run): such files under a root are never read as evidence.
+/// Whether `bytes` are a report this tool wrote (any format, or an output of `diff`; whole
+/// or cut short by an interrupted run): such files under a root are never read as evidence.
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
-    WRITERS.iter().any(|w| (w.is_own_report)(bytes))
+    WRITERS.iter().any(|w| (w.is_own_report)(bytes)) || crate::diff::is_own_output(bytes)
 }
 
 /// Writes a report to every output, all or none: every file is first written to a
@@ -282,19 +282,50 @@ pub fn is_own_report(bytes: &[u8]) -> bool {
 /// [`Error::Write`] when a file cannot be written (no report file is then left behind),
 /// [`Error::Stdout`] when standard output cannot (closed, full; nor is any file written).
 pub fn write(report: &Report, outputs: &[Output]) -> Result<(), Error> {
+    let renders: Vec<_> = outputs
+        .iter()
+        .map(|output| {
+            let render = |out: &mut dyn Write| output.format.render(report, out);
+            (output.path.as_deref(), render)
+        })
+        .collect();
+    let outputs: Vec<Destination<'_>> = renders
+        .iter()
+        .map(|(path, render)| {
+            (
+                *path,
+                render as &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+            )
+        })
+        .collect();
+    write_outputs(&outputs)
+}
+
+/// Where output goes (a file, or standard output for `None`) and what writes it.
+pub type Destination<'a> = (
+    Option<&'a Path>,
+    &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+);
+
+/// Writes every destination, all or none, as [`write`] does for reports: files are
+/// staged beside their final name and renamed into place only once every file and
+/// standard output have been written. `diff` writes its outputs through this too.
+///
+/// # Errors
+/// As [`write`].
+pub fn write_outputs(outputs: &[Destination<'_>]) -> Result<(), Error> {
     let mut staged = Vec::new();
-    for output in outputs {
-        if let Some(path) = &output.path {
-            let temporary = write_temporary(path, |out| output.format.render(report, out))
-                .map_err(|source| Error::Write {
-                    path: path.clone(),
-                    source,
-                })?;
-            staged.push((temporary, path.as_path()));
+    for &(path, render) in outputs {
+        if let Some(path) = path {
+            let temporary = write_temporary(path, render).map_err(|source| Error::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            staged.push((temporary, path));
         }
     }
-    for output in outputs.iter().filter(|o| o.path.is_none()) {
-        match write_stdout(|out| output.format.render(report, out)) {
+    for &(_, render) in outputs.iter().filter(|(path, _)| path.is_none()) {
+        match write_stdout(render) {
             Err(source) if source.kind() == std::io::ErrorKind::BrokenPipe => break,
             Err(source) => return Err(Error::Stdout { source }),
             Ok(()) => {}

@@ -1,0 +1,155 @@
+//! `diff` as Markdown, for a ticket or an e-mail: the two reports, the counts, then one
+//! table per kind of change, the ones that need action first. Unchanged rows are only
+//! counted. Every text from a report is escaped, so a file name cannot add markup.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::{Change, Comparison, Row, Side, Source};
+
+/// The first line, by which a later scan knows the file for an output of this tool.
+pub const TITLE: &str = "# Changes between two mdc-evidence scans";
+
+/// Writes the summary.
+///
+/// # Errors
+/// An I/O error from `out`.
+pub fn render(comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{TITLE}\n")?;
+    for (label, source) in [("Old", &comparison.old), ("New", &comparison.new)] {
+        writeln!(out, "- {label}: {}", heading(source))?;
+    }
+    writeln!(out)?;
+    let verdict = if comparison.needs_action() {
+        "**Needs action**: something regressed, is newly failing, lost its evidence, is gone \
+         or appeared failing."
+    } else {
+        "Nothing regressed, is newly failing, lost its evidence, is gone or appeared failing."
+    };
+    writeln!(out, "{verdict}\n")?;
+    writeln!(
+        out,
+        "Evidence and reason are the new report's; for a row that is gone, the old one's.\n"
+    )?;
+    writeln!(out, "| change | (subscription, check) pairs |")?;
+    writeln!(out, "|---|---:|")?;
+    for (change, n) in comparison.counts() {
+        writeln!(out, "| {} | {n} |", change.as_str())?;
+    }
+    for warning in &comparison.warnings {
+        writeln!(out, "\n> Note: {}", text(warning))?;
+    }
+    for change in Change::ALL.into_iter().filter(|&c| c != Change::Unchanged) {
+        let rows: Vec<&Row> = comparison
+            .rows
+            .iter()
+            .filter(|r| r.change == change)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n## {} ({})\n", title(change), rows.len())?;
+        writeln!(
+            out,
+            "| subscription | check | old | new | evidence | reason |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|---|")?;
+        for row in rows {
+            // What the reader acts on: the newer side, or the old one for a gone row.
+            let now = row.new.as_ref().or(row.old.as_ref());
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                text(&row.subscription_id),
+                text(&row.check),
+                verdict_of(row.old.as_ref()),
+                verdict_of(row.new.as_ref()),
+                now.map(evidence).unwrap_or_default(),
+                now.map(|s| text(&s.reason)).unwrap_or_default(),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn title(change: Change) -> &'static str {
+    match change {
+        Change::Regressed => "Regressed",
+        Change::NewlyFailing => "Newly failing",
+        Change::EvidenceLost => "Evidence lost",
+        Change::Gone => "Gone",
+        Change::Appeared => "Appeared",
+        Change::Remediated => "Remediated",
+        Change::Unchanged => "Unchanged",
+    }
+}
+
+fn heading(source: &Source) -> String {
+    format!(
+        "{} (generated {}, schema_version {}, roots {})",
+        text(&source.report),
+        text(&source.generated_at),
+        source.schema_version,
+        text(&source.roots.join(", "))
+    )
+}
+
+fn verdict_of(side: Option<&Side>) -> &'static str {
+    side.map_or("—", |s| s.verdict.as_str())
+}
+
+/// The deciding file (else the first), with the first 12 hex digits of its SHA-256 and
+/// how many other files there are.
+fn evidence(side: &Side) -> String {
+    let first = side
+        .deciding_file
+        .as_deref()
+        .and_then(|d| side.evidence.iter().find(|e| e.path == d))
+        .or_else(|| side.evidence.first());
+    let Some(first) = first else {
+        return String::new();
+    };
+    let mut shown = text(&first.path);
+    if let Some(sha256) = &first.sha256 {
+        let _ = write!(shown, " (sha256 {})", sha256.get(..12).unwrap_or(sha256));
+    }
+    let more = side.evidence.len() - 1;
+    if more > 0 {
+        let _ = write!(
+            shown,
+            " and {more} more {}",
+            if more == 1 { "file" } else { "files" }
+        );
+    }
+    shown
+}
+
+/// Text from a report as inert Markdown: control characters replaced, line breaks
+/// flattened, and every character Markdown or HTML gives a meaning to escaped.
+fn text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in crate::escape::printable(raw, &[]).chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '&'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text;
+
+    #[test]
+    fn report_text_cannot_add_markup() {
+        assert_eq!(text("a|b"), "a\\|b");
+        assert_eq!(text("<img src=x>"), "\\<img src=x\\>");
+        assert_eq!(text("[x](javascript:1)"), "\\[x\\](javascript:1)");
+        assert_eq!(text("line\nbreak"), "line\u{fffd}break");
+        assert_eq!(text("sub/file.json"), "sub/file.json");
+    }
+}

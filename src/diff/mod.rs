@@ -1,0 +1,493 @@
+//! `mdc-evidence diff OLD.json NEW.json`: what changed between two collections. Each
+//! (subscription, check) in either report becomes one row with its old and new verdict,
+//! the evidence behind each side, and a [`Change`]. Reports of `schema_version` 1 (one
+//! check, `wdatp`, implied) and 2 are compared alike.
+//!
+//! Data flows one way: read both reports, pair their rows, classify, render (one file per
+//! output format beside this one).
+
+pub mod csv;
+pub mod json;
+pub mod markdown;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, shown};
+use crate::rollup::Verdict;
+
+/// What happened to one (subscription, check) between the two reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// It passed, and now fails or its evidence conflicts.
+    Regressed,
+    /// It had no evidence, and now fails or its evidence conflicts.
+    NewlyFailing,
+    /// It had a verdict from evidence, and now has none (`no_evidence`).
+    EvidenceLost,
+    /// In the old report only: the new collection does not cover it.
+    Gone,
+    /// In the new report only.
+    Appeared,
+    /// It failed, conflicted or had no evidence, and now passes.
+    Remediated,
+    /// The same verdict; or `fail` and `conflict` exchanged, failing either way (the row
+    /// shows both verdicts).
+    Unchanged,
+}
+
+impl Change {
+    /// Every change, in the order summaries list them: the ones that need action first.
+    pub const ALL: [Self; 7] = [
+        Self::Regressed,
+        Self::NewlyFailing,
+        Self::EvidenceLost,
+        Self::Gone,
+        Self::Appeared,
+        Self::Remediated,
+        Self::Unchanged,
+    ];
+
+    /// The name used in the outputs.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Regressed => "regressed",
+            Self::NewlyFailing => "newly_failing",
+            Self::EvidenceLost => "evidence_lost",
+            Self::Gone => "gone",
+            Self::Appeared => "appeared",
+            Self::Remediated => "remediated",
+            Self::Unchanged => "unchanged",
+        }
+    }
+
+    /// The change between two verdicts of the same (subscription, check).
+    #[must_use]
+    pub fn between(old: Option<Verdict>, new: Option<Verdict>) -> Self {
+        use Verdict::{Conflict, Fail, NoEvidence, Pass};
+        match (old, new) {
+            (None, _) => Self::Appeared,
+            (Some(_), None) => Self::Gone,
+            (Some(old), Some(new)) if old == new => Self::Unchanged,
+            (Some(_), Some(Pass)) => Self::Remediated,
+            (Some(Pass), Some(Fail | Conflict)) => Self::Regressed,
+            (Some(NoEvidence), Some(Fail | Conflict)) => Self::NewlyFailing,
+            (Some(_), Some(NoEvidence)) => Self::EvidenceLost,
+            (Some(Fail | Conflict), Some(Fail | Conflict)) => Self::Unchanged,
+        }
+    }
+}
+
+/// What a report says of itself, for the outputs' heading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    /// The report file, as given.
+    pub report: String,
+    /// Its `schema_version`.
+    pub schema_version: u32,
+    /// When it was written.
+    pub generated_at: String,
+    /// The folders it scanned.
+    pub roots: Vec<String>,
+    /// The checks it ran.
+    pub checks: Vec<String>,
+}
+
+/// One file behind a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// The file, as the report shows it.
+    pub path: String,
+    /// Its SHA-256, as the report records it (none for a file the scan did not read).
+    pub sha256: Option<String>,
+}
+
+/// One side of a row: the verdict a report gives, why, and the files behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Side {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, as the report says.
+    pub reason: String,
+    /// The file that decides a `pass` or `fail` (reports of `schema_version` 2).
+    pub deciding_file: Option<String>,
+    /// Every file behind the verdict, the deciding one first.
+    pub evidence: Vec<Evidence>,
+}
+
+/// One (subscription, check) in either report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// The subscription, lower case.
+    pub subscription_id: String,
+    /// The check.
+    pub check: String,
+    /// What happened.
+    pub change: Change,
+    /// Whether the change counts for the exit status: a row of a check only one report
+    /// ran is not a change of the estate, and does not.
+    pub compared: bool,
+    /// The old report's side.
+    pub old: Option<Side>,
+    /// The new report's side.
+    pub new: Option<Side>,
+}
+
+impl Row {
+    /// Whether this row makes `diff` exit 1: it regressed, is newly failing, lost its
+    /// evidence, is gone from the new collection, or appeared failing.
+    #[must_use]
+    pub fn needs_action(&self) -> bool {
+        self.compared
+            && match self.change {
+                Change::Regressed | Change::NewlyFailing | Change::EvidenceLost | Change::Gone => {
+                    true
+                }
+                Change::Appeared => self.new.as_ref().is_some_and(|side| failing(side.verdict)),
+                Change::Remediated | Change::Unchanged => false,
+            }
+    }
+}
+
+fn failing(verdict: Verdict) -> bool {
+    matches!(verdict, Verdict::Fail | Verdict::Conflict)
+}
+
+/// The comparison of two reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    /// The old report.
+    pub old: Source,
+    /// The new report.
+    pub new: Source,
+    /// One row per (subscription, check) in either report, sorted by subscription, then
+    /// check.
+    pub rows: Vec<Row>,
+    /// What a reader should know about the comparison itself (checks only one report ran).
+    pub warnings: Vec<String>,
+}
+
+impl Comparison {
+    /// How many rows have each change, in [`Change::ALL`] order.
+    #[must_use]
+    pub fn counts(&self) -> Vec<(Change, usize)> {
+        Change::ALL
+            .iter()
+            .map(|&c| (c, self.rows.iter().filter(|r| r.change == c).count()))
+            .collect()
+    }
+
+    /// Whether anything regressed, is newly failing, lost its evidence, is gone, or
+    /// appeared failing (exit status 1).
+    #[must_use]
+    pub fn needs_action(&self) -> bool {
+        self.rows.iter().any(Row::needs_action)
+    }
+
+    /// The summary line for standard error.
+    #[must_use]
+    pub fn line(&self) -> String {
+        let rows = self.rows.len();
+        let mut line = format!(
+            "diff: {rows} (subscription, check) {}: ",
+            if rows == 1 { "pair" } else { "pairs" }
+        );
+        let parts: Vec<String> = self
+            .counts()
+            .into_iter()
+            .map(|(change, n)| {
+                let mut part = format!("{n} {}", change.as_str().replace('_', " "));
+                if change == Change::Appeared {
+                    let failing = self
+                        .rows
+                        .iter()
+                        .filter(|r| r.change == Change::Appeared && r.needs_action())
+                        .count();
+                    if failing > 0 {
+                        let _ = write!(part, " ({failing} failing)");
+                    }
+                }
+                part
+            })
+            .collect();
+        line.push_str(&parts.join(", "));
+        line
+    }
+}
+
+/// The part of a scan report `diff` reads.
+#[derive(Debug, Deserialize)]
+struct Saved {
+    run: SavedRun,
+    /// The checks run (`schema_version` 2); version 1 ran `wdatp` only.
+    #[serde(default)]
+    checks: Option<Vec<SavedCheck>>,
+    subscriptions: Vec<SavedRow>,
+    files: Vec<SavedFile>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SavedRun {
+    generated_at: String,
+    roots: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SavedCheck {
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct SavedRow {
+    subscription_id: String,
+    #[serde(default)]
+    check: Option<String>,
+    verdict: Verdict,
+    reason: String,
+    #[serde(default)]
+    deciding_file: Option<String>,
+    #[serde(default)]
+    observations: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SavedFile {
+    path: String,
+    #[serde(default)]
+    sha256: Option<String>,
+}
+
+/// The check every row of a `schema_version` 1 report is about.
+const FIRST_CHECK: &str = "wdatp";
+
+/// One report, read: its heading and its rows by (subscription, check).
+struct Read {
+    source: Source,
+    rows: BTreeMap<(String, String), Side>,
+}
+
+fn read_report(path: &Path) -> Result<Read, Error> {
+    let (schema_version, saved): (u32, Saved) = crate::saved::read(path, "diff")?;
+    let hashes: BTreeMap<&str, Option<&str>> = saved
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.sha256.as_deref()))
+        .collect();
+    let checks = match &saved.checks {
+        Some(checks) => checks.iter().map(|c| c.id.clone()).collect(),
+        None => vec![FIRST_CHECK.to_owned()],
+    };
+    let mut rows = BTreeMap::new();
+    for row in &saved.subscriptions {
+        let check = row.check.clone().unwrap_or_else(|| FIRST_CHECK.to_owned());
+        let side = Side {
+            verdict: row.verdict,
+            reason: row.reason.clone(),
+            deciding_file: row.deciding_file.clone(),
+            evidence: row
+                .observations
+                .iter()
+                .map(|path| Evidence {
+                    path: path.clone(),
+                    sha256: hashes
+                        .get(path.as_str())
+                        .copied()
+                        .flatten()
+                        .map(str::to_owned),
+                })
+                .collect(),
+        };
+        let key = (row.subscription_id.to_ascii_lowercase(), check);
+        if rows.insert(key.clone(), side).is_some() {
+            return Err(Error::Usage(format!(
+                "report {} has two rows for subscription {} and check {}: it is not a \
+                 report as scan writes it",
+                shown(path),
+                crate::escape::printable(&key.0, &[]),
+                crate::escape::printable(&key.1, &[])
+            )));
+        }
+    }
+    Ok(Read {
+        source: Source {
+            report: shown(path),
+            schema_version,
+            generated_at: saved.run.generated_at,
+            roots: saved.run.roots,
+            checks,
+        },
+        rows,
+    })
+}
+
+/// Compares the scan reports at `old` and `new`.
+///
+/// # Errors
+/// [`Error::Usage`] when either cannot be read as a JSON scan report of this tool.
+pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
+    let old = read_report(old)?;
+    let mut new = read_report(new)?;
+    let in_both = |check: &str| {
+        old.source.checks.iter().any(|c| c == check) && new.source.checks.iter().any(|c| c == check)
+    };
+    let mut rows = Vec::with_capacity(old.rows.len().max(new.rows.len()));
+    for ((subscription_id, check), side) in old.rows {
+        let now = new.rows.remove(&(subscription_id.clone(), check.clone()));
+        rows.push(Row {
+            change: Change::between(Some(side.verdict), now.as_ref().map(|s| s.verdict)),
+            compared: in_both(&check),
+            subscription_id,
+            check,
+            old: Some(side),
+            new: now,
+        });
+    }
+    for ((subscription_id, check), side) in new.rows {
+        rows.push(Row {
+            change: Change::Appeared,
+            compared: in_both(&check),
+            subscription_id,
+            check,
+            old: None,
+            new: Some(side),
+        });
+    }
+    rows.sort_by(|a, b| {
+        (a.subscription_id.as_str(), a.check.as_str())
+            .cmp(&(b.subscription_id.as_str(), b.check.as_str()))
+    });
+    let mut warnings = Vec::new();
+    let old_checks: BTreeSet<&String> = old.source.checks.iter().collect();
+    let new_checks: BTreeSet<&String> = new.source.checks.iter().collect();
+    for (only, report, shows) in [
+        (
+            old_checks.difference(&new_checks),
+            &old.source.report,
+            "gone",
+        ),
+        (
+            new_checks.difference(&old_checks),
+            &new.source.report,
+            "appeared",
+        ),
+    ] {
+        for check in only {
+            warnings.push(format!(
+                "check {} was run only for {report}: its rows show as {shows} and do not \
+                 count for the exit status",
+                crate::escape::printable(check, &[])
+            ));
+        }
+    }
+    Ok(Comparison {
+        old: old.source,
+        new: new.source,
+        rows,
+        warnings,
+    })
+}
+
+/// Whether `bytes` start like an output of `diff` (the JSON one starts like a scan
+/// report and is recognised as such): a later scan of its folder never reads it as
+/// evidence.
+#[must_use]
+pub fn is_own_output(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    bytes.starts_with(markdown::TITLE.as_bytes())
+        || bytes.starts_with(format!("{}\r\n", csv::HEADER.join(",")).as_bytes())
+}
+
+/// An output format of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One row per (subscription, check).
+    Csv,
+    /// The whole comparison.
+    Json,
+    /// A short summary for a ticket or an e-mail: the counts, then the rows that changed.
+    Markdown,
+}
+
+impl Format {
+    /// The format a file name's extension calls for.
+    #[must_use]
+    pub fn by_file_name(path: &Path) -> Option<Self> {
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        let (stem, extension) = name.rsplit_once('.')?;
+        if stem.is_empty() {
+            return None;
+        }
+        match extension {
+            "csv" => Some(Self::Csv),
+            "json" => Some(Self::Json),
+            "md" | "markdown" => Some(Self::Markdown),
+            _ => None,
+        }
+    }
+
+    /// Writes `comparison` in this format.
+    ///
+    /// # Errors
+    /// An I/O error from `out`.
+    pub fn render(self, comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
+        match self {
+            Self::Csv => csv::render(comparison, out),
+            Self::Json => json::render(comparison, out),
+            Self::Markdown => markdown::render(comparison, out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Change;
+    use crate::rollup::Verdict::{self, Conflict, Fail, NoEvidence, Pass};
+
+    #[test]
+    fn every_pair_of_verdicts_has_one_change() {
+        let all = [
+            None,
+            Some(Pass),
+            Some(Fail),
+            Some(Conflict),
+            Some(NoEvidence),
+        ];
+        let expected = |old: Option<Verdict>, new: Option<Verdict>| match (old, new) {
+            (None, _) => "appeared",
+            (_, None) => "gone",
+            (Some(o), Some(n)) if o == n => "unchanged",
+            (_, Some(Pass)) => "remediated",
+            (Some(Pass), _) if new != Some(NoEvidence) => "regressed",
+            (Some(NoEvidence), _) => "newly_failing",
+            (_, Some(NoEvidence)) => "evidence_lost",
+            _ => "unchanged",
+        };
+        for old in all {
+            for new in all {
+                assert_eq!(
+                    Change::between(old, new).as_str(),
+                    expected(old, new),
+                    "{old:?} -> {new:?}"
+                );
+            }
+        }
+        assert_eq!(
+            Change::between(Some(Fail), Some(Conflict)),
+            Change::Unchanged
+        );
+        assert_eq!(
+            Change::between(Some(Conflict), Some(Pass)),
+            Change::Remediated
+        );
+        assert_eq!(
+            Change::between(Some(Pass), Some(NoEvidence)),
+            Change::EvidenceLost
+        );
+    }
+}
