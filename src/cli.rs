@@ -240,6 +240,18 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub subscriptions: Option<PathBuf>,
 
+    /// An exceptions register (CSV, or TOML by its extension): accepted risks, each a
+    /// `subscription_id`, `check`, `justification`, `approved_by`, `expires` (YYYY-MM-DD) and an
+    /// optional ticket. Verdicts stay as the evidence says; rows show the exception
+    /// (`accepted`, or `expired` after its date), and a `fail` it covers does not count
+    /// for the exit status.
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
+
+    /// Count every failure for the exit status, exceptions or not.
+    #[arg(long)]
+    pub strict: bool,
+
     /// Flag `stale` the subscriptions whose deciding evidence was collected longer than
     /// DURATION before the run (e.g. 30d, 12weeks, 90days); the date is the one the
     /// evidence states, else the file's modification time.
@@ -378,6 +390,11 @@ impl ScanArgs {
             stale_after: self.stale_after,
             quiet: self.quiet,
             exit_zero: self.exit_zero,
+            exceptions: match &self.exceptions {
+                Some(path) => Some(crate::exceptions::read(path, self.max_file_size)?),
+                None => None,
+            },
+            strict: self.strict,
         })
     }
 }

@@ -44,6 +44,10 @@ pub struct Config {
     pub quiet: bool,
     /// Exit 0 whenever a report was written.
     pub exit_zero: bool,
+    /// The exceptions register, read.
+    pub exceptions: Option<crate::exceptions::Register>,
+    /// `--strict`: exceptions do not change the exit status.
+    pub strict: bool,
 }
 
 impl Config {
@@ -69,6 +73,8 @@ impl Config {
             stale_after: None,
             quiet: false,
             exit_zero: false,
+            exceptions: None,
+            strict: false,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod discover;
 pub mod error;
 pub mod escape;
 pub mod evaluate;
+pub mod exceptions;
 pub mod explain;
 pub mod formats;
 pub mod inventory;

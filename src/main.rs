@@ -87,11 +87,23 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
                 if !summary_shown {
                     eprintln!("mdc-evidence: {}", Summary::of(&report).line());
                 }
+                let accepted = report.accepted_failures();
+                if accepted > 0 {
+                    eprintln!(
+                        "mdc-evidence: {accepted} {} accepted by exceptions{}",
+                        if accepted == 1 { "failure" } else { "failures" },
+                        if config.strict {
+                            " (--strict: counted for the exit status)"
+                        } else {
+                            " (not counted for the exit status; --strict counts them)"
+                        }
+                    );
+                }
             }
             Ok(if config.exit_zero {
                 ExitStatus::Pass
             } else {
-                report.exit_status()
+                report.exit_status(config.strict)
             })
         }
         Command::Checks(args) => {

@@ -240,6 +240,8 @@ pub struct Report {
     pub files: Vec<FileRecord>,
     /// One verdict per subscription and check, sorted by subscription, then check order.
     pub subscriptions: Vec<SubscriptionVerdict>,
+    /// What the exceptions register did, when one was given.
+    pub exceptions: Option<crate::exceptions::Outcome>,
 }
 
 /// The process exit status a report calls for.
@@ -256,12 +258,15 @@ pub enum ExitStatus {
 }
 
 impl Report {
-    /// The exit status this report calls for (see the README's exit codes).
+    /// The exit status this report calls for (see the README's exit codes). A `fail`
+    /// covered by an exception that holds does not count, unless `strict`.
     #[must_use]
-    pub fn exit_status(&self) -> ExitStatus {
+    pub fn exit_status(&self, strict: bool) -> ExitStatus {
         // With an inventory, only the subscriptions it lists decide the status.
         let in_scope = || self.subscriptions.iter().filter(|s| s.in_scope());
-        let has = |v: Verdict| in_scope().any(|s| s.verdict == v);
+        let has = |v: Verdict| {
+            in_scope().any(|s| s.verdict == v && (strict || !crate::exceptions::covers(s)))
+        };
         if has(Verdict::Fail) || has(Verdict::Conflict) {
             ExitStatus::Fail
         } else if has(Verdict::NoEvidence) || in_scope().next().is_none() {
@@ -269,6 +274,15 @@ impl Report {
         } else {
             ExitStatus::Pass
         }
+    }
+
+    /// The failures in scope that exceptions which hold set aside for the exit status.
+    #[must_use]
+    pub fn accepted_failures(&self) -> usize {
+        self.subscriptions
+            .iter()
+            .filter(|s| s.in_scope() && crate::exceptions::covers(s))
+            .count()
     }
 
     /// Every observation with its file, in report order (by path, then subscription).

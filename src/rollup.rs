@@ -326,6 +326,8 @@ pub struct SubscriptionVerdict {
     /// The file that decides a `pass` or `fail` (the first in report order with the
     /// verdict's value), and what it holds; `None` for `conflict` and `no_evidence`.
     pub deciding: Option<Deciding>,
+    /// The exceptions register's row for it, if any (set after the roll-up).
+    pub exception: Option<crate::exceptions::Applied>,
 }
 
 /// The file behind a verdict, and the value it holds where.
@@ -427,6 +429,7 @@ pub fn roll_up<'a>(
                     .collect(),
                 in_inventory: inventory.map(|inv| inv.contains(subscription)),
                 name: None,
+                exception: None,
                 flags,
                 deciding: decider.map(|e| Deciding {
                     path: e.path.to_owned(),

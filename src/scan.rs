@@ -108,6 +108,22 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
             verdict.name = inventory.names.get(&verdict.subscription).cloned();
         }
     }
+    let exceptions = match &config.exceptions {
+        Some(register) => {
+            let now = jiff::Timestamp::try_from(config.generated_at)
+                .map_err(|e| Error::Usage(format!("the run's time cannot date exceptions: {e}")))?;
+            Some(crate::exceptions::apply(register, &mut subscriptions, now))
+        }
+        None => None,
+    };
+    let mut warnings: Vec<String> = discovered
+        .unmatched_patterns
+        .iter()
+        .map(|p| format!("{p} matched no file"))
+        .collect();
+    if let Some(outcome) = &exceptions {
+        warnings.extend(crate::exceptions::warnings(outcome, &subscriptions));
+    }
     Ok(Report {
         checks: config.checks.clone(),
         run: RunInfo {
@@ -119,11 +135,7 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
                 .map(|r| discover::display(r))
                 .collect(),
             generated_at: humantime::format_rfc3339_seconds(config.generated_at).to_string(),
-            warnings: discovered
-                .unmatched_patterns
-                .iter()
-                .map(|p| format!("{p} matched no file"))
-                .collect(),
+            warnings,
             access_times: access_times_note(
                 discovered.folders_atime_not_kept,
                 files_atime_not_kept,
@@ -131,6 +143,7 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
         },
         files,
         subscriptions,
+        exceptions,
     })
 }
 

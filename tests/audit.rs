@@ -539,7 +539,8 @@ fn csv_options_for_excel_and_semicolon_locales() {
         .code(0)
         .stdout(predicate::str::starts_with(
             "\u{feff}subscription_id;subscription_name;check;control;verdict;flags;reason;\
-             deciding_file;deciding_value;deciding_location;collected_at;collected_from;in_inventory;files;paths\r\n",
+             deciding_file;deciding_value;deciding_location;collected_at;collected_from;in_inventory;files;paths;\
+             exception;exception_expires;exception_approved_by;exception_ticket;exception_justification\r\n",
         ));
     mdc()
         .args(["scan", "--csv-delimiter", "ab"])

@@ -220,7 +220,8 @@ fn csv_report_has_one_row_per_subscription_by_default() {
         .code(1)
         .stdout(predicate::str::starts_with(
             "subscription_id,subscription_name,check,control,verdict,flags,reason,\
-             deciding_file,deciding_value,deciding_location,collected_at,collected_from,in_inventory,files,paths\r\n",
+             deciding_file,deciding_value,deciding_location,collected_at,collected_from,in_inventory,files,paths,\
+             exception,exception_expires,exception_approved_by,exception_ticket,exception_justification\r\n",
         ))
         .stdout(predicate::str::contains(format!(
             "{PASS},,wdatp,8.1.3.3,pass,,"

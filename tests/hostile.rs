@@ -1368,7 +1368,8 @@ fn standard_output_csvs(
             .to_owned();
         let want = if rows == "subscriptions" {
             "subscription_id,subscription_name,check,control,verdict,flags,reason,\
-             deciding_file,deciding_value,deciding_location,collected_at,collected_from,in_inventory,files,paths"
+             deciding_file,deciding_value,deciding_location,collected_at,collected_from,in_inventory,files,paths,\
+             exception,exception_expires,exception_approved_by,exception_ticket,exception_justification"
         } else {
             "path,format,subscription_id,check,control,subscription_source,outcome,enabled,location,detail,sha256,size,collected_at,collected_by,collected_from,duplicate_of"
         }

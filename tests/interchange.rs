@@ -419,3 +419,44 @@ fn hostile_file_names_and_user_controls_still_validate() {
         }
     }
 }
+
+#[test]
+fn findings_with_an_exception_still_validate() {
+    let ocsf = validator(&schema("ocsf/compliance_finding-1.8.0.schema.json"));
+    let oscal = validator(&schema("oscal/oscal_assessment-results_schema.json"));
+    let dir = tempfile::TempDir::new().unwrap();
+    let failing = "8b8b8b8b-8888-4888-8888-888888888888";
+    common::write(
+        dir.path(),
+        "ev/b.json",
+        &common::settings_list(failing, "false"),
+    );
+    common::write(
+        dir.path(),
+        "exceptions.csv",
+        &format!(
+            "subscription_id,check,justification,approved_by,expires,ticket\n\
+             {failing},wdatp,\"Vendor EDR; <b>approved</b>\",\"J. Doe\",2026-03-31,RISK-1\n"
+        ),
+    );
+    mdc()
+        .current_dir(dir.path())
+        .args(["scan", "ev", "--exceptions", "exceptions.csv"])
+        .args(["-o", "r.ocsf.json", "-o", "r.oscal.json"])
+        .assert()
+        .code(0);
+    let findings = json(&std::fs::read(dir.path().join("r.ocsf.json")).unwrap());
+    for finding in findings.as_array().unwrap() {
+        let errors = errors(&ocsf, finding);
+        assert!(errors.is_empty(), "{errors:#?}");
+        assert!(
+            finding["comment"]
+                .as_str()
+                .unwrap()
+                .starts_with("exception accepted")
+        );
+    }
+    let document = json(&std::fs::read(dir.path().join("r.oscal.json")).unwrap());
+    let errors = errors(&oscal, &document);
+    assert!(errors.is_empty(), "{errors:#?}");
+}

@@ -96,6 +96,11 @@ struct SubscriptionCells {
     in_inventory: Option<bool>,
     files: usize,
     paths: String,
+    exception: String,
+    exception_expires: String,
+    exception_approved_by: String,
+    exception_ticket: String,
+    exception_justification: String,
 }
 
 impl SubscriptionCells {
@@ -121,6 +126,11 @@ impl SubscriptionCells {
             in_inventory: None,
             files: 1,
             paths: cell(row.path, delimiter),
+            exception: String::new(),
+            exception_expires: String::new(),
+            exception_approved_by: String::new(),
+            exception_ticket: String::new(),
+            exception_justification: String::new(),
         }
     }
 
@@ -141,6 +151,28 @@ impl SubscriptionCells {
             in_inventory: row.in_inventory,
             files: row.paths.len(),
             paths: cell(&row.paths.join("; "), delimiter),
+            exception: row
+                .exception
+                .map(|e| e.status.as_str().to_owned())
+                .unwrap_or_default(),
+            exception_expires: row
+                .exception
+                .map(|e| e.exception.expires.to_string())
+                .unwrap_or_default(),
+            exception_approved_by: cell(
+                row.exception.map_or("", |e| &e.exception.approved_by),
+                delimiter,
+            ),
+            exception_ticket: cell(
+                row.exception
+                    .and_then(|e| e.exception.ticket.as_deref())
+                    .unwrap_or_default(),
+                delimiter,
+            ),
+            exception_justification: cell(
+                row.exception.map_or("", |e| &e.exception.justification),
+                delimiter,
+            ),
         }
     }
 }
@@ -293,7 +325,9 @@ pub fn is_own_report(bytes: &[u8]) -> bool {
             .all(|name| cells.next() == Some(name.as_bytes()))
             && cells.next().is_none()
     };
-    matches(&rows::SUBSCRIPTION_HEADER) || matches(&rows::OBSERVATION_HEADER)
+    matches(&rows::SUBSCRIPTION_HEADER)
+        || matches(rows::SUBSCRIPTION_HEADER_WITHOUT_EXCEPTIONS)
+        || matches(&rows::OBSERVATION_HEADER)
 }
 
 /// Makes a cell safe to open in a spreadsheet and to print on a terminal, quoted as needed.

@@ -194,6 +194,26 @@ fn run(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if let Some(access) = &run.access_times {
         writeln!(out, "<dt>access times</dt><dd>{}</dd>", Text(access))?;
     }
+    if let Some(exceptions) = &report.exceptions {
+        writeln!(
+            out,
+            "<dt>exceptions</dt><dd><code>{}</code> (sha256 <code>{}</code>): {} {}, {} \
+             accepted, {} expired, {} not applied; {} {} accepted, not counted for the exit status</dd>",
+            Text(&exceptions.register),
+            Text(&exceptions.sha256),
+            exceptions.rows,
+            if exceptions.rows == 1 { "row" } else { "rows" },
+            exceptions.accepted,
+            exceptions.expired,
+            exceptions.not_applied.len(),
+            report.accepted_failures(),
+            if report.accepted_failures() == 1 {
+                "failure"
+            } else {
+                "failures"
+            },
+        )?;
+    }
     for warning in &run.warnings {
         writeln!(out, "<dt>warning</dt><dd>{}</dd>", Text(warning))?;
     }
@@ -328,7 +348,12 @@ fn subscriptions(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out,
         "<div class=\"scroll\"><table id=\"subscriptions-table\" class=\"sortable\">"
     )?;
-    header(out, &SUBSCRIPTION_COLUMNS)?;
+    // The exception column only when a register was given.
+    let mut columns = SUBSCRIPTION_COLUMNS.to_vec();
+    if report.exceptions.is_some() {
+        columns.insert(5, "exception");
+    }
+    header(out, &columns)?;
     for row in rows::subscriptions(report) {
         subscription_row(report, &row, out)?;
     }
@@ -362,6 +387,10 @@ fn subscription_row(
         Text(row.check),
         text(row.control),
     )?;
+    if report.exceptions.is_some() {
+        exception(row.exception, out)?;
+        write!(out, "</td><td>")?;
+    }
     for flag in &row.flags {
         write!(out, "<span class=\"badge\">{flag}</span>")?;
     }
@@ -378,6 +407,29 @@ fn subscription_row(
         evidence(report, row, path, out)?;
     }
     writeln!(out, "</ul></td></tr>")
+}
+
+/// The exceptions register's row for a subscription: whether it holds, until when, who
+/// approved it, the ticket and the justification, all as text.
+fn exception(applied: Option<&crate::exceptions::Applied>, out: &mut dyn Write) -> io::Result<()> {
+    let Some(applied) = applied else {
+        return Ok(());
+    };
+    let e = &applied.exception;
+    let (status, until) = match applied.status {
+        crate::exceptions::Status::Accepted => ("accepted", "until"),
+        crate::exceptions::Status::Expired => ("expired", "on"),
+    };
+    write!(
+        out,
+        "<span class=\"badge exception {status}\">{status}</span> {until} {}<br>approved by {}",
+        e.expires,
+        Text(&e.approved_by),
+    )?;
+    if let Some(ticket) = &e.ticket {
+        write!(out, " (<code>{}</code>)", Text(ticket))?;
+    }
+    write!(out, "<br>{}", Text(&e.justification))
 }
 
 /// One file behind a subscription's verdict: what it says, where, and its SHA-256.

@@ -74,6 +74,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         checks: &report.checks.checks,
         benchmark: report.checks.benchmark.as_deref(),
         summary: SummaryView(Summary::of(report)),
+        exceptions: report.exceptions.as_ref().map(|outcome| Exceptions {
+            outcome,
+            failures_accepted: report.accepted_failures(),
+        }),
         subscriptions: rows::subscriptions(report).collect(),
         observations: Streamed(report, |r| Box::new(rows::observations(r))),
         files: Streamed(report, |r| Box::new(rows::files(r))),
@@ -103,9 +107,21 @@ struct JsonReport<'a> {
     checks: &'a [std::sync::Arc<crate::checks::Check>],
     benchmark: Option<&'a str>,
     summary: SummaryView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exceptions: Option<Exceptions<'a>>,
     subscriptions: Vec<SubscriptionRow<'a>>,
     observations: Streamed<'a, rows::ObservationRow<'a>>,
     files: Streamed<'a, rows::FileRow<'a>>,
+}
+
+/// What the exceptions register did: the file and its digest, its rows, how many were
+/// applied (still holding or expired), the failures set aside for the exit status, and
+/// every row not applied with why.
+#[derive(Serialize)]
+struct Exceptions<'a> {
+    #[serde(flatten)]
+    outcome: &'a crate::exceptions::Outcome,
+    failures_accepted: usize,
 }
 
 #[derive(Serialize)]

@@ -37,22 +37,32 @@ struct Line<'a> {
     observation: ObservationRow<'a>,
     verdict: Option<Verdict>,
     flags: Option<&'a [&'static str]>,
+    /// The subscription's exception (`accepted`, `expired`), only with a register.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exception: Option<&'static str>,
 }
 
 impl Render for JsonLines {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         // The verdict of every (subscription, check), looked up per observation.
-        let verdicts: HashMap<(&str, &str), (Verdict, Vec<&'static str>)> =
-            rows::subscriptions(report)
-                .map(|s| ((s.subscription_id, s.check), (s.verdict, s.flags)))
-                .collect();
+        type Of = (Verdict, Vec<&'static str>, Option<&'static str>);
+        let verdicts: HashMap<(&str, &str), Of> = rows::subscriptions(report)
+            .map(|s| {
+                let exception = s.exception.map(|e| e.status.as_str());
+                (
+                    (s.subscription_id, s.check),
+                    (s.verdict, s.flags, exception),
+                )
+            })
+            .collect();
         for observation in rows::observations(report) {
             let verdict = observation
                 .subscription_id
                 .and_then(|id| verdicts.get(&(id, observation.check)));
             let line = Line {
-                verdict: verdict.map(|(v, _)| *v),
-                flags: verdict.map(|(_, f)| f.as_slice()),
+                verdict: verdict.map(|(v, _, _)| *v),
+                flags: verdict.map(|(_, f, _)| f.as_slice()),
+                exception: verdict.and_then(|(_, _, e)| *e),
                 observation,
             };
             // `From` keeps an I/O error's kind (a closed pipe stays `BrokenPipe`).
@@ -85,6 +95,8 @@ struct Shape {
     collected_from: serde_json::Value,
     verdict: serde_json::Value,
     flags: serde_json::Value,
+    #[serde(default)]
+    exception: serde_json::Value,
 }
 
 /// Whether `bytes` are a JSON Lines report of this tool: the first line is an object

@@ -190,6 +190,10 @@ fn finding<'a>(report: &'a Report, verdict: &'a SubscriptionVerdict, time: i64) 
         evidences: evidence::behind(report, verdict)
             .map(Evidence::of)
             .collect(),
+        comment: verdict
+            .exception
+            .as_ref()
+            .map(crate::exceptions::Applied::sentence),
         unmapped: unmapped(report, verdict),
     }
 }
@@ -244,6 +248,9 @@ struct Event<'a> {
     resources: [Resource<'a>; 1],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     evidences: Vec<Evidence<'a>>,
+    /// The exceptions register's row, as a sentence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
     unmapped: Unmapped<'a>,
 }
 

@@ -350,6 +350,18 @@ fn finding<'a>(report: &'a Report, verdict: &'a SubscriptionVerdict) -> FindingV
             .deciding
             .as_ref()
             .and_then(|d| prop("deciding-value", d.value)),
+        verdict
+            .exception
+            .as_ref()
+            .and_then(|e| prop("exception", e.status.as_str())),
+        verdict
+            .exception
+            .as_ref()
+            .and_then(|e| prop("exception-expires", &e.exception.expires.to_string())),
+        verdict
+            .exception
+            .as_ref()
+            .and_then(|e| prop("exception-approval", &e.sentence())),
     ]
     .into_iter()
     .flatten()

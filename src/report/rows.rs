@@ -12,7 +12,7 @@ use crate::rollup::Verdict;
 use crate::subscription::SubscriptionId;
 
 /// The columns of a subscription row in the flat reports (CSV, the workbook), in order.
-pub const SUBSCRIPTION_HEADER: [&str; 15] = [
+pub const SUBSCRIPTION_HEADER: [&str; 20] = [
     "subscription_id",
     "subscription_name",
     "check",
@@ -28,7 +28,16 @@ pub const SUBSCRIPTION_HEADER: [&str; 15] = [
     "in_inventory",
     "files",
     "paths",
+    "exception",
+    "exception_expires",
+    "exception_approved_by",
+    "exception_ticket",
+    "exception_justification",
 ];
+
+/// The columns of a subscription row before the exception columns were added (reports
+/// written by earlier builds), still recognised as reports of this tool.
+pub const SUBSCRIPTION_HEADER_WITHOUT_EXCEPTIONS: &[&str] = SUBSCRIPTION_HEADER.split_at(15).0;
 
 /// The columns of an observation row in the flat reports (CSV, the workbook), in order.
 pub const OBSERVATION_HEADER: [&str; 16] = [
@@ -82,6 +91,10 @@ pub struct SubscriptionRow<'a> {
     /// The files behind the verdict, the deciding file first, then in report order.
     #[serde(rename = "observations")]
     pub paths: &'a [String],
+    /// The exceptions register's row for it: `status` (`accepted`, `expired`), where it is
+    /// in the register, the justification, approver, last day and ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<&'a crate::exceptions::Applied>,
 }
 
 /// One (file, subscription) observation.
@@ -171,6 +184,7 @@ pub fn subscriptions(report: &Report) -> impl Iterator<Item = SubscriptionRow<'_
         collected_from: deciding_collected(s).map(|c| c.source.as_str()),
         in_inventory: s.in_inventory,
         paths: &s.paths,
+        exception: s.exception.as_ref(),
     })
 }
 

@@ -186,10 +186,23 @@ fn subscription_cells<'a>(row: &SubscriptionRow<'a>, named: bool) -> Vec<Cow<'a,
     cells.extend([
         safe(row.check),
         Cow::Borrowed(row.verdict.as_str()),
-        Cow::Owned(row.flags.join(",")),
+        Cow::Owned(flags(row)),
         safe(row.reason),
     ]);
     cells
+}
+
+/// The flags, then the exception if any (`exception accepted until 2027-03-31`).
+fn flags(row: &SubscriptionRow<'_>) -> String {
+    let mut flags = row.flags.join(",");
+    if let Some(applied) = row.exception {
+        if !flags.is_empty() {
+            flags.push_str(", ");
+        }
+        flags.push_str("exception ");
+        flags.push_str(&applied.until());
+    }
+    flags
 }
 
 /// An unattributed observation's cells, each printable.

@@ -96,7 +96,8 @@ fn boolean(b: Option<bool>) -> Cell<'static> {
     }
 }
 
-fn subscription_cells<'a>(row: &'a SubscriptionRow<'a>) -> [Cell<'a>; 15] {
+fn subscription_cells<'a>(row: &'a SubscriptionRow<'a>) -> [Cell<'a>; 20] {
+    let exception = row.exception.map(|e| &e.exception);
     [
         text(row.subscription_id),
         optional(row.subscription_name),
@@ -113,6 +114,11 @@ fn subscription_cells<'a>(row: &'a SubscriptionRow<'a>) -> [Cell<'a>; 15] {
         boolean(row.in_inventory),
         Cell::Number(u64::try_from(row.paths.len()).unwrap_or(u64::MAX)),
         text(row.paths.join("; ")),
+        optional(row.exception.map(|e| e.status.as_str())),
+        exception.map_or(Cell::Empty, |e| text(e.expires.to_string())),
+        optional(exception.map(|e| e.approved_by.as_str())),
+        optional(exception.and_then(|e| e.ticket.as_deref())),
+        optional(exception.map(|e| e.justification.as_str())),
     ]
 }
 

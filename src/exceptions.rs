@@ -1,0 +1,488 @@
+//! The exceptions register (`scan --exceptions FILE`): accepted risks, each a subscription
+//! and check whose failure someone approved until a date. A register never changes a
+//! verdict: it annotates the row (`accepted` until the date, `expired` after it) and lets
+//! the exit status pass over failures it covers, unless `--strict`.
+//!
+//! The register is a CSV (a header with `subscription_id`, `check`, `justification`,
+//! `approved_by`, `expires`, optionally `ticket`; `,` or `;` delimited; decoded like
+//! evidence, so a UTF-16 file saved from Excel or PowerShell reads) or a TOML file of
+//! `[[exception]]` tables with the same keys. A file that cannot be read, or lacks a
+//! column, stops the run. A row that is malformed, names a subscription and check the
+//! scan has no verdict for, repeats another, or has expired is reported (a warning on
+//! standard error and in every report), never silently applied.
+//!
+//! An exception holds through its `expires` date (UTC) and has expired from the next day
+//! on; "now" is the run's time, `SOURCE_DATE_EPOCH` when set.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Error, shown};
+use crate::rollup::{SubscriptionVerdict, Verdict};
+use crate::subscription::SubscriptionId;
+
+/// The columns a CSV register must have.
+const REQUIRED: [&str; 5] = [
+    "subscription_id",
+    "check",
+    "justification",
+    "approved_by",
+    "expires",
+];
+
+/// Whether an exception still holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Approved, and its date has not passed.
+    Accepted,
+    /// Its date has passed: the verdict counts again.
+    Expired,
+}
+
+impl Status {
+    /// The name used in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// One well-formed row of the register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exception {
+    /// Where it is in the register: `line 4` (CSV) or `exception 2` (TOML).
+    pub at: String,
+    /// The subscription.
+    #[serde(skip)]
+    pub subscription: SubscriptionId,
+    /// The check's id.
+    #[serde(skip)]
+    pub check: String,
+    /// Why the risk is accepted.
+    pub justification: String,
+    /// Who approved it.
+    pub approved_by: String,
+    /// The last day it holds (UTC).
+    #[serde(serialize_with = "as_text")]
+    pub expires: jiff::civil::Date,
+    /// The change or risk ticket, when given.
+    pub ticket: Option<String>,
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "the signature serde's serialize_with calls"
+)]
+fn as_text<S: serde::Serializer>(date: &jiff::civil::Date, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(date)
+}
+
+/// An exception applied to a subscription's row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    /// `accepted` or `expired`.
+    pub status: Status,
+    /// The register's row.
+    #[serde(flatten)]
+    pub exception: Exception,
+}
+
+impl Applied {
+    /// One sentence for a person: `exception accepted until 2027-03-31 (line 2 of the
+    /// register), approved by ..., ticket ...: justification`.
+    #[must_use]
+    pub fn sentence(&self) -> String {
+        let e = &self.exception;
+        let ticket = e
+            .ticket
+            .as_ref()
+            .map(|t| format!(", ticket {t}"))
+            .unwrap_or_default();
+        format!(
+            "exception {} ({} of the register), approved by {}{ticket}: {}",
+            self.until(),
+            e.at,
+            e.approved_by,
+            e.justification
+        )
+    }
+
+    /// `accepted until 2027-03-31`, or `expired on 2026-06-30`.
+    #[must_use]
+    pub fn until(&self) -> String {
+        match self.status {
+            Status::Accepted => format!("accepted until {}", self.exception.expires),
+            Status::Expired => format!("expired on {}", self.exception.expires),
+        }
+    }
+}
+
+/// The register as read: its well-formed rows, and what was wrong with the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Register {
+    /// The file, as shown in messages and reports.
+    pub path: String,
+    /// The file's SHA-256.
+    pub sha256: String,
+    /// Well-formed rows, in file order.
+    pub exceptions: Vec<Exception>,
+    /// Malformed rows, each a sentence naming where it is.
+    pub problems: Vec<String>,
+}
+
+/// What applying the register did, for the reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    /// The register file.
+    pub register: String,
+    /// Its SHA-256.
+    pub sha256: String,
+    /// Rows in the register (well-formed or not).
+    pub rows: usize,
+    /// Rows applied to a verdict, still holding.
+    pub accepted: usize,
+    /// Rows applied to a verdict, expired.
+    pub expired: usize,
+    /// Rows not applied, each with why (also among the run's warnings).
+    pub not_applied: Vec<String>,
+}
+
+/// Reads the register at `path` (CSV, or TOML by its `.toml` extension).
+///
+/// # Errors
+/// [`Error::Usage`] when the file cannot be read or decoded, is not CSV or TOML, or a CSV
+/// lacks a required column.
+pub fn read(path: &Path, limit: u64) -> Result<Register, Error> {
+    let usage = |why: String| Error::Usage(format!("--exceptions {}: {why}", shown(path)));
+    let contents = crate::read::read(path, limit).map_err(|e| usage(format!("{e}")))?;
+    let text = crate::decode::decode(&contents.bytes).map_err(|e| usage(format!("{e}")))?;
+    let is_toml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+    let (exceptions, problems) = if is_toml {
+        from_toml(&text.text).map_err(usage)?
+    } else {
+        from_csv(&text.text).map_err(usage)?
+    };
+    Ok(Register {
+        path: shown(path),
+        sha256: contents.sha256,
+        exceptions,
+        problems,
+    })
+}
+
+/// The fields of one row, as text, before validation.
+#[derive(Debug, Default)]
+struct Fields {
+    subscription_id: String,
+    check: String,
+    justification: String,
+    approved_by: String,
+    expires: String,
+    ticket: String,
+}
+
+type Parsed = (Vec<Exception>, Vec<String>);
+
+fn from_csv(text: &str) -> Result<Parsed, String> {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let delimiter = if first.contains(';') && !first.contains(',') {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("cannot read the header: {e}"))?
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|name| column(name).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the header lacks {} (a register has the columns {} and optionally ticket)",
+            missing.join(", "),
+            REQUIRED.join(", ")
+        ));
+    }
+    let mut exceptions = Vec::new();
+    let mut problems = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let line = e.position().map_or(0, csv::Position::line);
+                problems.push(format!("line {line}: not read as CSV ({e}); not applied"));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, csv::Position::line);
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        let cell = |name: &str| {
+            column(name)
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+                .trim()
+                .to_owned()
+        };
+        let fields = Fields {
+            subscription_id: cell("subscription_id"),
+            check: cell("check"),
+            justification: cell("justification"),
+            approved_by: cell("approved_by"),
+            expires: cell("expires"),
+            ticket: cell("ticket"),
+        };
+        match validate(fields, format!("line {line}")) {
+            Ok(exception) => exceptions.push(exception),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    Ok((exceptions, problems))
+}
+
+fn from_toml(text: &str) -> Result<Parsed, String> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| format!("not TOML: {e}"))?;
+    if let Some(key) = table.keys().find(|k| *k != "exception") {
+        return Err(format!(
+            "unknown key {key:?}: a register holds [[exception]] tables only"
+        ));
+    }
+    let Some(entries) = table.get("exception") else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let entries = entries
+        .as_array()
+        .ok_or("exception must be an array of tables ([[exception]])")?;
+    let mut exceptions = Vec::new();
+    let mut problems = Vec::new();
+    for (n, entry) in entries.iter().enumerate() {
+        let at = format!("exception {}", n + 1);
+        let Some(entry) = entry.as_table() else {
+            problems.push(format!("{at}: not a table; not applied"));
+            continue;
+        };
+        let mut fields = Fields::default();
+        let mut wrong = None;
+        for (key, value) in entry {
+            // A TOML date (`expires = 2027-03-31`) reads as well as a string.
+            let text = match value {
+                toml::Value::String(s) => s.trim().to_owned(),
+                toml::Value::Datetime(d) => d.to_string(),
+                other => {
+                    wrong = Some(format!(
+                        "{key} is not text or a date (TOML {})",
+                        other.type_str()
+                    ));
+                    break;
+                }
+            };
+            let slot = match key.as_str() {
+                "subscription_id" => &mut fields.subscription_id,
+                "check" => &mut fields.check,
+                "justification" => &mut fields.justification,
+                "approved_by" => &mut fields.approved_by,
+                "expires" => &mut fields.expires,
+                "ticket" => &mut fields.ticket,
+                _ => {
+                    wrong = Some(format!("unknown key {key:?}"));
+                    break;
+                }
+            };
+            *slot = text;
+        }
+        if let Some(wrong) = wrong {
+            problems.push(format!("{at}: {wrong}; not applied"));
+            continue;
+        }
+        match validate(fields, at) {
+            Ok(exception) => exceptions.push(exception),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    Ok((exceptions, problems))
+}
+
+/// A row checked field by field; the problem names the first field that is wrong.
+fn validate(fields: Fields, at: String) -> Result<Exception, String> {
+    let problem = |why: String| {
+        Err(format!(
+            "{at}: {}; not applied",
+            crate::escape::printable(&why, &[])
+        ))
+    };
+    for (name, value) in [
+        ("subscription_id", &fields.subscription_id),
+        ("check", &fields.check),
+        ("justification", &fields.justification),
+        ("approved_by", &fields.approved_by),
+        ("expires", &fields.expires),
+    ] {
+        if value.is_empty() {
+            return problem(format!("{name} is empty"));
+        }
+    }
+    let Some(subscription) = SubscriptionId::parse(&fields.subscription_id)
+        .filter(|id| id.as_str().eq_ignore_ascii_case(&fields.subscription_id))
+    else {
+        return problem(format!(
+            "subscription_id {:?} is not a subscription id",
+            fields.subscription_id
+        ));
+    };
+    let Ok(expires) = fields.expires.parse::<jiff::civil::Date>() else {
+        return problem(format!(
+            "expires {:?} is not a date (YYYY-MM-DD)",
+            fields.expires
+        ));
+    };
+    Ok(Exception {
+        at,
+        subscription,
+        check: fields.check,
+        justification: fields.justification,
+        approved_by: fields.approved_by,
+        expires,
+        ticket: Some(fields.ticket).filter(|t| !t.is_empty()),
+    })
+}
+
+/// Whether `exception` holds at `now`: through its `expires` day, UTC.
+fn status_at(exception: &Exception, now: jiff::Timestamp) -> Status {
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    if today > exception.expires {
+        Status::Expired
+    } else {
+        Status::Accepted
+    }
+}
+
+/// Applies `register` to the verdicts at `now`: each well-formed row annotates the
+/// verdict of its subscription and check. Returns what was done, the problems included.
+pub fn apply(
+    register: &Register,
+    verdicts: &mut [SubscriptionVerdict],
+    now: jiff::Timestamp,
+) -> Outcome {
+    let mut outcome = Outcome {
+        register: register.path.clone(),
+        sha256: register.sha256.clone(),
+        rows: register.exceptions.len() + register.problems.len(),
+        not_applied: register.problems.clone(),
+        ..Outcome::default()
+    };
+    let index: BTreeMap<(&SubscriptionId, &str), usize> = verdicts
+        .iter()
+        .enumerate()
+        .map(|(i, v)| ((&v.subscription, v.check.id.as_str()), i))
+        .collect();
+    let mut chosen: BTreeMap<usize, &Exception> = BTreeMap::new();
+    for exception in &register.exceptions {
+        let Some(&i) = index.get(&(&exception.subscription, exception.check.as_str())) else {
+            outcome.not_applied.push(format!(
+                "{}: this scan has no verdict for subscription {} and check {}; not applied",
+                exception.at,
+                exception.subscription,
+                crate::escape::printable(&exception.check, &[])
+            ));
+            continue;
+        };
+        // Two rows for one verdict: the one that holds longer is shown, the other named.
+        if let Some(other) = chosen.get(&i) {
+            let (kept, dropped) = if exception.expires > other.expires {
+                (exception, *other)
+            } else {
+                (*other, exception)
+            };
+            outcome.not_applied.push(format!(
+                "{}: repeats the subscription and check of {}; {} (expiring {}) is shown",
+                dropped.at, kept.at, kept.at, kept.expires
+            ));
+            chosen.insert(i, kept);
+            continue;
+        }
+        chosen.insert(i, exception);
+    }
+    for (i, exception) in chosen {
+        let status = status_at(exception, now);
+        match status {
+            Status::Accepted => outcome.accepted += 1,
+            Status::Expired => outcome.expired += 1,
+        }
+        if let Some(verdict) = verdicts.get_mut(i) {
+            verdict.exception = Some(Applied {
+                status,
+                exception: exception.clone(),
+            });
+        }
+    }
+    outcome.not_applied.sort_by_key(|p| line_of(p));
+    outcome
+}
+
+/// The number in `line 4: ...` or `exception 2: ...`, to list problems in file order.
+fn line_of(problem: &str) -> usize {
+    problem
+        .split(':')
+        .next()
+        .and_then(|at| at.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Whether a verdict's failure is set aside for the exit status by an exception that
+/// holds: only `fail` (a setting known to be off); a `conflict` or `no_evidence` is not
+/// an accepted risk but unclear evidence.
+#[must_use]
+pub fn covers(verdict: &SubscriptionVerdict) -> bool {
+    verdict.verdict == Verdict::Fail
+        && verdict
+            .exception
+            .as_ref()
+            .is_some_and(|e| e.status == Status::Accepted)
+}
+
+/// The warnings a run shows for the register: every row not applied, every expired one.
+#[must_use]
+pub fn warnings(outcome: &Outcome, verdicts: &[SubscriptionVerdict]) -> Vec<String> {
+    let mut warnings: Vec<String> = outcome.not_applied.clone();
+    for verdict in verdicts {
+        if let Some(applied) = &verdict.exception
+            && applied.status == Status::Expired
+        {
+            warnings.push(format!(
+                "{}: the exception for subscription {} and check {} expired on {}; its \
+                 verdict ({}) counts",
+                applied.exception.at,
+                verdict.subscription,
+                verdict.check.id,
+                applied.exception.expires,
+                verdict.verdict
+            ));
+        }
+    }
+    // In the register's order.
+    warnings.sort_by_key(|w| line_of(w));
+    warnings
+        .into_iter()
+        .map(|w| format!("exceptions {}, {w}", outcome.register))
+        .collect()
+}
