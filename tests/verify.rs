@@ -158,3 +158,48 @@ fn a_report_it_cannot_read_is_a_usage_error_naming_why() {
         .code(2)
         .stderr(predicate::str::contains("cannot read report nothing.json"));
 }
+
+/// The issue's own check, on a copy of the bundled fixtures: intact, then one byte
+/// changed, then one file added.
+#[test]
+fn the_fixtures_verify_then_one_changed_byte_and_one_new_file_are_named() {
+    let dir = common::fixtures_copy();
+    mdc()
+        .current_dir(dir.path())
+        .args(["scan", "fixtures", "-q", "--exit-zero", "-o", "r.json"])
+        .assert()
+        .code(0);
+    mdc()
+        .current_dir(dir.path())
+        .args(["verify", "r.json"])
+        .assert()
+        .code(0)
+        .stdout("")
+        .stderr(predicate::str::contains(" 0 changed, 0 missing; 0 new\n"));
+    let changed = dir
+        .path()
+        .join("fixtures/rest-setting/get-wdatp-enabled.json");
+    let mut bytes = std::fs::read(&changed).unwrap();
+    let at = bytes.iter().position(|&b| b == b't').unwrap();
+    bytes[at] = b'T';
+    std::fs::write(&changed, bytes).unwrap();
+    mdc()
+        .current_dir(dir.path())
+        .args(["verify", "r.json"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::starts_with(
+            "changed    fixtures/rest-setting/get-wdatp-enabled.json: sha256 ",
+        ))
+        .stderr(predicate::str::contains(" 1 changed, 0 missing; 0 new\n"));
+    write(dir.path(), "fixtures/late-addition.json", "{}");
+    mdc()
+        .current_dir(dir.path())
+        .args(["verify", "r.json"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "new        fixtures/late-addition.json\n",
+        ))
+        .stderr(predicate::str::contains(" 1 changed, 0 missing; 1 new\n"));
+}
