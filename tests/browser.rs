@@ -263,3 +263,50 @@ fn the_html_report_works_in_headless_chromium_offline() {
     let pdf = std::fs::read(&pdf).unwrap_or_else(|e| panic!("no PDF ({e}):\n{log}"));
     assert!(pdf.starts_with(b"%PDF-"));
 }
+
+/// With an exceptions register, the page shows the approval beside the verdict, and the
+/// filter finds a row by its ticket.
+#[test]
+fn exceptions_show_in_the_browser_and_the_filter_finds_a_ticket() {
+    let Some(binary) = chromium() else {
+        return;
+    };
+    let dir = evidence();
+    write(
+        dir.path(),
+        "exceptions.csv",
+        &format!(
+            "subscription_id,check,justification,approved_by,expires,ticket\n\
+             {DEV},wdatp,Dev runs the vendor EDR,CISO J. Doe,2099-12-31,RISK-1042\n"
+        ),
+    );
+    let page = dir.path().join("report.html");
+    mdc()
+        .current_dir(dir.path())
+        .args(["scan", "evidence", "--subscriptions", "subscriptions.csv"])
+        .args([
+            "--exceptions",
+            "exceptions.csv",
+            "--exit-zero",
+            "-q",
+            "-o",
+            "report.html",
+        ])
+        .assert()
+        .success();
+    let dom = dom_with(&binary, &page, "filter=RISK-1042");
+    let visible: Vec<String> = rows(&dom)
+        .into_iter()
+        .filter(|(_, hidden)| !hidden)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(visible, [DEV]);
+    assert!(dom.contains("<button type=\"button\">exception</button>"));
+    assert!(dom.contains(
+        "<span class=\"badge exception accepted\">accepted</span> until 2099-12-31<br>approved by CISO J. Doe"
+    ));
+    // Sorted by the exception column: the row with one comes last (empty cells first).
+    let dom = dom_with(&binary, &page, "sort=exception");
+    let ids: Vec<String> = rows(&dom).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids.last().map(String::as_str), Some(DEV));
+}
