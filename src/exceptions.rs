@@ -389,14 +389,19 @@ pub fn apply(
         not_applied: register.problems.clone(),
         ..Outcome::default()
     };
-    let index: BTreeMap<(&SubscriptionId, &str), usize> = verdicts
+    // Check ids match whatever their case (`WDATP` names the check `wdatp`).
+    let index: BTreeMap<(&SubscriptionId, String), usize> = verdicts
         .iter()
         .enumerate()
-        .map(|(i, v)| ((&v.subscription, v.check.id.as_str()), i))
+        .map(|(i, v)| ((&v.subscription, v.check.id.to_ascii_lowercase()), i))
         .collect();
     let mut chosen: BTreeMap<usize, &Exception> = BTreeMap::new();
     for exception in &register.exceptions {
-        let Some(&i) = index.get(&(&exception.subscription, exception.check.as_str())) else {
+        let key = (
+            &exception.subscription,
+            exception.check.to_ascii_lowercase(),
+        );
+        let Some(&i) = index.get(&key) else {
             outcome.not_applied.push(format!(
                 "{}: this scan has no verdict for subscription {} and check {}; not applied",
                 exception.at,

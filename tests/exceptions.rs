@@ -35,9 +35,10 @@ fn estate(register: &str) -> TempDir {
     dir
 }
 
+/// The check as the setting is spelled (`WDATP`): ids match whatever their case.
 const REGISTER: &str = "\
 subscription_id,check,justification,approved_by,expires,ticket
-8b8b8b8b-8888-4888-8888-888888888888,wdatp,Build agents run the vendor EDR until migration,CISO J. Doe,2026-03-31,RISK-1042
+8B8B8B8B-8888-4888-8888-888888888888,WDATP,Build agents run the vendor EDR until migration,CISO J. Doe,2026-03-31,RISK-1042
 ";
 
 fn scan(dir: &TempDir, args: &[&str]) -> assert_cmd::assert::Assert {
