@@ -4,7 +4,7 @@
 //! [`Verdict`], with a reason an auditor can read. Deciding outcomes are `enabled`,
 //! `disabled` and `absent`; the rest are listed in the reason but never decide.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::Serialize;
@@ -184,7 +184,7 @@ const SHARED_NAMED: usize = 3;
 fn flags_of(
     items: &[Evidence<'_>],
     subscription: &SubscriptionId,
-    decided_by: &BTreeMap<(&str, usize), Vec<&SubscriptionId>>,
+    decided_by: &HashMap<(&str, usize), Vec<&SubscriptionId>>,
     check: usize,
     staleness: Option<&Staleness>,
 ) -> Vec<Flag> {
@@ -375,8 +375,10 @@ pub fn roll_up<'a>(
             }
         }
     }
-    // Which subscriptions each file's bytes decide, to find copied evidence.
-    let mut decided_by: BTreeMap<(&str, usize), Vec<&SubscriptionId>> = BTreeMap::new();
+    // Which subscriptions each file's bytes decide, to find copied evidence. Only looked
+    // up, never listed: a hash map, whose order cannot reach a report.
+    let mut decided_by: HashMap<(&str, usize), Vec<&SubscriptionId>> =
+        HashMap::with_capacity(by_subscription.len());
     for ((subscription, check), items) in &by_subscription {
         for sha in items
             .iter()
