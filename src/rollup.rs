@@ -209,19 +209,20 @@ fn flags_of(
         .iter()
         .filter_map(|sha| decided_by.get(&(*sha, check)))
         .collect();
-    // One shared file (the usual case) is counted without building a set: a consolidated
-    // export naming thousands of subscriptions stays linear.
+    // One shared file (the usual case) is counted without building a set or walking its
+    // list: a consolidated export naming N subscriptions stays linear in N over all of
+    // them. Each list is sorted and without repeats (built in subscription order).
     let (named, total) = match lists.as_slice() {
         [] => (Vec::new(), 0),
         [one] => {
-            let others = one.iter().filter(|other| **other != subscription);
+            let listed = usize::from(one.binary_search(&subscription).is_ok());
             (
-                others
-                    .clone()
+                one.iter()
+                    .filter(|other| **other != subscription)
                     .take(SHARED_NAMED)
                     .map(|s| (*s).clone())
                     .collect(),
-                others.count(),
+                one.len() - listed,
             )
         }
         many => {
