@@ -4,7 +4,7 @@
 //! [`Verdict`], with a reason an auditor can read. Deciding outcomes are `enabled`,
 //! `disabled` and `absent`; the rest are listed in the reason but never decide.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -184,7 +184,7 @@ const SHARED_NAMED: usize = 3;
 fn flags_of(
     items: &[Evidence<'_>],
     subscription: &SubscriptionId,
-    decided_by: &BTreeMap<(&str, usize), Vec<&SubscriptionId>>,
+    decided_by: &HashMap<(&str, usize), Vec<&SubscriptionId>>,
     check: usize,
     staleness: Option<&Staleness>,
 ) -> Vec<Flag> {
@@ -209,19 +209,20 @@ fn flags_of(
         .iter()
         .filter_map(|sha| decided_by.get(&(*sha, check)))
         .collect();
-    // One shared file (the usual case) is counted without building a set: a consolidated
-    // export naming thousands of subscriptions stays linear.
+    // One shared file (the usual case) is counted without building a set or walking its
+    // list: a consolidated export naming N subscriptions stays linear in N over all of
+    // them. Each list is sorted and without repeats (built in subscription order).
     let (named, total) = match lists.as_slice() {
         [] => (Vec::new(), 0),
         [one] => {
-            let others = one.iter().filter(|other| **other != subscription);
+            let listed = usize::from(one.binary_search(&subscription).is_ok());
             (
-                others
-                    .clone()
+                one.iter()
+                    .filter(|other| **other != subscription)
                     .take(SHARED_NAMED)
                     .map(|s| (*s).clone())
                     .collect(),
-                others.count(),
+                one.len() - listed,
             )
         }
         many => {
@@ -365,10 +366,15 @@ pub fn roll_up<'a>(
     let mut by_subscription: BTreeMap<(&SubscriptionId, usize), Vec<Evidence<'a>>> =
         BTreeMap::new();
     for item in evidence {
+        // Most subscriptions have one file: room for one, not the default four.
         by_subscription
             .entry((item.subscription, item.check))
-            .or_default()
+            .or_insert_with(|| Vec::with_capacity(1))
             .push(item);
+    }
+    // In report order (stable: the order given breaks ties), sorted in place once.
+    for items in by_subscription.values_mut() {
+        items.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
     }
     if let Some(inventory) = inventory {
         for sub in inventory {
@@ -377,8 +383,10 @@ pub fn roll_up<'a>(
             }
         }
     }
-    // Which subscriptions each file's bytes decide, to find copied evidence.
-    let mut decided_by: BTreeMap<(&str, usize), Vec<&SubscriptionId>> = BTreeMap::new();
+    // Which subscriptions each file's bytes decide, to find copied evidence. Only looked
+    // up, never listed: a hash map, whose order cannot reach a report.
+    let mut decided_by: HashMap<(&str, usize), Vec<&SubscriptionId>> =
+        HashMap::with_capacity(by_subscription.len());
     for ((subscription, check), items) in &by_subscription {
         for sha in items
             .iter()
@@ -396,11 +404,9 @@ pub fn roll_up<'a>(
         .iter()
         .filter_map(|((subscription, check_index), items)| {
             let check = checks.get(*check_index)?;
-            let mut items = items.clone();
-            items.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
-            let (verdict, reason) = judge(&items, check);
-            let flags = flags_of(&items, subscription, &decided_by, *check_index, staleness);
-            let decider = deciding_of(&items, check, verdict);
+            let (verdict, reason) = judge(items, check);
+            let flags = flags_of(items, subscription, &decided_by, *check_index, staleness);
+            let decider = deciding_of(items, check, verdict);
             // The reason already counts the failed collections beside the evidence.
             let sentences: Vec<String> = flags
                 .iter()

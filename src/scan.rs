@@ -3,6 +3,7 @@
 //! `explain` reads one file through [`examine`], the same function a scan uses.
 
 use std::collections::HashMap;
+use std::collections::hash_map;
 
 use rayon::prelude::*;
 
@@ -63,19 +64,21 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
             source,
         })?;
     progress.start(u64::try_from(discovered.entries.len()).unwrap_or(u64::MAX));
-    let examined: Vec<(FileRecord, bool)> = pool.install(|| {
+    // Each entry is consumed as it is examined: its path moves into the file's record and
+    // nothing of the walk is kept beside the records.
+    let (mut files, atime_kept): (Vec<FileRecord>, Vec<bool>) = pool.install(|| {
         discovered
             .entries
-            .par_iter()
-            .map(|entry| {
-                let examined = examine(entry, config.max_file_size, &config.checks);
+            .into_par_iter()
+            .map(|mut entry| {
+                let path = std::mem::take(&mut entry.path);
+                let examined = examine_at(&entry, path, config.max_file_size, &config.checks);
                 progress.done();
                 (examined.record, examined.atime_kept)
             })
-            .collect()
+            .unzip()
     });
-    let files_atime_not_kept = examined.iter().filter(|(_, kept)| !kept).count();
-    let mut files: Vec<FileRecord> = examined.into_iter().map(|(file, _)| file).collect();
+    let files_atime_not_kept = atime_kept.iter().filter(|kept| !**kept).count();
     mark_duplicates(&mut files);
     let staleness = config
         .stale_after
@@ -255,6 +258,12 @@ pub struct Examined {
 /// entry's status or an observation with its reason.
 #[must_use]
 pub fn examine(entry: &Entry, max_file_size: u64, checks: &Checks) -> Examined {
+    examine_at(entry, entry.path.clone(), max_file_size, checks)
+}
+
+/// [`examine`], with the path as reported (`entry.path`) given by value, so that a scan
+/// moves it into the record instead of copying it.
+fn examine_at(entry: &Entry, path: String, max_file_size: u64, checks: &Checks) -> Examined {
     let mut atime_kept = true;
     let mut parsed = None;
     let status = match &entry.skip {
@@ -274,7 +283,7 @@ pub fn examine(entry: &Entry, max_file_size: u64, checks: &Checks) -> Examined {
                     sha256: contents.sha256,
                     encoding,
                     format: file.format,
-                    observations: evaluate::evaluate_with(&file, &entry.path, checks, &documents),
+                    observations: evaluate::evaluate_with(&file, &path, checks, &documents),
                     duplicate_of: None,
                     collected,
                 };
@@ -285,7 +294,7 @@ pub fn examine(entry: &Entry, max_file_size: u64, checks: &Checks) -> Examined {
     };
     Examined {
         record: FileRecord {
-            path: entry.path.clone(),
+            path,
             kind: entry.kind,
             status,
         },
@@ -340,16 +349,28 @@ fn parse_decoded(
 }
 
 /// Marks each file whose SHA-256 equals an earlier file's as a duplicate of the first.
+/// The digests are looked up where they are, not copied: this runs on one thread.
 fn mark_duplicates(files: &mut [FileRecord]) {
-    let mut first_by_hash: HashMap<String, String> = HashMap::new();
-    for file in files {
-        if let FileStatus::Evaluated(evaluated) = &mut file.status {
-            match first_by_hash.get(&evaluated.sha256) {
-                Some(first) => evaluated.duplicate_of = Some(first.clone()),
-                None => {
-                    first_by_hash.insert(evaluated.sha256.clone(), file.path.clone());
+    let mut first_by_hash: HashMap<&str, usize> = HashMap::with_capacity(files.len());
+    let mut duplicates = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        if let FileStatus::Evaluated(evaluated) = &file.status {
+            match first_by_hash.entry(evaluated.sha256.as_str()) {
+                hash_map::Entry::Occupied(first) => duplicates.push((index, *first.get())),
+                hash_map::Entry::Vacant(slot) => {
+                    slot.insert(index);
                 }
             }
+        }
+    }
+    for (index, first) in duplicates {
+        let first = files.get(first).map(|f| f.path.clone());
+        if let Some(FileRecord {
+            status: FileStatus::Evaluated(evaluated),
+            ..
+        }) = files.get_mut(index)
+        {
+            evaluated.duplicate_of = first;
         }
     }
 }
