@@ -78,7 +78,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             outcome,
             failures_accepted: report.accepted_failures(),
         }),
-        subscriptions: rows::subscriptions(report).collect(),
+        subscriptions: Streamed(report, |r| Box::new(rows::subscriptions(r))),
         observations: Streamed(report, |r| Box::new(rows::observations(r))),
         files: Streamed(report, |r| Box::new(rows::files(r))),
     };
@@ -109,7 +109,7 @@ struct JsonReport<'a> {
     summary: SummaryView,
     #[serde(skip_serializing_if = "Option::is_none")]
     exceptions: Option<Exceptions<'a>>,
-    subscriptions: Vec<SubscriptionRow<'a>>,
+    subscriptions: Streamed<'a, SubscriptionRow<'a>>,
     observations: Streamed<'a, rows::ObservationRow<'a>>,
     files: Streamed<'a, rows::FileRow<'a>>,
 }
