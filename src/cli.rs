@@ -106,41 +106,32 @@ impl DiffArgs {
         }
         let usage =
             |path: &Path, why: &str| Error::Usage(format!("cannot write {}: {why}", shown(path)));
+        let outputs = self
+            .outputs
+            .iter()
+            .map(|path| {
+                if path.as_os_str() == "-" {
+                    return Ok((None, self.format));
+                }
+                let format = crate::diff::Format::by_file_name(path).ok_or_else(|| {
+                    usage(
+                        path,
+                        "cannot tell the format from its extension: use .csv, .json or .md",
+                    )
+                })?;
+                Ok((Some(path.clone()), format))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let destinations: Vec<Option<&Path>> = outputs.iter().map(|(p, _)| p.as_deref()).collect();
+        check_outputs(&destinations, &[])?;
         let inputs: Vec<PathBuf> = [&self.old, &self.new]
             .iter()
             .filter_map(|p| p.canonicalize().ok())
             .collect();
-        let mut seen = Vec::new();
-        let mut outputs: Vec<(Option<PathBuf>, crate::diff::Format)> = Vec::new();
-        for path in &self.outputs {
-            if path.as_os_str() == "-" {
-                if outputs.iter().any(|(p, _)| p.is_none()) {
-                    return Err(Error::Usage(
-                        "standard output (-o -) is named more than once".to_owned(),
-                    ));
-                }
-                outputs.push((None, self.format));
-                continue;
-            }
-            let format = crate::diff::Format::by_file_name(path).ok_or_else(|| {
-                usage(
-                    path,
-                    "cannot tell the format from its extension: use .csv, .json or .md",
-                )
-            })?;
-            if path.is_dir() {
-                return Err(usage(path, "it is a folder"));
-            }
-            let canonical =
-                canonical_output(path).ok_or_else(|| usage(path, "its folder does not exist"))?;
-            if inputs.contains(&canonical) {
+        for path in destinations.into_iter().flatten() {
+            if canonical_output(path).is_some_and(|c| inputs.contains(&c)) {
                 return Err(usage(path, "it is one of the reports compared"));
             }
-            if seen.contains(&canonical) {
-                return Err(usage(path, "it is named more than once"));
-            }
-            seen.push(canonical);
-            outputs.push((Some(path.clone()), format));
         }
         Ok(outputs)
     }
@@ -356,7 +347,8 @@ impl ScanArgs {
                 .map(|path| output_for(path, self.format, flags))
                 .collect::<Result<_, _>>()?
         };
-        check_outputs(&outputs, &self.paths)?;
+        let destinations: Vec<Option<&Path>> = outputs.iter().map(|o| o.path.as_deref()).collect();
+        check_outputs(&destinations, &self.paths)?;
         let output_files = outputs
             .iter()
             .filter_map(|o| o.path.as_deref())
@@ -440,15 +432,15 @@ fn report_format(name: &str) -> Result<&'static Writer, String> {
     })
 }
 
-/// Refuses, before anything is read, report paths that cannot be written or would replace
-/// evidence: standard output or a file named twice, a folder, a missing folder, something
+/// Refuses, before anything is read, output paths (the reports of `scan`, the outputs of
+/// `diff`) that cannot be written or would replace evidence: standard output or a file named twice, a folder, a missing folder, something
 /// other than a regular file, and an existing file under a scanned root that is not a
 /// report of this tool.
-fn check_outputs(outputs: &[Output], roots: &[PathBuf]) -> Result<(), Error> {
+fn check_outputs(outputs: &[Option<&Path>], roots: &[PathBuf]) -> Result<(), Error> {
     let usage = |path: &Path, why: &str| {
         Error::Usage(format!("cannot write report {}: {why}", shown(path)))
     };
-    if outputs.iter().filter(|o| o.path.is_none()).count() > 1 {
+    if outputs.iter().filter(|o| o.is_none()).count() > 1 {
         return Err(Error::Usage(
             "standard output (-o -) is named more than once".to_owned(),
         ));
@@ -456,7 +448,7 @@ fn check_outputs(outputs: &[Output], roots: &[PathBuf]) -> Result<(), Error> {
     let canonical_roots: Vec<PathBuf> =
         roots.iter().filter_map(|r| r.canonicalize().ok()).collect();
     let mut seen = Vec::new();
-    for path in outputs.iter().filter_map(|o| o.path.as_deref()) {
+    for path in outputs.iter().flatten() {
         let folder = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),

@@ -51,13 +51,46 @@ impl Status {
             Self::Expired => "expired",
         }
     }
+
+    /// The word before the date: accepted `until` it, expired `on` it.
+    #[must_use]
+    pub fn preposition(self) -> &'static str {
+        match self {
+            Self::Accepted => "until",
+            Self::Expired => "on",
+        }
+    }
 }
+
+/// Where a row is in the register: `line 4` of a CSV, `exception 2` of a TOML file.
+/// Ordered as the rows are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct At {
+    number: usize,
+    toml: bool,
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = if self.toml { "exception" } else { "line" };
+        write!(f, "{kind} {}", self.number)
+    }
+}
+
+impl Serialize for At {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A row that is not applied, or applied but expired: where, and why.
+type Note = (At, String);
 
 /// One well-formed row of the register.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Exception {
-    /// Where it is in the register: `line 4` (CSV) or `exception 2` (TOML).
-    pub at: String,
+    /// Where it is in the register.
+    pub at: At,
     /// The subscription.
     #[serde(skip)]
     pub subscription: SubscriptionId,
@@ -116,10 +149,12 @@ impl Applied {
     /// `accepted until 2027-03-31`, or `expired on 2026-06-30`.
     #[must_use]
     pub fn until(&self) -> String {
-        match self.status {
-            Status::Accepted => format!("accepted until {}", self.exception.expires),
-            Status::Expired => format!("expired on {}", self.exception.expires),
-        }
+        format!(
+            "{} {} {}",
+            self.status.as_str(),
+            self.status.preposition(),
+            self.exception.expires
+        )
     }
 }
 
@@ -132,8 +167,8 @@ pub struct Register {
     pub sha256: String,
     /// Well-formed rows, in file order.
     pub exceptions: Vec<Exception>,
-    /// Malformed rows, each a sentence naming where it is.
-    pub problems: Vec<String>,
+    /// Malformed rows: where, and what is wrong.
+    pub problems: Vec<Note>,
 }
 
 /// What applying the register did, for the reports.
@@ -149,8 +184,12 @@ pub struct Outcome {
     pub accepted: usize,
     /// Rows applied to a verdict, expired.
     pub expired: usize,
-    /// Rows not applied, each with why (also among the run's warnings).
+    /// Rows not applied, each with why, in register order.
     pub not_applied: Vec<String>,
+    /// What the run warns about, in register order: every row not applied and every
+    /// expired one, each naming the register.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// Reads the register at `path` (CSV, or TOML by its `.toml` extension).
@@ -189,7 +228,7 @@ struct Fields {
     ticket: String,
 }
 
-type Parsed = (Vec<Exception>, Vec<String>);
+type Parsed = (Vec<Exception>, Vec<Note>);
 
 fn from_csv(text: &str) -> Result<Parsed, String> {
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
@@ -228,7 +267,10 @@ fn from_csv(text: &str) -> Result<Parsed, String> {
             Ok(record) => record,
             Err(e) => {
                 let line = e.position().map_or(0, csv::Position::line);
-                problems.push(format!("line {line}: not read as CSV ({e}); not applied"));
+                problems.push((
+                    csv_line(line),
+                    format!("not read as CSV ({e}); not applied"),
+                ));
                 continue;
             }
         };
@@ -251,12 +293,19 @@ fn from_csv(text: &str) -> Result<Parsed, String> {
             expires: cell("expires"),
             ticket: cell("ticket"),
         };
-        match validate(fields, format!("line {line}")) {
+        match validate(fields, csv_line(line)) {
             Ok(exception) => exceptions.push(exception),
             Err(problem) => problems.push(problem),
         }
     }
     Ok((exceptions, problems))
+}
+
+fn csv_line(line: u64) -> At {
+    At {
+        number: usize::try_from(line).unwrap_or(usize::MAX),
+        toml: false,
+    }
 }
 
 fn from_toml(text: &str) -> Result<Parsed, String> {
@@ -275,9 +324,12 @@ fn from_toml(text: &str) -> Result<Parsed, String> {
     let mut exceptions = Vec::new();
     let mut problems = Vec::new();
     for (n, entry) in entries.iter().enumerate() {
-        let at = format!("exception {}", n + 1);
+        let at = At {
+            number: n + 1,
+            toml: true,
+        };
         let Some(entry) = entry.as_table() else {
-            problems.push(format!("{at}: not a table; not applied"));
+            problems.push((at, "not a table; not applied".to_owned()));
             continue;
         };
         let mut fields = Fields::default();
@@ -310,7 +362,7 @@ fn from_toml(text: &str) -> Result<Parsed, String> {
             *slot = text;
         }
         if let Some(wrong) = wrong {
-            problems.push(format!("{at}: {wrong}; not applied"));
+            problems.push((at, format!("{wrong}; not applied")));
             continue;
         }
         match validate(fields, at) {
@@ -322,11 +374,11 @@ fn from_toml(text: &str) -> Result<Parsed, String> {
 }
 
 /// A row checked field by field; the problem names the first field that is wrong.
-fn validate(fields: Fields, at: String) -> Result<Exception, String> {
+fn validate(fields: Fields, at: At) -> Result<Exception, Note> {
     let problem = |why: String| {
-        Err(format!(
-            "{at}: {}; not applied",
-            crate::escape::printable(&why, &[])
+        Err((
+            at,
+            format!("{}; not applied", crate::escape::printable(&why, &[])),
         ))
     };
     for (name, value) in [
@@ -382,13 +434,8 @@ pub fn apply(
     verdicts: &mut [SubscriptionVerdict],
     now: jiff::Timestamp,
 ) -> Outcome {
-    let mut outcome = Outcome {
-        register: register.path.clone(),
-        sha256: register.sha256.clone(),
-        rows: register.exceptions.len() + register.problems.len(),
-        not_applied: register.problems.clone(),
-        ..Outcome::default()
-    };
+    // The rows not applied, and the expired ones, each where it is in the register.
+    let mut notes: Vec<Note> = register.problems.clone();
     // Check ids match whatever their case (`WDATP` names the check `wdatp`).
     let index: BTreeMap<(&SubscriptionId, String), usize> = verdicts
         .iter()
@@ -402,11 +449,13 @@ pub fn apply(
             exception.check.to_ascii_lowercase(),
         );
         let Some(&i) = index.get(&key) else {
-            outcome.not_applied.push(format!(
-                "{}: this scan has no verdict for subscription {} and check {}; not applied",
+            notes.push((
                 exception.at,
-                exception.subscription,
-                crate::escape::printable(&exception.check, &[])
+                format!(
+                    "this scan has no verdict for subscription {} and check {}; not applied",
+                    exception.subscription,
+                    crate::escape::printable(&exception.check, &[])
+                ),
             ));
             continue;
         };
@@ -417,40 +466,62 @@ pub fn apply(
             } else {
                 (*other, exception)
             };
-            outcome.not_applied.push(format!(
-                "{}: repeats the subscription and check of {}; {} (expiring {}) is shown",
-                dropped.at, kept.at, kept.at, kept.expires
+            notes.push((
+                dropped.at,
+                format!(
+                    "repeats the subscription and check of {}; {} (expiring {}) is shown",
+                    kept.at, kept.at, kept.expires
+                ),
             ));
             chosen.insert(i, kept);
             continue;
         }
         chosen.insert(i, exception);
     }
+    let mut expired: Vec<Note> = Vec::new();
+    let mut accepted = 0;
     for (i, exception) in chosen {
+        let Some(verdict) = verdicts.get_mut(i) else {
+            continue;
+        };
         let status = status_at(exception, now);
         match status {
-            Status::Accepted => outcome.accepted += 1,
-            Status::Expired => outcome.expired += 1,
+            Status::Accepted => accepted += 1,
+            Status::Expired => expired.push((
+                exception.at,
+                format!(
+                    "the exception for subscription {} and check {} expired on {}; its \
+                     verdict ({}) counts",
+                    verdict.subscription, verdict.check.id, exception.expires, verdict.verdict
+                ),
+            )),
         }
-        if let Some(verdict) = verdicts.get_mut(i) {
-            verdict.exception = Some(Applied {
-                status,
-                exception: exception.clone(),
-            });
-        }
+        verdict.exception = Some(Applied {
+            status,
+            exception: exception.clone(),
+        });
     }
-    outcome.not_applied.sort_by_key(|p| line_of(p));
-    outcome
-}
-
-/// The number in `line 4: ...` or `exception 2: ...`, to list problems in file order.
-fn line_of(problem: &str) -> usize {
-    problem
-        .split(':')
-        .next()
-        .and_then(|at| at.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+    let shown = |(at, text): &Note| format!("{at}: {text}");
+    // Both lists in register order (a stable sort keeps a row's notes as they came).
+    notes.sort_by_key(|(at, _)| *at);
+    let mut warnings: Vec<Note> = notes
+        .iter()
+        .cloned()
+        .chain(expired.iter().cloned())
+        .collect();
+    warnings.sort_by_key(|(at, _)| *at);
+    Outcome {
+        register: register.path.clone(),
+        sha256: register.sha256.clone(),
+        rows: register.exceptions.len() + register.problems.len(),
+        accepted,
+        expired: expired.len(),
+        not_applied: notes.iter().map(shown).collect(),
+        warnings: warnings
+            .iter()
+            .map(|note| format!("exceptions {}, {}", register.path, shown(note)))
+            .collect(),
+    }
 }
 
 /// Whether a verdict's failure is set aside for the exit status by an exception that
@@ -463,31 +534,4 @@ pub fn covers(verdict: &SubscriptionVerdict) -> bool {
             .exception
             .as_ref()
             .is_some_and(|e| e.status == Status::Accepted)
-}
-
-/// The warnings a run shows for the register: every row not applied, every expired one.
-#[must_use]
-pub fn warnings(outcome: &Outcome, verdicts: &[SubscriptionVerdict]) -> Vec<String> {
-    let mut warnings: Vec<String> = outcome.not_applied.clone();
-    for verdict in verdicts {
-        if let Some(applied) = &verdict.exception
-            && applied.status == Status::Expired
-        {
-            warnings.push(format!(
-                "{}: the exception for subscription {} and check {} expired on {}; its \
-                 verdict ({}) counts",
-                applied.exception.at,
-                verdict.subscription,
-                verdict.check.id,
-                applied.exception.expires,
-                verdict.verdict
-            ));
-        }
-    }
-    // In the register's order.
-    warnings.sort_by_key(|w| line_of(w));
-    warnings
-        .into_iter()
-        .map(|w| format!("exceptions {}, {w}", outcome.register))
-        .collect()
 }

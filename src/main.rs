@@ -161,16 +161,7 @@ fn diff(args: &mdc_evidence::cli::DiffArgs) -> Result<ExitStatus, Error> {
             (path.as_deref(), render)
         })
         .collect();
-    let destinations: Vec<report::Destination<'_>> = renders
-        .iter()
-        .map(|(path, render)| {
-            (
-                *path,
-                render as &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>,
-            )
-        })
-        .collect();
-    match report::write_outputs(&destinations) {
+    match report::write_outputs(&renders) {
         Err(Error::Stdout { source }) if source.kind() == std::io::ErrorKind::BrokenPipe => {}
         result => result?,
     }

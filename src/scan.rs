@@ -125,7 +125,7 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
         .map(|p| format!("{p} matched no file"))
         .collect();
     if let Some(outcome) = &exceptions {
-        warnings.extend(crate::exceptions::warnings(outcome, &subscriptions));
+        warnings.extend(outcome.warnings.iter().cloned());
     }
     Ok(Report {
         checks: config.checks.clone(),

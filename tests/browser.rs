@@ -149,6 +149,15 @@ fn rows(dom: &str) -> Vec<(String, bool)> {
         .collect()
 }
 
+/// The subscriptions of the rows the page shows.
+fn visible(dom: &str) -> Vec<String> {
+    rows(dom)
+        .into_iter()
+        .filter(|(_, hidden)| !hidden)
+        .map(|(id, _)| id)
+        .collect()
+}
+
 /// Loads the page with a filter in its address; checks the script ran and logged nothing.
 fn dom_with(binary: &Path, page: &Path, fragment: &str) -> String {
     let url = format!("file://{}#{fragment}", page.display());
@@ -202,29 +211,14 @@ fn the_html_report_works_in_headless_chromium_offline() {
 
     // A filter typed in the box (here given in the address) hides every other row.
     let dom = dom_with(&binary, &page, "filter=production");
-    let visible: Vec<String> = rows(&dom)
-        .into_iter()
-        .filter(|(_, hidden)| !hidden)
-        .map(|(id, _)| id)
-        .collect();
-    assert_eq!(visible, [PROD]);
+    assert_eq!(visible(&dom), [PROD]);
     assert!(dom.contains("1 of 5 rows shown"));
 
     // The verdict filter, alone and with text.
     let dom = dom_with(&binary, &page, "verdict=pass");
-    let visible: Vec<String> = rows(&dom)
-        .into_iter()
-        .filter(|(_, hidden)| !hidden)
-        .map(|(id, _)| id)
-        .collect();
-    assert_eq!(visible, [PROD, OUTSIDE]);
+    assert_eq!(visible(&dom), [PROD, OUTSIDE]);
     let dom = dom_with(&binary, &page, "verdict=pass&filter=img");
-    let visible: Vec<String> = rows(&dom)
-        .into_iter()
-        .filter(|(_, hidden)| !hidden)
-        .map(|(id, _)| id)
-        .collect();
-    assert_eq!(visible, [OUTSIDE]);
+    assert_eq!(visible(&dom), [OUTSIDE]);
 
     // Sorted by a column, as a click on its header does: by verdict, then report order.
     let dom = dom_with(&binary, &page, "sort=verdict");
@@ -295,12 +289,7 @@ fn exceptions_show_in_the_browser_and_the_filter_finds_a_ticket() {
         .assert()
         .success();
     let dom = dom_with(&binary, &page, "filter=RISK-1042");
-    let visible: Vec<String> = rows(&dom)
-        .into_iter()
-        .filter(|(_, hidden)| !hidden)
-        .map(|(id, _)| id)
-        .collect();
-    assert_eq!(visible, [DEV]);
+    assert_eq!(visible(&dom), [DEV]);
     assert!(dom.contains("<button type=\"button\">exception</button>"));
     assert!(dom.contains(
         "<span class=\"badge exception accepted\">accepted</span> until 2099-12-31<br>approved by CISO J. Doe"

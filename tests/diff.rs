@@ -12,6 +12,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use common::{mdc, root, settings_list, write};
 use predicates::prelude::*;
@@ -22,11 +23,11 @@ const A: &str = "7a7a7a7a-7777-4777-8777-777777777777";
 const B: &str = "8b8b8b8b-8888-4888-8888-888888888888";
 const C: &str = "9c9c9c9c-9999-4999-8999-999999999999";
 
-/// Scans `root` (relative to the crate) into `out`, a JSON report.
-fn scan_to(root_dir: &str, out: &std::path::Path, extra: &[&str]) {
+/// Scans `folder` (relative to `cwd`) into `out`, a JSON report, with `extra` arguments.
+fn scan_to(cwd: &Path, folder: &str, out: impl AsRef<std::ffi::OsStr>, extra: &[&str]) {
     mdc()
-        .current_dir(root())
-        .args(["scan", root_dir, "-q", "--exit-zero", "-o"])
+        .current_dir(cwd)
+        .args(["scan", folder, "-q", "--exit-zero", "-o"])
         .arg(out)
         .args(extra)
         .assert()
@@ -68,8 +69,8 @@ fn quarter_changes() -> BTreeMap<String, String> {
 fn a_quarter_over_quarter_pair_gives_each_kind_of_change() {
     let out = TempDir::new().unwrap();
     let (q1, q2) = (out.path().join("q1.json"), out.path().join("q2.json"));
-    scan_to("tests/over-time/2026-q1", &q1, &[]);
-    scan_to("tests/over-time/2026-q2", &q2, &[]);
+    scan_to(&root(), "tests/over-time/2026-q1", &q1, &[]);
+    scan_to(&root(), "tests/over-time/2026-q2", &q2, &[]);
     mdc()
         .current_dir(out.path())
         .args(["diff", "q1.json", "q2.json"])
@@ -173,12 +174,7 @@ fn two_collections() -> TempDir {
             &format!("{folder}/c.json"),
             &settings_list(C, "true"),
         );
-        mdc()
-            .current_dir(dir.path())
-            .args(["scan", folder, "-q", "--exit-zero", "-o"])
-            .arg(format!("{folder}.json"))
-            .assert()
-            .code(0);
+        scan_to(dir.path(), folder, format!("{folder}.json"), &[]);
     }
     dir
 }
@@ -262,7 +258,7 @@ fn only_remediation_or_nothing_changed_exits_0() {
 fn a_schema_version_1_report_compares_with_a_version_2_one() {
     let out = TempDir::new().unwrap();
     let q2 = out.path().join("q2.json");
-    scan_to("tests/over-time/2026-q2", &q2, &[]);
+    scan_to(&root(), "tests/over-time/2026-q2", &q2, &[]);
     // Written by mdc-evidence before checks were data (schema_version 1: no `check`).
     let q1 = root().join("tests/over-time/2026-q1.schema1.json");
     let output = mdc()
@@ -284,12 +280,12 @@ fn a_schema_version_1_report_compares_with_a_version_2_one() {
 #[test]
 fn a_check_only_one_report_ran_is_not_counted_as_a_change() {
     let dir = two_collections();
-    mdc()
-        .current_dir(dir.path())
-        .args(["scan", "old", "-q", "--exit-zero", "-o", "old-all.json"])
-        .args(["--check", "wdatp", "--check", "mcas"])
-        .assert()
-        .code(0);
+    scan_to(
+        dir.path(),
+        "old",
+        "old-all.json",
+        &["--check", "wdatp", "--check", "mcas"],
+    );
     // Old ran wdatp and mcas, new.json wdatp only: the mcas rows are `gone` but do not
     // make the run fail; old-all to old (same evidence) exits 0.
     mdc()
@@ -373,12 +369,7 @@ fn markdown_cannot_be_given_markup_by_a_file_name() {
         &settings_list(A, "false"),
     );
     for folder in ["old", "new"] {
-        mdc()
-            .current_dir(dir.path())
-            .args(["scan", folder, "-q", "--exit-zero", "-o"])
-            .arg(format!("{folder}.json"))
-            .assert()
-            .code(0);
+        scan_to(dir.path(), folder, format!("{folder}.json"), &[]);
     }
     mdc()
         .current_dir(dir.path())

@@ -126,20 +126,7 @@ fn an_earlier_json_lines_report_under_the_root_is_not_evidence() {
         .unwrap();
     let report: Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(report["summary"]["observations"], 1);
-    let old = report["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"].as_str().unwrap().ends_with("old.jsonl"))
-        .unwrap();
-    assert_eq!(old["status"], "skipped");
-    assert!(
-        old["reason"]
-            .as_str()
-            .unwrap()
-            .contains("earlier report of mdc-evidence"),
-        "{old}"
-    );
+    assert_skipped_as_earlier_report(&report, "old.jsonl");
 }
 
 /// Every sheet of a workbook: its name and its cells.
@@ -310,20 +297,7 @@ fn an_earlier_workbook_under_the_root_is_not_evidence() {
         .unwrap();
     let report: Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(report["summary"]["subscriptions"], 1, "{report}");
-    let entry = report["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"].as_str().unwrap().ends_with("8f04a3.xlsx"))
-        .unwrap();
-    assert_eq!(entry["status"], "skipped");
-    assert!(
-        entry["reason"]
-            .as_str()
-            .unwrap()
-            .contains("earlier report of mdc-evidence"),
-        "{entry}"
-    );
+    assert_skipped_as_earlier_report(&report, "8f04a3.xlsx");
 }
 
 /// Whether `soffice` can run; without it, the test is skipped with a note unless
@@ -408,4 +382,23 @@ fn libreoffice_opens_the_workbook_and_its_subscriptions_sheet_lists_every_subscr
             "{sheet}"
         );
     }
+}
+
+/// Asserts that the manifest lists the file ending with `suffix` as skipped, an earlier
+/// report of this tool.
+fn assert_skipped_as_earlier_report(report: &Value, suffix: &str) {
+    let entry = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with(suffix))
+        .unwrap();
+    assert_eq!(entry["status"], "skipped");
+    assert!(
+        entry["reason"]
+            .as_str()
+            .unwrap()
+            .contains("earlier report of mdc-evidence"),
+        "{entry}"
+    );
 }

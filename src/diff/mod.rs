@@ -398,7 +398,6 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
 /// evidence.
 #[must_use]
 pub fn is_own_output(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     bytes.starts_with(markdown::TITLE.as_bytes())
         || bytes.starts_with(format!("{}\r\n", csv::HEADER.join(",")).as_bytes())
 }

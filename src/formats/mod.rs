@@ -302,35 +302,30 @@ pub fn parse(text: &str) -> Parsed {
     // resources) says which, so its report never reads as if nothing named one.
     // So does a file that cannot be read (a HAR whose settings body does not decode, JSON
     // cut short): its observations say which subscriptions it names, never that none is.
-    let named = || -> Vec<String> {
-        crate::subscription::in_resource_ids(text)
+    let naming = |reason: Reason, with_ids: fn(Vec<String>, Box<Reason>) -> Reason| {
+        let subscriptions: Vec<String> = crate::subscription::in_resource_ids(text)
             .iter()
             .map(ToString::to_string)
-            .collect()
+            .collect();
+        if subscriptions.is_empty() {
+            reason
+        } else {
+            with_ids(subscriptions, Box::new(reason))
+        }
     };
     match parsed.body {
         Body::Unrecognized(reason) => {
-            let subscriptions = named();
-            let reason = if subscriptions.is_empty() {
-                reason
-            } else {
-                Reason::IdsWithoutSettings {
-                    subscriptions,
-                    reason: Box::new(reason),
-                }
-            };
+            let reason = naming(reason, |subscriptions, reason| Reason::IdsWithoutSettings {
+                subscriptions,
+                reason,
+            });
             Parsed::new(parsed.format, Body::Unrecognized(reason))
         }
         Body::Malformed(reason) => {
-            let subscriptions = named();
-            let reason = if subscriptions.is_empty() {
-                reason
-            } else {
-                Reason::UnreadableWithIds {
-                    subscriptions,
-                    reason: Box::new(reason),
-                }
-            };
+            let reason = naming(reason, |subscriptions, reason| Reason::UnreadableWithIds {
+                subscriptions,
+                reason,
+            });
             Parsed::new(parsed.format, Body::Malformed(reason))
         }
         body => Parsed::new(parsed.format, body),

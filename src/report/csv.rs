@@ -305,7 +305,6 @@ fn metadata(report: &Report) -> Vec<String> {
 /// Whether `bytes` start with the header of a CSV report of this tool, in any delimiter.
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // The header follows `--csv-metadata`'s `# ` lines, if any; it is short: never look
     // further than a few lines.
     let head = bytes.get(..8192).unwrap_or(bytes);

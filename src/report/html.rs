@@ -49,7 +49,6 @@ const SCRIPT: &str = include_str!("html.js");
 /// Whether `bytes` start like an HTML report of this tool (whole, or cut short).
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     bytes.starts_with(START.as_bytes())
 }
 
@@ -416,15 +415,13 @@ fn exception(applied: Option<&crate::exceptions::Applied>, out: &mut dyn Write) 
         return Ok(());
     };
     let e = &applied.exception;
-    let (status, until) = match applied.status {
-        crate::exceptions::Status::Accepted => ("accepted", "until"),
-        crate::exceptions::Status::Expired => ("expired", "on"),
-    };
     write!(
         out,
-        "<span class=\"badge exception {status}\">{status}</span> {until} {}<br>approved by {}",
+        "<span class=\"badge exception {status}\">{status}</span> {} {}<br>approved by {}",
+        applied.status.preposition(),
         e.expires,
         Text(&e.approved_by),
+        status = applied.status.as_str(),
     )?;
     if let Some(ticket) = &e.ticket {
         write!(out, " (<code>{}</code>)", Text(ticket))?;

@@ -19,7 +19,6 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// Whether `bytes` start like a JSON report of this tool (whole, or cut short).
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let Some(rest) = bytes.strip_prefix(b"{\n  \"schema_version\": ") else {
         return false;
     };

@@ -217,7 +217,8 @@ pub struct Writer {
     pub extensions: &'static [&'static str],
     /// The format with its options, from the report flags.
     pub build: fn(&Flags) -> std::sync::Arc<dyn Render>,
-    /// Whether bytes are a report of this format written by this tool.
+    /// Whether bytes (after any byte order mark) are a report of this format written by
+    /// this tool.
     pub is_own_report: fn(&[u8]) -> bool,
 }
 
@@ -269,6 +270,9 @@ pub fn extensions() -> String {
 /// or cut short by an interrupted run): such files under a root are never read as evidence.
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
+    // A byte order mark (CSV written for Excel, or added by an editor) is looked past here,
+    // once for every format.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     WRITERS.iter().any(|w| (w.is_own_report)(bytes)) || crate::diff::is_own_output(bytes)
 }
 
@@ -289,34 +293,23 @@ pub fn write(report: &Report, outputs: &[Output]) -> Result<(), Error> {
             (output.path.as_deref(), render)
         })
         .collect();
-    let outputs: Vec<Destination<'_>> = renders
-        .iter()
-        .map(|(path, render)| {
-            (
-                *path,
-                render as &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
-            )
-        })
-        .collect();
-    write_outputs(&outputs)
+    write_outputs(&renders)
 }
 
-/// Where output goes (a file, or standard output for `None`) and what writes it.
-pub type Destination<'a> = (
-    Option<&'a Path>,
-    &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>,
-);
-
-/// Writes every destination, all or none, as [`write`] does for reports: files are
-/// staged beside their final name and renamed into place only once every file and
-/// standard output have been written. `diff` writes its outputs through this too.
+/// Writes every destination (a file, or standard output for `None`) with its render, all
+/// or none, as [`write`] does for reports: files are staged beside their final name and
+/// renamed into place only once every file and standard output have been written. `diff`
+/// writes its outputs through this too.
 ///
 /// # Errors
 /// As [`write`].
-pub fn write_outputs(outputs: &[Destination<'_>]) -> Result<(), Error> {
+pub fn write_outputs<R>(outputs: &[(Option<&Path>, R)]) -> Result<(), Error>
+where
+    R: Fn(&mut dyn Write) -> std::io::Result<()>,
+{
     let mut staged = Vec::new();
-    for &(path, render) in outputs {
-        if let Some(path) = path {
+    for (path, render) in outputs {
+        if let Some(path) = *path {
             let temporary = write_temporary(path, render).map_err(|source| Error::Write {
                 path: path.to_path_buf(),
                 source,
@@ -324,7 +317,7 @@ pub fn write_outputs(outputs: &[Destination<'_>]) -> Result<(), Error> {
             staged.push((temporary, path));
         }
     }
-    for &(_, render) in outputs.iter().filter(|(path, _)| path.is_none()) {
+    for (_, render) in outputs.iter().filter(|(path, _)| path.is_none()) {
         match write_stdout(render) {
             Err(source) if source.kind() == std::io::ErrorKind::BrokenPipe => break,
             Err(source) => return Err(Error::Stdout { source }),

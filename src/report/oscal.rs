@@ -46,7 +46,6 @@ fn prefix() -> String {
 /// Whether `bytes` start like an OSCAL report of this tool (whole, or cut short).
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     bytes.starts_with(prefix().as_bytes())
 }
 

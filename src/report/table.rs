@@ -258,7 +258,6 @@ fn colour_of(verdict: Verdict) -> &'static str {
 /// Whether `bytes` start with the header of a table this tool wrote.
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let head = bytes.get(..256).unwrap_or(bytes);
     let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let Ok(first) = std::str::from_utf8(first) else {
