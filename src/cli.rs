@@ -95,8 +95,8 @@ pub struct DiffArgs {
 impl DiffArgs {
     /// The outputs: each file with the format its extension names, `None` for standard
     /// output. Refuses, before anything is read, a name without a known extension, a
-    /// destination named twice, a missing folder, and either report compared (the
-    /// comparison never replaces its inputs).
+    /// destination named twice, a missing folder, either report compared, and any other
+    /// existing file that is not an output of this tool (it may be evidence).
     ///
     /// # Errors
     /// [`Error::Usage`] for any of those.
@@ -131,6 +131,15 @@ impl DiffArgs {
         for path in destinations.into_iter().flatten() {
             if canonical_output(path).is_some_and(|c| inputs.contains(&c)) {
                 return Err(usage(path, "it is one of the reports compared"));
+            }
+            // Without scanned roots to tell evidence by, any other existing file may be
+            // evidence: only an earlier output of this tool is replaced.
+            if path.is_file() && !is_earlier_report(path) {
+                return Err(usage(
+                    path,
+                    "it exists and is not an output of mdc-evidence: diff never replaces \
+                     other files",
+                ));
             }
         }
         Ok(outputs)

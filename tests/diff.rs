@@ -355,6 +355,33 @@ fn inputs_and_outputs_it_refuses() {
         &["old.json", "new.json", "-o", "missing/d.csv"],
         "its folder does not exist",
     );
+    // An existing file that is not an output of this tool may be evidence: never replaced.
+    refuse(
+        &["old.json", "new.json", "-o", "old/a.json"],
+        "cannot write old/a.json: it exists and is not an output of mdc-evidence",
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("old/a.json")).unwrap(),
+        settings_list(A, "false")
+    );
+    // An earlier diff output is replaced.
+    for output in ["d.csv", "d.md", "d.json"] {
+        for _ in 0..2 {
+            mdc()
+                .current_dir(dir.path())
+                .args([
+                    "diff",
+                    "old.json",
+                    "new.json",
+                    "-q",
+                    "--exit-zero",
+                    "-o",
+                    output,
+                ])
+                .assert()
+                .code(0);
+        }
+    }
     // Nothing was written by the refused runs.
     assert!(!dir.path().join("d.txt").exists());
 }
