@@ -67,6 +67,11 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
                 && (args.outputs.is_empty() || args.outputs.iter().any(|o| o.as_os_str() == "-"))
                 && std::io::IsTerminal::is_terminal(&std::io::stdout());
             let config = args.into_config(command_line)?;
+            // The reports render in parallel too, with as many threads as the scan. A pool
+            // that cannot start leaves rayon's default, and the scan then says why.
+            let _ = rayon::ThreadPoolBuilder::new()
+                .num_threads(config.threads)
+                .build_global();
             let bar = mdc_evidence::progress::Bar::on_terminal(config.quiet);
             let report = match &bar {
                 Some(bar) => {

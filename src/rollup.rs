@@ -4,8 +4,9 @@
 //! [`Verdict`], with a reason an auditor can read. Deciding outcomes are `enabled`,
 //! `disabled` and `absent`; the rest are listed in the reason but never decide.
 
-use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+
+use rayon::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
@@ -179,12 +180,39 @@ impl fmt::Display for Flag {
 /// How many other subscriptions a `shared_evidence` reason names.
 const SHARED_NAMED: usize = 3;
 
-/// The flags of one verdict's evidence; `deciders` names the subscriptions a file's bytes
+/// Which subscriptions each file's bytes (by SHA-256) decide, per check: every (digest,
+/// check, subscription) of a deciding item, sorted and without repeats. Only looked up, by
+/// binary search: one sorted vector instead of a map holding a list per digest.
+struct DecidedBy<'a>(Vec<(&'a str, usize, &'a SubscriptionId)>);
+
+impl<'a> DecidedBy<'a> {
+    fn of(items: &[Evidence<'a>]) -> Self {
+        let mut decided: Vec<(&str, usize, &SubscriptionId)> = items
+            .iter()
+            .filter(|e| e.is_deciding())
+            .filter_map(|e| e.sha256.map(|sha| (sha, e.check, e.subscription)))
+            .collect();
+        // Equal entries are identical, so an unstable sort cannot change the result.
+        decided.par_sort_unstable();
+        decided.dedup();
+        Self(decided)
+    }
+
+    /// The entries of the subscriptions the bytes `sha` decide for `check`, in
+    /// subscription order.
+    fn of_file(&self, sha: &str, check: usize) -> &[(&'a str, usize, &'a SubscriptionId)] {
+        let start = self.0.partition_point(|e| (e.0, e.1) < (sha, check));
+        let end = self.0.partition_point(|e| (e.0, e.1) <= (sha, check));
+        self.0.get(start..end).unwrap_or_default()
+    }
+}
+
+/// The flags of one verdict's evidence; `decided_by` names the subscriptions a file's bytes
 /// (by SHA-256) decide.
 fn flags_of(
     items: &[Evidence<'_>],
     subscription: &SubscriptionId,
-    decided_by: &HashMap<(&str, usize), Vec<&SubscriptionId>>,
+    decided_by: &DecidedBy<'_>,
     check: usize,
     staleness: Option<&Staleness>,
 ) -> Vec<Flag> {
@@ -205,22 +233,24 @@ fn flags_of(
     let mut shas: Vec<&str> = deciding.iter().filter_map(|e| e.sha256).collect();
     shas.sort_unstable();
     shas.dedup();
-    let lists: Vec<&Vec<&SubscriptionId>> = shas
+    let lists: Vec<_> = shas
         .iter()
-        .filter_map(|sha| decided_by.get(&(*sha, check)))
+        .map(|sha| decided_by.of_file(sha, check))
+        .filter(|list| !list.is_empty())
         .collect();
     // One shared file (the usual case) is counted without building a set or walking its
     // list: a consolidated export naming N subscriptions stays linear in N over all of
-    // them. Each list is sorted and without repeats (built in subscription order).
+    // them. Each list is sorted by subscription and without repeats.
     let (named, total) = match lists.as_slice() {
         [] => (Vec::new(), 0),
         [one] => {
-            let listed = usize::from(one.binary_search(&subscription).is_ok());
+            let listed = usize::from(one.binary_search_by(|e| e.2.cmp(subscription)).is_ok());
             (
                 one.iter()
-                    .filter(|other| **other != subscription)
+                    .map(|e| e.2)
+                    .filter(|other| *other != subscription)
                     .take(SHARED_NAMED)
-                    .map(|s| (*s).clone())
+                    .cloned()
                     .collect(),
                 one.len() - listed,
             )
@@ -228,7 +258,7 @@ fn flags_of(
         many => {
             let others: std::collections::BTreeSet<&SubscriptionId> = many
                 .iter()
-                .flat_map(|list| list.iter().copied())
+                .flat_map(|list| list.iter().map(|e| e.2))
                 .filter(|other| *other != subscription)
                 .collect();
             (
@@ -363,49 +393,55 @@ pub fn roll_up<'a>(
     checks: &[Arc<Check>],
     staleness: Option<&Staleness>,
 ) -> Vec<SubscriptionVerdict> {
-    let mut by_subscription: BTreeMap<(&SubscriptionId, usize), Vec<Evidence<'a>>> =
-        BTreeMap::new();
-    for item in evidence {
-        // Most subscriptions have one file: room for one, not the default four.
-        by_subscription
-            .entry((item.subscription, item.check))
-            .or_insert_with(|| Vec::with_capacity(1))
-            .push(item);
-    }
-    // In report order (stable: the order given breaks ties), sorted in place once.
-    for items in by_subscription.values_mut() {
-        items.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
-    }
-    if let Some(inventory) = inventory {
-        for sub in inventory {
-            for check in 0..checks.len() {
-                by_subscription.entry((sub, check)).or_default();
-            }
-        }
-    }
-    // Which subscriptions each file's bytes decide, to find copied evidence. Only looked
-    // up, never listed: a hash map, whose order cannot reach a report.
-    let mut decided_by: HashMap<(&str, usize), Vec<&SubscriptionId>> =
-        HashMap::with_capacity(by_subscription.len());
-    for ((subscription, check), items) in &by_subscription {
-        for sha in items
+    // Every item in report order: by subscription and check, then by path, the order given
+    // breaking ties (a stable sort). One vector, sorted in parallel and read as runs: no
+    // map and no vector per subscription.
+    let mut items: Vec<Evidence<'a>> = evidence.into_iter().collect();
+    items.par_sort_by(|a, b| {
+        (a.subscription, a.check, a.path.as_bytes()).cmp(&(
+            b.subscription,
+            b.check,
+            b.path.as_bytes(),
+        ))
+    });
+    let mut groups: Vec<(&SubscriptionId, usize, &[Evidence<'a>])> = items
+        .chunk_by(|a, b| a.subscription == b.subscription && a.check == b.check)
+        .filter_map(|run| {
+            run.first()
+                .map(|first| (first.subscription, first.check, run))
+        })
+        .collect();
+    // The inventory, sorted once: whether it lists a subscription is a binary search.
+    let listed: Option<Vec<&SubscriptionId>> = inventory.map(|inventory| {
+        let mut listed: Vec<&SubscriptionId> = inventory.iter().collect();
+        listed.sort_unstable();
+        listed.dedup();
+        listed
+    });
+    if let Some(listed) = &listed {
+        let found = |sub: &SubscriptionId, check: usize| {
+            groups
+                .binary_search_by(|g| (g.0, g.1).cmp(&(sub, check)))
+                .is_ok()
+        };
+        let without_evidence: Vec<(&SubscriptionId, usize, &[Evidence<'a>])> = listed
             .iter()
-            .filter(|e| e.is_deciding())
-            .filter_map(|e| e.sha256)
-        {
-            // Subscriptions come in order, so a repeat is always the last one pushed.
-            let subs = decided_by.entry((sha, *check)).or_default();
-            if subs.last() != Some(subscription) {
-                subs.push(subscription);
-            }
-        }
+            .flat_map(|sub| (0..checks.len()).map(move |check| (*sub, check)))
+            .filter(|(sub, check)| !found(sub, *check))
+            .map(|(sub, check)| (sub, check, &[][..]))
+            .collect();
+        groups.extend(without_evidence);
+        groups.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     }
-    let mut verdicts: Vec<SubscriptionVerdict> = by_subscription
-        .iter()
-        .filter_map(|((subscription, check_index), items)| {
-            let check = checks.get(*check_index)?;
+    let decided_by = DecidedBy::of(&items);
+    // Each verdict depends only on its own items and the digests: built in parallel,
+    // collected in order.
+    let mut verdicts: Vec<SubscriptionVerdict> = groups
+        .par_iter()
+        .filter_map(|&(subscription, check_index, items)| {
+            let check = checks.get(check_index)?;
             let (verdict, reason) = judge(items, check);
-            let flags = flags_of(items, subscription, &decided_by, *check_index, staleness);
+            let flags = flags_of(items, subscription, &decided_by, check_index, staleness);
             let decider = deciding_of(items, check, verdict);
             // The reason already counts the failed collections beside the evidence.
             let sentences: Vec<String> = flags
@@ -419,7 +455,7 @@ pub fn roll_up<'a>(
                 format!("{reason}; {}", sentences.join("; "))
             };
             Some(SubscriptionVerdict {
-                subscription: (*subscription).clone(),
+                subscription: subscription.clone(),
                 check: Arc::clone(check),
                 verdict,
                 reason,
@@ -433,7 +469,9 @@ pub fn roll_up<'a>(
                     )
                     .map(|e| e.path.to_owned())
                     .collect(),
-                in_inventory: inventory.map(|inv| inv.contains(subscription)),
+                in_inventory: listed
+                    .as_ref()
+                    .map(|listed| listed.binary_search(&subscription).is_ok()),
                 name: None,
                 exception: None,
                 flags,
@@ -850,5 +888,35 @@ mod tests {
         assert_eq!(verdicts[0].reason, "no evidence file");
         assert_eq!(verdicts[1].verdict, Verdict::Pass);
         assert_eq!(verdicts[1].in_inventory, Some(true));
+    }
+
+    #[test]
+    fn an_unsorted_inventory_with_repeats_lists_each_subscription_once() {
+        // The inventory is searched through a sorted copy: its own order and repeats must
+        // not matter.
+        let inventory = [sub(3), sub(1), sub(3), sub(2)];
+        let (one, four) = (sub(1), sub(4));
+        let verdicts = roll_up(
+            [
+                Evidence::bare(&four, 0, "d.json", Found::Outcome(Outcome::Enabled)),
+                Evidence::bare(&one, 0, "a.json", Found::Outcome(Outcome::Disabled)),
+            ],
+            Some(&inventory),
+            &wdatp(),
+            None,
+        );
+        let listed: Vec<(SubscriptionId, Verdict, Option<bool>)> = verdicts
+            .into_iter()
+            .map(|v| (v.subscription, v.verdict, v.in_inventory))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (sub(1), Verdict::Fail, Some(true)),
+                (sub(2), Verdict::NoEvidence, Some(true)),
+                (sub(3), Verdict::NoEvidence, Some(true)),
+                (sub(4), Verdict::Pass, Some(false)),
+            ]
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -64,21 +65,8 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
             source,
         })?;
     progress.start(u64::try_from(discovered.entries.len()).unwrap_or(u64::MAX));
-    // Each entry is consumed as it is examined: its path moves into the file's record and
-    // nothing of the walk is kept beside the records.
-    let (mut files, atime_kept): (Vec<FileRecord>, Vec<bool>) = pool.install(|| {
-        discovered
-            .entries
-            .into_par_iter()
-            .map(|mut entry| {
-                let path = std::mem::take(&mut entry.path);
-                let examined = examine_at(&entry, path, config.max_file_size, &config.checks);
-                progress.done();
-                (examined.record, examined.atime_kept)
-            })
-            .unzip()
-    });
-    let files_atime_not_kept = atime_kept.iter().filter(|kept| !**kept).count();
+    let (mut files, files_atime_not_kept) =
+        pool.install(|| examine_all(discovered.entries, config, progress));
     mark_duplicates(&mut files);
     let staleness = config
         .stale_after
@@ -100,12 +88,14 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
             })
         })
         .transpose()?;
-    let mut subscriptions = roll_up(
-        &files,
-        inventory.as_ref().map(|i| i.ids.as_slice()),
-        &config.checks,
-        staleness.as_ref(),
-    );
+    let mut subscriptions = pool.install(|| {
+        roll_up(
+            &files,
+            inventory.as_ref().map(|i| i.ids.as_slice()),
+            &config.checks,
+            staleness.as_ref(),
+        )
+    });
     if let Some(inventory) = &inventory {
         for verdict in &mut subscriptions {
             verdict.name = inventory.names.get(&verdict.subscription).cloned();
@@ -148,6 +138,33 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
         subscriptions,
         exceptions,
     })
+}
+
+/// Reads, parses and evaluates every entry in parallel (in the current thread pool): the
+/// records in the entries' order, and how many files were read without keeping their
+/// access times. Each entry is consumed as it is examined: its path moves into the file's
+/// record and nothing of the walk is kept beside the records, which are collected into one
+/// vector of the known length, each written in its place: nothing grows or is concatenated.
+/// Each worker reads every file into one buffer.
+fn examine_all(
+    entries: Vec<Entry>,
+    config: &Config,
+    progress: &dyn Progress,
+) -> (Vec<FileRecord>, usize) {
+    let atime_not_kept = AtomicUsize::new(0);
+    let files = entries
+        .into_par_iter()
+        .map_init(Vec::new, |buffer, mut entry| {
+            let path = std::mem::take(&mut entry.path);
+            let examined = examine_at(&entry, path, config.max_file_size, &config.checks, buffer);
+            if !examined.atime_kept {
+                atime_not_kept.fetch_add(1, Ordering::Relaxed);
+            }
+            progress.done();
+            examined.record
+        })
+        .collect();
+    (files, atime_not_kept.into_inner())
 }
 
 /// One verdict per subscription from every file's observations. A file that could not be
@@ -258,29 +275,45 @@ pub struct Examined {
 /// entry's status or an observation with its reason.
 #[must_use]
 pub fn examine(entry: &Entry, max_file_size: u64, checks: &Checks) -> Examined {
-    examine_at(entry, entry.path.clone(), max_file_size, checks)
+    examine_at(
+        entry,
+        entry.path.clone(),
+        max_file_size,
+        checks,
+        &mut Vec::new(),
+    )
 }
 
+/// A worker's read buffer keeps at most this much room between files: one large file does
+/// not hold its size for the rest of the run.
+const BUFFER_KEPT: usize = 1 << 20;
+
 /// [`examine`], with the path as reported (`entry.path`) given by value, so that a scan
-/// moves it into the record instead of copying it.
-fn examine_at(entry: &Entry, path: String, max_file_size: u64, checks: &Checks) -> Examined {
+/// moves it into the record instead of copying it, and the bytes read into `buffer`.
+fn examine_at(
+    entry: &Entry,
+    path: String,
+    max_file_size: u64,
+    checks: &Checks,
+    buffer: &mut Vec<u8>,
+) -> Examined {
     let mut atime_kept = true;
     let mut parsed = None;
     let status = match &entry.skip {
         Some(skip) => FileStatus::Skipped(skip.clone()),
-        None => match read::read(&entry.fs_path, max_file_size) {
+        None => match read::read_into(&entry.fs_path, max_file_size, buffer) {
             Err(error) => FileStatus::Skipped(error.into()),
-            Ok(contents) if report::is_own_report(&contents.bytes) => {
-                atime_kept = contents.atime_kept;
+            Ok(read) if report::is_own_report(buffer) => {
+                atime_kept = read.atime_kept;
                 FileStatus::Skipped(Skip::EarlierReport)
             }
-            Ok(contents) => {
-                atime_kept = contents.atime_kept;
-                let (file, encoding, documents, stated) = parse_decoded(&contents.bytes, checks);
-                let collected = stated.or_else(|| contents.modified.and_then(Collected::modified));
+            Ok(read) => {
+                atime_kept = read.atime_kept;
+                let (file, encoding, documents, stated) = parse_decoded(buffer, checks);
+                let collected = stated.or_else(|| read.modified.and_then(Collected::modified));
                 let evaluated = Evaluated {
-                    size: u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX),
-                    sha256: contents.sha256,
+                    size: u64::try_from(buffer.len()).unwrap_or(u64::MAX),
+                    sha256: read.sha256,
                     encoding,
                     format: file.format,
                     observations: evaluate::evaluate_with(&file, &path, checks, &documents),
@@ -292,6 +325,9 @@ fn examine_at(entry: &Entry, path: String, max_file_size: u64, checks: &Checks) 
             }
         },
     };
+    if buffer.capacity() > BUFFER_KEPT {
+        *buffer = Vec::new();
+    }
     Examined {
         record: FileRecord {
             path,

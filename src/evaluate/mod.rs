@@ -212,6 +212,9 @@ fn observe_items(
 ) {
     let placed = attribute::attribute(items, path);
     let unattributed = placed.iter().position(|p| p.subscription.is_none());
+    // One observation per group and check (a query may add one more): kept for the whole
+    // run, so sized once rather than grown.
+    observations.reserve_exact(placed.len() * checks.checks.len());
     for check in &checks.checks {
         // A query's matches, each given to a group (or to none).
         let matches = match &check.rule {

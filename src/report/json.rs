@@ -7,7 +7,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::rows::{self, SubscriptionRow};
+use rayon::prelude::*;
+
+use super::rows;
 use super::{Flags, Render, Summary, Writer};
 use crate::evaluate::Outcome;
 use crate::model::Report;
@@ -54,10 +56,34 @@ impl Render for Json {
 
 /// Writes the JSON report, pretty-printed, ending with a newline.
 ///
+/// The document is what `serde_json` prints pretty, byte for byte, but its three long
+/// arrays (subscriptions, observations, files) are rendered in parallel, a batch of rows at
+/// a time, and written in order: the same bytes whatever the number of threads, with
+/// memory for one batch rather than for the report.
+///
 /// # Errors
 /// An I/O error from `out`.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let view = JsonReport {
+    render_in(report, out, BATCH)
+}
+
+/// How the arrays are cut for rendering: rows a worker renders at a time, and such chunks
+/// rendered (in parallel) before they are written.
+#[derive(Debug, Clone, Copy)]
+struct Batch {
+    rows: usize,
+    chunks: usize,
+}
+
+/// A batch of 8192 rows: a few megabytes, enough work for every core.
+const BATCH: Batch = Batch {
+    rows: 512,
+    chunks: 16,
+};
+
+/// [`render`], cutting the arrays as `batch` says.
+fn render_in(report: &Report, out: &mut dyn Write, batch: Batch) -> io::Result<()> {
+    let head = JsonReport {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: env!("CARGO_PKG_NAME"),
@@ -77,24 +103,83 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             outcome,
             failures_accepted: report.accepted_failures(),
         }),
-        subscriptions: Streamed(report, |r| Box::new(rows::subscriptions(r))),
-        observations: Streamed(report, |r| Box::new(rows::observations(r))),
-        files: Streamed(report, |r| Box::new(rows::files(r))),
     };
-    // `From` keeps an I/O error's kind (a closed pipe stays `BrokenPipe`).
-    serde_json::to_writer_pretty(&mut *out, &view).map_err(io::Error::from)?;
-    out.write_all(b"\n")
+    // The head ends with the object's closing brace: the arrays follow in its place.
+    let head = serde_json::to_vec_pretty(&head).map_err(io::Error::from)?;
+    out.write_all(head.strip_suffix(b"\n}").unwrap_or(&head))?;
+    write_array(
+        out,
+        "subscriptions",
+        &report.subscriptions,
+        batch,
+        |verdict, row| row(&rows::subscription(report, verdict)),
+    )?;
+    write_array(out, "observations", &report.files, batch, |file, row| {
+        rows::observations_of(report, file).try_for_each(|observation| row(&observation))
+    })?;
+    write_array(out, "files", &report.files, batch, |file, row| {
+        row(&rows::file(file))
+    })?;
+    out.write_all(b"\n}\n")
 }
 
-/// Rows serialized as they are built rather than collected first.
-struct Streamed<'a, T>(
-    &'a Report,
-    fn(&'a Report) -> Box<dyn Iterator<Item = T> + 'a>,
-);
+/// Writes `,\n  "name": [...]` as the second level of a pretty-printed document: the rows
+/// that `rows_of` gives for each unit (a unit may give none), in order.
+fn write_array<U: Sync>(
+    out: &mut dyn Write,
+    name: &str,
+    units: &[U],
+    batch: Batch,
+    rows_of: impl Fn(&U, &mut dyn FnMut(&dyn RowValue) -> io::Result<()>) -> io::Result<()> + Sync,
+) -> io::Result<()> {
+    write!(out, ",\n  \"{name}\": [")?;
+    let mut empty = true;
+    for units in units.chunks(batch.rows * batch.chunks) {
+        let chunks: Vec<Vec<u8>> = units
+            .par_chunks(batch.rows)
+            .map(|chunk| {
+                let mut rendered = Vec::new();
+                let mut row_text = Vec::new();
+                for unit in chunk {
+                    rows_of(unit, &mut |row| {
+                        row_text.clear();
+                        row.write_pretty(&mut row_text)?;
+                        // Each row as an element at the second level: after `,` and a new
+                        // line, every line indented by four spaces. JSON strings hold no
+                        // raw new line, so every new line byte starts a line.
+                        rendered.push(b',');
+                        for line in row_text.split(|byte| *byte == b'\n') {
+                            rendered.extend_from_slice(b"\n    ");
+                            rendered.extend_from_slice(line);
+                        }
+                        Ok(())
+                    })?;
+                }
+                Ok(rendered)
+            })
+            .collect::<io::Result<_>>()?;
+        for chunk in chunks {
+            // Every row starts with a comma but the first of the array.
+            let chunk = match (empty, chunk.split_first()) {
+                (_, None) => continue,
+                (true, Some((_, rest))) => rest,
+                (false, Some(_)) => chunk.as_slice(),
+            };
+            out.write_all(chunk)?;
+            empty = false;
+        }
+    }
+    out.write_all(if empty { b"]" } else { b"\n  ]" })
+}
 
-impl<T: Serialize> Serialize for Streamed<'_, T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq((self.1)(self.0))
+/// A row that can be written as pretty-printed JSON (object-safe [`Serialize`]).
+trait RowValue {
+    fn write_pretty(&self, out: &mut Vec<u8>) -> io::Result<()>;
+}
+
+impl<T: Serialize> RowValue for T {
+    fn write_pretty(&self, out: &mut Vec<u8>) -> io::Result<()> {
+        serde_json::to_writer_pretty(out, self).map_err(io::Error::from)
     }
 }
 
@@ -108,9 +193,6 @@ struct JsonReport<'a> {
     summary: SummaryView,
     #[serde(skip_serializing_if = "Option::is_none")]
     exceptions: Option<Exceptions<'a>>,
-    subscriptions: Streamed<'a, SubscriptionRow<'a>>,
-    observations: Streamed<'a, rows::ObservationRow<'a>>,
-    files: Streamed<'a, rows::FileRow<'a>>,
 }
 
 /// What the exceptions register did: the file and its digest, its rows, how many were
@@ -187,5 +269,110 @@ impl<K: Copy> Serialize for Counts<'_, K> {
             map.serialize_entry((self.1)(key), &n)?;
         }
         map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report as `serde_json` prints it in one piece, every array collected first.
+    #[derive(Serialize)]
+    struct Whole<'a> {
+        #[serde(flatten)]
+        head: JsonReport<'a>,
+        subscriptions: Vec<rows::SubscriptionRow<'a>>,
+        observations: Vec<rows::ObservationRow<'a>>,
+        files: Vec<rows::FileRow<'a>>,
+    }
+
+    fn whole(report: &Report) -> Vec<u8> {
+        let whole = Whole {
+            head: JsonReport {
+                schema_version: SCHEMA_VERSION,
+                tool: Tool {
+                    name: env!("CARGO_PKG_NAME"),
+                    version: env!("CARGO_PKG_VERSION"),
+                },
+                run: Run {
+                    command_line: &report.run.command_line,
+                    roots: &report.run.roots,
+                    generated_at: &report.run.generated_at,
+                    access_times: report.run.access_times.as_deref(),
+                    warnings: &report.run.warnings,
+                },
+                checks: &report.checks.checks,
+                benchmark: report.checks.benchmark.as_deref(),
+                summary: SummaryView(Summary::of(report)),
+                exceptions: None,
+            },
+            subscriptions: rows::subscriptions(report).collect(),
+            observations: rows::observations(report).collect(),
+            files: rows::files(report).collect(),
+        };
+        let mut bytes = serde_json::to_vec_pretty(&whole).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+
+    fn rendered(report: &Report, batch: Batch) -> Vec<u8> {
+        let mut out = Vec::new();
+        assert!(render_in(report, &mut out, batch).is_ok());
+        out
+    }
+
+    /// Files that give observations, files that give none (unrecognised text) and files
+    /// not read (excluded), so that chunks and batches start, end and stay empty in every
+    /// combination.
+    fn scanned(files: usize) -> Report {
+        let folder = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+        for n in 0..files {
+            let (name, text) = match n % 5 {
+                0 | 1 => (
+                    format!("{n:04}.json"),
+                    format!(
+                        r#"{{"value":[{{"id":"/subscriptions/{n:08}-0000-4000-8000-000000000001/providers/Microsoft.Security/settings/WDATP","name":"WDATP","kind":"DataExportSettings","properties":{{"enabled":{}}}}}]}}"#,
+                        n % 2 == 0
+                    ),
+                ),
+                2 | 3 => (format!("{n:04}.txt"), "nothing to see".to_owned()),
+                _ => (format!("{n:04}.skip"), String::new()),
+            };
+            let written = std::fs::write(folder.path().join(name), text);
+            assert!(written.is_ok());
+        }
+        let mut config = crate::Config::new(vec![folder.path().to_path_buf()]);
+        config.discovery.exclude =
+            vec![glob::Pattern::new("*.skip").unwrap_or_else(|e| unreachable!("{e}"))];
+        crate::scan::scan(&config).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    #[test]
+    fn arrays_rendered_in_parallel_batches_are_the_document_serde_json_prints() {
+        let report = scanned(97);
+        let summary = Summary::of(&report);
+        assert_eq!(
+            (
+                summary.files_seen,
+                summary.files_skipped,
+                summary.observations
+            ),
+            (97, 19, 78)
+        );
+        let expected = whole(&report);
+        for (rows, chunks) in [(1, 1), (2, 3), (3, 2), (7, 4), (512, 16)] {
+            let got = rendered(&report, Batch { rows, chunks });
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&expected),
+                "{rows} rows a chunk, {chunks} chunks a batch"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_arrays_are_written_as_serde_json_writes_them() {
+        let report = scanned(0);
+        assert_eq!(rendered(&report, BATCH), whole(&report));
     }
 }

@@ -5,10 +5,10 @@
 use serde::Serialize;
 
 use crate::decode::Encoding;
-use crate::evaluate::{Outcome, Source};
+use crate::evaluate::{Observation, Outcome, Source};
 use crate::formats::dates::Collected;
-use crate::model::{FileStatus, Report};
-use crate::rollup::Verdict;
+use crate::model::{Evaluated, FileRecord, FileStatus, Report};
+use crate::rollup::{SubscriptionVerdict, Verdict};
 use crate::subscription::SubscriptionId;
 
 /// The columns of a subscription row in the flat reports (CSV, the workbook), in order.
@@ -169,7 +169,15 @@ pub struct FileRow<'a> {
 
 /// Every subscription's row, sorted by subscription.
 pub fn subscriptions(report: &Report) -> impl Iterator<Item = SubscriptionRow<'_>> {
-    report.subscriptions.iter().map(|s| SubscriptionRow {
+    report
+        .subscriptions
+        .iter()
+        .map(|verdict| subscription(report, verdict))
+}
+
+/// One subscription's row.
+pub fn subscription<'a>(report: &'a Report, s: &'a SubscriptionVerdict) -> SubscriptionRow<'a> {
+    SubscriptionRow {
         subscription_id: s.subscription.as_str(),
         subscription_name: s.name.as_deref(),
         check: &s.check.id,
@@ -185,16 +193,44 @@ pub fn subscriptions(report: &Report) -> impl Iterator<Item = SubscriptionRow<'_
         in_inventory: s.in_inventory,
         paths: &s.paths,
         exception: s.exception.as_ref(),
-    })
+    }
 }
 
-fn deciding_collected(s: &crate::rollup::SubscriptionVerdict) -> Option<&Collected> {
+fn deciding_collected(s: &SubscriptionVerdict) -> Option<&Collected> {
     s.deciding.as_ref().and_then(|d| d.collected.as_ref())
 }
 
 /// Every observation's row, by path then subscription.
 pub fn observations(report: &Report) -> impl Iterator<Item = ObservationRow<'_>> {
-    report.observations().map(|(file, e, o)| ObservationRow {
+    report
+        .files
+        .iter()
+        .flat_map(|file| observations_of(report, file))
+}
+
+/// The rows of one file's observations, by subscription (none for a file not read).
+pub fn observations_of<'a>(
+    report: &'a Report,
+    file: &'a FileRecord,
+) -> impl Iterator<Item = ObservationRow<'a>> {
+    let evaluated = match &file.status {
+        FileStatus::Evaluated(e) => Some(e),
+        FileStatus::Skipped(_) => None,
+    };
+    evaluated.into_iter().flat_map(move |e| {
+        e.observations
+            .iter()
+            .map(move |o| observation(report, file, e, o))
+    })
+}
+
+fn observation<'a>(
+    report: &'a Report,
+    file: &'a FileRecord,
+    e: &'a Evaluated,
+    o: &'a Observation,
+) -> ObservationRow<'a> {
+    ObservationRow {
         path: &file.path,
         format: e.format.as_str(),
         subscription_id: o.subscription.as_ref().map(SubscriptionId::as_str),
@@ -211,12 +247,17 @@ pub fn observations(report: &Report) -> impl Iterator<Item = ObservationRow<'_>>
         collected_by: e.collected.as_ref().and_then(|c| c.by.as_deref()),
         collected_from: e.collected.as_ref().map(|c| c.source.as_str()),
         duplicate_of: e.duplicate_of.as_deref(),
-    })
+    }
 }
 
 /// Every manifest entry's row, by path.
 pub fn files(report: &Report) -> impl Iterator<Item = FileRow<'_>> {
-    report.files.iter().map(|file| match &file.status {
+    report.files.iter().map(file)
+}
+
+/// One manifest entry's row.
+pub fn file(file: &FileRecord) -> FileRow<'_> {
+    match &file.status {
         FileStatus::Skipped(reason) => FileRow {
             path: &file.path,
             kind: file.kind.as_str(),
@@ -247,5 +288,5 @@ pub fn files(report: &Report) -> impl Iterator<Item = FileRow<'_>> {
             collected_by: e.collected.as_ref().and_then(|c| c.by.as_deref()),
             collected_from: e.collected.as_ref().map(|c| c.source.as_str()),
         },
-    })
+    }
 }
