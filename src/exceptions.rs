@@ -496,10 +496,10 @@ pub fn apply(
                 ),
             )),
         }
-        verdict.exception = Some(Applied {
+        verdict.exception = Some(Box::new(Applied {
             status,
             exception: exception.clone(),
-        });
+        }));
     }
     let shown = |(at, text): &Note| format!("{at}: {text}");
     // Both lists in register order (a stable sort keeps a row's notes as they came).

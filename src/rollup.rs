@@ -358,14 +358,13 @@ pub struct SubscriptionVerdict {
     /// verdict's value), and what it holds; `None` for `conflict` and `no_evidence`.
     pub deciding: Option<Deciding>,
     /// The exceptions register's row for it, if any (set after the roll-up).
-    pub exception: Option<crate::exceptions::Applied>,
+    pub exception: Option<Box<crate::exceptions::Applied>>,
 }
 
-/// The file behind a verdict, and the value it holds where.
+/// What the file behind a verdict holds, and where (the file is the verdict's first path:
+/// [`SubscriptionVerdict::deciding_file`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deciding {
-    /// The file's path as reported.
-    pub path: String,
     /// `true` or `false` as the file holds it, or `absent` (a complete list without it).
     pub value: &'static str,
     /// Where the value is (a JSON pointer or line), when known.
@@ -375,6 +374,15 @@ pub struct Deciding {
 }
 
 impl SubscriptionVerdict {
+    /// The path of the file that decides a `pass` or `fail`: the first of its paths.
+    #[must_use]
+    pub fn deciding_file(&self) -> Option<&str> {
+        self.deciding
+            .as_ref()
+            .and(self.paths.first())
+            .map(String::as_str)
+    }
+
     /// Whether the verdict counts towards the exit status and the headline counts: every
     /// subscription without an inventory, only those it lists with one.
     #[must_use]
@@ -476,7 +484,6 @@ pub fn roll_up<'a>(
                 exception: None,
                 flags,
                 deciding: decider.map(|e| Deciding {
-                    path: e.path.to_owned(),
                     value: match (e.enabled, e.outcome()) {
                         (Some(true), _) => "true",
                         (Some(false), _) => "false",
@@ -806,13 +813,13 @@ mod tests {
         assert_eq!(
             v.deciding,
             Some(Deciding {
-                path: "b/list.json".into(),
                 value: "true",
                 location: Some("/value/1/properties/enabled".into()),
                 collected: None,
             })
         );
         assert_eq!(v.paths, ["b/list.json", "a/error.json"]);
+        assert_eq!(v.deciding_file(), Some("b/list.json"));
     }
 
     #[test]

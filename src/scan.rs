@@ -232,12 +232,18 @@ fn roll_up(
             )
         })
     });
-    rollup::roll_up(
-        observed.chain(not_read),
-        inventory,
-        &checks.checks,
-        staleness,
-    )
+    // Collected at its known length, so that the roll-up sorts it where it is.
+    let count = files
+        .iter()
+        .map(|file| match &file.status {
+            FileStatus::Evaluated(e) => e.observations.len(),
+            FileStatus::Skipped(_) => 0,
+        })
+        .sum::<usize>()
+        + unread.len() * checks.checks.len();
+    let mut evidence = Vec::with_capacity(count);
+    evidence.extend(observed.chain(not_read));
+    rollup::roll_up(evidence, inventory, &checks.checks, staleness)
 }
 
 /// The run metadata's note on access times, when some could not be kept.

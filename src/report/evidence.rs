@@ -66,7 +66,7 @@ pub fn behind<'a>(
     report: &'a Report,
     verdict: &'a SubscriptionVerdict,
 ) -> impl Iterator<Item = Behind<'a>> + 'a {
-    let deciding = verdict.deciding.as_ref().map(|d| d.path.as_str());
+    let deciding = verdict.deciding_file();
     verdict.paths.iter().map(move |path| {
         let evaluated = evaluated(report, path);
         let observation = evaluated.and_then(|e| {

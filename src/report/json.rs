@@ -64,7 +64,12 @@ impl Render for Json {
 /// # Errors
 /// An I/O error from `out`.
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    render_in(report, out, BATCH)
+    // Two chunks of 256 rows a thread: work for every core, a few megabytes in all.
+    let batch = Batch {
+        rows: 256,
+        chunks: 2 * rayon::current_num_threads(),
+    };
+    render_in(report, out, batch)
 }
 
 /// How the arrays are cut for rendering: rows a worker renders at a time, and such chunks
@@ -74,12 +79,6 @@ struct Batch {
     rows: usize,
     chunks: usize,
 }
-
-/// A batch of 8192 rows: a few megabytes, enough work for every core.
-const BATCH: Batch = Batch {
-    rows: 512,
-    chunks: 16,
-};
 
 /// [`render`], cutting the arrays as `batch` says.
 fn render_in(report: &Report, out: &mut dyn Write, batch: Batch) -> io::Result<()> {
@@ -360,7 +359,7 @@ mod tests {
             (97, 19, 78)
         );
         let expected = whole(&report);
-        for (rows, chunks) in [(1, 1), (2, 3), (3, 2), (7, 4), (512, 16)] {
+        for (rows, chunks) in [(1, 1), (2, 3), (3, 2), (7, 4), (256, 4)] {
             let got = rendered(&report, Batch { rows, chunks });
             assert_eq!(
                 String::from_utf8_lossy(&got),
@@ -373,6 +372,10 @@ mod tests {
     #[test]
     fn empty_arrays_are_written_as_serde_json_writes_them() {
         let report = scanned(0);
-        assert_eq!(rendered(&report, BATCH), whole(&report));
+        let batch = Batch {
+            rows: 256,
+            chunks: 4,
+        };
+        assert_eq!(rendered(&report, batch), whole(&report));
     }
 }

@@ -191,7 +191,7 @@ fn finding<'a>(report: &'a Report, verdict: &'a SubscriptionVerdict, time: i64) 
             .collect(),
         comment: verdict
             .exception
-            .as_ref()
+            .as_deref()
             .map(crate::exceptions::Applied::sentence),
         unmapped: unmapped(report, verdict),
     }
@@ -208,7 +208,7 @@ fn unmapped<'a>(report: &'a Report, verdict: &'a SubscriptionVerdict) -> Unmappe
             .iter()
             .map(crate::rollup::Flag::as_str)
             .collect(),
-        deciding_file: verdict.deciding.as_ref().map(|d| d.path.as_str()),
+        deciding_file: verdict.deciding_file(),
         deciding_value: verdict.deciding.as_ref().map(|d| d.value),
         deciding_location: verdict
             .deciding

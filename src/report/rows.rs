@@ -185,14 +185,14 @@ pub fn subscription<'a>(report: &'a Report, s: &'a SubscriptionVerdict) -> Subsc
         verdict: s.verdict,
         flags: s.flags.iter().map(crate::rollup::Flag::as_str).collect(),
         reason: &s.reason,
-        deciding_file: s.deciding.as_ref().map(|d| d.path.as_str()),
+        deciding_file: s.deciding_file(),
         deciding_value: s.deciding.as_ref().map(|d| d.value),
         deciding_location: s.deciding.as_ref().and_then(|d| d.location.as_deref()),
         collected_at: deciding_collected(s).map(Collected::at_text),
         collected_from: deciding_collected(s).map(|c| c.source.as_str()),
         in_inventory: s.in_inventory,
         paths: &s.paths,
-        exception: s.exception.as_ref(),
+        exception: s.exception.as_deref(),
     }
 }
 
