@@ -175,7 +175,7 @@ impl<'a> Attribution<'a> {
             0 => Owner::Path,
             1 => in_file
                 .first()
-                .map_or(Owner::Path, |sub| Owner::Named((*sub).clone())),
+                .map_or(Owner::Path, |sub| Owner::Named(*(*sub))),
             _ => Owner::FileNamesSeveral,
         };
         Self {
@@ -197,7 +197,7 @@ impl<'a> Attribution<'a> {
     /// The group an entry without an id of its own goes to, given its document's owner.
     fn group_for(&mut self, document: Option<&Owner>) -> &mut Group<'a> {
         let reason = match self.owner(document) {
-            Owner::Named(sub) => return self.groups.entry(sub.clone()).or_default(),
+            Owner::Named(sub) => return self.groups.entry(*sub).or_default(),
             Owner::Path => return &mut self.by_path,
             Owner::DocumentNamesSeveral => 0,
             Owner::FileNamesSeveral => 1,
@@ -213,7 +213,7 @@ impl<'a> Attribution<'a> {
                 let mut in_document = scopes.iter().filter_map(named);
                 let document = in_document.next().map(|first| {
                     if in_document.all(|other| other == first) {
-                        Owner::Named(first.clone())
+                        Owner::Named(*first)
                     } else {
                         Owner::DocumentNamesSeveral
                     }
@@ -221,11 +221,7 @@ impl<'a> Attribution<'a> {
                 for (setting, scope) in settings.iter().zip(scopes) {
                     let entry = (setting, *extent, batch);
                     if let Some(sub) = named(scope) {
-                        self.groups
-                            .entry(sub.clone())
-                            .or_default()
-                            .settings
-                            .push(entry);
+                        self.groups.entry(*sub).or_default().settings.push(entry);
                         continue;
                     }
                     if !matches!(self.owner(document.as_ref()), Owner::Named(_)) {
@@ -238,9 +234,8 @@ impl<'a> Attribution<'a> {
                 self.group_for(None).scalars.push((value, location));
             }
             Item::Context { scope, .. } => {
-                self.context = Some(
-                    named(scope).map_or(Owner::SwitchedToUnnamed, |sub| Owner::Named(sub.clone())),
-                );
+                self.context =
+                    Some(named(scope).map_or(Owner::SwitchedToUnnamed, |sub| Owner::Named(*sub)));
             }
             Item::CollectionError {
                 summary,
@@ -249,12 +244,7 @@ impl<'a> Attribution<'a> {
             } => {
                 let entry = (summary.as_str(), location);
                 match named(scope) {
-                    Some(sub) => self
-                        .groups
-                        .entry(sub.clone())
-                        .or_default()
-                        .errors
-                        .push(entry),
+                    Some(sub) => self.groups.entry(*sub).or_default().errors.push(entry),
                     None => self.group_for(None).errors.push(entry),
                 }
             }

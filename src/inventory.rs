@@ -52,7 +52,7 @@ pub fn load(path: &Path, limit: u64) -> Result<Inventory, Error> {
     let mut inventory = Inventory::default();
     for (id, name) in named {
         if let Some(name) = name {
-            inventory.names.insert(id.clone(), name);
+            inventory.names.insert(id, name);
         }
         inventory.ids.push(id);
     }

@@ -250,7 +250,7 @@ fn flags_of(
                     .map(|e| e.2)
                     .filter(|other| *other != subscription)
                     .take(SHARED_NAMED)
-                    .cloned()
+                    .copied()
                     .collect(),
                 one.len() - listed,
             )
@@ -262,11 +262,7 @@ fn flags_of(
                 .filter(|other| *other != subscription)
                 .collect();
             (
-                others
-                    .iter()
-                    .take(SHARED_NAMED)
-                    .map(|s| (*s).clone())
-                    .collect(),
+                others.iter().take(SHARED_NAMED).map(|s| **s).collect(),
                 others.len(),
             )
         }
@@ -463,7 +459,7 @@ pub fn roll_up<'a>(
                 format!("{reason}; {}", sentences.join("; "))
             };
             Some(SubscriptionVerdict {
-                subscription: subscription.clone(),
+                subscription: *subscription,
                 check: Arc::clone(check),
                 verdict,
                 reason,

@@ -9,10 +9,10 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// A subscription id: a GUID, always held in lower case.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct SubscriptionId(String);
+/// A subscription id: a GUID, always held in lower case, in place (its 36 ASCII bytes):
+/// every observation and verdict holds one, none of them on the heap. Ordered as its text.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SubscriptionId([u8; 36]);
 
 impl SubscriptionId {
     /// Parses exactly one GUID (`8-4-4-4-12` hex digits, any case); the all-zero GUID is
@@ -35,19 +35,37 @@ impl SubscriptionId {
         if bytes.iter().all(|&b| b == b'0' || b == b'-') {
             return None;
         }
-        Some(Self(text.to_ascii_lowercase()))
+        let mut id = [0; 36];
+        id.copy_from_slice(bytes);
+        id.make_ascii_lowercase();
+        Some(Self(id))
     }
 
     /// The id in lower case.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only `parse` makes one, from 36 ASCII characters.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
 
 impl fmt::Display for SubscriptionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for SubscriptionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SubscriptionId")
+            .field(&self.as_str())
+            .finish()
+    }
+}
+
+impl Serialize for SubscriptionId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

@@ -138,7 +138,7 @@ pub fn evaluate_with(
             for check in &checks.checks {
                 observations.push(Observation {
                     check: Arc::clone(check),
-                    subscription: subscription.clone(),
+                    subscription,
                     source,
                     outcome,
                     enabled: None,
@@ -198,7 +198,7 @@ pub fn evaluate_with(
             }
         }
     }
-    observations.sort_by(|a, b| a.subscription.cmp(&b.subscription));
+    observations.sort_by_key(|a| a.subscription);
     observations
 }
 
@@ -244,7 +244,7 @@ fn observe_items(
             };
             observations.push(Observation {
                 check: Arc::clone(check),
-                subscription: group.subscription.clone(),
+                subscription: group.subscription,
                 source: group.source,
                 outcome,
                 enabled,
@@ -306,7 +306,7 @@ fn whole_file(
     for check in &checks.checks {
         out.push(Observation {
             check: Arc::clone(check),
-            subscription: subscription.clone(),
+            subscription,
             source,
             outcome,
             enabled: None,
