@@ -3,8 +3,8 @@
 //! times it beside `mdc-evidence scan` on the same files, so that the scan's cost is quoted
 //! as a ratio to the least any tool must spend to see every byte.
 //!
-//! Usage: `read_floor [-j N] ROOT...` (N defaults to one thread per core, as `scan`'s
-//! `--threads`). Prints the number of files and bytes read.
+//! Usage: `read_floor [-j N] ROOT...` (N defaults to what `scan --threads` defaults to,
+//! `mdc_evidence::read::threads`). Prints the number of files and bytes read.
 
 use std::io::Read as _;
 use std::path::Path;
@@ -66,6 +66,7 @@ fn main() -> std::process::ExitCode {
         eprintln!("usage: read_floor [-j N] ROOT...");
         return std::process::ExitCode::from(2);
     }
+    let threads = mdc_evidence::read::threads(threads);
     let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() else {
         eprintln!("read_floor: cannot start {threads} threads");
         return std::process::ExitCode::from(2);

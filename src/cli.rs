@@ -163,7 +163,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: crate::verify::Detail,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads [default: four per core, at most 16, at least one per core]
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -208,7 +208,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub follow_symlinks: bool,
 
-    /// Worker threads [default: one per core].
+    /// Worker threads [default: four per core, at most 16, at least one per core: with a cold
+    /// page cache, reads wait on the disk]
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 

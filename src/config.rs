@@ -24,7 +24,8 @@ pub struct Output {
 pub struct Config {
     /// What to walk.
     pub discovery: Discovery,
-    /// Worker threads; 0 means one per core.
+    /// Worker threads; 0 means the default of [`crate::read::threads`] (more than one per
+    /// core: reads wait on the disk).
     pub threads: usize,
     /// Files larger than this many bytes are listed but not read.
     pub max_file_size: u64,

@@ -14,6 +14,20 @@ use sha2::{Digest, Sha256};
 use crate::discover::{EntryKind, Skip};
 use crate::error::FileError;
 
+/// Threads that read files when `--threads` is not given (`requested` is 0): four per
+/// core, at most 16, never fewer than one per core. Reading is most of a scan's work, and
+/// with a cold page cache each read waits on the disk: with more reads in flight than
+/// cores, 100,000 cold files took 3.8 s instead of 8.5 s on two cores (8 threads against
+/// 2), and warm ones took the same time.
+#[must_use]
+pub fn threads(requested: usize) -> usize {
+    if requested > 0 {
+        return requested;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    cores.max((4 * cores).min(16))
+}
+
 /// A file's bytes and their digest.
 #[derive(Debug)]
 pub struct Contents {

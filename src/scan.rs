@@ -57,13 +57,11 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
         None => None,
     };
     let discovered = discover::discover(&config.discovery)?;
+    let threads = read::threads(config.threads);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads)
+        .num_threads(threads)
         .build()
-        .map_err(|source| Error::Threads {
-            threads: config.threads,
-            source,
-        })?;
+        .map_err(|source| Error::Threads { threads, source })?;
     progress.start(u64::try_from(discovered.entries.len()).unwrap_or(u64::MAX));
     let (mut files, files_atime_not_kept) =
         pool.install(|| examine_all(discovered.entries, config, progress));

@@ -179,8 +179,8 @@ struct ManifestFile {
 }
 
 /// Verifies the report at `report` against the files under its roots, or under `roots`
-/// when given (one per recorded root, in the same order), with `threads` workers (0: one
-/// per core).
+/// when given (one per recorded root, in the same order), with `threads` workers (0: the
+/// default of [`read::threads`]).
 ///
 /// # Errors
 /// [`Error::Usage`] when the report cannot be read, is not a JSON report of this tool, has
@@ -215,6 +215,7 @@ pub fn verify(report: &Path, roots: &[PathBuf], threads: usize) -> Result<Verifi
         .iter()
         .map(|f| (f.path.as_str(), f))
         .collect();
+    let threads = read::threads(threads);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
