@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use glob::Pattern;
+use rayon::prelude::*;
 
 use crate::error::Error;
 pub use crate::model::{EntryKind, Skip};
@@ -186,6 +187,8 @@ impl Walk<'_> {
                 parent: ancestors,
             });
             let reachable_twice = self.discovery.roots.len() > 1 || self.discovery.follow_symlinks;
+            // The folders in this one, listed together once it is read.
+            let mut folders = Vec::new();
             for raw in listing.entries {
                 let path = folder.join(&raw.name);
                 // One root walked without following links reaches each entry once: only
@@ -210,8 +213,7 @@ impl Walk<'_> {
                                     identity,
                                 );
                             } else {
-                                let listing = fs::list(&path);
-                                pending.push((path, listing, Some(Rc::clone(&here))));
+                                folders.push(path);
                             }
                             continue;
                         }
@@ -233,8 +235,7 @@ impl Walk<'_> {
                     }
                 }
                 if kind == EntryKind::Directory {
-                    let listing = fs::list(&path);
-                    pending.push((path, listing, Some(Rc::clone(&here))));
+                    folders.push(path);
                     continue;
                 }
                 let skip = self.skip_for(root, &path, kind);
@@ -247,6 +248,13 @@ impl Walk<'_> {
                     },
                     identity,
                 );
+            }
+            // Listed in parallel (in the current thread pool): with a cold page cache each
+            // listing waits on the disk. The order of the walk cannot reach a report:
+            // `finish` sorts the entries.
+            let listings: Vec<_> = folders.par_iter().map(|folder| fs::list(folder)).collect();
+            for (folder, listing) in folders.into_iter().zip(listings) {
+                pending.push((folder, listing, Some(Rc::clone(&here))));
             }
         }
     }

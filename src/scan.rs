@@ -56,12 +56,12 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
         Some(path) => Some(inventory::load(path, config.max_file_size)?),
         None => None,
     };
-    let discovered = discover::discover(&config.discovery)?;
     let threads = read::threads(config.threads);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|source| Error::Threads { threads, source })?;
+    let discovered = pool.install(|| discover::discover(&config.discovery))?;
     progress.start(u64::try_from(discovered.entries.len()).unwrap_or(u64::MAX));
     let (mut files, files_atime_not_kept) =
         pool.install(|| examine_all(discovered.entries, config, progress));

@@ -82,27 +82,7 @@ struct Batch {
 
 /// [`render`], cutting the arrays as `batch` says.
 fn render_in(report: &Report, out: &mut dyn Write, batch: Batch) -> io::Result<()> {
-    let head = JsonReport {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        run: Run {
-            command_line: &report.run.command_line,
-            roots: &report.run.roots,
-            generated_at: &report.run.generated_at,
-            access_times: report.run.access_times.as_deref(),
-            warnings: &report.run.warnings,
-        },
-        checks: &report.checks.checks,
-        benchmark: report.checks.benchmark.as_deref(),
-        summary: SummaryView(Summary::of(report)),
-        exceptions: report.exceptions.as_ref().map(|outcome| Exceptions {
-            outcome,
-            failures_accepted: report.accepted_failures(),
-        }),
-    };
+    let head = JsonReport::of(report);
     // The head ends with the object's closing brace: the arrays follow in its place.
     let head = serde_json::to_vec_pretty(&head).map_err(io::Error::from)?;
     out.write_all(head.strip_suffix(b"\n}").unwrap_or(&head))?;
@@ -192,6 +172,33 @@ struct JsonReport<'a> {
     summary: SummaryView,
     #[serde(skip_serializing_if = "Option::is_none")]
     exceptions: Option<Exceptions<'a>>,
+}
+
+impl<'a> JsonReport<'a> {
+    /// Everything in the report but its three arrays.
+    fn of(report: &'a Report) -> Self {
+        JsonReport {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME"),
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            run: Run {
+                command_line: &report.run.command_line,
+                roots: &report.run.roots,
+                generated_at: &report.run.generated_at,
+                access_times: report.run.access_times.as_deref(),
+                warnings: &report.run.warnings,
+            },
+            checks: &report.checks.checks,
+            benchmark: report.checks.benchmark.as_deref(),
+            summary: SummaryView(Summary::of(report)),
+            exceptions: report.exceptions.as_ref().map(|outcome| Exceptions {
+                outcome,
+                failures_accepted: report.accepted_failures(),
+            }),
+        }
+    }
 }
 
 /// What the exceptions register did: the file and its digest, its rows, how many were
@@ -287,24 +294,7 @@ mod tests {
 
     fn whole(report: &Report) -> Vec<u8> {
         let whole = Whole {
-            head: JsonReport {
-                schema_version: SCHEMA_VERSION,
-                tool: Tool {
-                    name: env!("CARGO_PKG_NAME"),
-                    version: env!("CARGO_PKG_VERSION"),
-                },
-                run: Run {
-                    command_line: &report.run.command_line,
-                    roots: &report.run.roots,
-                    generated_at: &report.run.generated_at,
-                    access_times: report.run.access_times.as_deref(),
-                    warnings: &report.run.warnings,
-                },
-                checks: &report.checks.checks,
-                benchmark: report.checks.benchmark.as_deref(),
-                summary: SummaryView(Summary::of(report)),
-                exceptions: None,
-            },
+            head: JsonReport::of(report),
             subscriptions: rows::subscriptions(report).collect(),
             observations: rows::observations(report).collect(),
             files: rows::files(report).collect(),
