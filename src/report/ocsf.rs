@@ -30,17 +30,16 @@ pub const WRITER: Writer = Writer {
 
 /// What every OCSF report of this tool starts with: the array, and the first finding's
 /// `metadata.product.name`.
-fn prefix() -> String {
-    format!(
-        "[\n  {{\n    \"metadata\": {{\n      \"product\": {{\n        \"name\": \"{}\"",
-        env!("CARGO_PKG_NAME")
-    )
-}
+const PREFIX: &str = concat!(
+    "[\n  {\n    \"metadata\": {\n      \"product\": {\n        \"name\": \"",
+    env!("CARGO_PKG_NAME"),
+    "\""
+);
 
 /// Whether `bytes` start like an OCSF report of this tool (whole, or cut short).
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
-    bytes.starts_with(prefix().as_bytes())
+    bytes.starts_with(PREFIX.as_bytes())
 }
 
 /// The OCSF report has no options.
@@ -435,9 +434,9 @@ mod tests {
 
     #[test]
     fn own_reports_are_recognised_whole_or_cut_short() {
-        let whole = prefix() + ",\n        \"vendor_name\": \"x\"";
+        let whole = PREFIX.to_owned() + ",\n        \"vendor_name\": \"x\"";
         assert!(is_own_report(whole.as_bytes()));
-        assert!(is_own_report(prefix().as_bytes()));
+        assert!(is_own_report(PREFIX.as_bytes()));
         assert!(!is_own_report(b"[\n  {\n    \"metadata\": {}"));
         assert!(!is_own_report(b"[]"));
     }

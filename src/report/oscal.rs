@@ -35,18 +35,19 @@ pub const WRITER: Writer = Writer {
 };
 
 /// What every OSCAL report of this tool starts with, up to the metadata's title.
-fn prefix() -> String {
+/// Built once: a scan compares every file it reads with it.
+static PREFIX: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "{{\n  \"assessment-results\": {{\n    \"uuid\": \"{}\",\n    \"metadata\": {{\n      \"title\": \"{}",
         document_uuid(),
         env!("CARGO_PKG_NAME")
     )
-}
+});
 
 /// Whether `bytes` start like an OSCAL report of this tool (whole, or cut short).
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
-    bytes.starts_with(prefix().as_bytes())
+    bytes.starts_with(PREFIX.as_bytes())
 }
 
 /// The OSCAL report has no options.
@@ -617,7 +618,7 @@ mod tests {
 
     #[test]
     fn own_reports_are_recognised() {
-        assert!(is_own_report(prefix().as_bytes()));
+        assert!(is_own_report(PREFIX.as_bytes()));
         assert!(!is_own_report(b"{\n  \"assessment-results\": {}"));
     }
 }
