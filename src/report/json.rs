@@ -112,17 +112,25 @@ fn write_array<U: Sync>(
     rows_of: impl Fn(&U, &mut dyn FnMut(&dyn RowValue) -> io::Result<()>) -> io::Result<()> + Sync,
 ) -> io::Result<()> {
     write!(out, ",\n  \"{name}\": [")?;
+    // One rendering buffer and one row buffer per chunk, kept by this thread for the whole
+    // array and lent to the workers batch after batch: nothing a worker allocates is freed
+    // by another thread, and memory stays that of one batch whatever the report's length.
+    let mut buffers: Vec<(Vec<u8>, Vec<u8>)> = std::iter::repeat_with(Default::default)
+        .take(batch.chunks)
+        .collect();
     let mut empty = true;
     for units in units.chunks(batch.rows * batch.chunks) {
-        let chunks: Vec<Vec<u8>> = units
+        for (rendered, _) in &mut buffers {
+            rendered.clear();
+        }
+        units
             .par_chunks(batch.rows)
-            .map(|chunk| {
-                let mut rendered = Vec::new();
-                let mut row_text = Vec::new();
+            .zip(buffers.par_iter_mut())
+            .try_for_each(|(chunk, (rendered, row_text))| {
                 for unit in chunk {
                     rows_of(unit, &mut |row| {
                         row_text.clear();
-                        row.write_pretty(&mut row_text)?;
+                        row.write_pretty(row_text)?;
                         // Each row as an element at the second level: after `,` and a new
                         // line, every line indented by four spaces. JSON strings hold no
                         // raw new line, so every new line byte starts a line.
@@ -134,15 +142,14 @@ fn write_array<U: Sync>(
                         Ok(())
                     })?;
                 }
-                Ok(rendered)
-            })
-            .collect::<io::Result<_>>()?;
-        for chunk in chunks {
+                Ok::<_, io::Error>(())
+            })?;
+        for (rendered, _) in &buffers {
             // Every row starts with a comma but the first of the array.
-            let chunk = match (empty, chunk.split_first()) {
+            let chunk = match (empty, rendered.split_first()) {
                 (_, None) => continue,
                 (true, Some((_, rest))) => rest,
-                (false, Some(_)) => chunk.as_slice(),
+                (false, Some(_)) => rendered.as_slice(),
             };
             out.write_all(chunk)?;
             empty = false;
