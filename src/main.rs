@@ -67,8 +67,9 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
                 && (args.outputs.is_empty() || args.outputs.iter().any(|o| o.as_os_str() == "-"))
                 && std::io::IsTerminal::is_terminal(&std::io::stdout());
             let config = args.into_config(command_line)?;
-            // The reports render in parallel too, with as many threads as the scan. A pool
-            // that cannot start leaves rayon's default, and the scan then says why.
+            // The reports render in parallel too: with `-j` threads, else one per core (the
+            // scan's extra reading threads wait on the disk; rendering does not). A pool that
+            // cannot start leaves rayon's default, and the scan then says why.
             let _ = rayon::ThreadPoolBuilder::new()
                 .num_threads(config.threads)
                 .build_global();

@@ -178,27 +178,25 @@ fn dom_with(binary: &Path, page: &Path, fragment: &str) -> String {
     dom
 }
 
+/// Scans `evidence` (with its subscriptions list and `extra` options) into `report.html`.
+fn html_report(dir: &Path, extra: &[&str]) -> PathBuf {
+    mdc()
+        .current_dir(dir)
+        .args(["scan", "evidence", "--subscriptions", "subscriptions.csv"])
+        .args(extra)
+        .args(["--exit-zero", "-q", "-o", "report.html"])
+        .assert()
+        .success();
+    dir.join("report.html")
+}
+
 #[test]
 fn the_html_report_works_in_headless_chromium_offline() {
     let Some(binary) = chromium() else {
         return;
     };
     let dir = evidence();
-    let page = dir.path().join("report.html");
-    mdc()
-        .current_dir(dir.path())
-        .args([
-            "scan",
-            "evidence",
-            "--subscriptions",
-            "subscriptions.csv",
-            "--exit-zero",
-            "-q",
-            "-o",
-            "report.html",
-        ])
-        .assert()
-        .success();
+    let page = html_report(dir.path(), &[]);
 
     // Unfiltered: every subscription, in report order, none hidden.
     let dom = dom_with(&binary, &page, "");
@@ -274,20 +272,7 @@ fn exceptions_show_in_the_browser_and_the_filter_finds_a_ticket() {
              {DEV},wdatp,Dev runs the vendor EDR,CISO J. Doe,2099-12-31,RISK-1042\n"
         ),
     );
-    let page = dir.path().join("report.html");
-    mdc()
-        .current_dir(dir.path())
-        .args(["scan", "evidence", "--subscriptions", "subscriptions.csv"])
-        .args([
-            "--exceptions",
-            "exceptions.csv",
-            "--exit-zero",
-            "-q",
-            "-o",
-            "report.html",
-        ])
-        .assert()
-        .success();
+    let page = html_report(dir.path(), &["--exceptions", "exceptions.csv"]);
     let dom = dom_with(&binary, &page, "filter=RISK-1042");
     assert_eq!(visible(&dom), [DEV]);
     assert!(dom.contains("<button type=\"button\">exception</button>"));
