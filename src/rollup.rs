@@ -408,93 +408,132 @@ pub fn roll_up<'a>(
             b.path.as_bytes(),
         ))
     });
-    let mut groups: Vec<(&SubscriptionId, usize, &[Evidence<'a>])> = items
+    let mut groups: Vec<Group<'_, 'a>> = items
         .chunk_by(|a, b| a.subscription == b.subscription && a.check == b.check)
         .filter_map(|run| {
-            run.first()
-                .map(|first| (first.subscription, first.check, run))
-        })
-        .collect();
-    // The inventory, sorted once: whether it lists a subscription is a binary search.
-    let listed: Option<Vec<&SubscriptionId>> = inventory.map(|inventory| {
-        let mut listed: Vec<&SubscriptionId> = inventory.iter().collect();
-        listed.sort_unstable();
-        listed.dedup();
-        listed
-    });
-    if let Some(listed) = &listed {
-        let found = |sub: &SubscriptionId, check: usize| {
-            groups
-                .binary_search_by(|g| (g.0, g.1).cmp(&(sub, check)))
-                .is_ok()
-        };
-        let without_evidence: Vec<(&SubscriptionId, usize, &[Evidence<'a>])> = listed
-            .iter()
-            .flat_map(|sub| (0..checks.len()).map(move |check| (*sub, check)))
-            .filter(|(sub, check)| !found(sub, *check))
-            .map(|(sub, check)| (sub, check, &[][..]))
-            .collect();
-        groups.extend(without_evidence);
-        groups.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    }
-    let decided_by = DecidedBy::of(&items);
-    // Each verdict depends only on its own items and the digests: built in parallel,
-    // collected in order.
-    let mut verdicts: Vec<SubscriptionVerdict> = groups
-        .par_iter()
-        .filter_map(|&(subscription, check_index, items)| {
-            let check = checks.get(check_index)?;
-            let (verdict, reason) = judge(items, check);
-            let flags = flags_of(items, subscription, &decided_by, check_index, staleness);
-            let decider = deciding_of(items, check, verdict);
-            // The reason already counts the failed collections beside the evidence.
-            let sentences: Vec<String> = flags
-                .iter()
-                .filter(|f| !matches!(f, Flag::CollectionErrors(_)))
-                .map(ToString::to_string)
-                .collect();
-            let reason = if sentences.is_empty() {
-                reason
-            } else {
-                format!("{reason}; {}", sentences.join("; "))
-            };
-            Some(SubscriptionVerdict {
-                subscription: *subscription,
-                check: Arc::clone(check),
-                verdict,
-                reason,
-                // The deciding file first, then the rest in report order.
-                paths: decider
-                    .into_iter()
-                    .chain(
-                        items
-                            .iter()
-                            .filter(|e| decider.is_none_or(|d| !std::ptr::eq(*e, d))),
-                    )
-                    .map(|e| e.path.to_owned())
-                    .collect(),
-                in_inventory: listed
-                    .as_ref()
-                    .map(|listed| listed.binary_search(&subscription).is_ok()),
-                name: None,
-                exception: None,
-                flags,
-                deciding: decider.map(|e| Deciding {
-                    value: match (e.enabled, e.outcome()) {
-                        (Some(true), _) => "true",
-                        (Some(false), _) => "false",
-                        (None, Some(outcome)) => outcome.as_str(),
-                        (None, None) => "",
-                    },
-                    location: e.location.map(ToString::to_string),
-                    collected: e.collected.cloned(),
-                }),
+            let first = run.first()?;
+            Some(Group {
+                subscription: first.subscription,
+                check_index: first.check,
+                check: checks.get(first.check)?,
+                items: run,
+                listed: None,
             })
         })
         .collect();
-    // With an inventory, the subscriptions it lists come first, those outside it after.
-    verdicts.sort_by_key(|v| !v.in_scope());
-    verdicts
+    // The inventory, sorted once: whether it lists a subscription is a binary search.
+    if let Some(inventory) = inventory {
+        let mut listed: Vec<&SubscriptionId> = inventory.iter().collect();
+        listed.sort_unstable();
+        listed.dedup();
+        let found = |sub: &SubscriptionId, check: usize| {
+            groups
+                .binary_search_by(|g| (g.subscription, g.check_index).cmp(&(sub, check)))
+                .is_ok()
+        };
+        let without_evidence: Vec<Group<'_, 'a>> = listed
+            .iter()
+            .flat_map(|sub| checks.iter().enumerate().map(move |check| (*sub, check)))
+            .filter(|(sub, (index, _))| !found(sub, *index))
+            .map(|(subscription, (check_index, check))| Group {
+                subscription,
+                check_index,
+                check,
+                items: &[],
+                listed: None,
+            })
+            .collect();
+        groups.extend(without_evidence);
+        for group in &mut groups {
+            group.listed = Some(listed.binary_search(&group.subscription).is_ok());
+        }
+        // The subscriptions the inventory lists come first, those outside it after.
+        groups.sort_unstable_by(|a, b| {
+            (a.listed == Some(false), a.subscription, a.check_index).cmp(&(
+                b.listed == Some(false),
+                b.subscription,
+                b.check_index,
+            ))
+        });
+    }
+    let decided_by = DecidedBy::of(&items);
+    // Each verdict depends only on its own group and the digests: built in parallel and
+    // collected in place, in the groups' order.
+    groups
+        .par_iter()
+        .map(|group| verdict_of(group, &decided_by, staleness))
+        .collect()
+}
+
+/// The evidence of one subscription on one check, as the roll-up judges it.
+struct Group<'e, 'a> {
+    subscription: &'e SubscriptionId,
+    /// The check's position in the run's checks.
+    check_index: usize,
+    check: &'e Arc<Check>,
+    /// Its evidence, in report order (empty for an inventory's subscription without any).
+    items: &'e [Evidence<'a>],
+    /// Whether the inventory lists the subscription (`None` without an inventory).
+    listed: Option<bool>,
+}
+
+/// One group's verdict, its reason, flags and deciding evidence.
+fn verdict_of(
+    group: &Group<'_, '_>,
+    decided_by: &DecidedBy<'_>,
+    staleness: Option<&Staleness>,
+) -> SubscriptionVerdict {
+    let Group {
+        subscription,
+        check_index,
+        check,
+        items,
+        listed,
+    } = *group;
+    let (verdict, reason) = judge(items, check);
+    let flags = flags_of(items, subscription, decided_by, check_index, staleness);
+    let decider = deciding_of(items, check, verdict);
+    // The reason already counts the failed collections beside the evidence.
+    let sentences: Vec<String> = flags
+        .iter()
+        .filter(|f| !matches!(f, Flag::CollectionErrors(_)))
+        .map(ToString::to_string)
+        .collect();
+    let reason = if sentences.is_empty() {
+        reason
+    } else {
+        format!("{reason}; {}", sentences.join("; "))
+    };
+    SubscriptionVerdict {
+        subscription: *subscription,
+        check: Arc::clone(check),
+        verdict,
+        reason,
+        // The deciding file first, then the rest in report order.
+        paths: decider
+            .into_iter()
+            .chain(
+                items
+                    .iter()
+                    .filter(|e| decider.is_none_or(|d| !std::ptr::eq(*e, d))),
+            )
+            .map(|e| e.path.to_owned())
+            .collect(),
+        in_inventory: listed,
+        name: None,
+        exception: None,
+        flags,
+        deciding: decider.map(|e| Deciding {
+            value: match (e.enabled, e.outcome()) {
+                (Some(true), _) => "true",
+                (Some(false), _) => "false",
+                (None, Some(outcome)) => outcome.as_str(),
+                (None, None) => "",
+            },
+            location: e.location.map(ToString::to_string),
+            collected: e.collected.cloned(),
+        }),
+    }
 }
 
 /// The evidence that decides a `pass` or `fail`: the first file (in report order) with the
