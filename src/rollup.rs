@@ -961,4 +961,33 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn subscriptions_outside_the_inventory_come_after_those_it_lists() {
+        let inventory = [sub(3), sub(2)];
+        let (one, three, five) = (sub(1), sub(3), sub(5));
+        let verdicts = roll_up(
+            [
+                Evidence::bare(&five, 0, "e.json", Found::Outcome(Outcome::Enabled)),
+                Evidence::bare(&three, 0, "c.json", Found::Outcome(Outcome::Enabled)),
+                Evidence::bare(&one, 0, "a.json", Found::Outcome(Outcome::Enabled)),
+            ],
+            Some(&inventory),
+            &wdatp(),
+            None,
+        );
+        let order: Vec<(SubscriptionId, Option<bool>)> = verdicts
+            .iter()
+            .map(|v| (v.subscription, v.in_inventory))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (sub(2), Some(true)),
+                (sub(3), Some(true)),
+                (sub(1), Some(false)),
+                (sub(5), Some(false)),
+            ]
+        );
+    }
 }
