@@ -180,9 +180,12 @@ impl fmt::Display for Flag {
 /// How many other subscriptions a `shared_evidence` reason names.
 const SHARED_NAMED: usize = 3;
 
-/// Which subscriptions each file's bytes (by SHA-256) decide, per check: every (digest,
-/// check, subscription) of a deciding item, sorted and without repeats. Only looked up, by
-/// binary search: one sorted vector instead of a map holding a list per digest.
+/// Which subscriptions each shared file's bytes (by SHA-256) decide, per check: every
+/// (digest, check, subscription) of a deciding item whose bytes decide more than one
+/// subscription for that check, sorted and without repeats. Bytes that decide a single
+/// subscription (nearly every file) are left out: they share nothing, and a small table
+/// keeps the lookups cheap. Only looked up, by binary search: one sorted vector instead of
+/// a map holding a list per digest.
 struct DecidedBy<'a>(Vec<(&'a str, usize, &'a SubscriptionId)>);
 
 impl<'a> DecidedBy<'a> {
@@ -195,7 +198,14 @@ impl<'a> DecidedBy<'a> {
         // Equal entries are identical, so an unstable sort cannot change the result.
         decided.par_sort_unstable();
         decided.dedup();
-        Self(decided)
+        Self(
+            decided
+                .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
+                .filter(|run| run.len() > 1)
+                .flatten()
+                .copied()
+                .collect(),
+        )
     }
 
     /// The entries of the subscriptions the bytes `sha` decide for `check`, in
