@@ -973,6 +973,52 @@ mod tests {
     }
 
     #[test]
+    fn shared_evidence_counts_only_the_bytes_other_subscriptions_share() {
+        // `a` is decided by its own file and by a file whose bytes also decide `b`; `c` by
+        // its own file only. Only the shared bytes flag, and they name `b` once.
+        let (a, b, c) = (sub(1), sub(2), sub(3));
+        let item = |s, path, sha| Evidence {
+            sha256: Some(sha),
+            ..Evidence::bare(s, 0, path, Found::Outcome(Outcome::Enabled))
+        };
+        let verdicts = roll_up(
+            [
+                item(&a, "a/own.json", "1111"),
+                item(&a, "a/copy.json", "2222"),
+                item(&b, "b/copy.json", "2222"),
+                item(&c, "c/own.json", "3333"),
+            ],
+            None,
+            &wdatp(),
+            None,
+        );
+        let shared: Vec<Vec<Flag>> = verdicts
+            .iter()
+            .map(|v| {
+                v.flags
+                    .iter()
+                    .filter(|f| matches!(f, Flag::SharedEvidence { .. }))
+                    .cloned()
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            shared,
+            [
+                vec![Flag::SharedEvidence {
+                    named: vec![b],
+                    total: 1
+                }],
+                vec![Flag::SharedEvidence {
+                    named: vec![a],
+                    total: 1
+                }],
+                vec![],
+            ]
+        );
+    }
+
+    #[test]
     fn subscriptions_outside_the_inventory_come_after_those_it_lists() {
         let inventory = [sub(3), sub(2)];
         let (one, three, five) = (sub(1), sub(3), sub(5));
