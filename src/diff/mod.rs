@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -398,8 +399,10 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
 /// evidence.
 #[must_use]
 pub fn is_own_output(bytes: &[u8]) -> bool {
-    bytes.starts_with(markdown::TITLE.as_bytes())
-        || bytes.starts_with(format!("{}\r\n", csv::HEADER.join(",")).as_bytes())
+    // Asked of every file a scan reads: the CSV header line is built once.
+    static CSV_HEADER_LINE: LazyLock<String> =
+        LazyLock::new(|| format!("{}\r\n", csv::HEADER.join(",")));
+    bytes.starts_with(markdown::TITLE.as_bytes()) || bytes.starts_with(CSV_HEADER_LINE.as_bytes())
 }
 
 /// An output format of `diff`.
