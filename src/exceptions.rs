@@ -211,7 +211,7 @@ pub fn read(path: &Path, limit: u64) -> Result<Register, Error> {
     };
     Ok(Register {
         path: shown(path),
-        sha256: contents.sha256,
+        sha256: contents.sha256.to_string(),
         exceptions,
         problems,
     })

@@ -199,7 +199,7 @@ pub struct Evaluated {
     /// Size in bytes.
     pub size: u64,
     /// Hex SHA-256 of the bytes.
-    pub sha256: String,
+    pub sha256: crate::read::Sha256Hex,
     /// The encoding it was decoded in (`None` when it could not be decoded).
     pub encoding: Option<Encoding>,
     /// The detected shape.

@@ -34,7 +34,7 @@ pub struct Contents {
     /// The bytes, as read.
     pub bytes: Vec<u8>,
     /// Hex SHA-256 of the bytes.
-    pub sha256: String,
+    pub sha256: Sha256Hex,
     /// Whether the file was opened so that its access time stays as it was.
     pub atime_kept: bool,
     /// The file's modification time, when the file system gives one.
@@ -45,7 +45,7 @@ pub struct Contents {
 #[derive(Debug)]
 pub struct Stamp {
     /// Hex SHA-256 of the bytes.
-    pub sha256: String,
+    pub sha256: Sha256Hex,
     /// Whether the file was opened so that its access time stays as it was.
     pub atime_kept: bool,
     /// The file's modification time, when the file system gives one.
@@ -113,7 +113,7 @@ pub fn read_into(path: &Path, limit: u64, bytes: &mut Vec<u8>) -> Result<Stamp, 
         }
     }
     Ok(Stamp {
-        sha256: hex_sha256(bytes),
+        sha256: Sha256Hex::of(bytes),
         atime_kept,
         modified: after.modified().ok(),
     })
@@ -177,10 +177,49 @@ fn same_bytes(file: &File, bytes: &[u8]) -> io::Result<bool> {
     }
 }
 
-/// Hex SHA-256 of `bytes`.
-#[must_use]
-pub fn hex_sha256(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
+/// The SHA-256 of a file's bytes in lower-case hex, as every report writes it: held in
+/// place (64 bytes), not on the heap, since a scan keeps one for every file it reads.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sha256Hex([u8; 64]);
+
+impl Sha256Hex {
+    /// The digest of `bytes`.
+    #[must_use]
+    pub fn of(bytes: &[u8]) -> Self {
+        let mut hex = [0; 64];
+        let mut out: &mut [u8] = &mut hex;
+        // 32 bytes make exactly 64 digits: the write fills the buffer and cannot fail.
+        let written = io::Write::write_fmt(&mut out, format_args!("{:x}", Sha256::digest(bytes)));
+        debug_assert!(written.is_ok());
+        Self(hex)
+    }
+
+    /// The 64 hex digits.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        // Only `of` makes one, from ASCII hex digits.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for Sha256Hex {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Sha256Hex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Sha256Hex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
 }
 
 impl From<FileError> for Skip {
@@ -230,6 +269,19 @@ fn open_read_only(path: &Path) -> io::Result<(File, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_digest_is_the_lower_case_hex_of_sha256() {
+        // FIPS 180-2's example and the digest of nothing.
+        assert_eq!(
+            Sha256Hex::of(b"abc").as_str(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            Sha256Hex::of(b"").to_string(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
 
     #[test]
     fn the_os_error_is_named_once() {

@@ -335,12 +335,13 @@ fn check_recorded(file: &ManifestFile, entry: Option<&discover::Entry>) -> Check
     match read::read(&entry.fs_path, FILE_LIMIT) {
         Ok(contents) => {
             let size = u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX);
-            checked.state = if contents.sha256 == *recorded && Some(size) == file.size {
-                State::Unchanged
-            } else {
-                State::Changed
-            };
-            checked.sha256 = Some(contents.sha256);
+            checked.state =
+                if contents.sha256.as_str() == recorded.as_str() && Some(size) == file.size {
+                    State::Unchanged
+                } else {
+                    State::Changed
+                };
+            checked.sha256 = Some(contents.sha256.to_string());
             checked.size = Some(size);
         }
         Err(error) => {
@@ -374,7 +375,7 @@ fn check_new(path: &str, entry: &discover::Entry) -> Option<Checked> {
         Ok(contents) if crate::report::is_own_report(&contents.bytes) => None,
         Ok(contents) => {
             checked.size = Some(u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX));
-            checked.sha256 = Some(contents.sha256);
+            checked.sha256 = Some(contents.sha256.to_string());
             Some(checked)
         }
         Err(error) => {
