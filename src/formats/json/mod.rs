@@ -485,7 +485,7 @@ fn settings_list(elements: Elements, prefix: &str, extent: Extent) -> Body {
     let settings = elements
         .candidates
         .into_iter()
-        .map(|(index, candidate)| candidate.at(&format!("{prefix}/{index}")))
+        .map(|(index, candidate)| candidate.at_element(prefix, index))
         .collect();
     Body::Items(vec![Item::Settings { extent, settings }])
 }

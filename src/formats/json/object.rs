@@ -114,11 +114,22 @@ pub(super) struct Candidate {
 impl Candidate {
     /// The setting, for an object found at JSON pointer `pointer`.
     pub(super) fn at(self, pointer: &str) -> Setting {
+        let location = format!("{pointer}{}", self.suffix);
+        self.located(location)
+    }
+
+    /// The setting, for element `index` of the array at JSON pointer `array`.
+    pub(super) fn at_element(self, array: &str, index: usize) -> Setting {
+        let location = format!("{array}/{index}{}", self.suffix);
+        self.located(location)
+    }
+
+    fn located(self, pointer: String) -> Setting {
         Setting {
             name: self.name,
             id: self.id,
             enabled: self.enabled,
-            location: Location::Pointer(format!("{pointer}{}", self.suffix)),
+            location: Location::Pointer(pointer),
             recovered: self.recovered,
             subscription: self.subscription,
         }
