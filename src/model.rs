@@ -184,6 +184,17 @@ pub struct FileRecord {
     pub status: FileStatus,
 }
 
+impl FileRecord {
+    /// What the file gave, when it was read and evaluated.
+    #[must_use]
+    pub fn evaluated(&self) -> Option<&Evaluated> {
+        match &self.status {
+            FileStatus::Evaluated(e) => Some(e),
+            FileStatus::Skipped(_) => None,
+        }
+    }
+}
+
 /// Whether a file was evaluated, and what it gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileStatus {
@@ -288,11 +299,7 @@ impl Report {
     /// Every observation with its file, in report order (by path, then subscription).
     pub fn observations(&self) -> impl Iterator<Item = (&FileRecord, &Evaluated, &Observation)> {
         self.files.iter().flat_map(|file| {
-            let evaluated = match &file.status {
-                FileStatus::Evaluated(e) => Some(e),
-                FileStatus::Skipped(_) => None,
-            };
-            evaluated
+            file.evaluated()
                 .into_iter()
                 .flat_map(move |e| e.observations.iter().map(move |o| (file, e, o)))
         })

@@ -195,11 +195,7 @@ fn roll_up(
         })
         .collect();
     let observed = files.iter().flat_map(|file| {
-        let evaluated = match &file.status {
-            FileStatus::Evaluated(e) => Some(e),
-            FileStatus::Skipped(_) => None,
-        };
-        evaluated.into_iter().flat_map(move |e| {
+        file.evaluated().into_iter().flat_map(move |e| {
             e.observations.iter().filter_map(move |o| {
                 o.subscription
                     .as_ref()
@@ -230,13 +226,12 @@ fn roll_up(
             )
         })
     });
-    // Collected at its known length, so that the roll-up sorts it where it is.
+    // Sized once (at most one item per observation), so that the roll-up sorts it where
+    // it is.
     let count = files
         .iter()
-        .map(|file| match &file.status {
-            FileStatus::Evaluated(e) => e.observations.len(),
-            FileStatus::Skipped(_) => 0,
-        })
+        .filter_map(FileRecord::evaluated)
+        .map(|e| e.observations.len())
         .sum::<usize>()
         + unread.len() * checks.checks.len();
     let mut evidence = Vec::with_capacity(count);

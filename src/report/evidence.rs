@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::evaluate::Observation;
 use crate::formats::dates::Collected;
-use crate::model::{Evaluated, FileStatus, Report};
+use crate::model::{Evaluated, Report};
 use crate::rollup::SubscriptionVerdict;
 
 /// One file behind a verdict.
@@ -55,10 +55,7 @@ pub fn evaluated<'a>(report: &'a Report, path: &str) -> Option<&'a Evaluated> {
         .binary_search_by(|f| f.path.as_str().cmp(path))
         .ok()
         .or_else(|| report.files.iter().position(|f| f.path == path))?;
-    match &report.files.get(index)?.status {
-        FileStatus::Evaluated(e) => Some(e),
-        FileStatus::Skipped(_) => None,
-    }
+    report.files.get(index)?.evaluated()
 }
 
 /// Every file behind a verdict, the deciding file first, then in report order.

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::rows::{self, ObservationRow, SubscriptionRow};
 use super::{Flags, Render, Summary, Writer};
-use crate::model::{FileStatus, Report};
+use crate::model::{FileRecord, Report};
 use crate::rollup::Verdict;
 
 /// The HTML report: `.html`.
@@ -442,10 +442,7 @@ fn evidence(
         .ok()
         .and_then(|i| report.files.get(i))
         .or_else(|| report.files.iter().find(|f| f.path == path));
-    let evaluated = file.and_then(|f| match &f.status {
-        FileStatus::Evaluated(e) => Some(e),
-        FileStatus::Skipped(_) => None,
-    });
+    let evaluated = file.and_then(FileRecord::evaluated);
     let observation = evaluated.and_then(|e| {
         e.observations.iter().find(|o| {
             o.check.id == row.check

@@ -213,11 +213,7 @@ pub fn observations_of<'a>(
     report: &'a Report,
     file: &'a FileRecord,
 ) -> impl Iterator<Item = ObservationRow<'a>> {
-    let evaluated = match &file.status {
-        FileStatus::Evaluated(e) => Some(e),
-        FileStatus::Skipped(_) => None,
-    };
-    evaluated.into_iter().flat_map(move |e| {
+    file.evaluated().into_iter().flat_map(move |e| {
         e.observations
             .iter()
             .map(move |o| observation(report, file, e, o))
