@@ -23,6 +23,10 @@ pub fn is_bidi_control(c: char) -> bool {
 /// byte of a path is shown `\xFF`), so what is shown is what is there, in its order.
 #[must_use]
 pub fn printable<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
+    // Printable ASCII, nearly every cell of a report: nothing to look up per character.
+    if text.bytes().all(|b| matches!(b, b' '..=b'~')) {
+        return Cow::Borrowed(text);
+    }
     let replaced = |c: char| (c.is_control() && !keep.contains(&c)) || is_bidi_control(c);
     if !text.chars().any(replaced) {
         return Cow::Borrowed(text);

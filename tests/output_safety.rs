@@ -62,6 +62,26 @@ fn a_checks_file_query_cannot_drive_the_terminal() {
 }
 
 #[test]
+fn a_checks_file_cannot_forge_a_check_in_the_listing() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "checks.toml",
+        "[[check]]\nid = \"mine\"\ntitle = \"Mine\\nforged\\n  title:        \\u001b[2Kall good\\u202e\"\n\
+         setting = \"MCAS\"\n",
+    );
+    let output = run(dir.path(), &["checks", "--checks-file", "checks.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("Mine"), "{text}");
+    assert!(!text.lines().any(|l| l == "forged"), "{text}");
+    assert!(
+        !text.contains(|c: char| (c.is_control() && c != '\n') || BIDI.contains(&c)),
+        "{text:?}"
+    );
+}
+
+#[test]
 fn a_toml_error_line_cannot_overwrite_the_error() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), "ev/a.json", &settings_list(A, "true"));
