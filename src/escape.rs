@@ -44,6 +44,25 @@ pub fn printable<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
     Cow::Owned(out)
 }
 
+/// `text` with its bidirectional controls shown as their escape, as [`printable`] shows them,
+/// and nothing else changed: for a report for people that keeps every other character as
+/// the file has it (the workbook).
+#[must_use]
+pub fn bidi_shown(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() || !text.chars().any(is_bidi_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_bidi_control(c) {
+            let _ = write!(out, "{}", c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// A message for standard error, made [`printable`]: line breaks are kept (a TOML error
 /// shows its line and a caret under it), but every line after the first is indented, so
 /// that text from a file can never start a line of its own (`mdc-evidence: ...`), nor go

@@ -340,6 +340,15 @@ fn bidirectional_controls_are_shown_escaped_to_a_person() {
         assert!(!text.contains(BIDI), "{what}: {text}");
         assert!(text.contains(shown), "{what}: {text}");
     }
+    // The workbook too.
+    let output = run(dir.path(), &["scan", "ev", "-q", "-o", "r.xlsx"]);
+    assert_eq!(output.status.code(), Some(0));
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook(dir.path().join("r.xlsx")).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut workbook, "Observations").unwrap();
+    let cells: Vec<String> = sheet.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(!cells.iter().any(|c| c.contains(BIDI)), "{cells:?}");
+    assert!(cells.iter().any(|c| c.ends_with(shown)), "{cells:?}");
     // The JSON report keeps every text exactly.
     let json = run(dir.path(), &["scan", "ev", "-q", "--format", "json"]);
     assert!(String::from_utf8(json.stdout).unwrap().contains(name));
