@@ -29,7 +29,7 @@ fn main() -> ExitCode {
                     .map(|a| a.to_string_lossy().into_owned())
                     .collect();
                 say(format_args!(
-                    "error: {} is not a subcommand\n  did you mean: mdc-evidence scan {}",
+                    "error: {} is not a subcommand\ndid you mean: mdc-evidence scan {}",
                     mdc_evidence::escape::printable(rest.first().map_or("", String::as_str), &[]),
                     mdc_evidence::escape::printable(&rest.join(" "), &[])
                 ));
