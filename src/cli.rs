@@ -269,7 +269,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub csv_metadata: bool,
 
-    /// Field delimiter of CSV reports (e.g. `;` for locales that expect it).
+    /// Field delimiter of CSV reports: `,`, `;` (for locales that expect it), `|` or a tab.
     #[arg(long, value_name = "CHAR", default_value = ",", value_parser = parse_delimiter)]
     pub csv_delimiter: u8,
 
@@ -627,11 +627,13 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{text:?} is too large"))
 }
 
+/// A CSV delimiter: `,`, `;`, a tab or `|`, never a character that could start a formula or
+/// be taken for text.
 fn parse_delimiter(text: &str) -> Result<u8, String> {
     match text.as_bytes() {
-        [byte] if byte.is_ascii() && *byte != b'"' && *byte != b'\n' && *byte != b'\r' => Ok(*byte),
+        [byte @ (b',' | b';' | b'\t' | b'|')] => Ok(*byte),
         _ => Err(format!(
-            "{text:?} is not a delimiter: give one ASCII character other than a quote or newline"
+            "{text:?} is not a delimiter: give `,`, `;`, `|` or a tab"
         )),
     }
 }

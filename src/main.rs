@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 use mdc_evidence::cli::{Cli, Command};
-use std::io::Write as _;
 
 use mdc_evidence::report::{self, Summary};
 use mdc_evidence::{Error, ExitStatus};
@@ -29,11 +28,11 @@ fn main() -> ExitCode {
                     .skip(1)
                     .map(|a| a.to_string_lossy().into_owned())
                     .collect();
-                eprintln!(
-                    "mdc-evidence: error: {} is not a subcommand\n  did you mean: mdc-evidence scan {}",
+                say(format_args!(
+                    "error: {} is not a subcommand\ndid you mean: mdc-evidence scan {}",
                     mdc_evidence::escape::printable(rest.first().map_or("", String::as_str), &[]),
                     mdc_evidence::escape::printable(&rest.join(" "), &[])
-                );
+                ));
                 return ExitCode::from(ExitStatus::Error as u8);
             }
             error.exit()
@@ -53,7 +52,7 @@ fn main() -> ExitCode {
     match run(cli, command_line) {
         Ok(status) => ExitCode::from(status as u8),
         Err(err) => {
-            eprintln!("mdc-evidence: error: {:#}", anyhow::Error::from(err));
+            say(format_args!("error: {:#}", anyhow::Error::from(err)));
             ExitCode::from(ExitStatus::Error as u8)
         }
     }
@@ -90,25 +89,22 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
             }
             if !config.quiet {
                 for warning in &report.run.warnings {
-                    eprintln!(
-                        "mdc-evidence: warning: {}",
-                        mdc_evidence::escape::printable(warning, &[])
-                    );
+                    say(format_args!("warning: {warning}"));
                 }
                 if !summary_shown {
-                    eprintln!("mdc-evidence: {}", Summary::of(&report).line());
+                    say(Summary::of(&report).line());
                 }
                 let accepted = report.accepted_failures();
                 if accepted > 0 {
-                    eprintln!(
-                        "mdc-evidence: {accepted} {} accepted by exceptions{}",
+                    say(format_args!(
+                        "{accepted} {} accepted by exceptions{}",
                         if accepted == 1 { "failure" } else { "failures" },
                         if config.strict {
                             " (--strict: counted for the exit status)"
                         } else {
                             " (not counted for the exit status; --strict counts them)"
                         }
-                    );
+                    ));
                 }
             }
             Ok(if config.exit_zero {
@@ -144,7 +140,7 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
                 .map_err(|source| Error::Stdout { source })?;
             write_stdout(&String::from_utf8_lossy(&detail))?;
             if !args.quiet {
-                eprintln!("mdc-evidence: {}", verification.line());
+                say(verification.line());
             }
             Ok(if verification.intact() {
                 ExitStatus::Pass
@@ -173,9 +169,9 @@ fn diff(args: &mdc_evidence::cli::DiffArgs) -> Result<ExitStatus, Error> {
     }
     if !args.quiet {
         for warning in &comparison.warnings {
-            eprintln!("mdc-evidence: warning: {warning}");
+            say(format_args!("warning: {warning}"));
         }
-        eprintln!("mdc-evidence: {}", comparison.line());
+        say(comparison.line());
     }
     Ok(if comparison.needs_action() && !args.exit_zero {
         ExitStatus::Fail
@@ -184,10 +180,19 @@ fn diff(args: &mdc_evidence::cli::DiffArgs) -> Result<ExitStatus, Error> {
     })
 }
 
-/// Prints a command's text; a closed pipe is the reader's choice, not an error.
+/// One line on standard error, `mdc-evidence: ` and the message: every message goes through
+/// [`mdc_evidence::escape::message`], so that no text from a file, a checks file, a register
+/// or a parse error can drive the terminal or pass for a line of its own.
+fn say(text: impl std::fmt::Display) {
+    eprintln!(
+        "mdc-evidence: {}",
+        mdc_evidence::escape::message(&text.to_string())
+    );
+}
+
+/// Prints a command's text as a report is written (a write error is an error, never a silent
+/// loss); a closed pipe is the reader's choice, not an error.
 fn write_stdout(text: &str) -> Result<ExitStatus, Error> {
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Stdout { source: e }),
-        _ => Ok(ExitStatus::Pass),
-    }
+    let render = |out: &mut dyn std::io::Write| out.write_all(text.as_bytes());
+    report::write_outputs(&[(None, render)]).map(|()| ExitStatus::Pass)
 }

@@ -504,18 +504,19 @@ fn csv_metadata_lines_describe_the_run_before_the_header() {
         )
     );
     assert_eq!(lines[1], format!("# generated_at: {}", common::EPOCH.1));
+    // Comment lines, never quoted (a reader skipping `#` lines skips them whole)...
     assert!(
-        lines[2].starts_with("\"# command: mdc-evidence scan --csv-metadata "),
+        lines[2].starts_with("# command: mdc-evidence scan --csv-metadata "),
         "{text}"
     );
-    // The cell is quoted (it holds the delimiter) and `=` after it cannot start a formula.
+    // ... and `=` after the delimiter cannot start a formula.
     assert!(lines[2].contains("x,'=1"), "{}", lines[2]);
-    assert!(lines[3].starts_with("\"# roots: "), "{text}");
+    assert!(lines[3].starts_with("# roots: "), "{text}");
     assert_eq!(lines[4], "# checks: wdatp (control 8.1.3.3)");
     assert_eq!(
         lines[5],
-        "\"# summary: 2 files read, 0 skipped; 1 subscription: 1 pass, 0 fail, 0 conflict, \
-         0 no_evidence\""
+        "# summary: 2 files read, 0 skipped; 1 subscription: 1 pass, 0 fail, 0 conflict, \
+         0 no_evidence"
     );
     assert!(lines[6].starts_with("subscription_id,"), "{text}");
     assert!(

@@ -168,22 +168,28 @@ fn a_full_standard_output_is_an_error_and_leaves_report_files_untouched() {
 
 #[cfg(unix)]
 #[test]
-fn a_closed_standard_output_is_an_error_not_a_silent_loss() {
+fn a_standard_output_that_cannot_be_written_is_an_error_not_a_silent_loss() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), &format!("{A}.txt"), "true");
-    // `>&-` closes standard output; a shell is the simplest way to do that.
+    // `1<` opens standard output for reading only: every write fails (`EBADF`, which the
+    // runtime's own handle would ignore). A closed one (`>&-`) cannot be told from
+    // `/dev/null`: the runtime reopens it there (see tests/output_safety.rs).
     let binary = assert_cmd::cargo::cargo_bin("mdc-evidence");
     let output = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "'{}' scan -q '{}' >&-",
+            "'{}' scan -q '{}' 1</dev/null",
             binary.display(),
             dir.path().display()
         ))
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("standard output is closed"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("cannot write to standard output"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]

@@ -35,21 +35,38 @@ pub fn json(checks: &[Check]) -> serde_json::Result<String> {
     Ok(text)
 }
 
+/// A checks file's text on the one line of its field: a line break in a title cannot start
+/// a line (a check's block) of its own.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::escape::printable(text, &[])
+}
+
 /// One check's block.
 struct Block<'a>(&'a Check);
 
 impl fmt::Display for Block<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = self.0;
-        writeln!(f, "{}", c.id)?;
-        writeln!(f, "  title:        {}", c.title)?;
+        writeln!(f, "{}", one_line(&c.id))?;
+        writeln!(f, "  title:        {}", one_line(&c.title))?;
         match &c.rule {
-            Rule::Setting(name) => writeln!(f, "  rule:         the setting {name}")?,
+            Rule::Setting(name) => {
+                writeln!(f, "  rule:         the setting {}", one_line(name))?;
+            }
             Rule::Query { text, expect, .. } => {
-                writeln!(f, "  rule:         the JSONPath {text} finds {expect}")?;
+                writeln!(
+                    f,
+                    "  rule:         the JSONPath {} finds {}",
+                    one_line(text),
+                    one_line(&expect.to_string())
+                )?;
             }
         }
-        writeln!(f, "  passes when:  {}", c.passes_when)?;
+        writeln!(
+            f,
+            "  passes when:  {}",
+            one_line(&c.passes_when.to_string())
+        )?;
         if c.absent_reason.is_empty() {
             writeln!(f, "  absent means: {}", c.absent.as_str())?;
         } else {
@@ -57,7 +74,7 @@ impl fmt::Display for Block<'_> {
                 f,
                 "  absent means: {} ({})",
                 c.absent.as_str(),
-                c.absent_reason
+                one_line(&c.absent_reason)
             )?;
         }
         if c.bare_values {
@@ -75,14 +92,14 @@ impl fmt::Display for Block<'_> {
             writeln!(f, "  controls:")?;
             for benchmark in BENCHMARKS {
                 let control = c.control(benchmark).unwrap_or("-");
-                writeln!(f, "    {benchmark:<16} {control}")?;
+                writeln!(f, "    {benchmark:<16} {}", one_line(control))?;
             }
         }
         if !c.mcsb.is_empty() {
-            writeln!(f, "  MCSB:         {}", c.mcsb.join(", "))?;
+            writeln!(f, "  MCSB:         {}", one_line(&c.mcsb.join(", ")))?;
         }
         if let Some(profile) = &c.profile {
-            writeln!(f, "  profile:      {profile}")?;
+            writeln!(f, "  profile:      {}", one_line(profile))?;
         }
         let r = &c.remediation;
         for (how, text) in [
@@ -91,7 +108,7 @@ impl fmt::Display for Block<'_> {
             ("PowerShell", &r.powershell),
         ] {
             if let Some(text) = text {
-                writeln!(f, "  fix ({how}): {text}")?;
+                writeln!(f, "  fix ({how}): {}", one_line(text))?;
             }
         }
         writeln!(f)

@@ -1,13 +1,16 @@
 //! The CSV reports (RFC 4180): one row per subscription, or one per observation.
 //!
 //! Every cell is made safe for spreadsheets, whatever list separator the spreadsheet
-//! assumes: a cell holding `,`, `;`, a tab, a quote or a line break is quoted (whatever the
-//! delimiter); a cell whose first character, or the first character after a `,`, `;`, tab
-//! or quote inside it (spaces aside), could start a formula (`=`, `+`, `-`, `@`, their
-//! full-width forms `＝＋－＠`, a tab or a carriage return) gets a `'` before that character,
-//! so a crafted file name or value can never become a formula. Other control characters
-//! are replaced with U+FFFD so that nothing in a file name can drive a terminal. The JSON
-//! report holds every text exactly.
+//! assumes: a cell holding `,`, `;`, a tab, a quote, a line break or a `#` (which a reader
+//! skipping comment lines takes for one) is quoted (whatever the delimiter); a cell whose first character, or the first character after a `,`, `;`, tab,
+//! the delimiter, a quote or a line break inside it (spaces aside), could start a formula
+//! (`=`, `+`, `-`, `@`, their full-width forms `＝＋－＠`, a tab or a carriage return) gets a
+//! `'` before that character, so a crafted file name or value can never become a formula,
+//! however a spreadsheet splits the text. Other control characters are replaced with U+FFFD
+//! and bidirectional controls shown as `\u{202e}`, so that nothing in a file name can drive
+//! a terminal or reorder what a person reads. `--csv-metadata` lines are comment lines:
+//! each starts with `#` at its first column and is never quoted. The JSON report holds every
+//! text exactly.
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -227,10 +230,10 @@ impl Csv {
         if self.bom {
             out.write_all(b"\xEF\xBB\xBF")?;
         }
-        // One cell per line, made safe like any other; the rows below have their own width.
+        // Comment lines, never quoted; the rows below have their own width.
         if self.metadata {
             for line in metadata(report) {
-                out.write_all(cell(&line, self.delimiter).as_bytes())?;
+                out.write_all(metadata_line(&line, self.delimiter).as_bytes())?;
                 out.write_all(b"\r\n")?;
             }
         }
@@ -331,9 +334,26 @@ pub fn is_own_report(bytes: &[u8]) -> bool {
 
 /// Makes a cell safe to open in a spreadsheet and to print on a terminal, quoted as needed.
 pub(crate) fn cell(text: &str, delimiter: u8) -> String {
-    let text = super::printable(text, &['\t', '\n', '\r']);
+    let safe = neutralised(&super::printable(text, &['\t', '\n', '\r']), delimiter);
+    // A `#` too: a reader told to skip comments (pandas `comment="#"`) ends an unquoted
+    // cell there, and the rest of the row with it.
+    let needs_quotes = safe.contains([',', ';', '\t', '"', '\n', '\r', '#'])
+        || safe.contains(char::from(delimiter));
+    if needs_quotes {
+        format!("\"{}\"", safe.replace('"', "\"\""))
+    } else {
+        safe
+    }
+}
+
+/// `text` with a `'` before every character that could start a formula where a spreadsheet
+/// may start a cell: at the start, and after a separator of any locale (`,`, `;`, a tab,
+/// the delimiter), a quote or a line break (spaces aside), so that no way of splitting the
+/// text (an import without a text qualifier cuts a quoted cell at its line breaks too) leaves
+/// a formula.
+fn neutralised(text: &str, delimiter: u8) -> String {
     let mut safe = String::with_capacity(text.len() + 2);
-    // At the start, and after a separator or quote: is a formula possible here?
+    // At the start, and after a separator, quote or line break: is a formula possible here?
     let mut exposed = true;
     for c in text.chars() {
         if exposed && (!c.is_whitespace() || matches!(c, '\t' | '\r')) {
@@ -343,17 +363,19 @@ pub(crate) fn cell(text: &str, delimiter: u8) -> String {
             exposed = false;
         }
         safe.push(c);
-        if matches!(c, ',' | ';' | '\t' | '"') {
+        if matches!(c, ',' | ';' | '\t' | '"' | '\n' | '\r') || c == char::from(delimiter) {
             exposed = true;
         }
     }
-    let needs_quotes =
-        safe.contains([',', ';', '\t', '"', '\n', '\r']) || safe.contains(char::from(delimiter));
-    if needs_quotes {
-        format!("\"{}\"", safe.replace('"', "\"\""))
-    } else {
-        safe
-    }
+    safe
+}
+
+/// A `--csv-metadata` line as written: one physical line (line breaks and other control
+/// characters replaced), starting with its `#` and never quoted, so that a reader skipping
+/// comment lines (pandas `comment="#"`) skips it whole; neutralised like a cell, for a
+/// spreadsheet that reads it as a row.
+fn metadata_line(line: &str, delimiter: u8) -> String {
+    neutralised(&super::printable(line, &[]), delimiter)
 }
 
 /// Characters that make a spreadsheet read a cell as a formula.
@@ -366,7 +388,7 @@ fn is_formula_start(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::{cell, metadata_line};
 
     #[test]
     fn formula_cells_are_neutralised() {
@@ -388,6 +410,34 @@ mod tests {
         );
         assert_eq!(cell("a,-b", b';'), "\"a,'-b\"");
         assert_eq!(cell("a b", b' '), "\"a b\"");
+    }
+
+    #[test]
+    fn every_line_of_a_cell_is_neutralised() {
+        assert_eq!(cell("x\n=1+1.json", b','), "\"x\n'=1+1.json\"");
+        assert_eq!(cell("x\r\n @SUM(A1)", b','), "\"x\r\n '@SUM(A1)\"");
+        assert_eq!(cell("a|-1", b'|'), "\"a|'-1\"");
+    }
+
+    #[test]
+    fn metadata_lines_are_unquoted_comments_on_one_line() {
+        assert_eq!(
+            metadata_line("# roots: a,=1+1 \"b\nc", b','),
+            "# roots: a,'=1+1 \"b\u{fffd}c"
+        );
+    }
+
+    #[test]
+    fn a_cell_holding_a_comment_character_is_quoted() {
+        assert_eq!(cell("ev/a#1.json", b','), "\"ev/a#1.json\"");
+    }
+
+    #[test]
+    fn bidirectional_controls_are_shown() {
+        assert_eq!(
+            cell("good-\u{202e}nosj.dab", b','),
+            "good-\\u{202e}nosj.dab"
+        );
     }
 
     #[test]

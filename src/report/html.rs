@@ -8,9 +8,10 @@
 //! are inline; it refers to nothing outside itself, and its Content Security Policy forbids
 //! loading anything, and any script but its own (allowed by its SHA-256).
 //!
-//! Every file-derived text is HTML-escaped (`&`, `<`, `>`, `"`, `'`) and its control
-//! characters replaced with U+FFFD as it is written: a crafted file name or value shows as
-//! text and can never become markup. The script never builds markup: it only sorts rows
+//! Every file-derived text is HTML-escaped (`&`, `<`, `>`, `"`, `'`), its control
+//! characters replaced with U+FFFD and its bidirectional controls shown as `\u{202e}` as it
+//! is written: a crafted file name or value shows as text, in the order it has, and can
+//! never become markup. The script never builds markup: it only sorts rows
 //! and hides those a filter leaves out. Rows are written as they are built, like every
 //! report, and the bytes depend only on the report.
 
@@ -79,7 +80,11 @@ struct Text<'a>(&'a str);
 
 impl fmt::Display for Text<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let special = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'' | ':') || c.is_control();
+        let special = |c: char| {
+            matches!(c, '&' | '<' | '>' | '"' | '\'' | ':')
+                || c.is_control()
+                || crate::escape::is_bidi_control(c)
+        };
         let mut rest = self.0;
         while let Some(at) = rest.find(special) {
             let (plain, tail) = rest.split_at(at);
@@ -95,7 +100,11 @@ impl fmt::Display for Text<'_> {
                 '\'' => "&#39;",
                 ':' if rest.starts_with("//") => "&#58;",
                 ':' => ":",
-                _ => "\u{fffd}",
+                // Shown as their escape, as in every human-facing output (one function).
+                c => {
+                    f.write_str(&crate::escape::printable(c.encode_utf8(&mut [0; 4]), &[]))?;
+                    continue;
+                }
             })?;
         }
         f.write_str(rest)
@@ -617,6 +626,10 @@ mod tests {
             "a&amp;b&quot;c&#39;d\u{fffd}[1m\u{fffd}"
         );
         assert_eq!(Text("日本語").to_string(), "日本語");
+        assert_eq!(
+            Text("good-\u{202e}nosj.dab").to_string(),
+            "good-\\u{202e}nosj.dab"
+        );
         assert_eq!(
             Text("GET https://management.azure.com/x at 10:00").to_string(),
             "GET https&#58;//management.azure.com/x at 10:00"

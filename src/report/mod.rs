@@ -451,29 +451,16 @@ mod stdout {
     use std::fs::File;
     use std::io;
 
-    /// Standard output as a file of its own. The Rust runtime reopens a closed standard
-    /// output on `/dev/null` (read-write, which no shell redirection does) and its handle
-    /// ignores `EBADF`: both would lose the report silently, so both are errors here.
+    /// Standard output as a file of its own, whose write errors are all reported (the
+    /// runtime's handle ignores `EBADF`: a standard output open only for reading would lose
+    /// the report silently). `/dev/null` is written like any file: it is what a caller
+    /// that discards the output asks for (`subprocess.DEVNULL`, `stdio: 'ignore'`,
+    /// `daemon()`). A standard output closed at start cannot be told from it: the Rust
+    /// runtime reopens a closed descriptor on `/dev/null`, as those callers do.
     #[cfg(unix)]
     pub(super) fn open() -> io::Result<File> {
         use std::os::fd::AsFd;
-        let handle = io::stdout();
-        let fd = handle.as_fd();
-        let flags = rustix::fs::fcntl_getfl(fd)
-            .map_err(|_| io::Error::other("standard output is closed"))?;
-        if flags.contains(rustix::fs::OFlags::RDWR) {
-            let stat = rustix::fs::fstat(fd).map_err(io::Error::from)?;
-            let null = rustix::fs::FileType::from_raw_mode(stat.st_mode)
-                == rustix::fs::FileType::CharacterDevice
-                && (
-                    rustix::fs::major(stat.st_rdev),
-                    rustix::fs::minor(stat.st_rdev),
-                ) == (1, 3);
-            if null {
-                return Err(io::Error::other("standard output is closed"));
-            }
-        }
-        Ok(File::from(fd.try_clone_to_owned()?))
+        Ok(File::from(io::stdout().as_fd().try_clone_to_owned()?))
     }
 
     #[cfg(not(unix))]

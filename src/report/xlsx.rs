@@ -3,7 +3,8 @@
 //! run and summary. Each sheet's header row is frozen, its autofilter on, and its columns
 //! sized from their longest text (capped). Every text is a string cell, never a formula,
 //! whatever a file name or value holds, and is kept exactly (the crate escapes a literal
-//! `_xHHHH_`, which Excel would read as an escaped character); counts and sizes are numbers.
+//! `_xHHHH_`, which Excel would read as an escaped character) but for bidirectional
+//! controls, shown as `\u{202e}` as in every report for people; counts and sizes are numbers.
 //!
 //! The workbook is built in memory (the crate has no streaming writer), one pass over the
 //! rows. Its bytes depend only on the report: the document's creation time is the run's
@@ -229,8 +230,13 @@ impl Sheet {
     }
 }
 
-/// A text as a cell holds it: whole, or cut at Excel's limit, saying so.
+/// A text as a cell holds it: whole, or cut at Excel's limit, saying so; bidirectional
+/// controls shown as their escape (`\u{202e}`), so that no name shows reordered.
 fn cell_text(s: &str) -> Cow<'_, str> {
+    let s = match crate::escape::bidi_shown(s) {
+        Cow::Borrowed(s) => s,
+        Cow::Owned(shown) => return Cow::Owned(cell_text(&shown).into_owned()),
+    };
     if s.len() <= MAX_CELL - 40 {
         // Fewer bytes than the limit: fewer UTF-16 units too.
         return Cow::Borrowed(s);
@@ -427,6 +433,7 @@ mod tests {
     fn a_text_within_the_cell_limit_is_kept_whole() {
         assert_eq!(cell_text("a_x0041_b"), "a_x0041_b");
         assert_eq!(cell_text("=HYPERLINK(\"x\")"), "=HYPERLINK(\"x\")");
+        assert_eq!(cell_text("good-\u{202e}nosj.dab"), "good-\\u{202e}nosj.dab");
     }
 
     #[test]
