@@ -100,6 +100,16 @@ pub struct Staleness {
     pub after: String,
 }
 
+/// The dates a roll-up judges evidence against: the run's time (`SOURCE_DATE_EPOCH` when
+/// set) and `--stale-after`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dates {
+    /// The run's time: deciding evidence dated later is `future_dated`.
+    pub now: Option<jiff::Timestamp>,
+    /// `--stale-after`, when given.
+    pub staleness: Option<Staleness>,
+}
+
 /// Something about a verdict's evidence that a reviewer should look at; never changes the
 /// verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +129,12 @@ pub enum Flag {
     /// Deciding evidence was collected longer ago than `--stale-after`: the oldest, and the
     /// duration.
     Stale { collected: Collected, after: String },
+    /// Deciding evidence is dated after the run's time (the clock, or `SOURCE_DATE_EPOCH`,
+    /// is behind the evidence, or the date is wrong): the latest such date.
+    FutureDated(Collected),
+    /// Files whose path names the subscription were not read (too large, unreadable, ...):
+    /// any could hold a value that changes the verdict, so the run cannot pass. How many.
+    UnreadEvidence(usize),
 }
 
 impl Flag {
@@ -131,6 +147,8 @@ impl Flag {
             Self::SharedEvidence { .. } => "shared_evidence",
             Self::CollectionErrors(_) => "collection_errors",
             Self::Stale { .. } => "stale",
+            Self::FutureDated(_) => "future_dated",
+            Self::UnreadEvidence(_) => "unread_evidence",
         }
     }
 }
@@ -173,6 +191,21 @@ impl fmt::Display for Flag {
                     collected.source.as_str()
                 )
             }
+            Self::FutureDated(collected) => write!(
+                f,
+                "future_dated: deciding evidence is dated {} ({}), after the run's time: the \
+                 run's clock (or SOURCE_DATE_EPOCH) or the evidence's date is wrong",
+                collected.at,
+                collected.source.as_str()
+            ),
+            Self::UnreadEvidence(n) => write!(
+                f,
+                "unread_evidence: {} whose path names this subscription {} not read and could \
+                 change this verdict; the run cannot pass until {} read",
+                files(*n),
+                if *n == 1 { "was" } else { "were" },
+                if *n == 1 { "it is" } else { "they are" }
+            ),
         }
     }
 }
@@ -224,13 +257,20 @@ fn flags_of(
     subscription: &SubscriptionId,
     decided_by: &DecidedBy<'_>,
     check: usize,
-    staleness: Option<&Staleness>,
+    dates: &Dates,
 ) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    let unread = items
+        .iter()
+        .filter(|e| matches!(e.found, Found::NotRead(_)))
+        .count();
     let deciding: Vec<&Evidence<'_>> = items.iter().filter(|e| e.is_deciding()).collect();
     if deciding.is_empty() {
-        return Vec::new();
+        if unread > 0 {
+            flags.push(Flag::UnreadEvidence(unread));
+        }
+        return flags;
     }
-    let mut flags = Vec::new();
     if deciding
         .iter()
         .all(|e| e.source == Some(crate::attribute::Source::Path))
@@ -287,7 +327,7 @@ fn flags_of(
     if errors > 0 {
         flags.push(Flag::CollectionErrors(errors));
     }
-    if let Some(staleness) = staleness
+    if let Some(staleness) = &dates.staleness
         && let Some(oldest) = deciding
             .iter()
             .filter_map(|e| e.collected)
@@ -298,6 +338,18 @@ fn flags_of(
             collected: oldest.clone(),
             after: staleness.after.clone(),
         });
+    }
+    if let Some(now) = dates.now
+        && let Some(latest) = deciding
+            .iter()
+            .filter_map(|e| e.collected)
+            .filter(|c| c.at > now)
+            .max_by_key(|c| c.at)
+    {
+        flags.push(Flag::FutureDated(latest.clone()));
+    }
+    if unread > 0 {
+        flags.push(Flag::UnreadEvidence(unread));
     }
     flags
 }
@@ -405,7 +457,7 @@ pub fn roll_up<'a>(
     evidence: impl IntoIterator<Item = Evidence<'a>>,
     inventory: Option<&[SubscriptionId]>,
     checks: &[Arc<Check>],
-    staleness: Option<&Staleness>,
+    dates: &Dates,
 ) -> Vec<SubscriptionVerdict> {
     // Every item in report order: by subscription and check, then by path, the order given
     // breaking ties (a stable sort). One vector, sorted in parallel and read as runs: no
@@ -471,7 +523,7 @@ pub fn roll_up<'a>(
     // collected in place, in the groups' order.
     groups
         .par_iter()
-        .map(|group| verdict_of(group, &decided_by, staleness))
+        .map(|group| verdict_of(group, &decided_by, dates))
         .collect()
 }
 
@@ -491,7 +543,7 @@ struct Group<'e, 'a> {
 fn verdict_of(
     group: &Group<'_, '_>,
     decided_by: &DecidedBy<'_>,
-    staleness: Option<&Staleness>,
+    dates: &Dates,
 ) -> SubscriptionVerdict {
     let Group {
         subscription,
@@ -501,7 +553,7 @@ fn verdict_of(
         listed,
     } = *group;
     let (verdict, reason) = judge(items, check);
-    let flags = flags_of(items, subscription, decided_by, check_index, staleness);
+    let flags = flags_of(items, subscription, decided_by, check_index, dates);
     let decider = deciding_of(items, check, verdict);
     // The reason already counts the failed collections beside the evidence.
     let sentences: Vec<String> = flags
@@ -768,7 +820,7 @@ mod tests {
             .iter()
             .zip(&paths)
             .map(|(&outcome, path)| Evidence::bare(&s, 0, path, Found::Outcome(outcome)));
-        roll_up(evidence, None, &wdatp(), None).remove(0)
+        roll_up(evidence, None, &wdatp(), &Dates::default()).remove(0)
     }
 
     #[test]
@@ -823,7 +875,7 @@ mod tests {
             [Evidence::bare(&s, 0, "h/big.txt", Found::NotRead(&skip))],
             None,
             &wdatp(),
-            None,
+            &Dates::default(),
         )
         .remove(0);
         assert_eq!(v.verdict, Verdict::NoEvidence);
@@ -851,7 +903,7 @@ mod tests {
             ],
             None,
             &wdatp(),
-            None,
+            &Dates::default(),
         )
         .remove(0);
         assert_eq!(v.verdict, Verdict::Pass);
@@ -888,7 +940,7 @@ mod tests {
             ],
             None,
             &wdatp(),
-            None,
+            &Dates::default(),
         )
         .remove(0);
         assert_eq!(v.verdict, Verdict::NoEvidence);
@@ -914,7 +966,7 @@ mod tests {
             }],
             None,
             &wdatp(),
-            None,
+            &Dates::default(),
         )
         .remove(0);
         assert_eq!(v.flags, [Flag::NoResourceId]);
@@ -933,7 +985,7 @@ mod tests {
             )],
             Some(&inventory),
             &wdatp(),
-            None,
+            &Dates::default(),
         );
         assert_eq!(verdicts.len(), 2);
         assert_eq!(verdicts[0].verdict, Verdict::NoEvidence);
@@ -955,7 +1007,7 @@ mod tests {
             ],
             Some(&inventory),
             &wdatp(),
-            None,
+            &Dates::default(),
         );
         let listed: Vec<(SubscriptionId, Verdict, Option<bool>)> = verdicts
             .into_iter()
@@ -990,7 +1042,7 @@ mod tests {
             ],
             None,
             &wdatp(),
-            None,
+            &Dates::default(),
         );
         let shared: Vec<Vec<Flag>> = verdicts
             .iter()
@@ -1030,7 +1082,7 @@ mod tests {
             ],
             Some(&inventory),
             &wdatp(),
-            None,
+            &Dates::default(),
         );
         let order: Vec<(SubscriptionId, Option<bool>)> = verdicts
             .iter()
