@@ -553,14 +553,26 @@ fn not_a_fail(verdict: &SubscriptionVerdict) -> String {
     )
 }
 
-/// When an exception that holds at the run's time expired before the day its verdict's
-/// deciding evidence is dated: why that is suspect.
+/// When an exception that holds at the run's time expired before the date its verdict's
+/// deciding evidence states (not a file's modification time): why that is suspect.
 fn expired_before_evidence(exception: &Exception, verdict: &SubscriptionVerdict) -> Option<String> {
     let collected = verdict.deciding.as_ref()?.collected.as_ref()?;
-    (collected.at.to_zoned(jiff::tz::TimeZone::UTC).date() > exception.expires).then(|| {
+    // The first moment after the exception's last day, UTC.
+    let expired_at = exception
+        .expires
+        .tomorrow()
+        .ok()?
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()?
+        .timestamp();
+    // Collected at that moment or later: after the second before it (dates are to the second).
+    let one_second_before = expired_at
+        .checked_sub(jiff::SignedDuration::from_secs(1))
+        .ok()?;
+    crate::rollup::stated_after(collected, one_second_before).then(|| {
         format!(
             "the exception for subscription {} and check {} holds at the run's time but \
-             expired on {}, before its deciding evidence is dated ({}, {}): the run's clock \
+             expired on {}, before its deciding evidence says it was collected ({}, {}): the run's clock \
              (or SOURCE_DATE_EPOCH) is behind the evidence, or the evidence's date is wrong",
             verdict.subscription,
             verdict.check.id,

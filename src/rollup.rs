@@ -129,8 +129,9 @@ pub enum Flag {
     /// Deciding evidence was collected longer ago than `--stale-after`: the oldest, and the
     /// duration.
     Stale { collected: Collected, after: String },
-    /// Deciding evidence is dated after the run's time (the clock, or `SOURCE_DATE_EPOCH`,
-    /// is behind the evidence, or the date is wrong): the latest such date.
+    /// Deciding evidence states a collection date after the run's time (the clock, or
+    /// `SOURCE_DATE_EPOCH`, is behind the evidence, or the date is wrong): the latest such
+    /// date. A file's modification time never flags (a copy resets it).
     FutureDated(Collected),
     /// Files whose path names the subscription were not read (too large, unreadable, ...):
     /// any could hold a value that changes the verdict, so the run cannot pass. How many.
@@ -193,8 +194,8 @@ impl fmt::Display for Flag {
             }
             Self::FutureDated(collected) => write!(
                 f,
-                "future_dated: deciding evidence is dated {} ({}), after the run's time: the \
-                 run's clock (or SOURCE_DATE_EPOCH) or the evidence's date is wrong",
+                "future_dated: deciding evidence says it was collected {} ({}), after the run's \
+                 time: the run's clock (or SOURCE_DATE_EPOCH) or the evidence's date is wrong",
                 collected.at,
                 collected.source.as_str()
             ),
@@ -208,6 +209,23 @@ impl fmt::Display for Flag {
             ),
         }
     }
+}
+
+/// Whether evidence states (in its content: not a file's modification time, which a copy
+/// resets) that it was collected after `time`. A transcript's start time is the collecting
+/// machine's local time read as UTC: it counts only when later by more than any time zone
+/// (14 hours).
+#[must_use]
+pub fn stated_after(collected: &Collected, time: jiff::Timestamp) -> bool {
+    let slack = match collected.source {
+        DateSource::FileModified => return false,
+        DateSource::Transcript => jiff::SignedDuration::from_hours(14),
+        DateSource::HttpDate | DateSource::Har => jiff::SignedDuration::ZERO,
+    };
+    collected
+        .at
+        .checked_sub(slack)
+        .is_ok_and(|earliest| earliest > time)
 }
 
 /// How many other subscriptions a `shared_evidence` reason names.
@@ -343,7 +361,7 @@ fn flags_of(
         && let Some(latest) = deciding
             .iter()
             .filter_map(|e| e.collected)
-            .filter(|c| c.at > now)
+            .filter(|c| stated_after(c, now))
             .max_by_key(|c| c.at)
     {
         flags.push(Flag::FutureDated(latest.clone()));

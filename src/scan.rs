@@ -243,8 +243,8 @@ fn roll_up(
     rollup::roll_up(evidence, inventory, &checks.checks, dates)
 }
 
-/// The run's warning when deciding evidence is dated after the run's time: how many
-/// verdicts rest on it, and the latest date.
+/// The run's warning when deciding evidence says it was collected after the run's time
+/// (the verdicts flagged `future_dated`): how many verdicts rest on it, and the latest date.
 fn future_dated_warning(
     subscriptions: &[SubscriptionVerdict],
     dates: &rollup::Dates,
@@ -260,9 +260,9 @@ fn future_dated_warning(
     let latest = flagged.iter().max_by_key(|c| c.at)?;
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::from(dates.now?));
     Some(format!(
-        "{} {} on evidence dated after the run's time {now} (the latest {}, {}): the run's \
-         clock or SOURCE_DATE_EPOCH is behind the evidence, or the evidence's dates are wrong; \
-         staleness and exceptions are judged at the run's time",
+        "{} {} on evidence that says it was collected after the run's time {now} (the \
+         latest {}, {}): the run's clock or SOURCE_DATE_EPOCH is behind the evidence, or the \
+         evidence's dates are wrong; staleness and exceptions are judged at the run's time",
         flagged.len(),
         if flagged.len() == 1 {
             "verdict rests"

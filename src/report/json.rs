@@ -36,9 +36,9 @@ pub fn is_own_report(bytes: &[u8]) -> bool {
     })
 }
 
-/// Whether `bytes` are a whole JSON report of this tool: one document with exactly the
-/// report's keys, this tool's name and the three arrays, ending with a new line. Asked only
-/// of files that start like one ([`is_own_report`]).
+/// Whether `bytes` are a whole JSON report of this tool (or the JSON of its `diff`): one
+/// document with exactly the report's keys, this tool's name and the three arrays, ending
+/// with a new line. Asked only of files that start like one ([`is_own_report`]).
 #[must_use]
 pub fn is_whole_report(bytes: &[u8]) -> bool {
     #[derive(serde::Deserialize)]
@@ -64,9 +64,27 @@ pub fn is_whole_report(bytes: &[u8]) -> bool {
         name: String,
         version: String,
     }
+    /// The JSON output of `diff`, which starts the same way.
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code, reason = "read only to check the document's shape")]
+    struct Diff {
+        schema_version: u32,
+        tool: WholeTool,
+        kind: String,
+        old: serde_json::Map<String, serde_json::Value>,
+        new: serde_json::Map<String, serde_json::Value>,
+        needs_action: bool,
+        changes: serde_json::Map<String, serde_json::Value>,
+        #[serde(default)]
+        warnings: Vec<String>,
+        rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    }
+    let ours = |tool: &WholeTool| tool.name == env!("CARGO_PKG_NAME");
     bytes.ends_with(b"}\n")
-        && serde_json::from_slice::<Whole>(bytes)
-            .is_ok_and(|whole| whole.tool.name == env!("CARGO_PKG_NAME"))
+        && (serde_json::from_slice::<Whole>(bytes).is_ok_and(|whole| ours(&whole.tool))
+            || serde_json::from_slice::<Diff>(bytes)
+                .is_ok_and(|diff| ours(&diff.tool) && diff.kind == "diff"))
 }
 
 /// The JSON report: `.json`.
