@@ -337,3 +337,75 @@ impl Report {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::Outcome;
+    use crate::rollup::{Dates, Evidence, Found};
+    use crate::subscription::SubscriptionId;
+
+    /// A report whose one subscription passes, beside one entry skipped for `skip`.
+    fn passing_beside(skip: Skip) -> Report {
+        let checks = Checks::default();
+        let s = SubscriptionId::parse("11111111-2222-4333-8444-555555555555").unwrap();
+        let subscriptions = crate::rollup::roll_up(
+            [Evidence::bare(
+                &s,
+                0,
+                "good.json",
+                Found::Outcome(Outcome::Enabled),
+            )],
+            None,
+            &checks.checks,
+            &Dates::default(),
+        );
+        Report {
+            run: RunInfo {
+                command_line: Vec::new(),
+                roots: Vec::new(),
+                generated_at: String::new(),
+                access_times: None,
+                warnings: Vec::new(),
+            },
+            checks,
+            files: vec![FileRecord {
+                path: "x".into(),
+                kind: EntryKind::File,
+                status: FileStatus::Skipped(skip),
+            }],
+            subscriptions,
+            exceptions: None,
+        }
+    }
+
+    #[test]
+    fn every_skip_that_might_be_evidence_keeps_a_pass_from_exiting_0() {
+        let unread = [
+            Skip::TooLarge { size: 2, limit: 1 },
+            Skip::Unreadable("x".into()),
+            Skip::ChangedDuringRead,
+            Skip::SymlinkNotFollowed,
+            Skip::TemporaryFile,
+            Skip::NotRegular(EntryKind::Other),
+        ];
+        for skip in unread {
+            let report = passing_beside(skip.clone());
+            assert_eq!(report.unread_evidence(), 1, "{skip}");
+            assert_eq!(report.exit_status(false), ExitStatus::Incomplete, "{skip}");
+        }
+        let deliberate = [
+            Skip::Excluded("*.log".into()),
+            Skip::NotIncluded,
+            Skip::ReportOutput,
+            Skip::EarlierReport,
+            Skip::SymlinkLoop,
+            Skip::NotRegular(EntryKind::Fifo),
+        ];
+        for skip in deliberate {
+            let report = passing_beside(skip.clone());
+            assert_eq!(report.unread_evidence(), 0, "{skip}");
+            assert_eq!(report.exit_status(false), ExitStatus::Pass, "{skip}");
+        }
+    }
+}
