@@ -142,6 +142,22 @@ fn a_file_that_only_starts_like_a_report_is_read_as_evidence() {
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(report["subscriptions"][0]["verdict"], "conflict");
     assert_eq!(file(&report, "ev/fake.json")["status"], "evaluated");
+
+    // Nor does the title of a diff's Markdown summary keep what follows it from being read.
+    let dir = estate();
+    write(
+        dir.path(),
+        "ev/changes.md",
+        &format!(
+            "# Changes between two mdc-evidence scans
+
+{}
+",
+            rl("false")
+        ),
+    );
+    let (_, report, _) = scan(dir.path(), &[]);
+    assert_eq!(file(&report, "ev/changes.md")["status"], "evaluated");
 }
 
 #[test]
