@@ -906,6 +906,68 @@ mod tests {
     }
 
     #[test]
+    fn a_pass_beside_a_file_not_read_is_flagged_unread_evidence() {
+        let s = sub(3);
+        let skip = Skip::TooLarge { size: 9, limit: 1 };
+        let v = roll_up(
+            [
+                Evidence::bare(&s, 0, "h/good.json", Found::Outcome(Outcome::Enabled)),
+                Evidence::bare(&s, 0, "h/big.json", Found::NotRead(&skip)),
+            ],
+            None,
+            &wdatp(),
+            &Dates::default(),
+        )
+        .remove(0);
+        assert_eq!(v.verdict, Verdict::Pass);
+        assert_eq!(v.flags, [Flag::UnreadEvidence(1)]);
+        assert!(
+            v.reason.ends_with(
+                "unread_evidence: 1 file whose path names this subscription was not read and \
+                 could change this verdict; the run cannot pass until it is read"
+            ),
+            "{}",
+            v.reason
+        );
+    }
+
+    #[test]
+    fn only_a_stated_date_after_the_run_flags_future_dated() {
+        let s = sub(4);
+        let at = |text: &str, source| Collected {
+            at: text.parse().unwrap(),
+            by: None,
+            source,
+        };
+        let now: jiff::Timestamp = "2024-01-01T00:00:00Z".parse().unwrap();
+        let dates = Dates {
+            now: Some(now),
+            staleness: None,
+        };
+        let flags = |collected: &Collected| {
+            roll_up(
+                [Evidence {
+                    collected: Some(collected),
+                    ..Evidence::bare(&s, 0, "a.txt", Found::Outcome(Outcome::Enabled))
+                }],
+                None,
+                &wdatp(),
+                &dates,
+            )
+            .remove(0)
+            .flags
+        };
+        let later = at("2026-01-05T09:42:11Z", DateSource::HttpDate);
+        assert_eq!(flags(&later), [Flag::FutureDated(later.clone())]);
+        // A modification time is reset by a copy: never flagged.
+        assert!(flags(&at("2026-01-05T09:42:11Z", DateSource::FileModified)).is_empty());
+        // A transcript's local time, read as UTC: within 14 hours is not later.
+        assert!(flags(&at("2024-01-01T13:00:00Z", DateSource::Transcript)).is_empty());
+        assert!(!flags(&at("2024-01-01T15:00:00Z", DateSource::Transcript)).is_empty());
+        assert!(flags(&at("2023-12-31T23:59:59Z", DateSource::Har)).is_empty());
+    }
+
+    #[test]
     fn the_deciding_file_comes_first_with_its_value_and_location() {
         let s = sub(4);
         let location = crate::formats::Location::Pointer("/value/1/properties/enabled".into());
