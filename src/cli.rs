@@ -16,10 +16,11 @@ use crate::report::{self, Flags, Writer, csv::Rows};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  every subscription passes
+  0  every subscription passes, and every file that might be evidence was read
   1  some subscription fails, or its evidence conflicts
   2  usage or fatal error (no report written)
-  3  no fail or conflict, but some subscription has no evidence (or none was found)
+  3  evidence incomplete: no fail or conflict, but some subscription has no evidence,
+     none was found, or a skipped file might be evidence
 With --exit-zero, 0 whenever a report was written.";
 
 /// Decides, offline, whether Defender for Endpoint integration (WDATP) is enabled in each

@@ -259,10 +259,9 @@ impl Walk<'_> {
         }
     }
 
+    /// Why an entry found by the walk is not read, if it is not. The user's patterns come
+    /// first: a skip they chose never keeps a run from passing, whatever the entry is.
     fn skip_for(&mut self, root: &Path, path: &Path, kind: EntryKind) -> Option<Skip> {
-        if let Some(skip) = skip_for_kind(kind).or_else(|| skip_for_name(path)) {
-            return Some(skip);
-        }
         let below_root = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
         let reported = display(path);
         // A pattern matches the path below its root, or the path as reports show it (a
@@ -288,7 +287,9 @@ impl Walk<'_> {
                 return Some(Skip::NotIncluded);
             }
         }
-        is_output(path, self.discovery)
+        skip_for_kind(kind)
+            .or_else(|| skip_for_name(path))
+            .or_else(|| is_output(path, self.discovery))
     }
 
     /// Sorts byte-wise by path; of two entries for one directory entry (a file also named
@@ -364,7 +365,8 @@ fn skip_for_kind(kind: EntryKind) -> Option<Skip> {
     }
 }
 
-/// The temporary files reports are staged in, left behind by a run that was killed.
+/// A name like the temporary files reports are staged in (left behind by a run that was
+/// killed, or not): not read, and counted as evidence not read.
 fn skip_for_name(path: &Path) -> Option<Skip> {
     let name = path.file_name()?.to_str()?;
     (name.starts_with(TEMPORARY_PREFIX) && name.ends_with(TEMPORARY_SUFFIX))
@@ -565,11 +567,29 @@ mod tests {
     }
 
     #[test]
-    fn only_deliberate_skips_leave_a_subscription_alone() {
-        assert!(Skip::Excluded("*.log".into()).is_deliberate());
-        assert!(Skip::EarlierReport.is_deliberate());
-        assert!(!Skip::TooLarge { size: 2, limit: 1 }.is_deliberate());
-        assert!(!Skip::Unreadable("x".into()).is_deliberate());
-        assert!(!Skip::SymlinkNotFollowed.is_deliberate());
+    fn only_skips_that_cannot_hide_evidence_let_a_run_pass() {
+        for skip in [
+            Skip::Excluded("*.log".into()),
+            Skip::NotIncluded,
+            Skip::ReportOutput,
+            Skip::EarlierReport,
+            Skip::SymlinkLoop,
+            Skip::NotRegular(EntryKind::Fifo),
+            Skip::NotRegular(EntryKind::Socket),
+            Skip::NotRegular(EntryKind::BlockDevice),
+            Skip::NotRegular(EntryKind::CharDevice),
+        ] {
+            assert!(!skip.might_be_evidence(), "{skip}");
+        }
+        for skip in [
+            Skip::TooLarge { size: 2, limit: 1 },
+            Skip::Unreadable("x".into()),
+            Skip::SymlinkNotFollowed,
+            Skip::ChangedDuringRead,
+            Skip::TemporaryFile,
+            Skip::NotRegular(EntryKind::Other),
+        ] {
+            assert!(skip.might_be_evidence(), "{skip}");
+        }
     }
 }

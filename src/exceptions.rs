@@ -12,7 +12,10 @@
 //! standard error and in every report), never silently applied.
 //!
 //! An exception holds through its `expires` date (UTC) and has expired from the next day
-//! on; "now" is the run's time, `SOURCE_DATE_EPOCH` when set.
+//! on; "now" is the run's time, `SOURCE_DATE_EPOCH` when set. Only a `fail` can be
+//! excepted: a row for a `pass`, `conflict` or `no_evidence` is not applied, with a warning.
+//! An exception that holds at the run's time but expired before the day its deciding
+//! evidence is dated is warned about (the clock is behind the evidence).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -427,8 +430,11 @@ fn status_at(exception: &Exception, now: jiff::Timestamp) -> Status {
     }
 }
 
-/// Applies `register` to the verdicts at `now`: each well-formed row annotates the
-/// verdict of its subscription and check. Returns what was done, the problems included.
+/// Applies `register` to the verdicts at `now`: each well-formed row annotates the `fail`
+/// verdict of its subscription and check; a row for any other verdict is not applied (and
+/// never shown as accepted), with a warning. An exception that holds at `now` but expired
+/// before its verdict's deciding evidence is dated is applied, with a warning: the run's
+/// clock is behind the evidence. Returns what was done, the problems included.
 pub fn apply(
     register: &Register,
     verdicts: &mut [SubscriptionVerdict],
@@ -479,12 +485,25 @@ pub fn apply(
         chosen.insert(i, exception);
     }
     let mut expired: Vec<Note> = Vec::new();
+    // Exceptions that hold at the run's time but expired before their evidence was dated.
+    let mut clock: Vec<Note> = Vec::new();
     let mut accepted = 0;
     for (i, exception) in chosen {
         let Some(verdict) = verdicts.get_mut(i) else {
             continue;
         };
+        // Only a setting known to be off is a risk someone can accept: a conflict or a
+        // verdict without evidence is unclear evidence, and a pass needs no exception.
+        if verdict.verdict != Verdict::Fail {
+            notes.push((exception.at, not_a_fail(verdict)));
+            continue;
+        }
         let status = status_at(exception, now);
+        if status == Status::Accepted
+            && let Some(why) = expired_before_evidence(exception, verdict)
+        {
+            clock.push((exception.at, why));
+        }
         match status {
             Status::Accepted => accepted += 1,
             Status::Expired => expired.push((
@@ -508,6 +527,7 @@ pub fn apply(
         .iter()
         .cloned()
         .chain(expired.iter().cloned())
+        .chain(clock)
         .collect();
     warnings.sort_by_key(|(at, _)| *at);
     Outcome {
@@ -522,6 +542,45 @@ pub fn apply(
             .map(|note| format!("exceptions {}, {}", register.path, shown(note)))
             .collect(),
     }
+}
+
+/// Why an exception for a verdict other than `fail` is not applied.
+fn not_a_fail(verdict: &SubscriptionVerdict) -> String {
+    format!(
+        "the exception for subscription {} and check {} is not applied: the verdict is {}; \
+         an exception covers only a fail",
+        verdict.subscription, verdict.check.id, verdict.verdict
+    )
+}
+
+/// When an exception that holds at the run's time expired before the date its verdict's
+/// deciding evidence states (not a file's modification time): why that is suspect.
+fn expired_before_evidence(exception: &Exception, verdict: &SubscriptionVerdict) -> Option<String> {
+    let collected = verdict.deciding.as_ref()?.collected.as_ref()?;
+    // The first moment after the exception's last day, UTC.
+    let expired_at = exception
+        .expires
+        .tomorrow()
+        .ok()?
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()?
+        .timestamp();
+    // Collected at that moment or later: after the second before it (dates are to the second).
+    let one_second_before = expired_at
+        .checked_sub(jiff::SignedDuration::from_secs(1))
+        .ok()?;
+    crate::rollup::stated_after(collected, one_second_before).then(|| {
+        format!(
+            "the exception for subscription {} and check {} holds at the run's time but \
+             expired on {}, before its deciding evidence says it was collected ({}, {}): the run's clock \
+             (or SOURCE_DATE_EPOCH) is behind the evidence, or the evidence's date is wrong",
+            verdict.subscription,
+            verdict.check.id,
+            exception.expires,
+            collected.at,
+            collected.source.as_str()
+        )
+    })
 }
 
 /// Whether a verdict's failure is set aside for the exit status by an exception that

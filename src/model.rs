@@ -116,26 +116,38 @@ pub enum Skip {
     ChangedDuringRead,
     /// A report file this run writes.
     ReportOutput,
-    /// A report an earlier run of this tool wrote, recognised by its content.
+    /// A report an earlier run of this tool wrote, recognised whole by its content (a file
+    /// that only starts like one is read as evidence).
     EarlierReport,
-    /// A temporary report file left behind by an interrupted run of this tool.
+    /// Named like the temporary files this tool stages its reports in (left behind by an
+    /// interrupted run, or not): never read, but it might be evidence.
     TemporaryFile,
 }
 
 impl Skip {
-    /// Whether the skip is the user's choice or this tool's own file, rather than evidence
-    /// that could not be read: only the latter leaves the subscription its path names
-    /// without evidence.
+    /// Whether the entry might hold evidence this run did not read: a file too large,
+    /// unreadable (a folder too deep to list included), changed during the read, a link not
+    /// followed, an entry of unknown type, or named like this tool's temporary files. Such
+    /// a skip keeps the run from passing (see [`Report::exit_status`]): the file could hold
+    /// a `false` that turns any pass into a conflict. Not so for the user's choice
+    /// (`--exclude`, no `--include` match), this run's reports, an earlier report recognised
+    /// whole, a link leading back to a folder this walk lists anyway, and FIFOs, sockets and
+    /// devices, which hold no saved bytes.
     #[must_use]
-    pub fn is_deliberate(&self) -> bool {
-        matches!(
-            self,
+    pub fn might_be_evidence(&self) -> bool {
+        match self {
             Self::Excluded(_)
-                | Self::NotIncluded
-                | Self::ReportOutput
-                | Self::EarlierReport
-                | Self::TemporaryFile
-        )
+            | Self::NotIncluded
+            | Self::ReportOutput
+            | Self::EarlierReport
+            | Self::SymlinkLoop => false,
+            Self::NotRegular(kind) => *kind == EntryKind::Other,
+            Self::SymlinkNotFollowed
+            | Self::Unreadable(_)
+            | Self::TooLarge { .. }
+            | Self::ChangedDuringRead
+            | Self::TemporaryFile => true,
+        }
     }
 }
 
@@ -166,9 +178,10 @@ impl fmt::Display for Skip {
             ),
             Self::ReportOutput => f.write_str("a report file written by this run"),
             Self::EarlierReport => f.write_str("an earlier report of mdc-evidence, not evidence"),
-            Self::TemporaryFile => {
-                f.write_str("a temporary file left by an interrupted mdc-evidence run")
-            }
+            Self::TemporaryFile => f.write_str(
+                "named like a temporary file of mdc-evidence (.mdc-evidence-*.tmp): not read; \
+                 delete it if an interrupted run left it, else rename it so that it is read",
+            ),
         }
     }
 }
@@ -258,19 +271,25 @@ pub struct Report {
 /// The process exit status a report calls for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
-    /// Every subscription passes.
+    /// Every subscription passes, and every file that might be evidence was read.
     Pass = 0,
     /// Some subscription fails or has conflicting evidence.
     Fail = 1,
     /// Usage or fatal error; no report was written.
     Error = 2,
-    /// No fail or conflict, but some subscription has no evidence (or none was found).
-    NoEvidence = 3,
+    /// Evidence incomplete: no fail or conflict, but some subscription has no evidence,
+    /// none was found, or a file that might be evidence was not read.
+    Incomplete = 3,
 }
 
 impl Report {
-    /// The exit status this report calls for (see the README's exit codes). A `fail`
-    /// covered by an exception that holds does not count, unless `strict`.
+    /// The exit status this report calls for (see the README's exit codes), decided here
+    /// only. A `fail` or `conflict` in scope exits 1, except a `fail` covered by an
+    /// exception that holds, unless `strict`. Otherwise the run passes only on complete
+    /// evidence: a subscription in scope without evidence, no subscription at all, or any
+    /// skipped file that might be evidence ([`Skip::might_be_evidence`]) exits 3. A file
+    /// not read could hold anything for any subscription, whatever its path says, so no
+    /// verdict is trusted to stand without it.
     #[must_use]
     pub fn exit_status(&self, strict: bool) -> ExitStatus {
         // With an inventory, only the subscriptions it lists decide the status.
@@ -280,11 +299,24 @@ impl Report {
         };
         if has(Verdict::Fail) || has(Verdict::Conflict) {
             ExitStatus::Fail
-        } else if has(Verdict::NoEvidence) || in_scope().next().is_none() {
-            ExitStatus::NoEvidence
+        } else if has(Verdict::NoEvidence)
+            || in_scope().next().is_none()
+            || self.unread_evidence() > 0
+        {
+            ExitStatus::Incomplete
         } else {
             ExitStatus::Pass
         }
+    }
+
+    /// How many skipped entries might be evidence ([`Skip::might_be_evidence`]): while any
+    /// is, the run cannot pass.
+    #[must_use]
+    pub fn unread_evidence(&self) -> usize {
+        self.files
+            .iter()
+            .filter(|f| matches!(&f.status, FileStatus::Skipped(skip) if skip.might_be_evidence()))
+            .count()
     }
 
     /// The failures in scope that exceptions which hold set aside for the exit status.
@@ -303,5 +335,77 @@ impl Report {
                 .into_iter()
                 .flat_map(move |e| e.observations.iter().map(move |o| (file, e, o)))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::Outcome;
+    use crate::rollup::{Dates, Evidence, Found};
+    use crate::subscription::SubscriptionId;
+
+    /// A report whose one subscription passes, beside one entry skipped for `skip`.
+    fn passing_beside(skip: Skip) -> Report {
+        let checks = Checks::default();
+        let s = SubscriptionId::parse("11111111-2222-4333-8444-555555555555").unwrap();
+        let subscriptions = crate::rollup::roll_up(
+            [Evidence::bare(
+                &s,
+                0,
+                "good.json",
+                Found::Outcome(Outcome::Enabled),
+            )],
+            None,
+            &checks.checks,
+            &Dates::default(),
+        );
+        Report {
+            run: RunInfo {
+                command_line: Vec::new(),
+                roots: Vec::new(),
+                generated_at: String::new(),
+                access_times: None,
+                warnings: Vec::new(),
+            },
+            checks,
+            files: vec![FileRecord {
+                path: "x".into(),
+                kind: EntryKind::File,
+                status: FileStatus::Skipped(skip),
+            }],
+            subscriptions,
+            exceptions: None,
+        }
+    }
+
+    #[test]
+    fn every_skip_that_might_be_evidence_keeps_a_pass_from_exiting_0() {
+        let unread = [
+            Skip::TooLarge { size: 2, limit: 1 },
+            Skip::Unreadable("x".into()),
+            Skip::ChangedDuringRead,
+            Skip::SymlinkNotFollowed,
+            Skip::TemporaryFile,
+            Skip::NotRegular(EntryKind::Other),
+        ];
+        for skip in unread {
+            let report = passing_beside(skip.clone());
+            assert_eq!(report.unread_evidence(), 1, "{skip}");
+            assert_eq!(report.exit_status(false), ExitStatus::Incomplete, "{skip}");
+        }
+        let deliberate = [
+            Skip::Excluded("*.log".into()),
+            Skip::NotIncluded,
+            Skip::ReportOutput,
+            Skip::EarlierReport,
+            Skip::SymlinkLoop,
+            Skip::NotRegular(EntryKind::Fifo),
+        ];
+        for skip in deliberate {
+            let report = passing_beside(skip.clone());
+            assert_eq!(report.unread_evidence(), 0, "{skip}");
+            assert_eq!(report.exit_status(false), ExitStatus::Pass, "{skip}");
+        }
     }
 }

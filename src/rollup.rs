@@ -100,6 +100,16 @@ pub struct Staleness {
     pub after: String,
 }
 
+/// The dates a roll-up judges evidence against: the run's time (`SOURCE_DATE_EPOCH` when
+/// set) and `--stale-after`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dates {
+    /// The run's time: deciding evidence dated later is `future_dated`.
+    pub now: Option<jiff::Timestamp>,
+    /// `--stale-after`, when given.
+    pub staleness: Option<Staleness>,
+}
+
 /// Something about a verdict's evidence that a reviewer should look at; never changes the
 /// verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +129,13 @@ pub enum Flag {
     /// Deciding evidence was collected longer ago than `--stale-after`: the oldest, and the
     /// duration.
     Stale { collected: Collected, after: String },
+    /// Deciding evidence states a collection date after the run's time (the clock, or
+    /// `SOURCE_DATE_EPOCH`, is behind the evidence, or the date is wrong): the latest such
+    /// date. A file's modification time never flags (a copy resets it).
+    FutureDated(Collected),
+    /// Files whose path names the subscription were not read (too large, unreadable, ...):
+    /// any could hold a value that changes the verdict, so the run cannot pass. How many.
+    UnreadEvidence(usize),
 }
 
 impl Flag {
@@ -131,6 +148,8 @@ impl Flag {
             Self::SharedEvidence { .. } => "shared_evidence",
             Self::CollectionErrors(_) => "collection_errors",
             Self::Stale { .. } => "stale",
+            Self::FutureDated(_) => "future_dated",
+            Self::UnreadEvidence(_) => "unread_evidence",
         }
     }
 }
@@ -173,8 +192,40 @@ impl fmt::Display for Flag {
                     collected.source.as_str()
                 )
             }
+            Self::FutureDated(collected) => write!(
+                f,
+                "future_dated: deciding evidence says it was collected {} ({}), after the run's \
+                 time: the run's clock (or SOURCE_DATE_EPOCH) or the evidence's date is wrong",
+                collected.at,
+                collected.source.as_str()
+            ),
+            Self::UnreadEvidence(n) => write!(
+                f,
+                "unread_evidence: {} whose path names this subscription {} not read and could \
+                 change this verdict; the run cannot pass until {} read",
+                files(*n),
+                if *n == 1 { "was" } else { "were" },
+                if *n == 1 { "it is" } else { "they are" }
+            ),
         }
     }
+}
+
+/// Whether evidence states (in its content: not a file's modification time, which a copy
+/// resets) that it was collected after `time`. A transcript's start time is the collecting
+/// machine's local time read as UTC: it counts only when later by more than any time zone
+/// (14 hours).
+#[must_use]
+pub fn stated_after(collected: &Collected, time: jiff::Timestamp) -> bool {
+    let slack = match collected.source {
+        DateSource::FileModified => return false,
+        DateSource::Transcript => jiff::SignedDuration::from_hours(14),
+        DateSource::HttpDate | DateSource::Har => jiff::SignedDuration::ZERO,
+    };
+    collected
+        .at
+        .checked_sub(slack)
+        .is_ok_and(|earliest| earliest > time)
 }
 
 /// How many other subscriptions a `shared_evidence` reason names.
@@ -224,13 +275,20 @@ fn flags_of(
     subscription: &SubscriptionId,
     decided_by: &DecidedBy<'_>,
     check: usize,
-    staleness: Option<&Staleness>,
+    dates: &Dates,
 ) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    let unread = items
+        .iter()
+        .filter(|e| matches!(e.found, Found::NotRead(_)))
+        .count();
     let deciding: Vec<&Evidence<'_>> = items.iter().filter(|e| e.is_deciding()).collect();
     if deciding.is_empty() {
-        return Vec::new();
+        if unread > 0 {
+            flags.push(Flag::UnreadEvidence(unread));
+        }
+        return flags;
     }
-    let mut flags = Vec::new();
     if deciding
         .iter()
         .all(|e| e.source == Some(crate::attribute::Source::Path))
@@ -287,7 +345,7 @@ fn flags_of(
     if errors > 0 {
         flags.push(Flag::CollectionErrors(errors));
     }
-    if let Some(staleness) = staleness
+    if let Some(staleness) = &dates.staleness
         && let Some(oldest) = deciding
             .iter()
             .filter_map(|e| e.collected)
@@ -298,6 +356,18 @@ fn flags_of(
             collected: oldest.clone(),
             after: staleness.after.clone(),
         });
+    }
+    if let Some(now) = dates.now
+        && let Some(latest) = deciding
+            .iter()
+            .filter_map(|e| e.collected)
+            .filter(|c| stated_after(c, now))
+            .max_by_key(|c| c.at)
+    {
+        flags.push(Flag::FutureDated(latest.clone()));
+    }
+    if unread > 0 {
+        flags.push(Flag::UnreadEvidence(unread));
     }
     flags
 }
@@ -405,7 +475,7 @@ pub fn roll_up<'a>(
     evidence: impl IntoIterator<Item = Evidence<'a>>,
     inventory: Option<&[SubscriptionId]>,
     checks: &[Arc<Check>],
-    staleness: Option<&Staleness>,
+    dates: &Dates,
 ) -> Vec<SubscriptionVerdict> {
     // Every item in report order: by subscription and check, then by path, the order given
     // breaking ties (a stable sort). One vector, sorted in parallel and read as runs: no
@@ -471,7 +541,7 @@ pub fn roll_up<'a>(
     // collected in place, in the groups' order.
     groups
         .par_iter()
-        .map(|group| verdict_of(group, &decided_by, staleness))
+        .map(|group| verdict_of(group, &decided_by, dates))
         .collect()
 }
 
@@ -491,7 +561,7 @@ struct Group<'e, 'a> {
 fn verdict_of(
     group: &Group<'_, '_>,
     decided_by: &DecidedBy<'_>,
-    staleness: Option<&Staleness>,
+    dates: &Dates,
 ) -> SubscriptionVerdict {
     let Group {
         subscription,
@@ -501,7 +571,7 @@ fn verdict_of(
         listed,
     } = *group;
     let (verdict, reason) = judge(items, check);
-    let flags = flags_of(items, subscription, decided_by, check_index, staleness);
+    let flags = flags_of(items, subscription, decided_by, check_index, dates);
     let decider = deciding_of(items, check, verdict);
     // The reason already counts the failed collections beside the evidence.
     let sentences: Vec<String> = flags
@@ -768,7 +838,7 @@ mod tests {
             .iter()
             .zip(&paths)
             .map(|(&outcome, path)| Evidence::bare(&s, 0, path, Found::Outcome(outcome)));
-        roll_up(evidence, None, &wdatp(), None).remove(0)
+        roll_up(evidence, None, &wdatp(), &Dates::default()).remove(0)
     }
 
     #[test]
@@ -823,7 +893,7 @@ mod tests {
             [Evidence::bare(&s, 0, "h/big.txt", Found::NotRead(&skip))],
             None,
             &wdatp(),
-            None,
+            &Dates::default(),
         )
         .remove(0);
         assert_eq!(v.verdict, Verdict::NoEvidence);
@@ -833,6 +903,68 @@ mod tests {
             "{}",
             v.reason
         );
+    }
+
+    #[test]
+    fn a_pass_beside_a_file_not_read_is_flagged_unread_evidence() {
+        let s = sub(3);
+        let skip = Skip::TooLarge { size: 9, limit: 1 };
+        let v = roll_up(
+            [
+                Evidence::bare(&s, 0, "h/good.json", Found::Outcome(Outcome::Enabled)),
+                Evidence::bare(&s, 0, "h/big.json", Found::NotRead(&skip)),
+            ],
+            None,
+            &wdatp(),
+            &Dates::default(),
+        )
+        .remove(0);
+        assert_eq!(v.verdict, Verdict::Pass);
+        assert_eq!(v.flags, [Flag::UnreadEvidence(1)]);
+        assert!(
+            v.reason.ends_with(
+                "unread_evidence: 1 file whose path names this subscription was not read and \
+                 could change this verdict; the run cannot pass until it is read"
+            ),
+            "{}",
+            v.reason
+        );
+    }
+
+    #[test]
+    fn only_a_stated_date_after_the_run_flags_future_dated() {
+        let s = sub(4);
+        let at = |text: &str, source| Collected {
+            at: text.parse().unwrap(),
+            by: None,
+            source,
+        };
+        let now: jiff::Timestamp = "2024-01-01T00:00:00Z".parse().unwrap();
+        let dates = Dates {
+            now: Some(now),
+            staleness: None,
+        };
+        let flags = |collected: &Collected| {
+            roll_up(
+                [Evidence {
+                    collected: Some(collected),
+                    ..Evidence::bare(&s, 0, "a.txt", Found::Outcome(Outcome::Enabled))
+                }],
+                None,
+                &wdatp(),
+                &dates,
+            )
+            .remove(0)
+            .flags
+        };
+        let later = at("2026-01-05T09:42:11Z", DateSource::HttpDate);
+        assert_eq!(flags(&later), [Flag::FutureDated(later.clone())]);
+        // A modification time is reset by a copy: never flagged.
+        assert!(flags(&at("2026-01-05T09:42:11Z", DateSource::FileModified)).is_empty());
+        // A transcript's local time, read as UTC: within 14 hours is not later.
+        assert!(flags(&at("2024-01-01T13:00:00Z", DateSource::Transcript)).is_empty());
+        assert!(!flags(&at("2024-01-01T15:00:00Z", DateSource::Transcript)).is_empty());
+        assert!(flags(&at("2023-12-31T23:59:59Z", DateSource::Har)).is_empty());
     }
 
     #[test]
@@ -851,7 +983,7 @@ mod tests {
             ],
             None,
             &wdatp(),
-            None,
+            &Dates::default(),
         )
         .remove(0);
         assert_eq!(v.verdict, Verdict::Pass);
@@ -888,7 +1020,7 @@ mod tests {
             ],
             None,
             &wdatp(),
-            None,
+            &Dates::default(),
         )
         .remove(0);
         assert_eq!(v.verdict, Verdict::NoEvidence);
@@ -914,7 +1046,7 @@ mod tests {
             }],
             None,
             &wdatp(),
-            None,
+            &Dates::default(),
         )
         .remove(0);
         assert_eq!(v.flags, [Flag::NoResourceId]);
@@ -933,7 +1065,7 @@ mod tests {
             )],
             Some(&inventory),
             &wdatp(),
-            None,
+            &Dates::default(),
         );
         assert_eq!(verdicts.len(), 2);
         assert_eq!(verdicts[0].verdict, Verdict::NoEvidence);
@@ -955,7 +1087,7 @@ mod tests {
             ],
             Some(&inventory),
             &wdatp(),
-            None,
+            &Dates::default(),
         );
         let listed: Vec<(SubscriptionId, Verdict, Option<bool>)> = verdicts
             .into_iter()
@@ -990,7 +1122,7 @@ mod tests {
             ],
             None,
             &wdatp(),
-            None,
+            &Dates::default(),
         );
         let shared: Vec<Vec<Flag>> = verdicts
             .iter()
@@ -1030,7 +1162,7 @@ mod tests {
             ],
             Some(&inventory),
             &wdatp(),
-            None,
+            &Dates::default(),
         );
         let order: Vec<(SubscriptionId, Option<bool>)> = verdicts
             .iter()

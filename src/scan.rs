@@ -86,12 +86,18 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
             })
         })
         .transpose()?;
+    let now = jiff::Timestamp::try_from(config.generated_at)
+        .map_err(|e| Error::Usage(format!("the run's time cannot date evidence: {e}")))?;
+    let dates = rollup::Dates {
+        now: Some(now),
+        staleness,
+    };
     let mut subscriptions = pool.install(|| {
         roll_up(
             &files,
             inventory.as_ref().map(|i| i.ids.as_slice()),
             &config.checks,
-            staleness.as_ref(),
+            &dates,
         )
     });
     if let Some(inventory) = &inventory {
@@ -99,19 +105,17 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
             verdict.name = inventory.names.get(&verdict.subscription).cloned();
         }
     }
-    let exceptions = match &config.exceptions {
-        Some(register) => {
-            let now = jiff::Timestamp::try_from(config.generated_at)
-                .map_err(|e| Error::Usage(format!("the run's time cannot date exceptions: {e}")))?;
-            Some(crate::exceptions::apply(register, &mut subscriptions, now))
-        }
-        None => None,
-    };
+    let exceptions = config
+        .exceptions
+        .as_ref()
+        .map(|register| crate::exceptions::apply(register, &mut subscriptions, now));
     let mut warnings: Vec<String> = discovered
         .unmatched_patterns
         .iter()
         .map(|p| format!("{p} matched no file"))
         .collect();
+    warnings.extend(future_dated_warning(&subscriptions, &dates));
+    warnings.extend(unread_warning(&files));
     if let Some(outcome) = &exceptions {
         warnings.extend(outcome.warnings.iter().cloned());
     }
@@ -165,15 +169,15 @@ fn examine_all(
     (files, atime_not_kept.into_inner())
 }
 
-/// One verdict per subscription from every file's observations. A file that could not be
-/// read (too large, unreadable, changed during the read, ...) but whose path names a
-/// subscription leaves that subscription listed, without evidence from that file and with
-/// the reason, never missing.
+/// One verdict per subscription from every file's observations. A file that might be
+/// evidence but was not read (too large, unreadable, changed during the read, ...) and
+/// whose path names a subscription leaves that subscription listed, without evidence from
+/// that file, with the reason and flagged `unread_evidence`, never missing.
 fn roll_up(
     files: &[FileRecord],
     inventory: Option<&[SubscriptionId]>,
     checks: &Checks,
-    staleness: Option<&rollup::Staleness>,
+    dates: &rollup::Dates,
 ) -> Vec<SubscriptionVerdict> {
     let index_of = |check: &crate::checks::Check| {
         checks
@@ -185,7 +189,7 @@ fn roll_up(
     let unread: Vec<(&FileRecord, &Skip, SubscriptionId)> = files
         .iter()
         .filter_map(|file| match &file.status {
-            FileStatus::Skipped(skip) if !skip.is_deliberate() => {
+            FileStatus::Skipped(skip) if skip.might_be_evidence() => {
                 match subscription::scope_of_path(&file.path) {
                     PathScope::Found(sub) => Some((file, skip, sub)),
                     PathScope::Ambiguous(_) | PathScope::None => None,
@@ -236,7 +240,59 @@ fn roll_up(
         + unread.len() * checks.checks.len();
     let mut evidence = Vec::with_capacity(count);
     evidence.extend(observed.chain(not_read));
-    rollup::roll_up(evidence, inventory, &checks.checks, staleness)
+    rollup::roll_up(evidence, inventory, &checks.checks, dates)
+}
+
+/// The run's warning when deciding evidence says it was collected after the run's time
+/// (the verdicts flagged `future_dated`): how many verdicts rest on it, and the latest date.
+fn future_dated_warning(
+    subscriptions: &[SubscriptionVerdict],
+    dates: &rollup::Dates,
+) -> Option<String> {
+    let flagged: Vec<&Collected> = subscriptions
+        .iter()
+        .flat_map(|s| &s.flags)
+        .filter_map(|f| match f {
+            rollup::Flag::FutureDated(collected) => Some(collected),
+            _ => None,
+        })
+        .collect();
+    let latest = flagged.iter().max_by_key(|c| c.at)?;
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::from(dates.now?));
+    Some(format!(
+        "{} {} on evidence that says it was collected after the run's time {now} (the \
+         latest {}, {}): the run's clock or SOURCE_DATE_EPOCH is behind the evidence, or the \
+         evidence's dates are wrong; staleness and exceptions are judged at the run's time",
+        flagged.len(),
+        if flagged.len() == 1 {
+            "verdict rests"
+        } else {
+            "verdicts rest"
+        },
+        latest.at,
+        latest.source.as_str()
+    ))
+}
+
+/// The run's warning when files that might be evidence were not read: how many, the first,
+/// and that the run cannot pass.
+fn unread_warning(files: &[FileRecord]) -> Option<String> {
+    let mut unread = files.iter().filter_map(|f| match &f.status {
+        FileStatus::Skipped(skip) if skip.might_be_evidence() => Some((f, skip)),
+        _ => None,
+    });
+    let (first, skip) = unread.next()?;
+    let more = unread.count();
+    Some(format!(
+        "{} that might be evidence {} not read, so the run cannot pass: {} ({skip}){}",
+        if more == 0 { "1 file" } else { "files" },
+        if more == 0 { "was" } else { "were" },
+        first.path,
+        match more {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        }
+    ))
 }
 
 /// The run metadata's note on access times, when some could not be kept.
@@ -302,7 +358,7 @@ fn examine_at(
         Some(skip) => FileStatus::Skipped(skip.clone()),
         None => match read::read_into(&entry.fs_path, max_file_size, buffer) {
             Err(error) => FileStatus::Skipped(error.into()),
-            Ok(read) if report::is_own_report(buffer) => {
+            Ok(read) if report::is_whole_report(buffer) => {
                 atime_kept = read.atime_kept;
                 FileStatus::Skipped(Skip::EarlierReport)
             }

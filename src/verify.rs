@@ -372,7 +372,7 @@ fn check_new(path: &str, entry: &discover::Entry) -> Option<Checked> {
         return Some(checked);
     }
     match read::read(&entry.fs_path, FILE_LIMIT) {
-        Ok(contents) if crate::report::is_own_report(&contents.bytes) => None,
+        Ok(contents) if crate::report::is_whole_report(&contents.bytes) => None,
         Ok(contents) => {
             checked.size = Some(u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX));
             checked.sha256 = Some(contents.sha256.to_string());

@@ -375,7 +375,7 @@ fn help_documents_the_exit_codes() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "3  no fail or conflict, but some subscription has no evidence",
+            "3  evidence incomplete: no fail or conflict, but some subscription has no evidence",
         ));
 }
 

@@ -362,8 +362,11 @@ fn earlier_reports_and_leftover_temporary_files_are_never_read_as_evidence() {
         &String::from_utf8(described.stdout).unwrap(),
     );
     let (code, report) = json_report(&dir.path().join("e"), &[]);
-    assert_eq!(code, Some(0));
+    // The earlier reports are recognised whole and left alone; a name like a temporary
+    // file's is not read either, but it might be evidence: the run cannot pass.
+    assert_eq!(code, Some(3));
     assert_eq!(report["summary"]["observations"], 1);
+    assert_eq!(report["summary"]["evidence_not_read"], 1);
     for (name, why) in [
         ("old-report.json", "earlier report of mdc-evidence"),
         ("old-report.csv", "earlier report of mdc-evidence"),

@@ -34,6 +34,7 @@ pub const WRITER: Writer = Writer {
         })
     },
     is_own_report,
+    is_whole_report,
 };
 
 /// What the rows of a CSV report are.
@@ -384,6 +385,35 @@ fn is_formula_start(c: char) -> bool {
         c,
         '=' | '+' | '-' | '@' | '\t' | '\r' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}'
     )
+}
+
+/// Whether `bytes` are a whole CSV report of this tool: its header ([`is_own_report`]), then
+/// only records with as many cells as the header, to the last line, which ends with a new
+/// line.
+#[must_use]
+pub fn is_whole_report(bytes: &[u8]) -> bool {
+    let mut body = bytes;
+    while body.starts_with(b"# ") || body.starts_with(b"\"# ") {
+        let Some(end) = body.iter().position(|&b| b == b'\n') else {
+            return false;
+        };
+        body = body.get(end + 1..).unwrap_or_default();
+    }
+    let header_name = |header: &[&str]| header.first().map_or(0, |first| first.len());
+    let at = if body.starts_with(b"path") {
+        header_name(&rows::OBSERVATION_HEADER)
+    } else {
+        header_name(&rows::SUBSCRIPTION_HEADER)
+    };
+    let Some(&delimiter) = body.get(at) else {
+        return false;
+    };
+    body.ends_with(b"\n")
+        && csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_reader(body)
+            .byte_records()
+            .all(|record| record.is_ok())
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ pub const WRITER: Writer = Writer {
     extensions: &["html"],
     build: |_: &Flags| Arc::new(Html),
     is_own_report,
+    is_whole_report: |bytes| bytes.ends_with(b"</body>\n</html>\n"),
 };
 
 /// How every HTML report of this tool starts, up to its version: the `generator` is what

@@ -36,12 +36,64 @@ pub fn is_own_report(bytes: &[u8]) -> bool {
     })
 }
 
+/// Whether `bytes` are a whole JSON report of this tool (or the JSON of its `diff`): one
+/// document with exactly the report's keys, this tool's name and the three arrays, ending
+/// with a new line. Asked only of files that start like one ([`is_own_report`]).
+#[must_use]
+pub fn is_whole_report(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code, reason = "read only to check the document's shape")]
+    struct Whole {
+        schema_version: u32,
+        tool: WholeTool,
+        run: serde_json::Map<String, serde_json::Value>,
+        checks: Vec<serde::de::IgnoredAny>,
+        benchmark: Option<String>,
+        summary: serde_json::Map<String, serde_json::Value>,
+        #[serde(default)]
+        exceptions: Option<serde::de::IgnoredAny>,
+        subscriptions: Vec<serde_json::Map<String, serde_json::Value>>,
+        observations: Vec<serde_json::Map<String, serde_json::Value>>,
+        files: Vec<serde_json::Map<String, serde_json::Value>>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code, reason = "read only to check the document's shape")]
+    struct WholeTool {
+        name: String,
+        version: String,
+    }
+    /// The JSON output of `diff`, which starts the same way.
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code, reason = "read only to check the document's shape")]
+    struct Diff {
+        schema_version: u32,
+        tool: WholeTool,
+        kind: String,
+        old: serde_json::Map<String, serde_json::Value>,
+        new: serde_json::Map<String, serde_json::Value>,
+        needs_action: bool,
+        changes: serde_json::Map<String, serde_json::Value>,
+        #[serde(default)]
+        warnings: Vec<String>,
+        rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    }
+    let ours = |tool: &WholeTool| tool.name == env!("CARGO_PKG_NAME");
+    bytes.ends_with(b"}\n")
+        && (serde_json::from_slice::<Whole>(bytes).is_ok_and(|whole| ours(&whole.tool))
+            || serde_json::from_slice::<Diff>(bytes)
+                .is_ok_and(|diff| ours(&diff.tool) && diff.kind == "diff"))
+}
+
 /// The JSON report: `.json`.
 pub const WRITER: Writer = Writer {
     name: "json",
     extensions: &["json"],
     build: |_: &Flags| std::sync::Arc::new(Json),
     is_own_report,
+    is_whole_report,
 };
 
 /// The JSON report has no options.
@@ -240,10 +292,11 @@ struct SummaryView(Summary);
 impl Serialize for SummaryView {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let s = &self.0;
-        let mut map = serializer.serialize_map(Some(13))?;
+        let mut map = serializer.serialize_map(Some(14))?;
         map.serialize_entry("files_seen", &s.files_seen)?;
         map.serialize_entry("files_read", &s.files_read)?;
         map.serialize_entry("files_skipped", &s.files_skipped)?;
+        map.serialize_entry("evidence_not_read", &s.evidence_not_read)?;
         map.serialize_entry("duplicates", &s.duplicates)?;
         map.serialize_entry("observations", &s.observations)?;
         map.serialize_entry("unattributed", &s.unattributed)?;

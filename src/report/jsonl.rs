@@ -24,6 +24,7 @@ pub const WRITER: Writer = Writer {
     extensions: &["jsonl"],
     build: |_: &Flags| Arc::new(JsonLines),
     is_own_report,
+    is_whole_report,
 };
 
 /// The JSON Lines report has no options.
@@ -113,6 +114,17 @@ pub fn is_own_report(bytes: &[u8]) -> bool {
         .and_then(|end| bytes.get(..end))
         .unwrap_or(bytes);
     serde_json::from_slice::<Shape>(first).is_ok()
+}
+
+/// Whether `bytes` are a whole JSON Lines report of this tool: every line, to the last
+/// (which ends with a new line), holds exactly the fields of a line.
+#[must_use]
+pub fn is_whole_report(bytes: &[u8]) -> bool {
+    bytes.strip_suffix(b"\n").is_some_and(|lines| {
+        lines
+            .split(|&b| b == b'\n')
+            .all(|line| serde_json::from_slice::<Shape>(line).is_ok())
+    })
 }
 
 #[cfg(test)]

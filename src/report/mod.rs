@@ -37,6 +37,9 @@ pub struct Summary {
     pub files_read: usize,
     /// Entries not read, each with its reason in the manifest.
     pub files_skipped: usize,
+    /// Of those, the ones that might be evidence (too large, unreadable, ...): while any
+    /// is, the run cannot pass.
+    pub evidence_not_read: usize,
     /// Files whose bytes equal an earlier file's.
     pub duplicates: usize,
     /// Observations (file, subscription pairs).
@@ -101,6 +104,7 @@ impl Summary {
             files_seen: report.files.len(),
             files_read,
             files_skipped: report.files.len() - files_read,
+            evidence_not_read: report.unread_evidence(),
             duplicates,
             observations: observations.len(),
             unattributed: observations
@@ -154,6 +158,16 @@ impl Summary {
         );
         if let Some((outside, _)) = &self.out_of_scope {
             let _ = write!(line, "; {outside} out of scope");
+        }
+        match self.evidence_not_read {
+            0 => {}
+            1 => line.push_str("; 1 file that might be evidence not read: the run cannot pass"),
+            n => {
+                let _ = write!(
+                    line,
+                    "; {n} files that might be evidence not read: the run cannot pass"
+                );
+            }
         }
         if self.flagged > 0 {
             let _ = write!(line, "; {} flagged for review", self.flagged);
@@ -220,6 +234,9 @@ pub struct Writer {
     /// Whether bytes (after any byte order mark) are a report of this format written by
     /// this tool.
     pub is_own_report: fn(&[u8]) -> bool,
+    /// Whether bytes (after any byte order mark) are a whole report of this format written
+    /// by this tool, not only its start: what a scan leaves unread as an earlier report.
+    pub is_whole_report: fn(&[u8]) -> bool,
 }
 
 /// Every report format. A new format is one new file in `report/` and one entry here.
@@ -274,6 +291,62 @@ pub fn is_own_report(bytes: &[u8]) -> bool {
     // once for every format.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     WRITERS.iter().any(|w| (w.is_own_report)(bytes)) || crate::diff::is_own_output(bytes)
+}
+
+/// Whether `bytes` are a whole report this tool wrote (any format, or an output of `diff`),
+/// recognised strictly: a scan leaves such a file unread as an earlier report, and reads a
+/// file that only starts like one (or was cut short) as evidence like any other.
+#[must_use]
+pub fn is_whole_report(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    WRITERS
+        .iter()
+        .any(|w| (w.is_own_report)(bytes) && (w.is_whole_report)(bytes))
+        || (crate::diff::is_own_output(bytes) && is_whole_diff_output(bytes))
+}
+
+/// Whether `bytes`, which start like a CSV or Markdown output of `diff`, are one whole: the
+/// CSV's records all as long as its header, to a last line ending with a new line; every
+/// line of the Markdown one of the lines `diff` writes, each table row starting with a
+/// change, a subscription id or a header cell.
+fn is_whole_diff_output(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    if !text.ends_with('\n') {
+        return false;
+    }
+    if !text.starts_with(crate::diff::markdown::TITLE) {
+        return ::csv::ReaderBuilder::new()
+            .from_reader(bytes)
+            .byte_records()
+            .all(|record| record.is_ok());
+    }
+    let first_cell_is_known = |line: &str| {
+        let first = line
+            .trim_start_matches('|')
+            .split('|')
+            .next()
+            .unwrap_or_default()
+            .trim();
+        first.starts_with("---")
+            || first == "change"
+            || first == "subscription"
+            || crate::diff::Change::ALL.iter().any(|c| c.as_str() == first)
+            || crate::subscription::SubscriptionId::parse(first).is_some()
+    };
+    text.lines().all(|line| {
+        line.is_empty()
+            || line == crate::diff::markdown::TITLE
+            || line.starts_with("- Old: ")
+            || line.starts_with("- New: ")
+            || line.starts_with("**Needs action**: ")
+            || line.starts_with("Nothing regressed, ")
+            || line.starts_with("Evidence and reason are ")
+            || line.starts_with("> Note: ")
+            || line.starts_with("## ")
+            || (line.starts_with('|') && line.ends_with('|') && first_cell_is_known(line))
+    })
 }
 
 /// Writes a report to every output, all or none: every file is first written to a

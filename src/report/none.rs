@@ -13,6 +13,7 @@ pub const WRITER: Writer = Writer {
     extensions: &[],
     build: |_: &Flags| Arc::new(Nothing),
     is_own_report: |_| false,
+    is_whole_report: |_| false,
 };
 
 /// Renders nothing.

@@ -26,6 +26,7 @@ pub const WRITER: Writer = Writer {
     extensions: &["ocsf.json"],
     build: |_: &Flags| std::sync::Arc::new(Ocsf),
     is_own_report,
+    is_whole_report,
 };
 
 /// What every OCSF report of this tool starts with: the array, and the first finding's
@@ -40,6 +41,20 @@ const PREFIX: &str = concat!(
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
     bytes.starts_with(PREFIX.as_bytes())
+}
+
+/// Whether `bytes` are a whole OCSF report of this tool: one JSON array, every element a
+/// finding whose `metadata.product.name` is this tool's, ending with a new line.
+#[must_use]
+pub fn is_whole_report(bytes: &[u8]) -> bool {
+    bytes.ends_with(b"]\n")
+        && serde_json::from_slice::<Vec<serde_json::Value>>(bytes).is_ok_and(|findings| {
+            findings.iter().all(|f| {
+                f.pointer("/metadata/product/name")
+                    .and_then(serde_json::Value::as_str)
+                    == Some(env!("CARGO_PKG_NAME"))
+            })
+        })
 }
 
 /// The OCSF report has no options.

@@ -32,6 +32,7 @@ pub const WRITER: Writer = Writer {
     extensions: &["oscal.json"],
     build: |_: &Flags| std::sync::Arc::new(Oscal),
     is_own_report,
+    is_whole_report,
 };
 
 /// What every OSCAL report of this tool starts with, up to the metadata's title.
@@ -48,6 +49,23 @@ static PREFIX: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 #[must_use]
 pub fn is_own_report(bytes: &[u8]) -> bool {
     bytes.starts_with(PREFIX.as_bytes())
+}
+
+/// Whether `bytes` are a whole OSCAL report of this tool: one JSON object whose only key is
+/// `assessment-results`, titled with this tool's name, ending with a new line.
+#[must_use]
+pub fn is_whole_report(bytes: &[u8]) -> bool {
+    bytes.ends_with(b"}\n")
+        && serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(bytes).is_ok_and(
+            |document| {
+                document.len() == 1
+                    && document
+                        .get("assessment-results")
+                        .and_then(|r| r.pointer("/metadata/title"))
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(|t| t.starts_with(env!("CARGO_PKG_NAME")))
+            },
+        )
 }
 
 /// The OSCAL report has no options.

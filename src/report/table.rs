@@ -28,6 +28,7 @@ pub const WRITER: Writer = Writer {
     extensions: &[],
     build: |_: &Flags| Arc::new(Table::for_stdout()),
     is_own_report,
+    is_whole_report,
 };
 
 /// The gap between columns.
@@ -270,6 +271,21 @@ pub fn is_own_report(bytes: &[u8]) -> bool {
     let words: Vec<&str> = first.split_whitespace().collect();
     let without_name: Vec<&str> = HEADER.iter().copied().filter(|h| *h != "name").collect();
     words == HEADER || words == without_name
+}
+
+/// Whether `bytes` are a whole table of this tool: its header first ([`is_own_report`]),
+/// and last the summary line every table ends with (`2 files read, 0 skipped; ...`).
+#[must_use]
+pub fn is_whole_report(bytes: &[u8]) -> bool {
+    let last = bytes
+        .strip_suffix(b"\n")
+        .and_then(|body| body.rsplit(|&b| b == b'\n').next())
+        .unwrap_or_default();
+    let digits = last.iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0
+        && last.get(digits..).is_some_and(|rest| {
+            rest.starts_with(b" file read, ") || rest.starts_with(b" files read, ")
+        })
 }
 
 #[cfg(test)]

@@ -33,6 +33,8 @@ pub const WRITER: Writer = Writer {
     extensions: &["xlsx"],
     build: |_: &Flags| Arc::new(Xlsx),
     is_own_report,
+    // The archive is opened and its creator read: already a whole recognition.
+    is_whole_report: is_own_report,
 };
 
 /// The creator the workbook's document properties name, by which it is recognised.
