@@ -123,15 +123,18 @@ impl DiffArgs {
             })
             .collect::<Result<Vec<_>, Error>>()?;
         let destinations: Vec<Option<&Path>> = outputs.iter().map(|(p, _)| p.as_deref()).collect();
-        check_outputs(&destinations, &[])?;
-        let inputs: Vec<PathBuf> = [&self.old, &self.new]
-            .iter()
-            .filter_map(|p| p.canonicalize().ok())
-            .collect();
+        let inputs = [
+            Input {
+                path: &self.old,
+                what: "one of the reports compared (OLD)",
+            },
+            Input {
+                path: &self.new,
+                what: "one of the reports compared (NEW)",
+            },
+        ];
+        check_outputs(&destinations, &[], &inputs)?;
         for path in destinations.into_iter().flatten() {
-            if canonical_output(path).is_some_and(|c| inputs.contains(&c)) {
-                return Err(usage(path, "it is one of the reports compared"));
-            }
             // Without scanned roots to tell evidence by, any other existing file may be
             // evidence: only an earlier output of this tool is replaced.
             if path.is_file() && !is_earlier_report(path) {
@@ -358,7 +361,7 @@ impl ScanArgs {
                 .collect::<Result<_, _>>()?
         };
         let destinations: Vec<Option<&Path>> = outputs.iter().map(|o| o.path.as_deref()).collect();
-        check_outputs(&destinations, &self.paths)?;
+        check_outputs(&destinations, &self.paths, &self.inputs())?;
         let output_files = outputs
             .iter()
             .filter_map(|o| o.path.as_deref())
@@ -398,6 +401,56 @@ impl ScanArgs {
             },
             strict: self.strict,
         })
+    }
+}
+
+impl ScanArgs {
+    /// The files this run reads besides the evidence: none of them may be an output.
+    fn inputs(&self) -> Vec<Input<'_>> {
+        [
+            (
+                &self.exceptions,
+                "the exceptions register of this run (--exceptions)",
+            ),
+            (
+                &self.subscriptions,
+                "the inventory of this run (--subscriptions)",
+            ),
+            (
+                &self.checks_file,
+                "the checks file of this run (--checks-file)",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(path, what)| path.as_deref().map(|path| Input { path, what }))
+        .collect()
+    }
+}
+
+/// A file a run reads that is not evidence under its roots (an exceptions register, an
+/// inventory, a checks file, a report compared): never an output of that run.
+struct Input<'a> {
+    path: &'a Path,
+    /// What it is, for the message.
+    what: &'static str,
+}
+
+/// Whether `a` and `b` are the same file: the same device and inode, however each is
+/// named (a symbolic link, a hard link, `./`, `..`). A path that cannot be looked up is
+/// no file and the same as none.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(a_meta), Ok(b_meta)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        a_meta.dev() == b_meta.dev() && a_meta.ino() == b_meta.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a_meta, b_meta);
+        matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
     }
 }
 
@@ -445,8 +498,12 @@ fn report_format(name: &str) -> Result<&'static Writer, String> {
 /// Refuses, before anything is read, output paths (the reports of `scan`, the outputs of
 /// `diff`) that cannot be written or would replace evidence: standard output or a file named twice, a folder, a missing folder, something
 /// other than a regular file, and an existing file under a scanned root that is not a
-/// report of this tool.
-fn check_outputs(outputs: &[Option<&Path>], roots: &[PathBuf]) -> Result<(), Error> {
+/// report of this tool; and any input of the run (`inputs`), by identity, whatever it is.
+fn check_outputs(
+    outputs: &[Option<&Path>],
+    roots: &[PathBuf],
+    inputs: &[Input<'_>],
+) -> Result<(), Error> {
     let usage = |path: &Path, why: &str| {
         Error::Usage(format!("cannot write report {}: {why}", shown(path)))
     };
@@ -472,6 +529,15 @@ fn check_outputs(outputs: &[Option<&Path>], roots: &[PathBuf]) -> Result<(), Err
             return Err(usage(path, "it is named more than once"));
         }
         seen.push(canonical.clone());
+        if let Some(input) = inputs.iter().find(|input| same_file(path, input.path)) {
+            return Err(usage(
+                path,
+                &format!(
+                    "it is {}, and an input is never an output (name another file)",
+                    input.what
+                ),
+            ));
+        }
         let Ok(metadata) = std::fs::symlink_metadata(path) else {
             continue;
         };

@@ -1,0 +1,142 @@
+//! Nothing forged may pass: `-o` never replaces an input of the run, `verify` re-derives a
+//! report from its evidence and names every edited row, and `diff` never calls a
+//! regression nothing.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failure is a panic with its message"
+)]
+
+mod common;
+
+use common::{mdc, settings_list, write};
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const A: &str = "11111111-2222-4333-8444-555555555555";
+const B: &str = "21111111-2222-4333-8444-555555555555";
+
+/// `ev/` with a passing and a failing subscription, and the run's other inputs beside it.
+fn evidence() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "ev/a.json", &settings_list(A, "true"));
+    write(dir.path(), "ev/b.json", &settings_list(B, "false"));
+    write(
+        dir.path(),
+        "exc.csv",
+        &format!(
+            "subscription_id,check,justification,approved_by,expires\n{B},wdatp,accepted,ciso,2099-01-01\n"
+        ),
+    );
+    write(dir.path(), "subs.csv", &format!("{A}\n{B}\n"));
+    write(
+        dir.path(),
+        "acct.json",
+        &format!(r#"[{{"id":"{A}","name":"one"}},{{"id":"{B}","name":"two"}}]"#),
+    );
+    // TOML whatever its name: a name `-o` accepts, to show it is refused as an input.
+    write(
+        dir.path(),
+        "checks.json",
+        "[[check]]\nid = \"mcas\"\ntitle = \"MCAS\"\nsetting = \"MCAS\"\nabsent = \"fail\"\n",
+    );
+    dir
+}
+
+fn read(dir: &TempDir, name: &str) -> Vec<u8> {
+    std::fs::read(dir.path().join(name)).unwrap()
+}
+
+#[test]
+fn an_output_onto_any_input_of_the_run_is_refused_before_anything_is_written() {
+    let dir = evidence();
+    for (flag, input, named) in [
+        (
+            "--exceptions",
+            "exc.csv",
+            "the exceptions register of this run",
+        ),
+        ("--subscriptions", "subs.csv", "the inventory of this run"),
+        ("--subscriptions", "acct.json", "the inventory of this run"),
+        (
+            "--checks-file",
+            "checks.json",
+            "the checks file of this run",
+        ),
+    ] {
+        let before = read(&dir, input);
+        // The same name, another spelling of it, and a second output beside it: refused
+        // whole, with exit 2, and the input keeps its bytes.
+        for output in [
+            input.to_owned(),
+            format!("./{input}"),
+            format!("ev/../{input}"),
+        ] {
+            mdc()
+                .current_dir(dir.path())
+                .args(["scan", "ev", flag, input, "-o", "other.json", "-o", &output])
+                .assert()
+                .code(2)
+                .stderr(
+                    predicate::str::contains(format!("cannot write report {output}"))
+                        .and(predicate::str::contains(named))
+                        .and(predicate::str::contains("an input is never an output")),
+                );
+            assert_eq!(read(&dir, input), before, "{flag} {input} -o {output}");
+            assert!(!dir.path().join("other.json").exists());
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_input_reached_by_a_link_is_still_an_input() {
+    let dir = evidence();
+    let before = read(&dir, "exc.csv");
+    std::os::unix::fs::symlink("exc.csv", dir.path().join("link.csv")).unwrap();
+    std::fs::hard_link(dir.path().join("exc.csv"), dir.path().join("hard.csv")).unwrap();
+    for (input, output) in [
+        ("link.csv", "exc.csv"),
+        ("hard.csv", "exc.csv"),
+        ("exc.csv", "hard.csv"),
+    ] {
+        mdc()
+            .current_dir(dir.path())
+            .args(["scan", "ev", "--exceptions", input, "-o", output])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("an input is never an output"));
+        assert_eq!(read(&dir, "exc.csv"), before);
+    }
+}
+
+#[test]
+fn diff_never_writes_over_a_report_it_compares() {
+    let dir = evidence();
+    mdc()
+        .current_dir(dir.path())
+        .args(["scan", "ev", "-q", "-o", "old.json", "-o", "new.json"])
+        .assert()
+        .code(1);
+    let before = read(&dir, "old.json");
+    for output in ["old.json", "./old.json", "ev/../old.json"] {
+        mdc()
+            .current_dir(dir.path())
+            .args(["diff", "old.json", "new.json", "-o", output])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "one of the reports compared (OLD)",
+            ));
+        assert_eq!(read(&dir, "old.json"), before);
+    }
+}
+
+#[allow(dead_code, reason = "a helper for later tests")]
+fn json(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).unwrap()
+}
