@@ -136,7 +136,94 @@ fn diff_never_writes_over_a_report_it_compares() {
     }
 }
 
-#[allow(dead_code, reason = "a helper for later tests")]
 fn json(bytes: &[u8]) -> Value {
     serde_json::from_slice(bytes).unwrap()
+}
+
+/// `old/` where A passes and `new/` where it fails, each scanned to a report with the
+/// extra arguments given.
+fn two_collections(old_args: &[&str], new_args: &[&str]) -> TempDir {
+    let dir = evidence();
+    write(dir.path(), "old/a.json", &settings_list(A, "true"));
+    write(dir.path(), "new/a.json", &settings_list(A, "false"));
+    write(
+        dir.path(),
+        "edr.toml",
+        "[[check]]\nid = \"edr\"\ntitle = \"EDR\"\nsetting = \"WDATP\"\nabsent = \"fail\"\n\
+         controls = { \"cis-azure-6.0.0\" = \"8.1.3.3\" }\n\
+         [[check]]\nid = \"edr-too\"\ntitle = \"EDR again\"\nsetting = \"wdatp\"\nabsent = \"fail\"\n\
+         controls = { \"cis-azure-6.0.0\" = \"8.1.3.3\" }\n",
+    );
+    for (folder, args) in [("old", old_args), ("new", new_args)] {
+        mdc()
+            .current_dir(dir.path())
+            .args(["scan", folder, "-q", "--exit-zero", "-o"])
+            .arg(format!("{folder}.json"))
+            .args(args)
+            .assert()
+            .code(0);
+    }
+    dir
+}
+
+#[test]
+fn a_check_renamed_in_a_checks_file_is_compared_and_its_regression_counts() {
+    // Old ran the built-in wdatp; new the same setting and control as `edr`.
+    let dir = two_collections(&[], &["--checks-file", "edr.toml", "--check", "edr"]);
+    let output = mdc()
+        .current_dir(dir.path())
+        .args(["diff", "old.json", "new.json", "--format", "json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "check edr of new.json is check wdatp of old.json under another id (the same \
+             setting wdatp (passes when true) and control 8.1.3.3): their rows are compared",
+        ))
+        .stderr(predicate::str::contains("1 regressed"))
+        .get_output()
+        .stdout
+        .clone();
+    let diff = json(&output);
+    let rows = diff["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{diff:#}");
+    assert_eq!(rows[0]["change"], "regressed");
+    assert_eq!(rows[0]["check"], "edr");
+    assert_eq!(rows[0]["renamed_from"], "wdatp");
+    assert_eq!(rows[0]["compared"], true);
+    assert_eq!(diff["needs_action"], true);
+    mdc()
+        .current_dir(dir.path())
+        .args(["diff", "old.json", "new.json", "--format", "markdown"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("**Needs action**"))
+        .stdout(predicate::str::contains(format!(
+            "| {A} | edr (was wdatp) | pass | fail |"
+        )));
+}
+
+#[test]
+fn an_appeared_failing_row_needs_action_whatever_the_check_ids() {
+    // Two new checks read the same setting with the same control: which one is the old
+    // check is ambiguous, so nothing is paired; the failing rows still count.
+    let dir = two_collections(
+        &[],
+        &[
+            "--checks-file",
+            "edr.toml",
+            "--check",
+            "edr",
+            "--check",
+            "edr-too",
+        ],
+    );
+    mdc()
+        .current_dir(dir.path())
+        .args(["diff", "old.json", "new.json", "--format", "markdown"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("**Needs action**"))
+        .stdout(predicate::str::contains("Nothing regressed").not())
+        .stderr(predicate::str::contains("2 appeared (2 failing)"))
+        .stderr(predicate::str::contains("under another id").not());
 }

@@ -61,7 +61,10 @@ pub fn render(comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
                 text(&row.subscription_id),
-                text(&row.check),
+                match &row.renamed_from {
+                    Some(was) => format!("{} (was {})", text(&row.check), text(was)),
+                    None => text(&row.check),
+                },
                 verdict_of(row.old.as_ref()),
                 verdict_of(row.new.as_ref()),
                 now.map(evidence).unwrap_or_default(),

@@ -127,12 +127,17 @@ pub struct Side {
 pub struct Row {
     /// The subscription, lower case.
     pub subscription_id: String,
-    /// The check.
+    /// The check (the new report's id when it was renamed).
     pub check: String,
+    /// The old report's id of the check, when the new report runs it under another id
+    /// (the same setting or query, value that passes and control).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
     /// What happened.
     pub change: Change,
-    /// Whether the change counts for the exit status: a row of a check only one report
-    /// ran is not a change of the estate, and does not.
+    /// Whether both reports ran the check (under one id, or renamed): a row of a check
+    /// only one report ran is not a change of the estate and counts for the exit status
+    /// only when it appeared failing.
     pub compared: bool,
     /// The old report's side.
     pub old: Option<Side>,
@@ -142,17 +147,17 @@ pub struct Row {
 
 impl Row {
     /// Whether this row makes `diff` exit 1: it regressed, is newly failing, lost its
-    /// evidence, is gone from the new collection, or appeared failing.
+    /// evidence or is gone from the new collection (for a check both reports ran), or it
+    /// appeared failing, whatever the checks: a failing row is never nothing.
     #[must_use]
     pub fn needs_action(&self) -> bool {
-        self.compared
-            && match self.change {
-                Change::Regressed | Change::NewlyFailing | Change::EvidenceLost | Change::Gone => {
-                    true
-                }
-                Change::Appeared => self.new.as_ref().is_some_and(|side| failing(side.verdict)),
-                Change::Remediated | Change::Unchanged => false,
+        match self.change {
+            Change::Regressed | Change::NewlyFailing | Change::EvidenceLost | Change::Gone => {
+                self.compared
             }
+            Change::Appeared => self.new.as_ref().is_some_and(|side| failing(side.verdict)),
+            Change::Remediated | Change::Unchanged => false,
+        }
     }
 }
 
@@ -242,6 +247,31 @@ struct SavedRun {
 #[derive(Debug, Deserialize)]
 struct SavedCheck {
     id: String,
+    #[serde(default)]
+    setting: Option<String>,
+    #[serde(default)]
+    query: Option<String>,
+    #[serde(default)]
+    expect: Option<serde_json::Value>,
+    #[serde(default)]
+    passes_when: Option<serde_json::Value>,
+}
+
+/// What a check reads and the control its rows show: two checks with the same are one
+/// check under two ids. `None` when the report does not say (no rows, no control).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Identity {
+    /// `setting NAME` (any case) or `query TEXT = VALUE`, and the value that passes.
+    reads: String,
+    /// The control id every row of the check shows.
+    control: String,
+}
+
+impl Identity {
+    /// What the warning about a renamed check says of it.
+    fn describe(&self) -> String {
+        format!("{} and control {}", self.reads, self.control)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -249,6 +279,8 @@ struct SavedRow {
     subscription_id: String,
     #[serde(default)]
     check: Option<String>,
+    #[serde(default)]
+    control: Option<String>,
     verdict: Verdict,
     reason: String,
     #[serde(default)]
@@ -271,6 +303,8 @@ const FIRST_CHECK: &str = "wdatp";
 struct Read {
     source: Source,
     rows: BTreeMap<(String, String), Side>,
+    /// Each check's identity, where the report gives one.
+    identities: BTreeMap<String, Identity>,
 }
 
 fn read_report(path: &Path) -> Result<Read, Error> {
@@ -284,6 +318,7 @@ fn read_report(path: &Path) -> Result<Read, Error> {
         Some(checks) => checks.iter().map(|c| c.id.clone()).collect(),
         None => vec![FIRST_CHECK.to_owned()],
     };
+    let identities = identities(&saved);
     let mut rows = BTreeMap::new();
     for row in &saved.subscriptions {
         let check = row.check.clone().unwrap_or_else(|| FIRST_CHECK.to_owned());
@@ -324,7 +359,69 @@ fn read_report(path: &Path) -> Result<Read, Error> {
             checks,
         },
         rows,
+        identities,
     })
+}
+
+/// Each check's [`Identity`]: what it reads (from `checks[]`) and the one control id all
+/// its rows show.
+fn identities(saved: &Saved) -> BTreeMap<String, Identity> {
+    let mut identities = BTreeMap::new();
+    for check in saved.checks.iter().flatten() {
+        let passes = check
+            .passes_when
+            .as_ref()
+            .map_or_else(String::new, ToString::to_string);
+        let reads = match (&check.setting, &check.query, &check.expect) {
+            (Some(setting), _, _) => {
+                format!("setting {} (passes when {passes})", setting.to_lowercase())
+            }
+            (None, Some(query), Some(expect)) => format!("query {query} = {expect}"),
+            _ => continue,
+        };
+        let mut controls = saved
+            .subscriptions
+            .iter()
+            .filter(|row| row.check.as_deref() == Some(check.id.as_str()))
+            .map(|row| row.control.as_deref());
+        let Some(Some(control)) = controls.next() else {
+            continue;
+        };
+        if controls.all(|other| other == Some(control)) {
+            identities.insert(
+                check.id.clone(),
+                Identity {
+                    reads,
+                    control: control.to_owned(),
+                },
+            );
+        }
+    }
+    identities
+}
+
+/// The checks the new report runs under another id than the old one: new id -> old id,
+/// for each check only one report names whose identity is the same as that of exactly one
+/// check only the other names.
+fn renames(old: &Read, new: &Read) -> BTreeMap<String, String> {
+    let only = |this: &Read, other: &Read| -> Vec<(String, Identity)> {
+        this.identities
+            .iter()
+            .filter(|(id, _)| !other.source.checks.contains(id))
+            .map(|(id, identity)| (id.clone(), identity.clone()))
+            .collect()
+    };
+    let old_only = only(old, new);
+    let new_only = only(new, old);
+    let mut renames = BTreeMap::new();
+    for (old_id, identity) in &old_only {
+        let mut in_new = new_only.iter().filter(|(_, i)| i == identity);
+        let in_old = old_only.iter().filter(|(_, i)| i == identity).count();
+        if let (Some((new_id, _)), None, 1) = (in_new.next(), in_new.next(), in_old) {
+            renames.insert(new_id.clone(), old_id.clone());
+        }
+    }
+    renames
 }
 
 /// Compares the scan reports at `old` and `new`.
@@ -334,17 +431,30 @@ fn read_report(path: &Path) -> Result<Read, Error> {
 pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
     let old = read_report(old)?;
     let mut new = read_report(new)?;
+    let renames = renames(&old, &new);
+    // The new report's id of an old check: its own, or the one it was renamed to.
+    let new_id_of: BTreeMap<&str, &str> = renames
+        .iter()
+        .map(|(new_id, old_id)| (old_id.as_str(), new_id.as_str()))
+        .collect();
     let in_both = |check: &str| {
-        old.source.checks.iter().any(|c| c == check) && new.source.checks.iter().any(|c| c == check)
+        renames.contains_key(check)
+            || old.source.checks.iter().any(|c| c == check)
+                && new.source.checks.iter().any(|c| c == check)
     };
     let mut rows = Vec::with_capacity(old.rows.len().max(new.rows.len()));
     for ((subscription_id, check), side) in old.rows {
+        let (check, renamed_from) = match new_id_of.get(check.as_str()) {
+            Some(&new_id) => (new_id.to_owned(), Some(check)),
+            None => (check, None),
+        };
         let now = new.rows.remove(&(subscription_id.clone(), check.clone()));
         rows.push(Row {
             change: Change::between(Some(side.verdict), now.as_ref().map(|s| s.verdict)),
             compared: in_both(&check),
             subscription_id,
             check,
+            renamed_from,
             old: Some(side),
             new: now,
         });
@@ -353,6 +463,7 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
         rows.push(Row {
             change: Change::Appeared,
             compared: in_both(&check),
+            renamed_from: renames.get(&check).cloned(),
             subscription_id,
             check,
             old: None,
@@ -364,24 +475,48 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
             .cmp(&(b.subscription_id.as_str(), b.check.as_str()))
     });
     let mut warnings = Vec::new();
-    let old_checks: BTreeSet<&String> = old.source.checks.iter().collect();
-    let new_checks: BTreeSet<&String> = new.source.checks.iter().collect();
+    for (new_id, old_id) in &renames {
+        let identity = new
+            .identities
+            .get(new_id)
+            .map(Identity::describe)
+            .unwrap_or_default();
+        warnings.push(format!(
+            "check {} of {} is check {} of {} under another id (the same {identity}): \
+             their rows are compared",
+            crate::escape::printable(new_id, &[]),
+            new.source.report,
+            crate::escape::printable(old_id, &[]),
+            old.source.report,
+        ));
+    }
+    let old_checks: BTreeSet<&String> = old
+        .source
+        .checks
+        .iter()
+        .filter(|c| !new_id_of.contains_key(c.as_str()))
+        .collect();
+    let new_checks: BTreeSet<&String> = new
+        .source
+        .checks
+        .iter()
+        .filter(|c| !renames.contains_key(c.as_str()))
+        .collect();
     for (only, report, shows) in [
         (
             old_checks.difference(&new_checks),
             &old.source.report,
-            "gone",
+            "gone and do not count for the exit status",
         ),
         (
             new_checks.difference(&old_checks),
             &new.source.report,
-            "appeared",
+            "appeared; only a failing one counts for the exit status",
         ),
     ] {
         for check in only {
             warnings.push(format!(
-                "check {} was run only for {report}: its rows show as {shows} and do not \
-                 count for the exit status",
+                "check {} was run only for {report}: its rows show as {shows}",
                 crate::escape::printable(check, &[])
             ));
         }
