@@ -454,6 +454,67 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// The configuration of the scan a report records, to re-derive the report (`verify`):
+/// `command_line` parsed with the same definitions as any command line, the roots replaced
+/// by the folders to walk (`roots`: each with the root the report shows for it), an input
+/// recorded under a root read from where that root is now, no report written, and
+/// `generated_at` the report's own, so that what depends on the run's time (staleness,
+/// exceptions' expiry) is judged as it was.
+///
+/// # Errors
+/// [`Error::Usage`] when the command line is not a scan's, or an input it names (the
+/// exceptions register, the checks file) cannot be read or is invalid.
+pub fn recorded_scan(
+    command_line: &[String],
+    roots: &[(PathBuf, String)],
+    generated_at: SystemTime,
+    threads: usize,
+) -> Result<Config, Error> {
+    let cli = Cli::try_parse_from(command_line).map_err(|e| {
+        Error::Usage(format!(
+            "the recorded command line cannot be parsed again: {}",
+            e.kind()
+        ))
+    })?;
+    let Command::Scan(mut args) = cli.command else {
+        return Err(Error::Usage(
+            "the recorded command line is not that of a scan".to_owned(),
+        ));
+    };
+    args.paths = roots.iter().map(|(walked, _)| walked.clone()).collect();
+    args.outputs.clear();
+    args.format = &report::json::WRITER;
+    for input in [
+        &mut args.exceptions,
+        &mut args.subscriptions,
+        &mut args.checks_file,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        *input = moved_with_root(input, roots);
+    }
+    let mut config = args.into_config(command_line.to_vec())?;
+    config.generated_at = generated_at;
+    config.threads = threads;
+    config.quiet = true;
+    Ok(config)
+}
+
+/// Where an input recorded under a root is now, when the root has moved.
+fn moved_with_root(input: &Path, roots: &[(PathBuf, String)]) -> PathBuf {
+    let shown = crate::discover::display(input);
+    for (walked, recorded) in roots {
+        if let Some(rest) = shown.strip_prefix(recorded.trim_end_matches('/'))
+            && let Some(rest) = rest.strip_prefix('/')
+            && walked != Path::new(recorded)
+        {
+            return walked.join(rest);
+        }
+    }
+    input.to_path_buf()
+}
+
 fn compile(patterns: &[String], flag: &str) -> Result<Vec<glob::Pattern>, Error> {
     patterns
         .iter()

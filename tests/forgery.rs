@@ -227,3 +227,270 @@ fn an_appeared_failing_row_needs_action_whatever_the_check_ids() {
         .stderr(predicate::str::contains("2 appeared (2 failing)"))
         .stderr(predicate::str::contains("under another id").not());
 }
+
+/// `ev/` scanned with its exceptions register and inventory to `ev/report.json`.
+fn scanned() -> TempDir {
+    let dir = evidence();
+    mdc()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "ev",
+            "-q",
+            "--exceptions",
+            "exc.csv",
+            "--subscriptions",
+            "subs.csv",
+            "-o",
+            "ev/report.json",
+        ])
+        .assert()
+        .code(0);
+    dir
+}
+
+fn report(dir: &TempDir) -> Value {
+    json(&read(dir, "ev/report.json"))
+}
+
+/// Writes `report` as `name` and verifies it.
+fn verify_edited(dir: &TempDir, name: &str, report: &Value) -> assert_cmd::assert::Assert {
+    write(
+        dir.path(),
+        name,
+        &serde_json::to_string_pretty(report).unwrap(),
+    );
+    mdc()
+        .current_dir(dir.path())
+        .args(["verify", name])
+        .assert()
+}
+
+fn rows_of<'a>(report: &'a mut Value, key: &str) -> &'a mut Vec<Value> {
+    report[key].as_array_mut().unwrap()
+}
+
+#[test]
+fn an_untouched_report_re_derives_exactly_whatever_the_clock_says_now() {
+    let dir = scanned();
+    // The register's exception expires after the report's time (2025-11-28) and before
+    // the machine's clock: judged at the report's time, as the scan judged it.
+    let register = std::fs::read_to_string(dir.path().join("exc.csv"))
+        .unwrap()
+        .replace("2099-01-01", "2026-01-01");
+    write(dir.path(), "exc.csv", &register);
+    mdc()
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "ev",
+            "-q",
+            "--exceptions",
+            "exc.csv",
+            "--stale-after",
+            "30d",
+        ])
+        .args(["-o", "ev/report.json"])
+        .assert()
+        .code(0);
+    assert_eq!(
+        report(&dir)["exceptions"]["accepted"],
+        1,
+        "{:#}",
+        report(&dir)
+    );
+    mdc()
+        .current_dir(dir.path())
+        .env_remove("SOURCE_DATE_EPOCH")
+        .args(["verify", "ev/report.json"])
+        .assert()
+        .code(0)
+        // The report file the earlier scan wrote, listed by this one.
+        .stdout("unverified ev/report.json: the scan did not read it (skipped): a report file written by this run\n")
+        .stderr(predicate::str::ends_with(
+            "; 0 new; re-derived: 0 differences\n",
+        ));
+}
+
+#[test]
+fn an_edited_verdict_fails_verify_with_the_row_named() {
+    let dir = scanned();
+    let mut forged = report(&dir);
+    for row in rows_of(&mut forged, "subscriptions") {
+        if row["verdict"] == "fail" {
+            row["verdict"] = "pass".into();
+        }
+    }
+    verify_edited(&dir, "forged.json", &forged)
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "differs    subscription {B} check wdatp: /verdict: the report says \"pass\", \
+             the evidence gives \"fail\"\n"
+        )))
+        .stderr(predicate::str::contains(
+            "2 unchanged, 0 changed, 0 missing; 0 new; re-derived: 1 difference\n",
+        ));
+    // The JSON detail names it too, and says it is not intact.
+    let output = mdc()
+        .current_dir(dir.path())
+        .args(["verify", "forged.json", "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let detail = json(&output);
+    assert_eq!(detail["intact"], false);
+    assert_eq!(
+        detail["differences"],
+        serde_json::json!([{
+            "at": format!("subscription {B} check wdatp"),
+            "field": "/verdict",
+            "report": "\"pass\"",
+            "evidence": "\"fail\"",
+        }])
+    );
+}
+
+/// An edit of a report.
+type Edit = fn(&mut Value);
+
+#[test]
+fn an_edited_observation_flag_reason_or_count_fails_verify() {
+    let dir = scanned();
+    let edits: [(&str, Edit); 4] = [
+        ("/location", |r| {
+            rows_of(r, "observations")[0]["location"] = "/value/9/properties/enabled".into();
+        }),
+        ("/flags", |r| {
+            rows_of(r, "subscriptions")[0]["flags"] = serde_json::json!([]);
+            rows_of(r, "subscriptions")[1]["flags"] = serde_json::json!(["path_only"]);
+        }),
+        ("/reason", |r| {
+            rows_of(r, "subscriptions")[1]["reason"] = "WDATP is enabled in 1 file".into();
+        }),
+        ("/verdicts/pass", |r| {
+            r["summary"]["verdicts"]["pass"] = 2.into();
+        }),
+    ];
+    for (field, edit) in edits {
+        let mut forged = report(&dir);
+        edit(&mut forged);
+        verify_edited(&dir, "forged.json", &forged)
+            .code(1)
+            .stdout(predicate::str::contains(format!(
+                "{field}: the report says "
+            )));
+    }
+}
+
+#[test]
+fn a_deciding_file_marked_skipped_and_edited_fails_verify() {
+    let dir = scanned();
+    let mut forged = report(&dir);
+    for file in rows_of(&mut forged, "files") {
+        if file["path"] == "ev/b.json" {
+            file["status"] = "skipped".into();
+            file["reason"] = "matched no --include pattern".into();
+            file["sha256"] = Value::Null;
+        }
+    }
+    // Without editing the file: a skipped entry that still has observations is forged.
+    verify_edited(&dir, "forged.json", &forged)
+        .code(1)
+        .stdout(predicate::str::contains(
+            "differs    file ev/b.json: /status: the report says skipped with 1 observations, \
+             the evidence gives a file not evaluated has no observation\n",
+        ))
+        .stdout(predicate::str::contains(
+            "differs    file ev/b.json: /status: the report says \"skipped\", the evidence \
+             gives \"evaluated\"\n",
+        ));
+    // And with the file edited to pass, the verdict it gives now is named as well.
+    write(dir.path(), "ev/b.json", &settings_list(B, "true"));
+    let mut passing = forged.clone();
+    for row in rows_of(&mut passing, "subscriptions") {
+        if row["subscription_id"] == B {
+            row["verdict"] = "pass".into();
+        }
+    }
+    verify_edited(&dir, "forged.json", &passing)
+        .code(1)
+        .stdout(predicate::str::contains(
+            "differs    file ev/b.json: /status: the report says \"skipped\"",
+        ));
+}
+
+#[test]
+fn a_missing_or_changed_input_of_the_run_fails_verify_with_its_reason() {
+    let dir = scanned();
+    let register = read(&dir, "exc.csv");
+    std::fs::remove_file(dir.path().join("exc.csv")).unwrap();
+    mdc()
+        .current_dir(dir.path())
+        .args(["verify", "ev/report.json"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "unconfirmed the report could not be re-derived: ",
+        ))
+        .stdout(predicate::str::contains("exc.csv"))
+        .stderr(predicate::str::contains(
+            "2 unchanged, 0 changed, 0 missing; 0 new; the report could not be re-derived: \
+             --exceptions exc.csv: cannot open",
+        ));
+    // The register edited: its digest, and what it now accepts, differ.
+    let mut edited = register.clone();
+    edited.extend_from_slice(format!("{A},wdatp,also,ciso,2099-01-01\n").as_bytes());
+    std::fs::write(dir.path().join("exc.csv"), edited).unwrap();
+    mdc()
+        .current_dir(dir.path())
+        .args(["verify", "ev/report.json"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("differs    exceptions: /sha256: "));
+}
+
+#[test]
+fn a_report_of_another_version_is_checked_file_by_file_and_does_not_verify() {
+    let dir = scanned();
+    let mut other = report(&dir);
+    other["tool"]["version"] = "0.0.1".into();
+    verify_edited(&dir, "other.json", &other)
+        .code(1)
+        .stdout(predicate::str::contains(
+            "it was written by mdc-evidence 0.0.1 (schema_version 2)",
+        ))
+        .stderr(predicate::str::contains("2 unchanged"));
+}
+
+#[test]
+fn a_moved_folder_re_derives_with_its_paths_as_recorded() {
+    let dir = evidence();
+    // Two files disagree about A: the conflict's reason names both paths.
+    write(dir.path(), "ev/c.json", &settings_list(A, "false"));
+    mdc()
+        .current_dir(dir.path())
+        .args(["scan", "ev", "-q", "--exit-zero", "-o", "ev/report.json"])
+        .args(["--exceptions", "ev/../exc.csv"])
+        .assert()
+        .code(0);
+    assert!(
+        report(&dir)["subscriptions"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("ev/c.json")
+    );
+    std::fs::rename(dir.path().join("ev"), dir.path().join("moved")).unwrap();
+    let moved = dir.path().join("moved");
+    mdc()
+        .current_dir(dir.path())
+        .arg("verify")
+        .arg(moved.join("report.json"))
+        .arg("--root")
+        .arg(&moved)
+        .assert()
+        .code(0)
+        .stdout("")
+        .stderr(predicate::str::ends_with("; re-derived: 0 differences\n"));
+}
