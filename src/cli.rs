@@ -49,10 +49,11 @@ pub enum Command {
     /// the subscription and where it came from, the outcome and why. Exits 0 when the
     /// file could be read, 2 otherwise.
     Explain(ExplainArgs),
-    /// Verify a JSON report against its evidence: re-read every file it lists and say
-    /// whether each is unchanged, changed or missing, and which files are new. Exits 0
-    /// when every file is unchanged and none is new, 1 otherwise, 2 when the report
-    /// cannot be read.
+    /// Verify a JSON report against its evidence: scan its roots again with its recorded
+    /// command line and time, say whether each file is unchanged, changed or missing and
+    /// which files are new, and name every verdict, observation or count the report states
+    /// that the evidence does not give. Exits 0 when every file is unchanged, none is new
+    /// and nothing differs, 1 otherwise, 2 when the report cannot be read.
     Verify(VerifyArgs),
     /// Compare two JSON reports (an earlier collection and a later one): one row per
     /// (subscription, check) with both verdicts, the change (`regressed`, `newly_failing`,

@@ -272,15 +272,15 @@ fn compare_files(
     derived: &Value,
     differences: &mut Vec<Difference>,
 ) -> (Vec<Checked>, u64) {
-    let files = |report: &Value| -> BTreeMap<String, Value> {
+    fn files(report: &Value) -> BTreeMap<String, &Value> {
         report
             .get("files")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .map(|f| (text_of(f.get("path")), f.clone()))
+            .map(|f| (text_of(f.get("path")), f))
             .collect()
-    };
+    }
     let mine = files(recorded);
     let mut theirs = files(derived);
     // How many observations the report gives each path.
@@ -301,14 +301,14 @@ fn compare_files(
         checked.push(check_file(
             path,
             file,
-            now.as_ref(),
+            now,
             observed.get(path).copied(),
             differences,
         ));
     }
     let mut ignored = 0;
     for (path, now) in theirs {
-        if is_own_file(&now) {
+        if is_own_file(now) {
             ignored += 1;
             continue;
         }
