@@ -399,7 +399,7 @@ fn a_deciding_file_marked_skipped_and_edited_fails_verify() {
     verify_edited(&dir, "forged.json", &forged)
         .code(1)
         .stdout(predicate::str::contains(
-            "differs    file ev/b.json: /status: the report says skipped with 1 observations, \
+            "differs    file ev/b.json: /status: the report says skipped with 1 observation, \
              the evidence gives a file not evaluated has no observation\n",
         ))
         .stdout(predicate::str::contains(

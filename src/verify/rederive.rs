@@ -353,7 +353,14 @@ fn check_file(
         differences.push(Difference {
             at: format!("file {path}"),
             field: "/status".to_owned(),
-            report: Some(format!("{status} with {n} observations")),
+            report: Some(format!(
+                "{status} with {n} {}",
+                if n == 1 {
+                    "observation"
+                } else {
+                    "observations"
+                }
+            )),
             evidence: Some("a file not evaluated has no observation".to_owned()),
         });
     }
