@@ -494,3 +494,50 @@ fn a_moved_folder_re_derives_with_its_paths_as_recorded() {
         .stdout("")
         .stderr(predicate::str::ends_with("; re-derived: 0 differences\n"));
 }
+
+#[test]
+fn diff_calls_another_verdict_on_the_same_bytes_a_forgery_not_a_remediation() {
+    let dir = scanned();
+    let mut forged = report(&dir);
+    for row in rows_of(&mut forged, "subscriptions") {
+        if row["verdict"] == "fail" {
+            row["verdict"] = "pass".into();
+        }
+    }
+    write(
+        dir.path(),
+        "forged.json",
+        &serde_json::to_string_pretty(&forged).unwrap(),
+    );
+    let output = mdc()
+        .current_dir(dir.path())
+        .args(["diff", "ev/report.json", "forged.json", "--format", "json"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "1 (subscription, check) pair has the same evidence bytes and check definition \
+             with another verdict in each report",
+        ))
+        .stderr(predicate::str::contains(
+            "a report was edited; run verify on each",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let diff = json(&output);
+    let row = diff["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subscription_id"] == B)
+        .unwrap();
+    assert_eq!(row["change"], "remediated");
+    assert_eq!(row["contradicts"], true);
+    assert_eq!(diff["needs_action"], true);
+    // The same report twice: nothing contradicts.
+    mdc()
+        .current_dir(dir.path())
+        .args(["diff", "ev/report.json", "ev/report.json"])
+        .assert()
+        .code(0);
+}

@@ -21,10 +21,11 @@ pub fn render(comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out)?;
     let verdict = if comparison.needs_action() {
-        "**Needs action**: something regressed, is newly failing, lost its evidence, is gone \
-         or appeared failing."
+        "**Needs action**: something regressed, is newly failing, lost its evidence, is gone, \
+         appeared failing or changed verdict on the same evidence bytes."
     } else {
-        "Nothing regressed, is newly failing, lost its evidence, is gone or appeared failing."
+        "Nothing regressed, is newly failing, lost its evidence, is gone, appeared failing or \
+         changed verdict on the same evidence bytes."
     };
     writeln!(out, "{verdict}\n")?;
     writeln!(

@@ -139,6 +139,11 @@ pub struct Row {
     /// only one report ran is not a change of the estate and counts for the exit status
     /// only when it appeared failing.
     pub compared: bool,
+    /// Whether both sides have the same evidence bytes (every file's SHA-256) and the same
+    /// check definition, yet another verdict: a scan cannot give that, so one of the
+    /// reports is not what a scan wrote (`verify` names what was edited).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub contradicts: bool,
     /// The old report's side.
     pub old: Option<Side>,
     /// The new report's side.
@@ -151,6 +156,9 @@ impl Row {
     /// appeared failing, whatever the checks: a failing row is never nothing.
     #[must_use]
     pub fn needs_action(&self) -> bool {
+        if self.contradicts {
+            return true;
+        }
         match self.change {
             Change::Regressed | Change::NewlyFailing | Change::EvidenceLost | Change::Gone => {
                 self.compared
@@ -231,9 +239,9 @@ impl Comparison {
 #[derive(Debug, Deserialize)]
 struct Saved {
     run: SavedRun,
-    /// The checks run (`schema_version` 2); version 1 ran `wdatp` only.
+    /// The checks run (`schema_version` 2), as written; version 1 ran `wdatp` only.
     #[serde(default)]
-    checks: Option<Vec<SavedCheck>>,
+    checks: Option<Vec<serde_json::Value>>,
     subscriptions: Vec<SavedRow>,
     files: Vec<SavedFile>,
 }
@@ -302,6 +310,8 @@ const FIRST_CHECK: &str = "wdatp";
 /// One report, read: its heading and its rows by (subscription, check).
 struct Read {
     source: Source,
+    /// Each check's definition as the report writes it, less its id.
+    definitions: BTreeMap<String, serde_json::Value>,
     rows: BTreeMap<(String, String), Side>,
     /// Each check's identity, where the report gives one.
     identities: BTreeMap<String, Identity>,
@@ -314,11 +324,34 @@ fn read_report(path: &Path) -> Result<Read, Error> {
         .iter()
         .map(|f| (f.path.as_str(), f.sha256.as_deref()))
         .collect();
+    let bad_check = |e: serde_json::Error| {
+        Error::Usage(format!(
+            "report {} cannot be read by diff: a check: {e}",
+            shown(path)
+        ))
+    };
+    let parsed: Vec<SavedCheck> = saved
+        .checks
+        .iter()
+        .flatten()
+        .map(|c| SavedCheck::deserialize(c).map_err(bad_check))
+        .collect::<Result<_, _>>()?;
     let checks = match &saved.checks {
-        Some(checks) => checks.iter().map(|c| c.id.clone()).collect(),
+        Some(_) => parsed.iter().map(|c| c.id.clone()).collect(),
         None => vec![FIRST_CHECK.to_owned()],
     };
-    let identities = identities(&saved);
+    let definitions = parsed
+        .iter()
+        .zip(saved.checks.iter().flatten())
+        .map(|(check, definition)| {
+            let mut definition = definition.clone();
+            if let Some(map) = definition.as_object_mut() {
+                map.remove("id");
+            }
+            (check.id.clone(), definition)
+        })
+        .collect();
+    let identities = identities(&saved, &parsed);
     let mut rows = BTreeMap::new();
     for row in &saved.subscriptions {
         let check = row.check.clone().unwrap_or_else(|| FIRST_CHECK.to_owned());
@@ -360,14 +393,15 @@ fn read_report(path: &Path) -> Result<Read, Error> {
         },
         rows,
         identities,
+        definitions,
     })
 }
 
 /// Each check's [`Identity`]: what it reads (from `checks[]`) and the one control id all
 /// its rows show.
-fn identities(saved: &Saved) -> BTreeMap<String, Identity> {
+fn identities(saved: &Saved, checks: &[SavedCheck]) -> BTreeMap<String, Identity> {
     let mut identities = BTreeMap::new();
-    for check in saved.checks.iter().flatten() {
+    for check in checks {
         let passes = check
             .passes_when
             .as_ref()
@@ -449,7 +483,15 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
             None => (check, None),
         };
         let now = new.rows.remove(&(subscription_id.clone(), check.clone()));
+        let contradicts = now.as_ref().is_some_and(|now| {
+            let old_id = renamed_from.as_deref().unwrap_or(&check);
+            now.verdict != side.verdict
+                && same_bytes(&side, now)
+                && old.definitions.contains_key(old_id)
+                && old.definitions.get(old_id) == new.definitions.get(&check)
+        });
         rows.push(Row {
+            contradicts,
             change: Change::between(Some(side.verdict), now.as_ref().map(|s| s.verdict)),
             compared: in_both(&check),
             subscription_id,
@@ -462,6 +504,7 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
     for ((subscription_id, check), side) in new.rows {
         rows.push(Row {
             change: Change::Appeared,
+            contradicts: false,
             compared: in_both(&check),
             renamed_from: renames.get(&check).cloned(),
             subscription_id,
@@ -474,10 +517,44 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
         (a.subscription_id.as_str(), a.check.as_str())
             .cmp(&(b.subscription_id.as_str(), b.check.as_str()))
     });
+    let warnings = warnings(&old.source, &new.source, &new.identities, &renames, &rows);
+    Ok(Comparison {
+        old: old.source,
+        new: new.source,
+        rows,
+        warnings,
+    })
+}
+
+/// What a reader should know about the comparison: rows that contradict their evidence,
+/// renamed checks, checks only one report ran.
+fn warnings(
+    old: &Source,
+    new: &Source,
+    identities: &BTreeMap<String, Identity>,
+    renames: &BTreeMap<String, String>,
+    rows: &[Row],
+) -> Vec<String> {
+    let renamed_old: BTreeSet<&str> = renames.values().map(String::as_str).collect();
     let mut warnings = Vec::new();
-    for (new_id, old_id) in &renames {
-        let identity = new
-            .identities
+    let contradicting: Vec<&Row> = rows.iter().filter(|r| r.contradicts).collect();
+    if let Some(first) = contradicting.first() {
+        warnings.push(format!(
+            "{} (subscription, check) {} the same evidence bytes and check definition with \
+             another verdict in each report (first: subscription {} check {}): a scan cannot \
+             give that, so a report was edited; run verify on each",
+            contradicting.len(),
+            if contradicting.len() == 1 {
+                "pair has"
+            } else {
+                "pairs have"
+            },
+            crate::escape::printable(&first.subscription_id, &[]),
+            crate::escape::printable(&first.check, &[]),
+        ));
+    }
+    for (new_id, old_id) in renames {
+        let identity = identities
             .get(new_id)
             .map(Identity::describe)
             .unwrap_or_default();
@@ -485,19 +562,17 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
             "check {} of {} is check {} of {} under another id (the same {identity}): \
              their rows are compared",
             crate::escape::printable(new_id, &[]),
-            new.source.report,
+            new.report,
             crate::escape::printable(old_id, &[]),
-            old.source.report,
+            old.report,
         ));
     }
     let old_checks: BTreeSet<&String> = old
-        .source
         .checks
         .iter()
-        .filter(|c| !new_id_of.contains_key(c.as_str()))
+        .filter(|c| !renamed_old.contains(c.as_str()))
         .collect();
     let new_checks: BTreeSet<&String> = new
-        .source
         .checks
         .iter()
         .filter(|c| !renames.contains_key(c.as_str()))
@@ -505,12 +580,12 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
     for (only, report, shows) in [
         (
             old_checks.difference(&new_checks),
-            &old.source.report,
+            &old.report,
             "gone and do not count for the exit status",
         ),
         (
             new_checks.difference(&old_checks),
-            &new.source.report,
+            &new.report,
             "appeared; only a failing one counts for the exit status",
         ),
     ] {
@@ -521,12 +596,22 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
             ));
         }
     }
-    Ok(Comparison {
-        old: old.source,
-        new: new.source,
-        rows,
-        warnings,
-    })
+    warnings
+}
+
+/// Whether both sides stand on the same bytes: each names files, every one with a
+/// SHA-256, and the digests are the same (whatever the paths).
+fn same_bytes(old: &Side, new: &Side) -> bool {
+    let digests = |side: &Side| -> Option<Vec<String>> {
+        let mut digests: Vec<String> = side
+            .evidence
+            .iter()
+            .map(|e| e.sha256.clone())
+            .collect::<Option<_>>()?;
+        digests.sort_unstable();
+        Some(digests)
+    };
+    !old.evidence.is_empty() && digests(old).is_some() && digests(old) == digests(new)
 }
 
 /// Whether `bytes` start like an output of `diff` (the JSON one starts like a scan
