@@ -42,7 +42,7 @@ fn evidence() -> TempDir {
     write(
         dir.path(),
         "checks.json",
-        "[[check]]\nid = \"mcas\"\ntitle = \"MCAS\"\nsetting = \"MCAS\"\nabsent = \"fail\"\n",
+        "[[check]]\nid = \"apps\"\ntitle = \"MCAS\"\nsetting = \"MCAS\"\nabsent = \"fail\"\n",
     );
     dir
 }
@@ -540,4 +540,40 @@ fn diff_calls_another_verdict_on_the_same_bytes_a_forgery_not_a_remediation() {
         .args(["diff", "ev/report.json", "ev/report.json"])
         .assert()
         .code(0);
+}
+
+#[test]
+fn a_checks_file_or_inventory_changed_since_the_scan_is_named() {
+    let dir = evidence();
+    mdc()
+        .current_dir(dir.path())
+        .args(["scan", "ev", "-q", "--exit-zero", "-o", "r.json"])
+        .args([
+            "--checks-file",
+            "checks.json",
+            "--subscriptions",
+            "subs.csv",
+        ])
+        .assert()
+        .code(0);
+    let checks = std::fs::read_to_string(dir.path().join("checks.json")).unwrap();
+    write(
+        dir.path(),
+        "checks.json",
+        &checks.replace("title = \"MCAS\"", "title = \"Cloud Apps\""),
+    );
+    let late = "31111111-2222-4333-8444-555555555555";
+    write(dir.path(), "subs.csv", &format!("{A}\n{B}\n{late}\n"));
+    mdc()
+        .current_dir(dir.path())
+        .args(["verify", "r.json"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "differs    check apps: /title: the report says \"MCAS\", the evidence gives \
+             \"Cloud Apps\"\n",
+        ))
+        .stdout(predicate::str::contains(format!(
+            "differs    subscription {late} check apps: the entry: the report says nothing"
+        )));
 }

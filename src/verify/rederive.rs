@@ -134,6 +134,12 @@ pub(super) fn compare(recorded: &Value, derived: &Value) -> Compared {
                 },
                 &mut differences,
             ),
+            "checks" => keyed(
+                mine,
+                theirs,
+                |check| format!("check {}", text_of(check.get("id"))),
+                &mut differences,
+            ),
             "summary" => {
                 // The tool's own files found now (this report, later ones) are no part of
                 // what the report counted.
