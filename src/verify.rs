@@ -131,7 +131,8 @@ pub struct Verification {
     pub roots: Vec<String>,
     /// Every file of the report and every new one, sorted by path.
     pub files: Vec<Checked>,
-    /// What the report states that the evidence does not give, in report order.
+    /// What the report states that the evidence does not give: the files' entries by path,
+    /// then the other parts of the report by name.
     pub differences: Vec<Difference>,
     /// Why the report could not be re-derived, when it could not (its files were still
     /// checked).
