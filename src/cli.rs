@@ -50,10 +50,11 @@ pub enum Command {
     /// the subscription and where it came from, the outcome and why. Exits 0 when the
     /// file could be read, 2 otherwise.
     Explain(ExplainArgs),
-    /// Verify a JSON report against its evidence: re-read every file it lists and say
-    /// whether each is unchanged, changed or missing, and which files are new. Exits 0
-    /// when every file is unchanged and none is new, 1 otherwise, 2 when the report
-    /// cannot be read.
+    /// Verify a JSON report against its evidence: scan its roots again with its recorded
+    /// command line and time, say whether each file is unchanged, changed or missing and
+    /// which files are new, and name every verdict, observation or count the report states
+    /// that the evidence does not give. Exits 0 when every file is unchanged, none is new
+    /// and nothing differs, 1 otherwise, 2 when the report cannot be read.
     Verify(VerifyArgs),
     /// Compare two JSON reports (an earlier collection and a later one): one row per
     /// (subscription, check) with both verdicts, the change (`regressed`, `newly_failing`,
@@ -124,15 +125,18 @@ impl DiffArgs {
             })
             .collect::<Result<Vec<_>, Error>>()?;
         let destinations: Vec<Option<&Path>> = outputs.iter().map(|(p, _)| p.as_deref()).collect();
-        check_outputs(&destinations, &[])?;
-        let inputs: Vec<PathBuf> = [&self.old, &self.new]
-            .iter()
-            .filter_map(|p| p.canonicalize().ok())
-            .collect();
+        let inputs = [
+            Input {
+                path: &self.old,
+                what: "one of the reports compared (OLD)",
+            },
+            Input {
+                path: &self.new,
+                what: "one of the reports compared (NEW)",
+            },
+        ];
+        check_outputs(&destinations, &[], &inputs)?;
         for path in destinations.into_iter().flatten() {
-            if canonical_output(path).is_some_and(|c| inputs.contains(&c)) {
-                return Err(usage(path, "it is one of the reports compared"));
-            }
             // Without scanned roots to tell evidence by, any other existing file may be
             // evidence: only an earlier output of this tool is replaced.
             if path.is_file() && !is_earlier_report(path) {
@@ -359,7 +363,7 @@ impl ScanArgs {
                 .collect::<Result<_, _>>()?
         };
         let destinations: Vec<Option<&Path>> = outputs.iter().map(|o| o.path.as_deref()).collect();
-        check_outputs(&destinations, &self.paths)?;
+        check_outputs(&destinations, &self.paths, &self.inputs())?;
         let output_files = outputs
             .iter()
             .filter_map(|o| o.path.as_deref())
@@ -400,6 +404,117 @@ impl ScanArgs {
             strict: self.strict,
         })
     }
+}
+
+impl ScanArgs {
+    /// The files this run reads besides the evidence: none of them may be an output.
+    fn inputs(&self) -> Vec<Input<'_>> {
+        [
+            (
+                &self.exceptions,
+                "the exceptions register of this run (--exceptions)",
+            ),
+            (
+                &self.subscriptions,
+                "the inventory of this run (--subscriptions)",
+            ),
+            (
+                &self.checks_file,
+                "the checks file of this run (--checks-file)",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(path, what)| path.as_deref().map(|path| Input { path, what }))
+        .collect()
+    }
+}
+
+/// A file a run reads that is not evidence under its roots (an exceptions register, an
+/// inventory, a checks file, a report compared): never an output of that run.
+struct Input<'a> {
+    path: &'a Path,
+    /// What it is, for the message.
+    what: &'static str,
+}
+
+/// Whether `a` and `b` are the same file: the same device and inode, however each is
+/// named (a symbolic link, a hard link, `./`, `..`). A path that cannot be looked up is
+/// no file and the same as none.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(a_meta), Ok(b_meta)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        a_meta.dev() == b_meta.dev() && a_meta.ino() == b_meta.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a_meta, b_meta);
+        matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    }
+}
+
+/// The configuration of the scan a report records, to re-derive the report (`verify`):
+/// `command_line` parsed with the same definitions as any command line, the roots replaced
+/// by the folders to walk (`roots`: each with the root the report shows for it), an input
+/// recorded under a root read from where that root is now, no report written, and
+/// `generated_at` the report's own, so that what depends on the run's time (staleness,
+/// exceptions' expiry) is judged as it was.
+///
+/// # Errors
+/// [`Error::Usage`] when the command line is not a scan's, or an input it names (the
+/// exceptions register, the checks file) cannot be read or is invalid.
+pub fn recorded_scan(
+    command_line: &[String],
+    roots: &[(PathBuf, String)],
+    generated_at: SystemTime,
+    threads: usize,
+) -> Result<Config, Error> {
+    let cli = Cli::try_parse_from(command_line).map_err(|e| {
+        Error::Usage(format!(
+            "the recorded command line cannot be parsed again: {}",
+            e.kind()
+        ))
+    })?;
+    let Command::Scan(mut args) = cli.command else {
+        return Err(Error::Usage(
+            "the recorded command line is not that of a scan".to_owned(),
+        ));
+    };
+    args.paths = roots.iter().map(|(walked, _)| walked.clone()).collect();
+    args.outputs.clear();
+    args.format = &report::json::WRITER;
+    for input in [
+        &mut args.exceptions,
+        &mut args.subscriptions,
+        &mut args.checks_file,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        *input = moved_with_root(input, roots);
+    }
+    let mut config = args.into_config(command_line.to_vec())?;
+    config.generated_at = generated_at;
+    config.threads = threads;
+    config.quiet = true;
+    Ok(config)
+}
+
+/// Where an input recorded under a root is now, when the root has moved.
+fn moved_with_root(input: &Path, roots: &[(PathBuf, String)]) -> PathBuf {
+    let shown = crate::discover::display(input);
+    for (walked, recorded) in roots {
+        if let Some(rest) = shown.strip_prefix(recorded.trim_end_matches('/'))
+            && let Some(rest) = rest.strip_prefix('/')
+            && walked != Path::new(recorded)
+        {
+            return walked.join(rest);
+        }
+    }
+    input.to_path_buf()
 }
 
 fn compile(patterns: &[String], flag: &str) -> Result<Vec<glob::Pattern>, Error> {
@@ -446,8 +561,12 @@ fn report_format(name: &str) -> Result<&'static Writer, String> {
 /// Refuses, before anything is read, output paths (the reports of `scan`, the outputs of
 /// `diff`) that cannot be written or would replace evidence: standard output or a file named twice, a folder, a missing folder, something
 /// other than a regular file, and an existing file under a scanned root that is not a
-/// report of this tool.
-fn check_outputs(outputs: &[Option<&Path>], roots: &[PathBuf]) -> Result<(), Error> {
+/// report of this tool; and any input of the run (`inputs`), by identity, whatever it is.
+fn check_outputs(
+    outputs: &[Option<&Path>],
+    roots: &[PathBuf],
+    inputs: &[Input<'_>],
+) -> Result<(), Error> {
     let usage = |path: &Path, why: &str| {
         Error::Usage(format!("cannot write report {}: {why}", shown(path)))
     };
@@ -473,6 +592,15 @@ fn check_outputs(outputs: &[Option<&Path>], roots: &[PathBuf]) -> Result<(), Err
             return Err(usage(path, "it is named more than once"));
         }
         seen.push(canonical.clone());
+        if let Some(input) = inputs.iter().find(|input| same_file(path, input.path)) {
+            return Err(usage(
+                path,
+                &format!(
+                    "it is {}, and an input is never an output (name another file)",
+                    input.what
+                ),
+            ));
+        }
         let Ok(metadata) = std::fs::symlink_metadata(path) else {
             continue;
         };

@@ -134,7 +134,14 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
         }
         Command::Verify(args) => {
             let verification =
-                verify::verify(&args.report, &args.roots, args.threads.unwrap_or(0))?;
+                verify::verify(&args.report, &args.roots, args.threads.unwrap_or(0), &|r| {
+                    mdc_evidence::cli::recorded_scan(
+                        r.command_line,
+                        r.roots,
+                        r.generated_at,
+                        r.threads,
+                    )
+                })?;
             let mut detail = Vec::new();
             verify::render(&verification, args.format, &mut detail)
                 .map_err(|source| Error::Stdout { source })?;

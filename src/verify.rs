@@ -1,12 +1,18 @@
-//! `mdc-evidence verify REPORT.json`: chain of custody. Reads the manifest of a JSON report
-//! (`files[]`), walks the roots it recorded (or `--root` folders, when the evidence has
-//! moved), reads every file again with the same read-only rules as a scan, and says of
-//! each whether it is `unchanged`, `changed`, `missing` or `new` (present under the roots
-//! but not in the report); a file the report lists without a digest (skipped by the scan)
-//! is `unverified`.
+//! `mdc-evidence verify REPORT.json`: chain of custody, and the report re-derived. Scans
+//! the roots the report recorded (or `--root` folders, when the evidence has moved) again
+//! with the configuration its command line records and its own `generated_at` as the
+//! clock, and compares the report with what that scan gives: of each file whether it is
+//! `unchanged`, `changed`, `missing` or `new` (present under the roots but not in the
+//! report), a file the report lists without a digest (skipped by the scan) `unverified`;
+//! and every verdict, observation, manifest entry or count the report states that the
+//! evidence does not give, named ([`Difference`]).
 //!
-//! Data flows one way, as in a scan: read the manifest, discover, re-read in parallel,
-//! compare, render.
+//! A report that cannot be re-derived (written by another version, an input it names
+//! missing) is still checked file by file, and does not verify.
+//!
+//! Data flows one way, as in a scan: read the report, scan, compare, render.
+
+mod rederive;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -21,6 +27,26 @@ use crate::error::Error;
 use crate::read;
 
 pub use crate::saved::KNOWN_SCHEMAS;
+pub use rederive::Difference;
+
+/// What `verify` needs to scan again as the report's scan did: the recorded command line,
+/// the folders to walk (each with the root the report shows for it), the report's
+/// `generated_at` and the worker threads.
+#[derive(Debug)]
+pub struct Recorded<'a> {
+    /// `run.command_line`.
+    pub command_line: &'a [String],
+    /// The folders to walk, each with the root the report shows for it.
+    pub roots: &'a [(PathBuf, String)],
+    /// `run.generated_at`.
+    pub generated_at: std::time::SystemTime,
+    /// Worker threads (0: the default).
+    pub threads: usize,
+}
+
+/// Builds the configuration of the scan a report records (the command line's parser lives
+/// above this module: `cli::recorded_scan`).
+pub type Configure<'a> = &'a dyn Fn(&Recorded<'_>) -> Result<crate::Config, Error>;
 
 /// The largest evidence file `verify` re-reads (larger ones are `unreadable`).
 const FILE_LIMIT: u64 = 16 * 1024 * 1024 * 1024;
@@ -105,6 +131,12 @@ pub struct Verification {
     pub roots: Vec<String>,
     /// Every file of the report and every new one, sorted by path.
     pub files: Vec<Checked>,
+    /// What the report states that the evidence does not give: the files' entries by path,
+    /// then the other parts of the report by name.
+    pub differences: Vec<Difference>,
+    /// Why the report could not be re-derived, when it could not (its files were still
+    /// checked).
+    pub not_rederived: Option<String>,
 }
 
 impl Verification {
@@ -117,10 +149,13 @@ impl Verification {
             .collect()
     }
 
-    /// Whether every file is as the report records and nothing is new.
+    /// Whether every file is as the report records, nothing is new, and the report is what
+    /// the evidence gives.
     #[must_use]
     pub fn intact(&self) -> bool {
         !self.files.iter().any(|f| f.state.is_break())
+            && self.differences.is_empty()
+            && self.not_rederived.is_none()
     }
 
     /// The summary line for standard error.
@@ -147,6 +182,20 @@ impl Verification {
             }
         }
         let _ = write!(line, "; {} new", count(State::New));
+        if let Some(why) = &self.not_rederived {
+            let _ = write!(
+                line,
+                "; the report could not be re-derived: {}",
+                crate::escape::printable(why, &[])
+            );
+        } else {
+            let n = self.differences.len();
+            let _ = write!(
+                line,
+                "; re-derived: {n} {}",
+                if n == 1 { "difference" } else { "differences" }
+            );
+        }
         line
     }
 }
@@ -162,6 +211,8 @@ struct Manifest {
 #[derive(Debug, Deserialize)]
 struct Run {
     roots: Vec<String>,
+    #[serde(default)]
+    generated_at: Option<String>,
     #[serde(default)]
     command_line: Vec<String>,
 }
@@ -180,15 +231,110 @@ struct ManifestFile {
 
 /// Verifies the report at `report` against the files under its roots, or under `roots`
 /// when given (one per recorded root, in the same order), with `threads` workers (0: the
-/// default of [`read::threads`]).
+/// default of [`read::threads`]): scans them again with the configuration `configure`
+/// builds from what the report records, and compares.
 ///
 /// # Errors
 /// [`Error::Usage`] when the report cannot be read, is not a JSON report of this tool, has
 /// an unknown `schema_version`, or `roots` does not match its roots; [`Error::Root`] when a
 /// root cannot be walked.
-pub fn verify(report: &Path, roots: &[PathBuf], threads: usize) -> Result<Verification, Error> {
-    let manifest = read_manifest(report)?;
+pub fn verify(
+    report: &Path,
+    roots: &[PathBuf],
+    threads: usize,
+    configure: Configure<'_>,
+) -> Result<Verification, Error> {
+    let (_, saved): (u32, serde_json::Value) = crate::saved::read(report, "verify")?;
+    let manifest = Manifest::deserialize(&saved).map_err(|e| {
+        Error::Usage(format!(
+            "report {} cannot be read by verify: {e}",
+            crate::error::shown(report)
+        ))
+    })?;
     let walked = roots_to_walk(&manifest, roots)?;
+    match rederived(&saved, &manifest, &walked, threads, configure) {
+        Ok(derived) => {
+            let compared = rederive::compare(&saved, &derived);
+            let mut files = compared.files;
+            files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+            Ok(Verification {
+                schema_version: manifest.schema_version,
+                roots: walked.into_iter().map(|(_, shown)| shown).collect(),
+                files,
+                differences: compared.differences,
+                not_rederived: None,
+            })
+        }
+        Err(why) => {
+            let mut verification = check_files(&manifest, walked, threads)?;
+            verification.not_rederived = Some(why);
+            Ok(verification)
+        }
+    }
+}
+
+/// The report a scan of the evidence gives now with the report's configuration, as JSON,
+/// its paths shown as the report shows them; or why there is none.
+fn rederived(
+    saved: &serde_json::Value,
+    manifest: &Manifest,
+    walked: &[(PathBuf, String)],
+    threads: usize,
+    configure: Configure<'_>,
+) -> Result<serde_json::Value, String> {
+    let version = saved
+        .pointer("/tool/version")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("");
+    if version != env!("CARGO_PKG_VERSION")
+        || manifest.schema_version != crate::report::json::SCHEMA_VERSION
+    {
+        return Err(format!(
+            "it was written by mdc-evidence {} (schema_version {}), and this is {}: verify it \
+             with the version that wrote it",
+            crate::escape::printable(version, &[]),
+            manifest.schema_version,
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
+    let generated_at = manifest
+        .run
+        .generated_at
+        .as_deref()
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .ok_or("its run.generated_at is not an RFC 3339 time")?;
+    let config = configure(&Recorded {
+        command_line: &manifest.run.command_line,
+        roots: walked,
+        generated_at: generated_at.into(),
+        threads,
+    })
+    .map_err(|e| e.to_string())?;
+    let report = crate::scan::scan(&config).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    (crate::report::json::WRITER.build)(&crate::report::Flags::default())
+        .render(&report, &mut bytes)
+        .map_err(|e| e.to_string())?;
+    let mut derived: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+    let moved: Vec<(String, String)> = walked
+        .iter()
+        .map(|(path, recorded)| (discover::display(path), recorded.clone()))
+        .filter(|(shown, recorded)| shown != recorded)
+        .collect();
+    if !moved.is_empty() {
+        rederive::show_as_recorded(&mut derived, &moved);
+    }
+    Ok(derived)
+}
+
+/// The files of the report against those under `walked` now, without re-deriving
+/// anything else (a report that cannot be re-derived).
+fn check_files(
+    manifest: &Manifest,
+    walked: Vec<(PathBuf, String)>,
+    threads: usize,
+) -> Result<Verification, Error> {
     let follow_symlinks = manifest
         .run
         .command_line
@@ -236,11 +382,9 @@ pub fn verify(report: &Path, roots: &[PathBuf], threads: usize) -> Result<Verifi
         schema_version: manifest.schema_version,
         roots: walked.into_iter().map(|(_, shown)| shown).collect(),
         files,
+        differences: Vec::new(),
+        not_rederived: None,
     })
-}
-
-fn read_manifest(report: &Path) -> Result<Manifest, Error> {
-    crate::saved::read(report, "verify").map(|(_, manifest)| manifest)
 }
 
 /// The folders to walk, each with the root the report shows for it.
@@ -403,33 +547,7 @@ pub enum Detail {
 /// An I/O error from `out`.
 pub fn render(verification: &Verification, detail: Detail, out: &mut dyn Write) -> io::Result<()> {
     match detail {
-        Detail::Text => {
-            for file in verification
-                .files
-                .iter()
-                .filter(|f| f.state != State::Unchanged)
-            {
-                let path = crate::escape::printable(&file.path, &[]);
-                let mut line = format!("{:<10} {path}", file.state.as_str());
-                if file.state == State::Changed
-                    && let (Some(was), Some(now)) = (&file.recorded_sha256, &file.sha256)
-                {
-                    let _ = write!(
-                        line,
-                        ": sha256 {} -> {}, size {} -> {}",
-                        was.get(..12).unwrap_or(was),
-                        now.get(..12).unwrap_or(now),
-                        file.recorded_size.unwrap_or(0),
-                        file.size.unwrap_or(0)
-                    );
-                }
-                if let Some(note) = &file.note {
-                    let _ = write!(line, ": {}", crate::escape::printable(note, &[]));
-                }
-                writeln!(out, "{line}")?;
-            }
-            Ok(())
-        }
+        Detail::Text => render_text(verification, out),
         Detail::Json => {
             #[derive(Serialize)]
             struct View<'a> {
@@ -438,6 +556,9 @@ pub fn render(verification: &Verification, detail: Detail, out: &mut dyn Write) 
                 intact: bool,
                 summary: BTreeMap<&'static str, usize>,
                 files: &'a [Checked],
+                differences: &'a [Difference],
+                #[serde(skip_serializing_if = "Option::is_none")]
+                not_rederived: Option<&'a str>,
             }
             let view = View {
                 schema_version: verification.schema_version,
@@ -449,6 +570,8 @@ pub fn render(verification: &Verification, detail: Detail, out: &mut dyn Write) 
                     .map(|(s, n)| (s.as_str(), n))
                     .collect(),
                 files: &verification.files,
+                differences: &verification.differences,
+                not_rederived: verification.not_rederived.as_deref(),
             };
             serde_json::to_writer_pretty(&mut *out, &view).map_err(io::Error::from)?;
             out.write_all(b"\n")
@@ -488,7 +611,109 @@ pub fn render(verification: &Verification, detail: Detail, out: &mut dyn Write) 
                     ])
                     .map_err(io_error)?;
             }
+            // What else differs: one row each, the entry in `path`, `differs` in `state`.
+            for d in &verification.differences {
+                writer
+                    .write_record([
+                        cell(&d.at),
+                        "differs".to_owned(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        cell(&difference_detail(d)),
+                    ])
+                    .map_err(io_error)?;
+            }
+            if let Some(why) = &verification.not_rederived {
+                writer
+                    .write_record([
+                        String::new(),
+                        "unconfirmed".to_owned(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        cell(&format!("the report could not be re-derived: {why}")),
+                    ])
+                    .map_err(io_error)?;
+            }
             writer.flush()
         }
     }
+}
+
+/// The text detail: one line per file that is not unchanged, then each difference.
+fn render_text(verification: &Verification, out: &mut dyn Write) -> io::Result<()> {
+    for file in verification
+        .files
+        .iter()
+        .filter(|f| f.state != State::Unchanged)
+    {
+        let path = crate::escape::printable(&file.path, &[]);
+        let mut line = format!("{:<10} {path}", file.state.as_str());
+        if file.state == State::Changed
+            && let (Some(was), Some(now)) = (&file.recorded_sha256, &file.sha256)
+        {
+            let _ = write!(
+                line,
+                ": sha256 {} -> {}, size {} -> {}",
+                was.get(..12).unwrap_or(was),
+                now.get(..12).unwrap_or(now),
+                file.recorded_size.unwrap_or(0),
+                file.size.unwrap_or(0)
+            );
+        }
+        if let Some(note) = &file.note {
+            let _ = write!(line, ": {}", crate::escape::printable(note, &[]));
+        }
+        writeln!(out, "{line}")?;
+    }
+    for difference in &verification.differences {
+        writeln!(out, "{}", difference_line(difference))?;
+    }
+    if let Some(why) = &verification.not_rederived {
+        writeln!(
+            out,
+            "{:<10} the report could not be re-derived: {}",
+            "unconfirmed",
+            crate::escape::printable(why, &[])
+        )?;
+    }
+    Ok(())
+}
+
+/// The longest value a line about a difference shows whole.
+const SHOWN_VALUE: usize = 200;
+
+/// `FIELD: the report says X, the evidence gives Y`.
+fn difference_detail(d: &Difference) -> String {
+    let value = |v: &Option<String>| match v {
+        Some(v) if v.chars().count() > SHOWN_VALUE => {
+            let cut: String = v.chars().take(SHOWN_VALUE).collect();
+            format!("{cut}... ({} characters)", v.chars().count())
+        }
+        Some(v) => v.clone(),
+        None => "nothing".to_owned(),
+    };
+    let field = if d.field.is_empty() {
+        "the entry".to_owned()
+    } else {
+        d.field.clone()
+    };
+    format!(
+        "{field}: the report says {}, the evidence gives {}",
+        value(&d.report),
+        value(&d.evidence)
+    )
+}
+
+/// One line of the text detail about a difference.
+fn difference_line(d: &Difference) -> String {
+    format!(
+        "{:<10} {}: {}",
+        "differs",
+        crate::escape::printable(&d.at, &[]),
+        crate::escape::printable(&difference_detail(d), &[])
+    )
 }

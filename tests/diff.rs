@@ -349,7 +349,7 @@ fn inputs_and_outputs_it_refuses() {
     );
     refuse(
         &["old.json", "new.json", "-o", "new.json"],
-        "cannot write new.json: it is one of the reports compared",
+        "cannot write report new.json: it is one of the reports compared (NEW)",
     );
     refuse(
         &["old.json", "new.json", "-o", "d.txt"],

@@ -51,7 +51,8 @@ fn verify(dir: &TempDir, args: &[&str]) -> assert_cmd::assert::Assert {
 fn untouched_evidence_verifies_and_the_report_itself_is_not_new() {
     let dir = scanned();
     verify(&dir, &["ev/report.json"]).code(0).stdout("").stderr(
-        "mdc-evidence: verify: 2 files in the report: 2 unchanged, 0 changed, 0 missing; 0 new\n",
+        "mdc-evidence: verify: 2 files in the report: 2 unchanged, 0 changed, 0 missing; 0 new; \
+         re-derived: 0 differences\n",
     );
 }
 
@@ -175,7 +176,9 @@ fn the_fixtures_verify_then_one_changed_byte_and_one_new_file_are_named() {
         .assert()
         .code(0)
         .stdout("")
-        .stderr(predicate::str::contains(" 0 changed, 0 missing; 0 new\n"));
+        .stderr(predicate::str::contains(
+            " 0 changed, 0 missing; 0 new; re-derived: 0 differences\n",
+        ));
     let changed = dir
         .path()
         .join("fixtures/rest-setting/get-wdatp-enabled.json");
@@ -191,7 +194,9 @@ fn the_fixtures_verify_then_one_changed_byte_and_one_new_file_are_named() {
         .stdout(predicate::str::starts_with(
             "changed    fixtures/rest-setting/get-wdatp-enabled.json: sha256 ",
         ))
-        .stderr(predicate::str::contains(" 1 changed, 0 missing; 0 new\n"));
+        .stderr(predicate::str::contains(
+            " 1 changed, 0 missing; 0 new; re-derived: ",
+        ));
     write(dir.path(), "fixtures/late-addition.json", "{}");
     mdc()
         .current_dir(dir.path())
@@ -201,5 +206,7 @@ fn the_fixtures_verify_then_one_changed_byte_and_one_new_file_are_named() {
         .stdout(predicate::str::contains(
             "new        fixtures/late-addition.json\n",
         ))
-        .stderr(predicate::str::contains(" 1 changed, 0 missing; 1 new\n"));
+        .stderr(predicate::str::contains(
+            " 1 changed, 0 missing; 1 new; re-derived: ",
+        ));
 }

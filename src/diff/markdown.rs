@@ -21,10 +21,11 @@ pub fn render(comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out)?;
     let verdict = if comparison.needs_action() {
-        "**Needs action**: something regressed, is newly failing, lost its evidence, is gone \
-         or appeared failing."
+        "**Needs action**: something regressed, is newly failing, lost its evidence, is gone, \
+         appeared failing or changed verdict on the same evidence bytes."
     } else {
-        "Nothing regressed, is newly failing, lost its evidence, is gone or appeared failing."
+        "Nothing regressed, is newly failing, lost its evidence, is gone, appeared failing or \
+         changed verdict on the same evidence bytes."
     };
     writeln!(out, "{verdict}\n")?;
     writeln!(
@@ -61,7 +62,10 @@ pub fn render(comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
                 text(&row.subscription_id),
-                text(&row.check),
+                match &row.renamed_from {
+                    Some(was) => format!("{} (was {})", text(&row.check), text(was)),
+                    None => text(&row.check),
+                },
                 verdict_of(row.old.as_ref()),
                 verdict_of(row.new.as_ref()),
                 now.map(evidence).unwrap_or_default(),

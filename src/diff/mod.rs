@@ -127,13 +127,23 @@ pub struct Side {
 pub struct Row {
     /// The subscription, lower case.
     pub subscription_id: String,
-    /// The check.
+    /// The check (the new report's id when it was renamed).
     pub check: String,
+    /// The old report's id of the check, when the new report runs it under another id
+    /// (the same setting or query, value that passes and control).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
     /// What happened.
     pub change: Change,
-    /// Whether the change counts for the exit status: a row of a check only one report
-    /// ran is not a change of the estate, and does not.
+    /// Whether both reports ran the check (under one id, or renamed): a row of a check
+    /// only one report ran is not a change of the estate and counts for the exit status
+    /// only when it appeared failing.
     pub compared: bool,
+    /// Whether both sides have the same evidence bytes (every file's SHA-256) and the same
+    /// check definition, yet another verdict: a scan cannot give that, so one of the
+    /// reports is not what a scan wrote (`verify` names what was edited).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub contradicts: bool,
     /// The old report's side.
     pub old: Option<Side>,
     /// The new report's side.
@@ -142,17 +152,20 @@ pub struct Row {
 
 impl Row {
     /// Whether this row makes `diff` exit 1: it regressed, is newly failing, lost its
-    /// evidence, is gone from the new collection, or appeared failing.
+    /// evidence or is gone from the new collection (for a check both reports ran), or it
+    /// appeared failing, whatever the checks: a failing row is never nothing.
     #[must_use]
     pub fn needs_action(&self) -> bool {
-        self.compared
-            && match self.change {
-                Change::Regressed | Change::NewlyFailing | Change::EvidenceLost | Change::Gone => {
-                    true
-                }
-                Change::Appeared => self.new.as_ref().is_some_and(|side| failing(side.verdict)),
-                Change::Remediated | Change::Unchanged => false,
+        if self.contradicts {
+            return true;
+        }
+        match self.change {
+            Change::Regressed | Change::NewlyFailing | Change::EvidenceLost | Change::Gone => {
+                self.compared
             }
+            Change::Appeared => self.new.as_ref().is_some_and(|side| failing(side.verdict)),
+            Change::Remediated | Change::Unchanged => false,
+        }
     }
 }
 
@@ -226,9 +239,9 @@ impl Comparison {
 #[derive(Debug, Deserialize)]
 struct Saved {
     run: SavedRun,
-    /// The checks run (`schema_version` 2); version 1 ran `wdatp` only.
+    /// The checks run (`schema_version` 2), as written; version 1 ran `wdatp` only.
     #[serde(default)]
-    checks: Option<Vec<SavedCheck>>,
+    checks: Option<Vec<serde_json::Value>>,
     subscriptions: Vec<SavedRow>,
     files: Vec<SavedFile>,
 }
@@ -242,6 +255,31 @@ struct SavedRun {
 #[derive(Debug, Deserialize)]
 struct SavedCheck {
     id: String,
+    #[serde(default)]
+    setting: Option<String>,
+    #[serde(default)]
+    query: Option<String>,
+    #[serde(default)]
+    expect: Option<serde_json::Value>,
+    #[serde(default)]
+    passes_when: Option<serde_json::Value>,
+}
+
+/// What a check reads and the control its rows show: two checks with the same are one
+/// check under two ids. `None` when the report does not say (no rows, no control).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Identity {
+    /// `setting NAME` (any case) or `query TEXT = VALUE`, and the value that passes.
+    reads: String,
+    /// The control id every row of the check shows.
+    control: String,
+}
+
+impl Identity {
+    /// What the warning about a renamed check says of it.
+    fn describe(&self) -> String {
+        format!("{} and control {}", self.reads, self.control)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -249,6 +287,8 @@ struct SavedRow {
     subscription_id: String,
     #[serde(default)]
     check: Option<String>,
+    #[serde(default)]
+    control: Option<String>,
     verdict: Verdict,
     reason: String,
     #[serde(default)]
@@ -270,7 +310,11 @@ const FIRST_CHECK: &str = "wdatp";
 /// One report, read: its heading and its rows by (subscription, check).
 struct Read {
     source: Source,
+    /// Each check's definition as the report writes it, less its id.
+    definitions: BTreeMap<String, serde_json::Value>,
     rows: BTreeMap<(String, String), Side>,
+    /// Each check's identity, where the report gives one.
+    identities: BTreeMap<String, Identity>,
 }
 
 fn read_report(path: &Path) -> Result<Read, Error> {
@@ -280,10 +324,34 @@ fn read_report(path: &Path) -> Result<Read, Error> {
         .iter()
         .map(|f| (f.path.as_str(), f.sha256.as_deref()))
         .collect();
+    let bad_check = |e: serde_json::Error| {
+        Error::Usage(format!(
+            "report {} cannot be read by diff: a check: {e}",
+            shown(path)
+        ))
+    };
+    let parsed: Vec<SavedCheck> = saved
+        .checks
+        .iter()
+        .flatten()
+        .map(|c| SavedCheck::deserialize(c).map_err(bad_check))
+        .collect::<Result<_, _>>()?;
     let checks = match &saved.checks {
-        Some(checks) => checks.iter().map(|c| c.id.clone()).collect(),
+        Some(_) => parsed.iter().map(|c| c.id.clone()).collect(),
         None => vec![FIRST_CHECK.to_owned()],
     };
+    let definitions = parsed
+        .iter()
+        .zip(saved.checks.iter().flatten())
+        .map(|(check, definition)| {
+            let mut definition = definition.clone();
+            if let Some(map) = definition.as_object_mut() {
+                map.remove("id");
+            }
+            (check.id.clone(), definition)
+        })
+        .collect();
+    let identities = identities(&saved, &parsed);
     let mut rows = BTreeMap::new();
     for row in &saved.subscriptions {
         let check = row.check.clone().unwrap_or_else(|| FIRST_CHECK.to_owned());
@@ -324,7 +392,70 @@ fn read_report(path: &Path) -> Result<Read, Error> {
             checks,
         },
         rows,
+        identities,
+        definitions,
     })
+}
+
+/// Each check's [`Identity`]: what it reads (from `checks[]`) and the one control id all
+/// its rows show.
+fn identities(saved: &Saved, checks: &[SavedCheck]) -> BTreeMap<String, Identity> {
+    let mut identities = BTreeMap::new();
+    for check in checks {
+        let passes = check
+            .passes_when
+            .as_ref()
+            .map_or_else(String::new, ToString::to_string);
+        let reads = match (&check.setting, &check.query, &check.expect) {
+            (Some(setting), _, _) => {
+                format!("setting {} (passes when {passes})", setting.to_lowercase())
+            }
+            (None, Some(query), Some(expect)) => format!("query {query} = {expect}"),
+            _ => continue,
+        };
+        let mut controls = saved
+            .subscriptions
+            .iter()
+            .filter(|row| row.check.as_deref() == Some(check.id.as_str()))
+            .map(|row| row.control.as_deref());
+        let Some(Some(control)) = controls.next() else {
+            continue;
+        };
+        if controls.all(|other| other == Some(control)) {
+            identities.insert(
+                check.id.clone(),
+                Identity {
+                    reads,
+                    control: control.to_owned(),
+                },
+            );
+        }
+    }
+    identities
+}
+
+/// The checks the new report runs under another id than the old one: new id -> old id,
+/// for each check only one report names whose identity is the same as that of exactly one
+/// check only the other names.
+fn renames(old: &Read, new: &Read) -> BTreeMap<String, String> {
+    let only = |this: &Read, other: &Read| -> Vec<(String, Identity)> {
+        this.identities
+            .iter()
+            .filter(|(id, _)| !other.source.checks.contains(id))
+            .map(|(id, identity)| (id.clone(), identity.clone()))
+            .collect()
+    };
+    let old_only = only(old, new);
+    let new_only = only(new, old);
+    let mut renames = BTreeMap::new();
+    for (old_id, identity) in &old_only {
+        let mut in_new = new_only.iter().filter(|(_, i)| i == identity);
+        let in_old = old_only.iter().filter(|(_, i)| i == identity).count();
+        if let (Some((new_id, _)), None, 1) = (in_new.next(), in_new.next(), in_old) {
+            renames.insert(new_id.clone(), old_id.clone());
+        }
+    }
+    renames
 }
 
 /// Compares the scan reports at `old` and `new`.
@@ -334,17 +465,38 @@ fn read_report(path: &Path) -> Result<Read, Error> {
 pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
     let old = read_report(old)?;
     let mut new = read_report(new)?;
+    let renames = renames(&old, &new);
+    // The new report's id of an old check: its own, or the one it was renamed to.
+    let new_id_of: BTreeMap<&str, &str> = renames
+        .iter()
+        .map(|(new_id, old_id)| (old_id.as_str(), new_id.as_str()))
+        .collect();
     let in_both = |check: &str| {
-        old.source.checks.iter().any(|c| c == check) && new.source.checks.iter().any(|c| c == check)
+        renames.contains_key(check)
+            || old.source.checks.iter().any(|c| c == check)
+                && new.source.checks.iter().any(|c| c == check)
     };
     let mut rows = Vec::with_capacity(old.rows.len().max(new.rows.len()));
     for ((subscription_id, check), side) in old.rows {
+        let (check, renamed_from) = match new_id_of.get(check.as_str()) {
+            Some(&new_id) => (new_id.to_owned(), Some(check)),
+            None => (check, None),
+        };
         let now = new.rows.remove(&(subscription_id.clone(), check.clone()));
+        let contradicts = now.as_ref().is_some_and(|now| {
+            let old_id = renamed_from.as_deref().unwrap_or(&check);
+            now.verdict != side.verdict
+                && same_bytes(&side, now)
+                && old.definitions.contains_key(old_id)
+                && old.definitions.get(old_id) == new.definitions.get(&check)
+        });
         rows.push(Row {
+            contradicts,
             change: Change::between(Some(side.verdict), now.as_ref().map(|s| s.verdict)),
             compared: in_both(&check),
             subscription_id,
             check,
+            renamed_from,
             old: Some(side),
             new: now,
         });
@@ -352,7 +504,9 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
     for ((subscription_id, check), side) in new.rows {
         rows.push(Row {
             change: Change::Appeared,
+            contradicts: false,
             compared: in_both(&check),
+            renamed_from: renames.get(&check).cloned(),
             subscription_id,
             check,
             old: None,
@@ -363,35 +517,101 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
         (a.subscription_id.as_str(), a.check.as_str())
             .cmp(&(b.subscription_id.as_str(), b.check.as_str()))
     });
-    let mut warnings = Vec::new();
-    let old_checks: BTreeSet<&String> = old.source.checks.iter().collect();
-    let new_checks: BTreeSet<&String> = new.source.checks.iter().collect();
-    for (only, report, shows) in [
-        (
-            old_checks.difference(&new_checks),
-            &old.source.report,
-            "gone",
-        ),
-        (
-            new_checks.difference(&old_checks),
-            &new.source.report,
-            "appeared",
-        ),
-    ] {
-        for check in only {
-            warnings.push(format!(
-                "check {} was run only for {report}: its rows show as {shows} and do not \
-                 count for the exit status",
-                crate::escape::printable(check, &[])
-            ));
-        }
-    }
+    let warnings = warnings(&old.source, &new.source, &new.identities, &renames, &rows);
     Ok(Comparison {
         old: old.source,
         new: new.source,
         rows,
         warnings,
     })
+}
+
+/// What a reader should know about the comparison: rows that contradict their evidence,
+/// renamed checks, checks only one report ran.
+fn warnings(
+    old: &Source,
+    new: &Source,
+    identities: &BTreeMap<String, Identity>,
+    renames: &BTreeMap<String, String>,
+    rows: &[Row],
+) -> Vec<String> {
+    let renamed_old: BTreeSet<&str> = renames.values().map(String::as_str).collect();
+    let mut warnings = Vec::new();
+    let contradicting: Vec<&Row> = rows.iter().filter(|r| r.contradicts).collect();
+    if let Some(first) = contradicting.first() {
+        warnings.push(format!(
+            "{} (subscription, check) {} the same evidence bytes and check definition with \
+             another verdict in each report (first: subscription {} check {}): a scan cannot \
+             give that, so a report was edited; run verify on each",
+            contradicting.len(),
+            if contradicting.len() == 1 {
+                "pair has"
+            } else {
+                "pairs have"
+            },
+            crate::escape::printable(&first.subscription_id, &[]),
+            crate::escape::printable(&first.check, &[]),
+        ));
+    }
+    for (new_id, old_id) in renames {
+        let identity = identities
+            .get(new_id)
+            .map(Identity::describe)
+            .unwrap_or_default();
+        warnings.push(format!(
+            "check {} of {} is check {} of {} under another id (the same {identity}): \
+             their rows are compared",
+            crate::escape::printable(new_id, &[]),
+            new.report,
+            crate::escape::printable(old_id, &[]),
+            old.report,
+        ));
+    }
+    let old_checks: BTreeSet<&String> = old
+        .checks
+        .iter()
+        .filter(|c| !renamed_old.contains(c.as_str()))
+        .collect();
+    let new_checks: BTreeSet<&String> = new
+        .checks
+        .iter()
+        .filter(|c| !renames.contains_key(c.as_str()))
+        .collect();
+    for (only, report, shows) in [
+        (
+            old_checks.difference(&new_checks),
+            &old.report,
+            "gone and do not count for the exit status",
+        ),
+        (
+            new_checks.difference(&old_checks),
+            &new.report,
+            "appeared; only a failing one counts for the exit status",
+        ),
+    ] {
+        for check in only {
+            warnings.push(format!(
+                "check {} was run only for {report}: its rows show as {shows}",
+                crate::escape::printable(check, &[])
+            ));
+        }
+    }
+    warnings
+}
+
+/// Whether both sides stand on the same bytes: each names files, every one with a
+/// SHA-256, and the digests are the same (whatever the paths).
+fn same_bytes(old: &Side, new: &Side) -> bool {
+    let digests = |side: &Side| -> Option<Vec<String>> {
+        let mut digests: Vec<String> = side
+            .evidence
+            .iter()
+            .map(|e| e.sha256.clone())
+            .collect::<Option<_>>()?;
+        digests.sort_unstable();
+        Some(digests)
+    };
+    !old.evidence.is_empty() && digests(old).is_some() && digests(old) == digests(new)
 }
 
 /// Whether `bytes` start like an output of `diff` (the JSON one starts like a scan
