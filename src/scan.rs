@@ -210,6 +210,7 @@ fn roll_up(
                         location: o.location.as_ref(),
                         detail: &o.detail,
                         id_less: o.id_less,
+                        failed_attempts: o.failed_attempts,
                         collected: e.collected.as_ref(),
                     })
             })

@@ -161,3 +161,173 @@ fn each_document_of_an_az_loop_is_located_from_its_own_line() {
         explain(&dir, "loop.txt")
     );
 }
+
+#[test]
+fn a_console_tables_subscription_column_decides_over_the_path() {
+    let dir = TempDir::new().unwrap();
+    let table = |header: &str| {
+        format!(
+            "\nName  Enabled {header}\n----  ------- {}\nWDATP    True {A}\n\n",
+            "-".repeat(header.len())
+        )
+    };
+    write(
+        dir.path(),
+        &format!("{C}/table.txt"),
+        &table("Subscription"),
+    );
+    write(
+        dir.path(),
+        &format!("{C}/table-id.txt"),
+        &table("SubscriptionId"),
+    );
+    let report = scan(&dir);
+    assert_eq!(verdict(&report, A)["verdict"], "pass");
+    let subscriptions: Vec<&str> = report["subscriptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["subscription_id"].as_str().unwrap())
+        .collect();
+    assert!(!subscriptions.contains(&C), "{subscriptions:?}");
+    for o in wdatp(&report) {
+        assert_eq!((o.0.as_str(), o.1.as_str()), (A, "enabled"), "{o:?}");
+    }
+    assert!(
+        explain(&dir, &format!("{C}/table.txt"))
+            .contains(&format!("subscription: {A} (from the content)"))
+    );
+}
+
+#[test]
+fn a_console_table_of_two_subscriptions_gives_each_its_own_row() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "table.txt",
+        &format!(
+            "Name  Enabled Subscription\n----  ------- ------------\nWDATP    True {A}\nWDATP   False {B}\n"
+        ),
+    );
+    let report = scan(&dir);
+    let found: Vec<(String, String, String)> = wdatp(&report)
+        .into_iter()
+        .map(|o| (o.0, o.1, o.2))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (A.to_owned(), "enabled".to_owned(), "line 3".to_owned()),
+            (B.to_owned(), "disabled".to_owned(), "line 4".to_owned())
+        ]
+    );
+    assert_eq!(verdict(&report, A)["verdict"], "pass");
+    assert_eq!(verdict(&report, B)["verdict"], "fail");
+}
+
+/// Asserts that `sub`'s WDATP verdict is `expected`, flagged `collection_errors` with the
+/// reason naming it, and that its observation lists the failed attempt.
+fn assert_retry_listed(report: &Value, sub: &str, expected: &str) {
+    let v = verdict(report, sub);
+    assert_eq!(v["verdict"], expected, "{v}");
+    assert!(
+        v["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "collection_errors"),
+        "{v}"
+    );
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("collection_errors: 1 failed collection beside the deciding evidence"),
+        "{v}"
+    );
+    let detail = wdatp(report).into_iter().find(|o| o.0 == sub).unwrap().3;
+    assert!(
+        detail.contains("the file also records 1 failed attempt for this subscription"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_failed_az_call_then_its_retry_is_decided_by_the_retry_and_listed() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "loop.txt",
+        &format!("{}{}", az_denied(A), az_list(A)),
+    );
+    let report = scan(&dir);
+    assert_retry_listed(&report, A, "pass");
+    // The CSV and the table carry the flag and the reason too.
+    for format in ["csv", "table"] {
+        let output = mdc()
+            .arg("scan")
+            .arg(dir.path())
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            text.contains("collection_errors: 1 failed collection"),
+            "{format}: {text}"
+        );
+    }
+    assert!(explain(&dir, "loop.txt").contains("1 failed attempt for this subscription"));
+}
+
+#[test]
+fn a_transcript_error_then_connect_then_the_table_lists_the_error() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "transcript.txt",
+        &format!(
+            "**********************\nWindows PowerShell transcript start\n**********************\n\
+             PS C:\\audit> Get-AzSecuritySetting | Select-Object Name,Enabled\n\
+             Get-AzSecuritySetting : Run Connect-AzAccount to login.\n\n\
+             PS C:\\audit> Connect-AzAccount -Subscription {A}\n\n\
+             PS C:\\audit> Get-AzSecuritySetting | Select-Object Name,Enabled\n\n\
+             Name  Enabled\n----  -------\nMCAS     True\nWDATP   False\n\n"
+        ),
+    );
+    assert_retry_listed(&scan(&dir), A, "fail");
+}
+
+#[test]
+fn a_har_403_then_200_is_decided_by_the_200_and_lists_the_403() {
+    let dir = TempDir::new().unwrap();
+    let name = "portal_settings-list-403-then-200-after-role-activation_chrome.har";
+    std::fs::copy(
+        common::root().join("fixtures/har").join(name),
+        dir.path().join(name),
+    )
+    .unwrap();
+    let sub = "2b4d6f8a-1c3e-4a5b-9d7f-0e2c4a6b8d0f";
+    assert_retry_listed(&scan(&dir), sub, "pass");
+    let explained = explain(&dir, name);
+    assert!(
+        explained.contains("(the first at /log/entries/0/response/status"),
+        "{explained}"
+    );
+}
+
+#[test]
+fn a_failed_attempt_whose_retry_decides_nothing_is_reported_as_the_failure() {
+    let dir = TempDir::new().unwrap();
+    let mcas = format!(
+        "[{{\"enabled\": true, \"id\": \"/subscriptions/{A}/providers/Microsoft.Security/settings/MCAS\", \"name\": \"MCAS\"}}]\n"
+    );
+    write(dir.path(), "loop.txt", &format!("{}{mcas}", az_denied(A)));
+    let report = scan(&dir);
+    let v = verdict(&report, A);
+    assert_eq!(v["verdict"], "no_evidence");
+    let reason = v["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("no file decides WDATP: 1 collection_error; AuthorizationFailed"),
+        "{reason}"
+    );
+}
