@@ -356,6 +356,7 @@ fn parse_decoded(
         let parsed = Parsed {
             format: Format::BINARY,
             body: Body::Unrecognized(reason),
+            note: None,
         };
         return (parsed, None, Vec::new(), None);
     }
@@ -376,6 +377,7 @@ fn parse_decoded(
             Parsed {
                 format: Format::BINARY,
                 body: Body::Malformed(formats::Reason::Undecodable(error)),
+                note: None,
             },
             None,
             Vec::new(),

@@ -331,3 +331,59 @@ fn a_failed_attempt_whose_retry_decides_nothing_is_reported_as_the_failure() {
         "{reason}"
     );
 }
+
+#[test]
+fn every_observation_of_a_jsonc_file_says_comments_were_ignored() {
+    let dir = TempDir::new().unwrap();
+    let setting = |sub: &str, name: &str| {
+        format!(
+            "{{\"enabled\": true, \"id\": \"/subscriptions/{sub}/providers/Microsoft.Security/settings/{name}\", \"name\": \"{name}\"}}"
+        )
+    };
+    // A whole list without WDATP (absent), one other setting alone (unrecognized), and a
+    // WDATP whose value is null (malformed).
+    write(
+        dir.path(),
+        "absent.jsonc",
+        &format!(
+            "// az security setting list -o json\n[{}, {}]\n",
+            setting(A, "MCAS"),
+            setting(A, "Sentinel")
+        ),
+    );
+    write(
+        dir.path(),
+        "single.jsonc",
+        &format!("/* az security setting show */\n[{}]\n", setting(B, "MCAS")),
+    );
+    write(
+        dir.path(),
+        "null.jsonc",
+        &format!(
+            "// checked by hand\n[{}]\n",
+            setting(C, "WDATP").replace("true", "null")
+        ),
+    );
+    let report = scan(&dir);
+    // In path order: absent, null, single.
+    let outcomes: Vec<(String, String)> = wdatp(&report)
+        .into_iter()
+        .map(|o| {
+            assert!(
+                o.3.contains(
+                    "read from JSON with comments: the // and /* */ comments were ignored"
+                ),
+                "{o:?}"
+            );
+            (o.0, o.1)
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (A.to_owned(), "absent".to_owned()),
+            (C.to_owned(), "malformed".to_owned()),
+            (B.to_owned(), "unrecognized".to_owned())
+        ]
+    );
+}

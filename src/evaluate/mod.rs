@@ -202,6 +202,15 @@ pub fn evaluate_with(
             }
         }
     }
+    if let Some(note) = parsed.note {
+        for o in &mut observations {
+            // A deciding setting's detail already carries it.
+            if !o.detail.contains(note) {
+                o.detail.push_str("; ");
+                o.detail.push_str(note);
+            }
+        }
+    }
     observations.sort_by_key(|a| a.subscription);
     observations
 }
@@ -386,5 +395,40 @@ mod tests {
         let o = wdatp(&denied());
         assert_eq!(o.outcome, Outcome::CollectionError);
         assert_eq!(o.failed_attempts, 0);
+    }
+
+    #[test]
+    fn every_observation_of_json_with_comments_says_so() {
+        let setting = |name: &str, enabled: &str| {
+            format!(
+                "{{\"enabled\": {enabled}, \"id\": \"/subscriptions/{A}/providers/Microsoft.Security/settings/{name}\", \"name\": \"{name}\"}}"
+            )
+        };
+        for (body, outcome) in [
+            (setting("WDATP", "true"), Outcome::Enabled),
+            (
+                format!(
+                    "{}, {}",
+                    setting("MCAS", "true"),
+                    setting("Sentinel", "false")
+                ),
+                Outcome::Absent,
+            ),
+            (setting("MCAS", "true"), Outcome::Unrecognized),
+            (setting("WDATP", "null"), Outcome::Malformed),
+        ] {
+            let text = format!("// az security setting list -o json\n[{body}]\n");
+            let observations = evaluate(&parse(&text), "f.jsonc", &Checks::default());
+            assert!(!observations.is_empty());
+            for o in &observations {
+                assert_eq!(
+                    o.detail.matches(crate::formats::jsonc::NOTE).count(),
+                    1,
+                    "{}",
+                    o.detail
+                );
+            }
+            assert_eq!(wdatp(&text).outcome, outcome, "{text}");
+        }
     }
 }

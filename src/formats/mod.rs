@@ -281,11 +281,18 @@ pub struct Parsed {
     pub format: Format,
     /// What the file holds.
     pub body: Body,
+    /// How the whole file was read, when every observation of it must say so (JSON with
+    /// comments: the comments were ignored).
+    pub note: Option<&'static str>,
 }
 
 impl Parsed {
     pub(crate) fn new(format: Format, body: Body) -> Self {
-        Self { format, body }
+        Self {
+            format,
+            body,
+            note: None,
+        }
     }
 }
 
@@ -313,23 +320,24 @@ pub fn parse(text: &str) -> Parsed {
             with_ids(subscriptions, Box::new(reason))
         }
     };
-    match parsed.body {
+    let body = match parsed.body {
         Body::Unrecognized(reason) => {
-            let reason = naming(reason, |subscriptions, reason| Reason::IdsWithoutSettings {
+            Body::Unrecognized(naming(reason, |subscriptions, reason| {
+                Reason::IdsWithoutSettings {
+                    subscriptions,
+                    reason,
+                }
+            }))
+        }
+        Body::Malformed(reason) => Body::Malformed(naming(reason, |subscriptions, reason| {
+            Reason::UnreadableWithIds {
                 subscriptions,
                 reason,
-            });
-            Parsed::new(parsed.format, Body::Unrecognized(reason))
-        }
-        Body::Malformed(reason) => {
-            let reason = naming(reason, |subscriptions, reason| Reason::UnreadableWithIds {
-                subscriptions,
-                reason,
-            });
-            Parsed::new(parsed.format, Body::Malformed(reason))
-        }
-        body => Parsed::new(parsed.format, body),
-    }
+            }
+        })),
+        body => body,
+    };
+    Parsed { body, ..parsed }
 }
 
 /// What a file of JSON and error text one after another holds from line `lines[from]` on
