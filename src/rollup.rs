@@ -87,7 +87,7 @@ pub struct Evidence<'a> {
     /// Whether the deciding setting or value carries no resource id.
     pub id_less: bool,
     /// Records of failed collections the file holds beside its deciding evidence.
-    pub failed_attempts: usize,
+    pub failed_attempts: u32,
     /// When the file's evidence was collected, for a file that was read.
     pub collected: Option<&'a Collected>,
 }
@@ -286,7 +286,10 @@ fn flags_of(
         .iter()
         .filter(|e| e.outcome() == Some(Outcome::CollectionError))
         .count()
-        + deciding.iter().map(|e| e.failed_attempts).sum::<usize>();
+        + deciding
+            .iter()
+            .map(|e| usize::try_from(e.failed_attempts).unwrap_or(usize::MAX))
+            .fold(0, usize::saturating_add);
     if errors > 0 {
         flags.push(Flag::CollectionErrors(errors));
     }

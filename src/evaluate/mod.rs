@@ -104,7 +104,7 @@ pub struct Observation {
     pub id_less: bool,
     /// How many records of failed collections for the same subscription the file holds
     /// beside the deciding evidence (a failed attempt and its retry); listed in `detail`.
-    pub failed_attempts: usize,
+    pub failed_attempts: u32,
 }
 
 /// Evaluates one parsed file found at `path` (as reported), for every check of the run:

@@ -442,7 +442,7 @@ fn brief(text: &str) -> String {
 /// outcome (never `unrecognized` for a group whose collection failed), and a malformed
 /// entry stays malformed with the failures listed. Returns the decision and how many
 /// failures sit beside deciding evidence (the roll-up's `collection_errors`).
-pub(super) fn with_failures(group: &Group<'_>, decision: Decision) -> (Decision, usize) {
+pub(super) fn with_failures(group: &Group<'_>, decision: Decision) -> (Decision, u32) {
     let (outcome, enabled, location, detail) = decision;
     let Some((summary, at)) = group.errors.first() else {
         return ((outcome, enabled, location, detail), 0);
@@ -485,7 +485,7 @@ pub(super) fn with_failures(group: &Group<'_>, decision: Decision) -> (Decision,
                 location,
                 format!("{detail}; the file also records {failures}: a retry decides"),
             ),
-            count,
+            u32::try_from(count).unwrap_or(u32::MAX),
         ),
     }
 }
