@@ -387,3 +387,18 @@ fn every_observation_of_a_jsonc_file_says_comments_were_ignored() {
         ]
     );
 }
+
+#[test]
+fn a_long_run_of_lines_opening_json_after_error_text_is_read_in_linear_time() {
+    // Each line opens an array that runs to the end: reading each from its own line was
+    // quadratic (minutes for this file); the command's time limit catches a regression.
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "e.txt",
+        &format!("ERROR: x\n{}", "[\n".repeat(200_000)),
+    );
+    let report = scan(&dir);
+    assert_eq!(wdatp(&report).len(), 1);
+    assert_eq!(wdatp(&report)[0].1, "collection_error");
+}

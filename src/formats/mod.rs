@@ -372,10 +372,19 @@ pub(crate) fn after_text(
             return after;
         };
         let document = text.get(line.start..).unwrap_or_default();
-        let Some((body, stop)) = json::documents_after_text(document) else {
-            // A line that opens no JSON document (`[see below]`) is text.
-            search = at + 1;
-            continue;
+        let (body, stop) = match json::documents_after_text(document) {
+            Ok(read) => read,
+            Err(failed) => {
+                // A line that opens no JSON document (`[see below]`, JSON cut short) is
+                // text, and so is all that was read of it: the search goes on from the
+                // line where reading failed, so no text is read twice over.
+                let failed = line.start.saturating_add(failed);
+                search = lines
+                    .partition_point(|l| l.start <= failed)
+                    .saturating_sub(1)
+                    .max(at + 1);
+                continue;
+            }
         };
         after.errors_in(lines.get(text_from..at).unwrap_or_default());
         if let Body::Items(items) = prefix_pointers(body, &format!("line {}#", line.number)) {
@@ -588,5 +597,19 @@ mod tests {
     fn a_line_that_opens_no_json_after_error_text_is_text() {
         let text = "ERROR: x\n[see the log]\n[true]\n";
         assert_eq!(locations(&items(text)), ["line 1", "line 3#/0"]);
+    }
+
+    #[test]
+    fn json_cut_short_after_error_text_is_text_and_not_read_again_line_by_line() {
+        // A listing cut short: its inner object is no document of its own.
+        let text = "ERROR: x\n[\n  {\n    \"enabled\": true,\n    \"name\": \"WDATP\"\n  },\n";
+        assert_eq!(locations(&items(text)), ["line 1"]);
+        // Each line opens an array that runs to the end of the text: read once, not once
+        // per line (which was quadratic in the number of lines).
+        let text = format!("ERROR: x\n{}", "[\n".repeat(200_000));
+        assert_eq!(locations(&items(&text)), ["line 1"]);
+        // After the text where a document cut short failed, documents are read again.
+        let text = "ERROR: x\n[\n  {\"a\": 1},\nERROR: y\n[true]\n";
+        assert_eq!(locations(&items(text)), ["line 1", "line 4", "line 5#/0"]);
     }
 }

@@ -149,11 +149,33 @@ pub fn parse_document(text: &str) -> Parsed {
 }
 
 /// The JSON documents at the start of `text` (which follows error text in a file), and
-/// the offset in `text` where the text after them starts, if any; `None` when no document
-/// reads there. Documents are read up to the first that does not read.
-pub(crate) fn documents_after_text(text: &str) -> Option<(Body, Option<usize>)> {
+/// the offset in `text` where the text after them starts, if any. Documents are read up to
+/// the first that does not read.
+///
+/// # Errors
+///
+/// When no document reads there: the offset in `text` where reading stopped.
+pub(crate) fn documents_after_text(text: &str) -> Result<(Body, Option<usize>), usize> {
     let read = read_documents(text);
-    (read.count > 0).then(|| (read.body, read.stop.map(|(offset, _)| offset)))
+    match read.stop {
+        Some((_, e)) if read.count == 0 => Err(offset_of(text, &e)),
+        stop => Ok((read.body, stop.map(|(offset, _)| offset))),
+    }
+}
+
+/// The byte offset in `text` of the position a JSON error names: serde counts lines by
+/// `\n` alone and columns in bytes after the last one.
+fn offset_of(text: &str, e: &serde_json::Error) -> usize {
+    let line_start = match e.line().checked_sub(2) {
+        None => 0,
+        Some(breaks) => text
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .nth(breaks)
+            .map_or(text.len(), |(at, _)| at + 1),
+    };
+    line_start.saturating_add(e.column()).min(text.len())
 }
 
 /// JSON documents read from the start of a text.
