@@ -347,8 +347,10 @@ pub fn parse(text: &str) -> Parsed {
 /// starts on. `lines` are the lines of `text`.
 ///
 /// One pass, never a parse of the rest of the text per segment: each text segment is
-/// searched for error records once, each document read once (a line that opens no
-/// document is text), so the work is linear in the text however many segments it holds.
+/// searched for error records once, and each stretch of JSON read at most twice (a line
+/// that opens no document is text up to where reading it failed), so the work is linear
+/// in the text however many segments it holds. Documents after text that are not
+/// evidence (`az account show`) or cannot be classified are left out, as before.
 pub(crate) fn after_text(
     text: &str,
     lines: &[lines::Line<'_>],
@@ -377,7 +379,7 @@ pub(crate) fn after_text(
             Err(failed) => {
                 // A line that opens no JSON document (`[see below]`, JSON cut short) is
                 // text, and so is all that was read of it: the search goes on from the
-                // line where reading failed, so no text is read twice over.
+                // line where reading failed, so no text is read more than twice.
                 let failed = line.start.saturating_add(failed);
                 search = lines
                     .partition_point(|l| l.start <= failed)
