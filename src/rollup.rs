@@ -86,6 +86,8 @@ pub struct Evidence<'a> {
     pub detail: &'a str,
     /// Whether the deciding setting or value carries no resource id.
     pub id_less: bool,
+    /// Records of failed collections the file holds beside its deciding evidence.
+    pub failed_attempts: u32,
     /// When the file's evidence was collected, for a file that was read.
     pub collected: Option<&'a Collected>,
 }
@@ -341,7 +343,11 @@ fn flags_of(
     let errors = items
         .iter()
         .filter(|e| e.outcome() == Some(Outcome::CollectionError))
-        .count();
+        .count()
+        + deciding
+            .iter()
+            .map(|e| usize::try_from(e.failed_attempts).unwrap_or(usize::MAX))
+            .fold(0, usize::saturating_add);
     if errors > 0 {
         flags.push(Flag::CollectionErrors(errors));
     }
@@ -393,6 +399,7 @@ impl<'a> Evidence<'a> {
             location: None,
             detail: "",
             id_less: false,
+            failed_attempts: 0,
             collected: None,
         }
     }
@@ -573,10 +580,14 @@ fn verdict_of(
     let (verdict, reason) = judge(items, check);
     let flags = flags_of(items, subscription, decided_by, check_index, dates);
     let decider = deciding_of(items, check, verdict);
-    // The reason already counts the failed collections beside the evidence.
+    // The reason already counts the failed collections of other files, but not the failed
+    // attempts a deciding file holds beside its evidence (a retry decides): those are named.
+    let retried = items
+        .iter()
+        .any(|e| e.is_deciding() && e.failed_attempts > 0);
     let sentences: Vec<String> = flags
         .iter()
-        .filter(|f| !matches!(f, Flag::CollectionErrors(_)))
+        .filter(|f| retried || !matches!(f, Flag::CollectionErrors(_)))
         .map(ToString::to_string)
         .collect();
     let reason = if sentences.is_empty() {

@@ -214,6 +214,7 @@ fn roll_up(
                         location: o.location.as_ref(),
                         detail: &o.detail,
                         id_less: o.id_less,
+                        failed_attempts: o.failed_attempts,
                         collected: e.collected.as_ref(),
                     })
             })
@@ -411,6 +412,7 @@ fn parse_decoded(
         let parsed = Parsed {
             format: Format::BINARY,
             body: Body::Unrecognized(reason),
+            note: None,
         };
         return (parsed, None, Vec::new(), None);
     }
@@ -431,6 +433,7 @@ fn parse_decoded(
             Parsed {
                 format: Format::BINARY,
                 body: Body::Malformed(formats::Reason::Undecodable(error)),
+                note: None,
             },
             None,
             Vec::new(),

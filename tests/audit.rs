@@ -118,6 +118,27 @@ fn value_at(path: &Path, location: &str) -> Option<JsonValue> {
             .1;
         return resolve(&document(body), pointer).cloned();
     }
+    // A JSON document after text (an az loop's `2>&1`): the documents from line N on, up
+    // to the text after them, one document or an array of several.
+    if let Some((n, inner)) = location
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once('#'))
+    {
+        let from: String = text
+            .lines()
+            .skip(n.parse::<usize>().unwrap() - 1)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut documents: Vec<Value> = serde_json::Deserializer::from_str(&from)
+            .into_iter::<Value>()
+            .map_while(Result::ok)
+            .collect();
+        let whole = match documents.len() {
+            1 => documents.pop().unwrap(),
+            _ => Value::Array(documents),
+        };
+        return resolve(&whole.to_string().parse().unwrap(), inner).cloned();
+    }
     if let Some((outer, inner)) = location.split_once('#') {
         let outer_document = document(&text);
         let JsonValue::String(embedded) = resolve(&outer_document, outer)? else {
@@ -162,7 +183,7 @@ fn every_digest_matches_sha256sum_and_every_location_resolves_to_the_value_repor
             continue;
         };
         let enabled = o["enabled"].as_bool();
-        if let Some(n) = location.strip_prefix("line ") {
+        if let Some(n) = location.strip_prefix("line ").filter(|n| !n.contains('#')) {
             let text = decoded(&path);
             let line = text.lines().nth(n.parse::<usize>().unwrap() - 1).unwrap();
             if let Some(value) = enabled {

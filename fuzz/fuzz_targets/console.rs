@@ -15,5 +15,5 @@ fuzz_target!(|data: &[u8]| {
         extent: Extent::Listing,
         settings,
     });
-    common::check(&Parsed { format: console::POWERSHELL_TABLE, body: Body::Items(items.collect()) });
+    common::check(&Parsed { format: console::POWERSHELL_TABLE, body: Body::Items(items.collect()), note: None });
 });

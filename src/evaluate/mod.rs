@@ -23,7 +23,7 @@ use crate::formats::{Body, Location, Parsed};
 use crate::query;
 use crate::subscription::SubscriptionId;
 pub use setting::is_named;
-use setting::{carries_no_id, decide};
+use setting::{carries_no_id, decide, with_failures};
 
 /// The setting the default check decides on.
 pub const WDATP: &str = "WDATP";
@@ -102,6 +102,9 @@ pub struct Observation {
     pub detail: String,
     /// Whether a deciding outcome rests on a setting or value without a resource id.
     pub id_less: bool,
+    /// How many records of failed collections for the same subscription the file holds
+    /// beside the deciding evidence (a failed attempt and its retry); listed in `detail`.
+    pub failed_attempts: u32,
 }
 
 /// Evaluates one parsed file found at `path` (as reported), for every check of the run:
@@ -145,6 +148,7 @@ pub fn evaluate_with(
                     location: None,
                     detail: join_note(note.clone(), why.to_string()),
                     id_less: false,
+                    failed_attempts: 0,
                 });
             }
         }
@@ -198,6 +202,15 @@ pub fn evaluate_with(
             }
         }
     }
+    if let Some(note) = parsed.note {
+        for o in &mut observations {
+            // A deciding setting's detail already carries it.
+            if !o.detail.contains(note) {
+                o.detail.push_str("; ");
+                o.detail.push_str(note);
+            }
+        }
+    }
     observations.sort_by_key(|a| a.subscription);
     observations
 }
@@ -226,7 +239,7 @@ fn observe_items(
             .map(|owner| owner.or(unattributed))
             .collect();
         for (index, group) in placed.iter().enumerate() {
-            let (outcome, enabled, location, detail) = match &check.rule {
+            let decision = match &check.rule {
                 Rule::Query { expect, .. } if !documents.is_empty() => {
                     let mine: Vec<&query::Match> = matches
                         .iter()
@@ -238,6 +251,8 @@ fn observe_items(
                 }
                 _ => decide(&group.group, check),
             };
+            let ((outcome, enabled, location, detail), failed_attempts) =
+                with_failures(&group.group, decision);
             let id_less = match &check.rule {
                 Rule::Setting(name) => carries_no_id(&group.group, name, outcome),
                 Rule::Query { .. } => false,
@@ -251,6 +266,7 @@ fn observe_items(
                 location,
                 detail: join_note(group.note.clone(), detail),
                 id_less,
+                failed_attempts,
             });
         }
         // Matches no group of the file can hold: one unattributed observation.
@@ -279,6 +295,7 @@ fn observe_items(
                     detail,
                 ),
                 id_less: false,
+                failed_attempts: 0,
             });
         }
     }
@@ -313,6 +330,105 @@ fn whole_file(
             location: None,
             detail: join_note(note.clone(), why.to_owned()),
             id_less: false,
+            failed_attempts: 0,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::parse;
+
+    const A: &str = "aaaaaaaa-1111-4222-8333-444444444444";
+
+    /// The WDATP observation of `text` (the first check of the defaults).
+    fn wdatp(text: &str) -> Observation {
+        let observations = evaluate(&parse(text), "f.txt", &Checks::default());
+        observations
+            .into_iter()
+            .find(|o| o.check.id == "wdatp")
+            .unwrap()
+    }
+
+    fn denied() -> String {
+        format!("ERROR: (AuthorizationFailed) denied over scope '/subscriptions/{A}'\n")
+    }
+
+    #[test]
+    fn a_failed_attempt_before_a_retry_that_decides_is_listed() {
+        let text = format!(
+            "{}[{{\"enabled\": false, \"id\": \"/subscriptions/{A}/providers/Microsoft.Security/settings/WDATP\", \"name\": \"WDATP\"}}]\n",
+            denied()
+        );
+        let o = wdatp(&text);
+        assert_eq!(o.outcome, Outcome::Disabled);
+        assert_eq!(o.failed_attempts, 1);
+        assert!(
+            o.detail.contains("1 failed attempt")
+                && o.detail.contains("line 1: (AuthorizationFailed)"),
+            "{}",
+            o.detail
+        );
+    }
+
+    #[test]
+    fn a_failed_attempt_whose_retry_decides_nothing_is_the_outcome() {
+        let text = format!(
+            "{}[{{\"enabled\": true, \"id\": \"/subscriptions/{A}/providers/Microsoft.Security/settings/MCAS\", \"name\": \"MCAS\"}}]\n",
+            denied()
+        );
+        let o = wdatp(&text);
+        assert_eq!(o.outcome, Outcome::CollectionError);
+        assert_eq!(o.location, Some(Location::Line(1)));
+        assert_eq!(o.failed_attempts, 0);
+        assert!(
+            o.detail
+                .starts_with("the collection failed: (AuthorizationFailed)"),
+            "{}",
+            o.detail
+        );
+    }
+
+    #[test]
+    fn a_failure_alone_is_still_a_collection_error() {
+        let o = wdatp(&denied());
+        assert_eq!(o.outcome, Outcome::CollectionError);
+        assert_eq!(o.failed_attempts, 0);
+    }
+
+    #[test]
+    fn every_observation_of_json_with_comments_says_so() {
+        let setting = |name: &str, enabled: &str| {
+            format!(
+                "{{\"enabled\": {enabled}, \"id\": \"/subscriptions/{A}/providers/Microsoft.Security/settings/{name}\", \"name\": \"{name}\"}}"
+            )
+        };
+        for (body, outcome) in [
+            (setting("WDATP", "true"), Outcome::Enabled),
+            (
+                format!(
+                    "{}, {}",
+                    setting("MCAS", "true"),
+                    setting("Sentinel", "false")
+                ),
+                Outcome::Absent,
+            ),
+            (setting("MCAS", "true"), Outcome::Unrecognized),
+            (setting("WDATP", "null"), Outcome::Malformed),
+        ] {
+            let text = format!("// az security setting list -o json\n[{body}]\n");
+            let observations = evaluate(&parse(&text), "f.jsonc", &Checks::default());
+            assert!(!observations.is_empty());
+            for o in &observations {
+                assert_eq!(
+                    o.detail.matches(crate::formats::jsonc::NOTE).count(),
+                    1,
+                    "{}",
+                    o.detail
+                );
+            }
+            assert_eq!(wdatp(&text).outcome, outcome, "{text}");
+        }
     }
 }

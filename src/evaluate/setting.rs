@@ -435,3 +435,57 @@ fn brief(text: &str) -> String {
         None => line,
     }
 }
+
+/// A group's decision with the records of failed collections it also holds (a failed
+/// attempt and its retry, in a loop, a transcript or a HAR): evidence that decides still
+/// decides, and its detail lists the failures; when nothing decides, the failure is the
+/// outcome (never `unrecognized` for a group whose collection failed), and a malformed
+/// entry stays malformed with the failures listed. Returns the decision and how many
+/// failures sit beside deciding evidence (the roll-up's `collection_errors`).
+pub(super) fn with_failures(group: &Group<'_>, decision: Decision) -> (Decision, u32) {
+    let (outcome, enabled, location, detail) = decision;
+    let Some((summary, at)) = group.errors.first() else {
+        return ((outcome, enabled, location, detail), 0);
+    };
+    let count = group.errors.len();
+    let failures = format!(
+        "{count} failed attempt{} for this subscription, which do{} not decide (the first at \
+         {at}: {})",
+        if count == 1 { "" } else { "s" },
+        if count == 1 { "es" } else { "" },
+        brief(summary)
+    );
+    match outcome {
+        Outcome::CollectionError => ((outcome, enabled, location, detail), 0),
+        Outcome::Unrecognized => (
+            (
+                Outcome::CollectionError,
+                None,
+                Some((*at).clone()),
+                format!(
+                    "the collection failed: {}; the rest of the file says nothing more: {detail}",
+                    brief(summary)
+                ),
+            ),
+            0,
+        ),
+        Outcome::Malformed => (
+            (
+                outcome,
+                enabled,
+                location,
+                format!("{detail}; the file also records {failures}"),
+            ),
+            0,
+        ),
+        Outcome::Enabled | Outcome::Disabled | Outcome::Absent => (
+            (
+                outcome,
+                enabled,
+                location,
+                format!("{detail}; the file also records {failures}: a retry decides"),
+            ),
+            u32::try_from(count).unwrap_or(u32::MAX),
+        ),
+    }
+}

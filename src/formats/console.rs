@@ -36,18 +36,22 @@ pub const PARSER: Parser = Parser {
 };
 
 /// Error text with JSON after it (a loop's `2>&1`: an error for one subscription, then the
-/// listing of the next): the JSON's items join the errors. Their locations are JSON
-/// pointers into the document that starts on line N, written `line N#<pointer>`.
+/// listing of the next): the error records and the JSON documents, in the order of the
+/// text, each document located `line N#<pointer>` (N, the line it starts on).
 fn with_json_after(parsed: Parsed, input: &Text<'_>) -> Parsed {
     let is_error_text =
         parsed.format == error_text::AZCLI_ERROR || parsed.format == error_text::POWERSHELL_ERROR;
-    let Body::Items(mut items) = parsed.body else {
+    let lines = input.lines();
+    if !is_error_text
+        || !lines
+            .iter()
+            .any(|l| super::json::is_json_start(l.text.trim_start()))
+    {
         return parsed;
-    };
-    if is_error_text {
-        items.extend(super::settings_after(input.text(), input.lines()));
     }
-    Parsed::new(parsed.format, Body::Items(items))
+    // Read again segment by segment, so that no error record runs into the JSON after it.
+    let after = super::after_text(input.text(), lines, 0, 0);
+    Parsed::new(parsed.format, Body::Items(after.items))
 }
 
 /// Parses console text; `None` when it holds no settings, no error and is no transcript.

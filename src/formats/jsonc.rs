@@ -102,7 +102,12 @@ pub fn parse(text: &str) -> Option<Parsed> {
         Body::Items(items) => Body::Items(items.into_iter().map(annotate).collect()),
         other => other,
     };
-    Some(Parsed::new(parsed.format, body))
+    // Every observation of the file says so, whatever it decides (absent, unrecognized,
+    // malformed); each setting also carries it, for `explain`.
+    Some(Parsed {
+        note: Some(NOTE),
+        ..Parsed::new(parsed.format, body)
+    })
 }
 
 fn annotate(item: Item) -> Item {

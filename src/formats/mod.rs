@@ -281,11 +281,18 @@ pub struct Parsed {
     pub format: Format,
     /// What the file holds.
     pub body: Body,
+    /// How the whole file was read, when every observation of it must say so (JSON with
+    /// comments: the comments were ignored).
+    pub note: Option<&'static str>,
 }
 
 impl Parsed {
     pub(crate) fn new(format: Format, body: Body) -> Self {
-        Self { format, body }
+        Self {
+            format,
+            body,
+            note: None,
+        }
     }
 }
 
@@ -313,43 +320,106 @@ pub fn parse(text: &str) -> Parsed {
             with_ids(subscriptions, Box::new(reason))
         }
     };
-    match parsed.body {
+    let body = match parsed.body {
         Body::Unrecognized(reason) => {
-            let reason = naming(reason, |subscriptions, reason| Reason::IdsWithoutSettings {
+            Body::Unrecognized(naming(reason, |subscriptions, reason| {
+                Reason::IdsWithoutSettings {
+                    subscriptions,
+                    reason,
+                }
+            }))
+        }
+        Body::Malformed(reason) => Body::Malformed(naming(reason, |subscriptions, reason| {
+            Reason::UnreadableWithIds {
                 subscriptions,
                 reason,
-            });
-            Parsed::new(parsed.format, Body::Unrecognized(reason))
+            }
+        })),
+        body => body,
+    };
+    Parsed { body, ..parsed }
+}
+
+/// What a file of JSON and error text one after another holds from line `lines[from]` on
+/// (`az ... 2>&1` in a loop: the listing of one subscription, then the error for the next,
+/// in either order): every error record of the text, and every JSON document that starts a
+/// line at or after `lines[search]`, located `line N#<pointer>` where N is the line it
+/// starts on. `lines` are the lines of `text`.
+///
+/// One pass, never a parse of the rest of the text per segment: each text segment is
+/// searched for error records once, and each stretch of JSON read at most twice (a line
+/// that opens no document is text up to where reading it failed), so the work is linear
+/// in the text however many segments it holds. Documents after text that are not
+/// evidence (`az account show`) or cannot be classified are left out, as before.
+pub(crate) fn after_text(
+    text: &str,
+    lines: &[lines::Line<'_>],
+    from: usize,
+    search: usize,
+) -> AfterText {
+    let mut after = AfterText::default();
+    let mut text_from = from;
+    let mut search = search.max(from);
+    loop {
+        let candidates = lines.get(search..).unwrap_or_default();
+        let Some(at) = candidates
+            .iter()
+            .position(|l| json::is_json_start(l.text.trim_start()))
+            .map(|i| search + i)
+        else {
+            after.errors_in(lines.get(text_from..).unwrap_or_default());
+            return after;
+        };
+        let Some(line) = lines.get(at) else {
+            return after;
+        };
+        let document = text.get(line.start..).unwrap_or_default();
+        let (body, stop) = match json::documents_after_text(document) {
+            Ok(read) => read,
+            Err(failed) => {
+                // A line that opens no JSON document (`[see below]`, JSON cut short) is
+                // text, and so is all that was read of it: the search goes on from the
+                // line where reading failed, so no text is read more than twice.
+                let failed = line.start.saturating_add(failed);
+                search = lines
+                    .partition_point(|l| l.start <= failed)
+                    .saturating_sub(1)
+                    .max(at + 1);
+                continue;
+            }
+        };
+        after.errors_in(lines.get(text_from..at).unwrap_or_default());
+        if let Body::Items(items) = prefix_pointers(body, &format!("line {}#", line.number)) {
+            after.items.extend(items);
         }
-        Body::Malformed(reason) => {
-            let reason = naming(reason, |subscriptions, reason| Reason::UnreadableWithIds {
-                subscriptions,
-                reason,
-            });
-            Parsed::new(parsed.format, Body::Malformed(reason))
-        }
-        body => Parsed::new(parsed.format, body),
+        let Some(offset) = stop else {
+            return after;
+        };
+        // The text after the documents starts on the line where they end; the next
+        // document opens a later line.
+        let end = line.start.saturating_add(offset);
+        text_from = lines
+            .partition_point(|l| l.start <= end)
+            .saturating_sub(1)
+            .max(at);
+        search = text_from + 1;
     }
 }
 
-/// The settings of the first JSON document that starts a line of `lines` (lines of `text`),
-/// located `line N#<pointer>`: JSON written after error text in one file. Its error records
-/// are left out, since the caller reads every error record of the text itself.
-pub(crate) fn settings_after(text: &str, lines: &[lines::Line<'_>]) -> Vec<Item> {
-    let Some(line) = lines
-        .iter()
-        .find(|l| json::is_json_start(l.text.trim_start()))
-    else {
-        return Vec::new();
-    };
-    let document = text.get(line.start..).unwrap_or_default();
-    let prefix = format!("line {}#", line.number);
-    match prefix_pointers(json::parse_document(document).body, &prefix) {
-        Body::Items(items) => items
-            .into_iter()
-            .filter(|item| matches!(item, Item::Settings { .. }))
-            .collect(),
-        _ => Vec::new(),
+/// The items [`after_text`] found.
+#[derive(Debug, Default)]
+pub(crate) struct AfterText {
+    /// Error records and the items of JSON documents, in the order of the text.
+    pub items: Vec<Item>,
+    /// How many of them are error records of the text.
+    pub errors: usize,
+}
+
+impl AfterText {
+    fn errors_in(&mut self, lines: &[lines::Line<'_>]) {
+        let found = error_text::find(lines);
+        self.errors += found.len();
+        self.items.extend(found);
     }
 }
 
@@ -416,5 +486,132 @@ pub(crate) fn prefix_pointers(body: Body, prefix: &str) -> Body {
                 .collect(),
         ),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(text: &str) -> Vec<Item> {
+        match parse(text).body {
+            Body::Items(items) => items,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn locations(items: &[Item]) -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Settings { settings, .. } => settings.first().map(|s| &s.location),
+                Item::Scalar { location, .. }
+                | Item::CollectionError { location, .. }
+                | Item::Context { location, .. } => Some(location),
+            })
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn json_then_error_text_is_read_once_not_again_and_again() {
+        // Each of these overflowed the stack: the JSON after the error text was looked for
+        // from the line the JSON ended on, which found the same JSON again.
+        for (text, first) in [
+            ("[true]\nERROR: x\n", "/0"),
+            (
+                "[{\"name\":\"WDATP\",\"enabled\":true}]\nERROR: x\n",
+                "/0/enabled",
+            ),
+            ("[true]\nGet-AzSecuritySetting : x\n", "/0"),
+        ] {
+            let found = items(text);
+            assert_eq!(locations(&found), [first, "line 2"], "{text}");
+        }
+    }
+
+    #[test]
+    fn a_long_alternation_of_json_and_error_text_is_read_in_one_pass() {
+        let pairs = 10_000;
+        for (first, second) in [("[true]", "ERROR: x"), ("ERROR: x", "[true]")] {
+            let text = format!("{first}\n{second}\n").repeat(pairs);
+            let found = items(&text);
+            assert_eq!(found.len(), 2 * pairs);
+            let scalars = found
+                .iter()
+                .filter(|item| matches!(item, Item::Scalar { .. }))
+                .count();
+            assert_eq!(scalars, pairs);
+            // Every document after text is located from its own line, never nested.
+            let last = locations(&found).pop().unwrap();
+            let expected = if first == "[true]" {
+                format!("line {}", 2 * pairs)
+            } else {
+                format!("line {}#/0", 2 * pairs)
+            };
+            assert_eq!(last, expected);
+        }
+    }
+
+    #[test]
+    fn each_document_after_error_text_is_located_from_its_own_line() {
+        let list = |sub: &str| {
+            format!(
+                "[\n  {{\n    \"enabled\": true,\n    \"id\": \"/subscriptions/{sub}/providers/Microsoft.Security/settings/WDATP\",\n    \"name\": \"WDATP\"\n  }}\n]\n"
+            )
+        };
+        let a = "aaaaaaaa-1111-4222-8333-444444444444";
+        let b = "bbbbbbbb-1111-4222-8333-444444444444";
+        let text = format!(
+            "ERROR: (AuthorizationFailed) over scope '/subscriptions/{a}'\n{}\nERROR: (AuthorizationFailed) over scope '/subscriptions/{b}'\n{}",
+            list(a),
+            list(b)
+        );
+        assert_eq!(
+            locations(&items(&text)),
+            [
+                "line 1",
+                "line 2#/0/enabled",
+                "line 10",
+                "line 11#/0/enabled"
+            ]
+        );
+        // The same with the JSON first: each later document from its own line.
+        let text = format!(
+            "{}ERROR: (AuthorizationFailed) over scope '/subscriptions/{b}'\n{}ERROR: x\n{}",
+            list(a),
+            list(b),
+            list(a)
+        );
+        assert_eq!(
+            locations(&items(&text)),
+            [
+                "/0/enabled",
+                "line 8",
+                "line 9#/0/enabled",
+                "line 16",
+                "line 17#/0/enabled"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_that_opens_no_json_after_error_text_is_text() {
+        let text = "ERROR: x\n[see the log]\n[true]\n";
+        assert_eq!(locations(&items(text)), ["line 1", "line 3#/0"]);
+    }
+
+    #[test]
+    fn json_cut_short_after_error_text_is_text_and_not_read_again_line_by_line() {
+        // A listing cut short: its inner object is no document of its own.
+        let text = "ERROR: x\n[\n  {\n    \"enabled\": true,\n    \"name\": \"WDATP\"\n  },\n";
+        assert_eq!(locations(&items(text)), ["line 1"]);
+        // Each line opens an array that runs to the end of the text: read once, not once
+        // per line (which was quadratic in the number of lines).
+        let text = format!("ERROR: x\n{}", "[\n".repeat(200_000));
+        assert_eq!(locations(&items(&text)), ["line 1"]);
+        // After the text where a document cut short failed, documents are read again.
+        let text = "ERROR: x\n[\n  {\"a\": 1},\nERROR: y\n[true]\n";
+        assert_eq!(locations(&items(text)), ["line 1", "line 4", "line 5#/0"]);
     }
 }

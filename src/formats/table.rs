@@ -121,7 +121,9 @@ fn read_table(columns: &[Column], rows: &[Line<'_>]) -> Option<TableRows> {
         return None;
     }
     let enabled_column = find("Enabled")?;
-    let subscription_column = find("SubscriptionId");
+    // A column naming each row's subscription (`Select-Object Name,Enabled,Subscription`
+    // in a loop over subscriptions), spelled as a CSV export's is.
+    let subscription_column = find("SubscriptionId").or_else(|| find("Subscription"));
     let settings = rows
         .iter()
         .map(|row| {
@@ -272,5 +274,26 @@ mod tests {
         let text = "Name   Account\n----   -------\nprod   auditor@contoso.com\n";
         assert!(settings(&numbered(text)).is_empty());
         assert!(has_table(&numbered(text)));
+    }
+
+    #[test]
+    fn a_subscription_column_names_each_rows_subscription() {
+        for header in ["Subscription", "SubscriptionId", "subscriptionid"] {
+            let dashes = "-".repeat(header.len());
+            let text = format!(
+                "Name  Enabled {header}\n----  ------- {dashes}\nWDATP    True 8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5\nWDATP   False 11111111-2222-4333-8444-555555555555\n"
+            );
+            let rows = &settings(&numbered(&text))[0].settings;
+            assert_eq!(
+                rows[0].subscription.as_deref(),
+                Some("8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5"),
+                "{header}"
+            );
+            assert_eq!(
+                rows[1].subscription.as_deref(),
+                Some("11111111-2222-4333-8444-555555555555"),
+                "{header}"
+            );
+        }
     }
 }

@@ -133,12 +133,70 @@ pub fn is_json_start(text: &str) -> bool {
 /// Parses JSON evidence: one document, or several one after another.
 #[must_use]
 pub fn parse_document(text: &str) -> Parsed {
+    let read = read_documents(text);
+    match read.stop {
+        None => Parsed::new(read.format, read.body),
+        Some((offset, e)) => {
+            // Error text written after the documents (`az ... 2>&1` in a loop) is read with
+            // them; anything else that stops the JSON makes the file malformed.
+            let rest = text.get(offset..).unwrap_or_default();
+            if read.count == 0 || is_json_start(rest.trim_start()) {
+                return malformed(&e);
+            }
+            with_errors_after(Parsed::new(read.format, read.body), text, offset)
+        }
+    }
+}
+
+/// The JSON documents at the start of `text` (which follows error text in a file), and
+/// the offset in `text` where the text after them starts, if any. Documents are read up to
+/// the first that does not read.
+///
+/// # Errors
+///
+/// When no document reads there: the offset in `text` where reading stopped.
+pub(crate) fn documents_after_text(text: &str) -> Result<(Body, Option<usize>), usize> {
+    let read = read_documents(text);
+    match read.stop {
+        Some((_, e)) if read.count == 0 => Err(offset_of(text, &e)),
+        stop => Ok((read.body, stop.map(|(offset, _)| offset))),
+    }
+}
+
+/// The byte offset in `text` of the position a JSON error names: serde counts lines by
+/// `\n` alone and columns in bytes after the last one.
+fn offset_of(text: &str, e: &serde_json::Error) -> usize {
+    let line_start = match e.line().checked_sub(2) {
+        None => 0,
+        Some(breaks) => text
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .nth(breaks)
+            .map_or(text.len(), |(at, _)| at + 1),
+    };
+    line_start.saturating_add(e.column()).min(text.len())
+}
+
+/// JSON documents read from the start of a text.
+struct Read {
+    /// How many documents were read.
+    count: usize,
+    format: Format,
+    body: Body,
+    /// Where the documents stop before the end of the text: the offset after the last one
+    /// read, and the error that stopped the next.
+    stop: Option<(usize, serde_json::Error)>,
+}
+
+/// Reads and classifies JSON documents from the start of `text`, one after another, up to
+/// the end of the text or the first that does not read.
+fn read_documents(text: &str) -> Read {
     let mut documents = serde_json::Deserializer::from_str(text).into_iter::<Top>();
     let mut first = None;
     let mut stream = Stream::new(JSON_VALUES);
     let mut count = 0;
-    // Where error text written after the documents starts (`az ... 2>&1` in a loop).
-    let mut text_after = None;
+    let mut stop = None;
     loop {
         let offset = documents.byte_offset();
         match documents.next() {
@@ -154,43 +212,44 @@ pub fn parse_document(text: &str) -> Parsed {
                 }
             }
             Some(Err(e)) => {
-                let rest = text.get(offset..).unwrap_or_default();
-                if count > 0 && !is_json_start(rest.trim_start()) {
-                    text_after = Some(offset);
-                    break;
-                }
-                return malformed(&e);
+                stop = Some((offset, e));
+                break;
             }
         }
     }
     let (format, body) = match first {
-        None if count == 0 => return Parsed::new(Format::EMPTY, Body::Empty),
+        None if count == 0 => (Format::EMPTY, Body::Empty),
         Some(only) => classify(only, ""),
         None => (JSON_STREAM, stream.finish()),
     };
-    match text_after {
-        None => Parsed::new(format, body),
-        Some(offset) => with_errors_after(Parsed::new(format, body), text, offset),
+    Read {
+        count,
+        format,
+        body,
+        stop,
     }
 }
 
-/// The documents' items and the error records written after them; the file is malformed,
-/// as any JSON followed by other text, when that text holds no error record.
+/// The documents' items, and the error records and JSON documents written after them; the
+/// file is malformed, as any JSON followed by other text, when that text holds no error
+/// record.
 fn with_errors_after(parsed: Parsed, text: &str, offset: usize) -> Parsed {
     let lines = super::lines::numbered(text);
-    let from = super::lines::line_at(&lines, offset);
-    let after = lines.get(from.saturating_sub(1)..).unwrap_or_default();
-    let errors = super::error_text::find(after);
+    let index = lines
+        .partition_point(|l| l.start <= offset)
+        .saturating_sub(1);
+    // The line where the documents end starts the text; JSON may open a line after it.
+    let after = super::after_text(text, &lines, index, index + 1);
     match parsed.body {
-        Body::Items(mut items) if !errors.is_empty() => {
-            items.extend(errors);
-            items.extend(super::settings_after(text, after));
+        Body::Items(mut items) if after.errors > 0 => {
+            items.extend(after.items);
             Parsed::new(parsed.format, Body::Items(items))
         }
         _ => Parsed::new(
             Format::JSON,
             Body::Malformed(Reason::InvalidJson(format!(
-                "text that is neither JSON nor an error record follows the JSON at line {from}"
+                "text that is neither JSON nor an error record follows the JSON at line {}",
+                lines.get(index).map_or(1, |l| l.number)
             ))),
         ),
     }
