@@ -39,13 +39,12 @@ fn reported_path(data: &[u8]) -> String {
     }
 }
 
-/// The file the input is written to: one per fuzzing process.
+/// The file the input is written to: one per process, removed after each input (left
+/// behind only by a crash).
 fn scratch() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("mdc-evidence-fuzz-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a scratch folder");
-        dir.join("fuzz-input.txt")
+        std::env::temp_dir().join(format!("mdc-evidence-fuzz-{}.txt", std::process::id()))
     })
 }
 
@@ -108,4 +107,5 @@ pub fn check(data: &[u8]) {
         (_, Ok(explained)) => assert!(!explained.is_empty(), "explain printed nothing"),
         (_, Err(e)) => panic!("explain failed on a regular file: {e}"),
     }
+    let _ = std::fs::remove_file(file);
 }
