@@ -7,6 +7,12 @@
 //! `MDC_DIFF_CASES` (default 300) and `MDC_DIFF_SEED` (default below) choose the run:
 //! `MDC_DIFF_CASES=10000 MDC_DIFF_SEED=42 cargo test --release --test differential -- --nocapture`.
 //! `MDC_DIFF_KEEP=<new folder>` keeps the generated files there.
+//!
+//! `MDC_DIFF_MIX` chooses the compositions added to the base cases (`differential/mix.rs`,
+//! one comment per kind saying what it covers): all by default, `none` for the base cases
+//! alone, or a list (`MDC_DIFF_MIX=json-then-error,retry`). `jsonc` also compares each
+//! observation's `detail` (the comments note), `retry` each verdict's `collection_errors`
+//! flag.
 
 #![allow(
     clippy::unwrap_used,
@@ -22,6 +28,7 @@
 
 #[path = "differential/model.rs"]
 mod model;
+use model::mix::{self, Mix};
 #[path = "differential/oracle.rs"]
 mod oracle;
 #[path = "differential/render.rs"]
@@ -49,7 +56,11 @@ struct Actual {
     sub: Option<String>,
     outcome: String,
     loc: Option<String>,
+    detail: String,
 }
+
+/// A subscription's verdict and whether it is flagged `collection_errors`.
+type Verdicts = BTreeMap<String, (String, bool)>;
 
 /// What one case expects and got.
 #[derive(Default, Debug)]
@@ -57,11 +68,16 @@ struct Diff {
     missing: Vec<Expected>,
     unexpected: Vec<Actual>,
     verdicts: Vec<(String, Option<&'static str>, Option<String>)>,
+    /// (subscription, expected, actual) `collection_errors` flags that differ.
+    flags: Vec<(String, bool, bool)>,
 }
 
 impl Diff {
     fn is_empty(&self) -> bool {
-        self.missing.is_empty() && self.unexpected.is_empty() && self.verdicts.is_empty()
+        self.missing.is_empty()
+            && self.unexpected.is_empty()
+            && self.verdicts.is_empty()
+            && self.flags.is_empty()
     }
 }
 
@@ -91,7 +107,7 @@ fn write_case(root: &Path, index: usize, case: &Case) -> Vec<Expected> {
 }
 
 /// Runs the binary over `root`; returns observations and verdicts, paths below `root`.
-fn scan(root: &Path) -> (Vec<Actual>, BTreeMap<String, String>) {
+fn scan(root: &Path) -> (Vec<Actual>, Verdicts) {
     let output = Command::cargo_bin("mdc-evidence")
         .unwrap()
         .env("SOURCE_DATE_EPOCH", "1764288000")
@@ -125,6 +141,7 @@ fn scan(root: &Path) -> (Vec<Actual>, BTreeMap<String, String>) {
             sub: o["subscription_id"].as_str().map(str::to_owned),
             outcome: o["outcome"].as_str().unwrap().to_owned(),
             loc: o["location"].as_str().map(str::to_owned),
+            detail: o["detail"].as_str().unwrap().to_owned(),
         })
         .collect();
     let verdicts = report["subscriptions"]
@@ -133,9 +150,14 @@ fn scan(root: &Path) -> (Vec<Actual>, BTreeMap<String, String>) {
         .iter()
         .filter(|s| wdatp(s))
         .map(|s| {
+            let flagged = s["flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == "collection_errors");
             (
                 s["subscription_id"].as_str().unwrap().to_owned(),
-                s["verdict"].as_str().unwrap().to_owned(),
+                (s["verdict"].as_str().unwrap().to_owned(), flagged),
             )
         })
         .collect();
@@ -144,12 +166,7 @@ fn scan(root: &Path) -> (Vec<Actual>, BTreeMap<String, String>) {
 
 /// Compares one case's expectations with what the report says about its files and
 /// subscriptions.
-fn compare(
-    case: &Case,
-    expected: &[Expected],
-    actual: &[Actual],
-    verdicts: &BTreeMap<String, String>,
-) -> Diff {
+fn compare(case: &Case, expected: &[Expected], actual: &[Actual], verdicts: &Verdicts) -> Diff {
     let mut diff = Diff::default();
     let mut left: Vec<&Actual> = actual.iter().collect();
     for e in expected {
@@ -158,6 +175,7 @@ fn compare(
                 && a.sub == e.sub
                 && a.outcome == e.outcome
                 && e.loc.matches(a.loc.as_deref())
+                && e.note.is_none_or(|note| a.detail.contains(note))
         });
         match found {
             Some(i) => {
@@ -168,12 +186,19 @@ fn compare(
     }
     diff.unexpected = left.into_iter().cloned().collect();
     let want = oracle::verdicts(expected);
+    let flagged = oracle::collection_errors(expected);
+    let check_flags = mix::is_enabled(Mix::Retry);
     let subs: BTreeSet<&String> = case.subs.iter().map(|s| &s.guid).collect();
     for sub in subs {
-        let got = verdicts.get(sub).cloned();
+        let got = verdicts.get(sub).map(|(v, _)| v.clone());
         let wanted = want.get(sub).copied();
         if got.as_deref() != wanted {
             diff.verdicts.push((sub.clone(), wanted, got));
+        }
+        let got_flag = verdicts.get(sub).is_some_and(|(_, f)| *f);
+        if check_flags && got_flag != flagged.contains(sub) {
+            diff.flags
+                .push((sub.clone(), flagged.contains(sub), got_flag));
         }
     }
     diff
@@ -203,7 +228,11 @@ fn smaller(case: &Case) -> Vec<Case> {
             if file.blocks.len() > 1 {
                 let mut c = case.clone();
                 c.files[f].blocks.remove(b);
-                out.push(c);
+                if !matches!(c.files[f].container, model::Container::Mixed { .. })
+                    || mix::is_valid_mixed(&c.files[f].blocks)
+                {
+                    out.push(c);
+                }
             }
             for r in 0..file.blocks[b].rows.len() {
                 if file.blocks[b].rows.len() > 1 {
@@ -298,12 +327,15 @@ fn signature(case: &Case, diff: &Diff) -> String {
         .collect();
     kinds.sort_unstable();
     kinds.dedup();
-    let mut outcomes: Vec<String> = diff
-        .missing
-        .iter()
-        .map(|e| format!("-{}", e.outcome))
-        .chain(diff.unexpected.iter().map(|a| format!("+{}", a.outcome)))
-        .collect();
+    let mut outcomes: Vec<String> =
+        diff.missing
+            .iter()
+            .map(|e| format!("-{}", e.outcome))
+            .chain(diff.unexpected.iter().map(|a| format!("+{}", a.outcome)))
+            .chain(diff.flags.iter().map(|(_, want, _)| {
+                format!("{}collection_errors-flag", if *want { "-" } else { "+" })
+            }))
+            .collect();
     outcomes.sort();
     format!("{} {}", kinds.join(","), outcomes.join(","))
 }
@@ -331,25 +363,34 @@ fn show(seed: u64, index: usize, case: &Case) -> String {
     for e in &expected {
         let _ = writeln!(
             out,
-            "  expected: {} {} {} {}",
+            "  expected: {} {} {} {}{}",
             e.path,
             row(&e.sub),
             e.outcome,
-            e.loc
+            e.loc,
+            e.note
+                .map_or_else(String::new, |n| format!(" (detail mentions {n:?})"))
         );
     }
     for a in &actual {
         let _ = writeln!(
             out,
-            "  actual:   {} {} {} {}",
+            "  actual:   {} {} {} {} ({:?})",
             a.path,
             row(&a.sub),
             a.outcome,
-            a.loc.as_deref().unwrap_or("-")
+            a.loc.as_deref().unwrap_or("-"),
+            a.detail
         );
     }
     for (sub, want, got) in &diff.verdicts {
         let _ = writeln!(out, "  verdict of {sub}: expected {want:?}, actual {got:?}");
+    }
+    for (sub, want, got) in &diff.flags {
+        let _ = writeln!(
+            out,
+            "  collection_errors flag of {sub}: expected {want}, actual {got}"
+        );
     }
     out
 }
@@ -399,9 +440,15 @@ fn reports_match_the_oracle() {
         let signature = signature(&small, &check_alone(*i, &small).2);
         let _ = writeln!(report, "[{signature}]\n{}", show(seed, *i, &small));
     }
+    let kinds: Vec<&str> = mix::enabled().into_iter().map(Mix::name).collect();
     let summary = format!(
-        "{count} cases, {files} files, {compared} observations compared, {} mismatches (seed {seed})",
-        failing.len()
+        "{count} cases, {files} files, {compared} observations compared, {} mismatches (seed {seed}, MDC_DIFF_MIX={})",
+        failing.len(),
+        if kinds.is_empty() {
+            "none".to_owned()
+        } else {
+            kinds.join(",")
+        }
     );
     println!("{summary}");
     assert!(

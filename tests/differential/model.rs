@@ -5,6 +5,9 @@
 
 use std::fmt::Write as _;
 
+#[path = "mix.rs"]
+pub mod mix;
+
 /// splitmix64: small, fast, and the seed alone determines every draw.
 #[derive(Clone, Debug)]
 pub struct Rng(u64);
@@ -186,6 +189,9 @@ pub struct Row {
     pub id_name: Option<String>,
     pub value: Value,
     pub id: IdMode,
+    /// A second `enabled` field, column or property under a name in another case
+    /// (`Enabled`/`enabled`), holding the opposite value (WDATP rows of `Mix::Duplicates`).
+    pub dup: bool,
 }
 
 impl Row {
@@ -260,6 +266,8 @@ pub enum Wrapper {
         batch: bool,
         reversed: bool,
         base64: bool,
+        /// Every request of the batch has the same `name` (matched by position).
+        shared_name: bool,
     },
 }
 
@@ -270,6 +278,8 @@ pub enum Switch {
     SelectAzSubscription,
     /// `az account set --subscription ...` (prints nothing).
     AzAccountSet,
+    /// `Connect-AzAccount -Subscription ...` (by GUID only).
+    ConnectAzAccount,
 }
 
 /// The columns of `query-tsv` rows before the value.
@@ -374,6 +384,21 @@ pub enum Kind {
     PsErrorText {
         failure: Failure,
     },
+    /// PowerShell 7's concise error view: `Get-AzSecuritySetting: ` / `Line |` / ... /
+    /// `     | <message>`.
+    PsErrorConcise {
+        failure: Failure,
+    },
+    /// A console table (`csv: false`) or an `Export-Csv` file (`csv: true`) with `Name`,
+    /// `Enabled` and a column of subscription ids named `column` (`Subscription`,
+    /// `SubscriptionId`): each row's own subscription (rows are `IdMode::Full`).
+    SubTable {
+        column: &'static str,
+        csv: bool,
+    },
+    /// A `Format-Table -AutoSize` table on a narrow console: `Enabled Id`, the `Name` and
+    /// `Type` columns removed; the name comes from the whole id.
+    AutoSizeTable,
     Scalar {
         text: String,
     },
@@ -405,7 +430,8 @@ impl Kind {
         match self {
             Self::ArmError { failure, .. }
             | Self::AzErrorText { failure, .. }
-            | Self::PsErrorText { failure } => Some(*failure),
+            | Self::PsErrorText { failure }
+            | Self::PsErrorConcise { failure } => Some(*failure),
             Self::Wrapped { inner, .. } => inner.failure(),
             _ => None,
         }
@@ -455,6 +481,10 @@ impl Kind {
             Self::PsList { .. } => "ps-list",
             Self::AzErrorText { .. } => "az-error",
             Self::PsErrorText { .. } => "ps-error",
+            Self::PsErrorConcise { .. } => "ps-error-concise",
+            Self::SubTable { csv: false, .. } => "sub-table",
+            Self::SubTable { csv: true, .. } => "sub-csv",
+            Self::AutoSizeTable => "ps-table-autosize",
             Self::Scalar { .. } => "cis-scalar",
             Self::Empty => "empty",
             Self::Wrapped {
@@ -505,6 +535,9 @@ pub enum Container {
     /// A browser's HAR log: each block is `Kind::Wrapped` with `Wrapper::Har`, one settings
     /// call (or one request of the batch).
     Har,
+    /// An az loop's output with `2>&1`: JSON documents (written compact or pretty) and
+    /// error text one after another, never two JSON documents side by side.
+    Mixed { compact: bool },
 }
 
 /// Text encodings the README claims.
@@ -588,6 +621,18 @@ pub fn case(seed: u64, index: usize) -> Case {
     for _ in 0..=g.rng.below(4) {
         let file = g.file();
         g.files.push(file);
+    }
+    // The compositions of `mix`, from a generator of their own: the files above are the
+    // same whichever are enabled.
+    let kinds = mix::enabled();
+    if !kinds.is_empty() {
+        let base = std::mem::replace(&mut g.rng, Rng::for_case(seed ^ mix::SALT, index));
+        if g.rng.chance(60) {
+            let kind = g.rng.pick(&kinds);
+            let file = g.mix(kind);
+            g.files.push(file);
+        }
+        g.rng = base;
     }
     Case {
         subs: g.subs,
@@ -728,6 +773,7 @@ impl Gen {
                     id_name: None,
                     value,
                     id,
+                    dup: false,
                 }
             })
             .collect();
@@ -1000,6 +1046,7 @@ impl Gen {
             batch: self.rng.chance(50),
             reversed: self.rng.chance(30),
             base64: self.rng.chance(25),
+            shared_name: false,
         };
         (0..=self.rng.below(3))
             .map(|_| {
@@ -1424,7 +1471,7 @@ impl Gen {
         }
         let text = matches!(
             container,
-            Container::Text | Container::Transcript | Container::Http
+            Container::Text | Container::Transcript | Container::Http | Container::Mixed { .. }
         );
         let mut encoding = self.encoding();
         let single_empty = blocks.iter().all(|b| b.kind == Kind::Empty);

@@ -66,7 +66,16 @@ pub struct Expected {
     pub sub: Option<String>,
     pub outcome: &'static str,
     pub loc: Loc,
+    /// What the `detail` must say, if anything (README: JSON with comments: "`detail` says
+    /// comments were ignored").
+    pub note: Option<&'static str>,
+    /// Whether the entries behind it include an error record the settings decided over (a
+    /// failed attempt before its retry): "the failure is still listed".
+    pub errors_beside: bool,
 }
+
+/// What the detail of every observation of a JSON file with comments says.
+pub const COMMENTS_NOTE: &str = "comments";
 
 /// Whether id-less rows in a document that names no subscription stay unattributed when
 /// another document of the file names one (README: "the rest of the same document (or
@@ -169,11 +178,16 @@ fn is_wdatp(name: &str) -> bool {
 
 /// The observations of one file.
 pub fn observations(case: &Case, file: &File, rendered: &Rendered, path: &str) -> Vec<Expected> {
+    // Compared only when the `jsonc` kind is enabled: it is what that kind covers.
+    let note = (file.comments && crate::model::mix::is_enabled(crate::model::mix::Mix::Jsonc))
+        .then_some(COMMENTS_NOTE);
     let by_path = |outcome, loc| Expected {
         path: path.to_owned(),
         sub: file.path_sub().map(|s| case.subs[s].guid.clone()),
         outcome,
         loc,
+        note,
+        errors_beside: false,
     };
     if file.blocks.iter().all(|b| b.kind == Kind::Empty) {
         return vec![by_path("collection_error", Loc::Nothing)];
@@ -245,11 +259,14 @@ pub fn observations(case: &Case, file: &File, rendered: &Rendered, path: &str) -
                 Key::Path => file.path_sub(),
                 Key::Unattributed => None,
             };
+            let deciding = matches!(outcome, "enabled" | "disabled" | "absent");
             Expected {
                 path: path.to_owned(),
                 sub: sub.map(|s| case.subs[s].guid.clone()),
                 outcome,
                 loc,
+                note,
+                errors_beside: deciding && !group.errors.is_empty(),
             }
         })
         .collect()
@@ -301,6 +318,15 @@ fn decide(file: &File, group: &Group<'_>) -> (&'static str, Loc) {
     if !contradicting.is_empty() {
         return ("malformed", one_of(&contradicting));
     }
+    // `enabled` twice, in two cases, with two values (README: "two WDATP entries that
+    // disagree"); which of the two the location names is not said.
+    if group
+        .rows
+        .iter()
+        .any(|(_, row, _)| row.dup && is_wdatp(&row.name_text))
+    {
+        return ("malformed", Loc::Any);
+    }
     let wdatp: Vec<(Option<bool>, &str)> = group
         .rows
         .iter()
@@ -347,6 +373,19 @@ fn decide(file: &File, group: &Group<'_>) -> (&'static str, Loc) {
         return ("collection_error", one_of(&group.errors));
     }
     ("unrecognized", Loc::Nothing)
+}
+
+/// The subscriptions whose verdict the README flags `collection_errors`: a deciding
+/// observation, and a failed collection beside it (in another file, or before a retry in
+/// the same file).
+pub fn collection_errors(observations: &[Expected]) -> BTreeSet<String> {
+    let verdicts = verdicts(observations);
+    observations
+        .iter()
+        .filter(|o| o.outcome == "collection_error" || o.errors_beside)
+        .filter_map(|o| o.sub.clone())
+        .filter(|s| matches!(verdicts.get(s), Some(&("pass" | "fail" | "conflict"))))
+        .collect()
 }
 
 /// The verdict of every subscription with an attributed observation.

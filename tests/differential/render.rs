@@ -174,10 +174,11 @@ fn rest_object(case: &Case, row: &Row, style: RestStyle) -> (J, &'static str) {
     } else if row.value == Value::Missing {
         (J::Obj(Vec::new()), "/properties")
     } else {
-        (
-            J::Obj(vec![("enabled", value_json(&row.value))]),
-            "/properties/enabled",
-        )
+        let mut properties = vec![("enabled", value_json(&row.value))];
+        if row.dup {
+            properties.push(("Enabled", opposite(&row.value)));
+        }
+        (J::Obj(properties), "/properties/enabled")
     };
     let id = J::Str(id(case, row).unwrap_or_default());
     let name = J::Str(row.name_text.clone());
@@ -202,24 +203,39 @@ fn rest_object(case: &Case, row: &Row, style: RestStyle) -> (J, &'static str) {
     (J::Obj(object), at)
 }
 
+/// The other value of a duplicated boolean (`Row::dup`).
+fn opposite(value: &Value) -> J {
+    J::Bool(value.reading() != Some(true))
+}
+
 fn az_object(case: &Case, row: &Row) -> J {
-    J::Obj(vec![
-        ("enabled", value_json(&row.value)),
-        ("id", J::Str(id(case, row).unwrap_or_default())),
-        ("kind", J::Str(row.name.kind().to_owned())),
-        ("name", J::Str(row.name_text.clone())),
-        ("type", J::Str(TYPE.to_owned())),
-    ])
+    // az sorts keys: `Enabled` before `enabled`.
+    let dup = row.dup.then(|| ("Enabled", opposite(&row.value)));
+    J::Obj(
+        dup.into_iter()
+            .chain([
+                ("enabled", value_json(&row.value)),
+                ("id", J::Str(id(case, row).unwrap_or_default())),
+                ("kind", J::Str(row.name.kind().to_owned())),
+                ("name", J::Str(row.name_text.clone())),
+                ("type", J::Str(TYPE.to_owned())),
+            ])
+            .collect(),
+    )
 }
 
 fn ps_object(case: &Case, row: &Row, with_id: bool) -> J {
     if with_id {
-        J::Obj(vec![
+        let mut object = vec![
             ("Enabled", value_json(&row.value)),
             ("Id", J::Str(id(case, row).unwrap_or_default())),
             ("Name", J::Str(row.name_text.clone())),
             ("Type", J::Str(TYPE.to_owned())),
-        ])
+        ];
+        if row.dup {
+            object.push(("enabled", opposite(&row.value)));
+        }
+        J::Obj(object)
     } else {
         J::Obj(vec![
             ("Name", J::Str(row.name_text.clone())),
@@ -733,11 +749,16 @@ type HarCall = (String, J, Vec<String>, u16);
 
 /// The ARM batch entry carrying a pricings request and the calls, its responses in reverse
 /// order when `reversed`; records where each call's rows and failure are.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the flags of the batch, and the two records it writes"
+)]
 fn har_batch(
     case: &Case,
     calls: Vec<HarCall>,
     reversed: bool,
     base64: bool,
+    shared_name: bool,
     row_locs: &mut Vec<Vec<String>>,
     block_locs: &mut Vec<Option<String>>,
 ) -> J {
@@ -761,13 +782,15 @@ fn har_batch(
     let position = |k: usize| if reversed { count - 1 - k } else { k };
     for (b, (url, body, locs, code)) in calls.into_iter().enumerate() {
         let k = b + 1;
+        // Requests sharing one name are matched to their responses by position.
+        let named = if shared_name { 1 } else { k };
         requests.push(J::Obj(vec![
             ("httpMethod", J::Str("GET".to_owned())),
-            ("name", J::Str(name(k))),
+            ("name", J::Str(name(named))),
             ("url", J::Str(url)),
         ]));
         responses.push(J::Obj(vec![
-            ("name", J::Str(name(k))),
+            ("name", J::Str(name(named))),
             ("httpStatusCode", J::Num(code.into())),
             (
                 "headers",
@@ -822,6 +845,7 @@ fn render_har(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Option
                 batch,
                 reversed,
                 base64,
+                shared_name,
             },
         ..
     }) = file.blocks.first().map(|b| &b.kind)
@@ -855,6 +879,7 @@ fn render_har(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Option
             calls,
             *reversed,
             *base64,
+            *shared_name,
             &mut row_locs,
             &mut block_locs,
         ));
@@ -890,6 +915,56 @@ fn render_har(case: &Case, file: &File) -> (String, Vec<Vec<String>>, Vec<Option
     let mut text = String::new();
     write_json(&har, JQ, 0, &mut text);
     if file.final_newline {
+        text.push('\n');
+    }
+    (text, row_locs, block_locs)
+}
+
+/// An az loop's output with `2>&1`: JSON documents and error text one after another. A
+/// JSON document's pointers are its own on line 1, else prefixed `line N#` (N the line it
+/// starts on: README "Errors beside evidence").
+fn render_mixed(
+    case: &Case,
+    file: &File,
+    compact: bool,
+) -> (String, Vec<Vec<String>>, Vec<Option<String>>) {
+    let mut out = Lines::default();
+    let mut row_locs = Vec::new();
+    let mut block_locs = Vec::new();
+    for block in &file.blocks {
+        if matches!(
+            block.kind,
+            Kind::AzErrorText { .. } | Kind::PsErrorText { .. } | Kind::PsErrorConcise { .. }
+        ) {
+            let (locs, own) = text_block(case, block, &mut out);
+            row_locs.push(locs);
+            block_locs.push(own);
+            continue;
+        }
+        let (values, locs, own) = json_values(case, block);
+        let start = out.0.len() + 1;
+        let prefix = if start == 1 {
+            String::new()
+        } else {
+            format!("line {start}#")
+        };
+        for (value, fmt) in values {
+            let mut json = String::new();
+            let fmt = if compact { Fmt::Compact } else { fmt };
+            write_json(&value, fmt, 0, &mut json);
+            for line in json.split('\n') {
+                out.push(line);
+            }
+        }
+        row_locs.push(
+            locs.into_iter()
+                .map(|(_, at)| format!("{prefix}{at}"))
+                .collect(),
+        );
+        block_locs.push(own.map(|at| format!("{prefix}{at}")));
+    }
+    let mut text = out.0.join("\n");
+    if !out.0.is_empty() && file.final_newline {
         text.push('\n');
     }
     (text, row_locs, block_locs)
@@ -1054,6 +1129,8 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
                     "Name".into(),
                     "Type".into(),
                 ]));
+            } else if rows.iter().any(|r| r.dup) {
+                out.push(q(&["Name".into(), "Enabled".into(), "enabled".into()]));
             } else {
                 out.push(q(&["Name".into(), "Enabled".into()]));
             }
@@ -1067,11 +1144,31 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
                         r.name_text.clone(),
                         TYPE.to_owned(),
                     ])
+                } else if rows.iter().any(|r| r.dup) {
+                    q(&[r.name_text.clone(), r.value.word(), dup_word(r)])
                 } else {
                     q(&[r.name_text.clone(), r.value.word()])
                 };
                 locs.push(Lines::loc(out.push(line)));
             }
+        }
+        Kind::PsTable2 { .. } if rows.iter().any(|r| r.dup) => {
+            // A repeated column (`Select-Object Name,Enabled,enabled` of a renamed property).
+            let nw = width(rows.iter().map(|r| r.name_text.len()), 4);
+            out.push("");
+            out.push(format!("{:<nw$} Enabled enabled", "Name"));
+            out.push(format!("{:<nw$} ------- -------", "----"));
+            for r in rows {
+                let n = out.push(format!(
+                    "{:<nw$} {:>7} {:>7}",
+                    r.name_text,
+                    r.value.word(),
+                    dup_word(r)
+                ));
+                locs.push(Lines::loc(n));
+            }
+            out.push("");
+            out.push("");
         }
         Kind::PsTable2 { ansi } => {
             let nw = width(rows.iter().map(|r| r.name_text.len()), 4);
@@ -1134,6 +1231,12 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
                     out.push(format!("Id      : {}", id(case, r).unwrap_or_default()));
                     out.push(format!("Name    : {}", r.name_text));
                     out.push(format!("Type    : {TYPE}"));
+                    if r.dup {
+                        out.push(format!(
+                            "enabled : {}",
+                            Value::Bool(r.value.reading() != Some(true)).word()
+                        ));
+                    }
                 }
                 out.push("");
             }
@@ -1210,6 +1313,71 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
                 locs.push(Lines::loc(out.push(line)));
             }
         }
+        Kind::SubTable { column, csv: true } => {
+            out.push(format!("\"Name\",\"Enabled\",\"{column}\""));
+            for r in rows {
+                let sub = case.subs[r.sub].written();
+                let line = format!("\"{}\",\"{}\",\"{sub}\"", r.name_text, r.value.word());
+                locs.push(Lines::loc(out.push(line)));
+            }
+        }
+        Kind::SubTable { column, csv: false } => {
+            let nw = width(rows.iter().map(|r| r.name_text.len()), 4);
+            out.push("");
+            out.push(format!("{:<nw$} Enabled {column}", "Name"));
+            out.push(format!(
+                "{:<nw$} ------- {}",
+                "----",
+                "-".repeat(column.len())
+            ));
+            for r in rows {
+                let sub = case.subs[r.sub].written();
+                let n = out.push(format!("{:<nw$} {:>7} {sub}", r.name_text, r.value.word()));
+                locs.push(Lines::loc(n));
+            }
+            out.push("");
+            out.push("");
+        }
+        Kind::AutoSizeTable => {
+            let ids: Vec<String> = rows
+                .iter()
+                .map(|r| id(case, r).unwrap_or_default())
+                .collect();
+            let iw = width(ids.iter().map(String::len), 2);
+            out.push("");
+            out.push("WARNING: 2 columns do not fit into the display and were removed.");
+            out.push("");
+            out.push(format!("Enabled {:<iw$}", "Id"));
+            out.push(format!("------- {:<iw$}", "--"));
+            for (r, i) in rows.iter().zip(&ids) {
+                let n = out.push(format!("{:>7} {i}", r.value.word()));
+                locs.push(Lines::loc(n));
+            }
+            out.push("");
+            out.push("");
+        }
+        Kind::PsErrorConcise { failure } => {
+            let message = match failure {
+                Failure::Unscoped => {
+                    "Operation returned an invalid status code 'Forbidden'".to_owned()
+                }
+                other => format!(
+                    "Operation returned an invalid status code 'Forbidden' {}",
+                    error_message(case, *other, "auditor@contoso.com").1
+                ),
+            };
+            own = Some(Lines::loc(
+                out.push("Get-AzSecuritySetting: C:\\audit\\collect-defender.ps1:14"),
+            ));
+            out.push("Line |");
+            out.push("  14 |      Get-AzSecuritySetting | Select-Object Name, Enabled");
+            out.push("     |      ~~~~~~~~~~~~~~~~~~~~~");
+            // The console wraps the message at its width, inside words.
+            let chars: Vec<char> = message.chars().collect();
+            for piece in chars.chunks(86) {
+                out.push(format!("     | {}", piece.iter().collect::<String>()));
+            }
+        }
         Kind::Empty => {}
         Kind::Context { sub, table, .. } => {
             if let Some(whole) = table {
@@ -1243,6 +1411,16 @@ fn text_block(case: &Case, block: &Block, out: &mut Lines) -> (Vec<String>, Opti
         other => panic!("not a text kind: {other:?}"),
     }
     (locs, own)
+}
+
+/// The other value of a duplicated boolean, as a word (`Row::dup`; the row's own value
+/// when it is not duplicated).
+fn dup_word(row: &Row) -> String {
+    if row.dup {
+        Value::Bool(row.value.reading() != Some(true)).word()
+    } else {
+        row.value.word()
+    }
 }
 
 /// Text as XML writes it.
@@ -1291,6 +1469,10 @@ fn clixml(case: &Case, rows: &[Row], select: bool, out: &mut Lines) -> Vec<Strin
             out.push("    <MS>");
             out.push(format!("      <S N=\"Name\">{}</S>", xml(&r.name_text)));
             locs.push(Lines::loc(out.push(format!("      {}", enabled(&r.value)))));
+            if r.dup {
+                let other = r.value.reading() != Some(true);
+                out.push(format!("      <B N=\"enabled\">{other}</B>"));
+            }
             out.push("    </MS>");
         } else {
             out.push(format!("    <ToString>{MODEL}</ToString>"));
@@ -1361,6 +1543,9 @@ fn command(case: &Case, block: &Block) -> String {
                     format!("Select-AzSubscription -SubscriptionName {target}")
                 }
                 (Switch::AzAccountSet, _) => format!("az account set --subscription {target}"),
+                (Switch::ConnectAzAccount, _) => {
+                    format!("Connect-AzAccount -Subscription {target}")
+                }
             };
         }
         _ => "Get-AzSecuritySetting",
@@ -1480,6 +1665,7 @@ pub fn render(case: &Case, file: &File) -> Rendered {
         Container::Text | Container::Transcript => render_text(case, file),
         Container::Http => render_http(case, file),
         Container::Har => render_har(case, file),
+        Container::Mixed { compact } => render_mixed(case, file, compact),
     };
     let text = if file.crlf {
         text.replace('\n', "\r\n")
