@@ -367,6 +367,11 @@ fn decide(file: &File, group: &Group<'_>) -> (&'static str, Loc) {
         if page {
             return ("collection_error", Loc::Nothing);
         }
+        // A failed attempt beside rows that decide nothing is the outcome (README: the
+        // failure is listed, never hidden behind "unrecognized").
+        if !group.errors.is_empty() {
+            return ("collection_error", one_of(&group.errors));
+        }
         return ("unrecognized", Loc::Nothing);
     }
     if !group.errors.is_empty() {
