@@ -22,11 +22,10 @@
 //! thousands of portal requests costs little more than its settings responses.
 
 use base64::Engine as _;
-use serde::Deserialize;
 use serde::de::SeqAccess;
 
 use super::super::{Body, Item, Location, Reason, map_settings, prefix_pointers};
-use super::values::{Fold, Listed, Scalar, Shaped};
+use super::values::{Describe, Fold, Kind, Listed, Scalar, Shaped, json_object};
 use super::{Top, is_json_start};
 use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::subscription::{self, IdScope};
@@ -34,11 +33,11 @@ use crate::subscription::{self, IdScope};
 /// What the `detail` of a setting read from a base64-encoded HAR body says.
 pub const BASE64_NOTE: &str = "read from a HAR response body saved base64-encoded";
 
-/// A HAR file's `log`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(super) struct Log {
-    entries: Listed<Entries>,
+json_object! {
+    /// A HAR file's `log`.
+    pub(super) struct Log {
+        entries: Listed<Entries> = "entries",
+    }
 }
 
 impl Log {
@@ -48,55 +47,59 @@ impl Log {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Entry {
-    request: Shaped<Request>,
-    response: Shaped<Response>,
+json_object! {
+    /// One entry of the log: a request and its response.
+    struct Entry {
+        request: Shaped<Request> = "request",
+        response: Shaped<Response> = "response",
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Request {
-    url: Scalar,
-    #[serde(rename = "postData")]
-    post_data: Shaped<PostData>,
+json_object! {
+    /// An entry's request.
+    struct Request {
+        url: Scalar = "url",
+        post_data: Shaped<PostData> = "postData",
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct PostData {
-    text: Scalar,
+json_object! {
+    /// A request's body.
+    struct PostData {
+        text: Scalar = "text",
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Response {
-    status: Scalar,
-    #[serde(rename = "statusText")]
-    status_text: Scalar,
-    content: Shaped<Content>,
+json_object! {
+    /// An entry's response.
+    struct Response {
+        status: Scalar = "status",
+        status_text: Scalar = "statusText",
+        content: Shaped<Content> = "content",
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Content {
-    text: Scalar,
-    encoding: Scalar,
+json_object! {
+    /// A response's body.
+    struct Content {
+        text: Scalar = "text",
+        encoding: Scalar = "encoding",
+    }
 }
 
-/// The body of an ARM batch request: the requests it sends.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct BatchBody {
-    requests: Listed<BatchRequests>,
+json_object! {
+    /// The body of an ARM batch request: the requests it sends.
+    struct BatchBody {
+        requests: Listed<BatchRequests> = "requests",
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct BatchRequest {
-    url: Scalar,
-    name: Scalar,
+json_object! {
+    /// One request of a batch.
+    struct BatchRequest {
+        url: Scalar = "url",
+        name: Scalar = "name",
+    }
 }
 
 /// A settings request inside a batch: its position among the batch's requests, its URL
@@ -135,20 +138,32 @@ impl<'de> Fold<'de> for BatchRequests {
     }
 }
 
-/// The body of an ARM batch response: one response per request.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct BatchReply {
-    responses: Listed<BatchResponses>,
+json_object! {
+    /// The body of an ARM batch response: one response per request.
+    struct BatchReply {
+        responses: Listed<BatchResponses> = "responses",
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct BatchResponse {
-    name: Scalar,
-    #[serde(rename = "httpStatusCode")]
-    status: Scalar,
-    content: Option<Top>,
+json_object! {
+    /// One response of a batch.
+    struct BatchResponse {
+        name: Scalar = "name",
+        status: Scalar = "httpStatusCode",
+        content: Option<Top> = "content",
+    }
+}
+
+impl Describe for Option<Top> {
+    fn describe(&self) -> String {
+        match self {
+            None => Kind::Null.phrase().to_owned(),
+            Some(Top::Object(_)) => Kind::Object.phrase().to_owned(),
+            Some(Top::Array(_)) => Kind::Array.phrase().to_owned(),
+            Some(Top::Scalar(Scalar::Bool(b))) => b.to_string(),
+            Some(Top::Scalar(scalar)) => scalar.kind_phrase().to_owned(),
+        }
+    }
 }
 
 /// One response of a batch, as kept.
