@@ -688,6 +688,72 @@ fn batch(
     bodies
 }
 
+/// The body of a successful settings call of a HAR log, for queries: its JSON text
+/// (decoded from base64 where it was saved so), the pointer prefix of that text
+/// (`/log/entries/N/response/content/text#`), and for a batch the positions `K` of the
+/// responses that answer its settings requests (each at `/responses/K/content`).
+#[derive(Debug)]
+pub(crate) struct SettingsBody {
+    /// The prefix of pointers into `text`.
+    pub(crate) prefix: String,
+    /// The body's JSON text.
+    pub(crate) text: String,
+    /// For a batch, the responses that answer its settings requests; `None` for a call of
+    /// its own.
+    pub(crate) answers: Option<Vec<usize>>,
+}
+
+/// The bodies of the successful settings calls of a HAR log (one document), as
+/// [`classify`] reads them, for the queries to run on; none when the text is not one.
+pub(crate) fn settings_bodies(text: &str) -> Vec<SettingsBody> {
+    let Ok(Top::Object(mut object)) = serde_json::from_str::<Top>(text) else {
+        return Vec::new();
+    };
+    let Shaped::Object(Log {
+        entries: Listed::List(entries),
+    }) = std::mem::take(&mut object.log)
+    else {
+        return Vec::new();
+    };
+    let mut bodies = Vec::new();
+    for call in entries.calls {
+        if !call.status.is_some_and(|s| (200..300).contains(&s)) {
+            continue;
+        }
+        let Ok(text) = body_text(&call) else {
+            continue;
+        };
+        let prefix = format!("/log/entries/{}/response/content/text#", call.index);
+        let answers = match &call.asked {
+            Asked::Settings => None,
+            Asked::Batch(inner, names) => {
+                let Ok(BatchReply {
+                    responses: Listed::List(BatchResponses { answers }),
+                }) = serde_json::from_str::<BatchReply>(&text)
+                else {
+                    continue;
+                };
+                let mut given: Vec<usize> = inner
+                    .iter()
+                    .filter_map(|request| answer_of(request, names, &answers))
+                    .filter_map(|at| answers.get(at))
+                    .filter(|answer| answer.status.is_some_and(|s| (200..300).contains(&s)))
+                    .map(|answer| answer.index)
+                    .collect();
+                given.sort_unstable();
+                given.dedup();
+                Some(given)
+            }
+        };
+        bodies.push(SettingsBody {
+            prefix,
+            text,
+            answers,
+        });
+    }
+    bodies
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
