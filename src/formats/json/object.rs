@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess};
 
 use super::super::{Flag, Item, Location, SETTINGS_TYPE, Setting, is_settings_id};
-use super::values::{Fold, Kind, Listed, Scalar, Shaped, json_object, visit_other_kinds};
+use super::values::{Describe, Fold, Kind, Listed, Scalar, Shaped, json_object, visit_other_kinds};
 use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::subscription::{self, IdScope};
 
@@ -39,6 +39,32 @@ json_object! {
         /// A field naming the setting's subscription (a script's own output).
         subscription_id: Scalar = "subscriptionId" | "SubscriptionId",
     }
+    check one_enabled;
+}
+
+/// Why an object holding `enabled` both in its `properties` and beside them (az CLI's
+/// flattened spelling) cannot be read: the two differ, and no exporter writes both.
+fn one_enabled(object: &Object) -> Result<(), String> {
+    let Shaped::Object(properties) = &object.properties else {
+        return Ok(());
+    };
+    if properties.enabled.is_missing() {
+        return Ok(());
+    }
+    for (key, beside) in [
+        ("enabled", &object.enabled),
+        ("Enabled", &object.enabled_pascal),
+    ] {
+        if !beside.is_missing() && *beside != properties.enabled {
+            return Err(format!(
+                "two values for one setting in one object: \"properties\".\"enabled\" ({}) and \
+                 {key:?} ({}) beside it",
+                properties.enabled.describe(),
+                beside.describe()
+            ));
+        }
+    }
+    Ok(())
 }
 
 json_object! {
@@ -432,6 +458,22 @@ mod tests {
         );
         let why = reason(r#"{"name":"WDATP","Enabled":true,"enabled":true}"#);
         assert!(why.contains("differ only in case"), "{why}");
+    }
+
+    #[test]
+    fn enabled_in_and_beside_properties_with_two_values_is_malformed() {
+        let why = reason(&format!(
+            r#"{{"id":"{ID}","name":"WDATP","enabled":false,"properties":{{"enabled":true}}}}"#
+        ));
+        assert!(
+            why.contains(r#""properties"."enabled" (true) and "enabled" (false) beside it"#),
+            "{why}"
+        );
+        // The same value in both places says one thing.
+        let text = format!(
+            r#"{{"id":"{ID}","name":"WDATP","Enabled":true,"properties":{{"enabled":true}}}}"#
+        );
+        assert!(matches!(parse_document(&text).body, Body::Items(_)));
     }
 
     #[test]

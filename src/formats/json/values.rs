@@ -423,7 +423,9 @@ pub(super) fn duplicate_key<E: de::Error>(
 /// Declares an object of the typed pass: a struct whose fields are read from the keys
 /// named after `=` (several spellings with `|`), every field defaulted when its key is
 /// missing, other keys skipped unread, and any key written twice in one object, in any
-/// ASCII case, an error ([`duplicate_key`]). Deserialized from a JSON object only.
+/// ASCII case, an error ([`duplicate_key`]). `check f;` after the fields: `f(&object)` is
+/// run once the object is read, and its `Err` is the deserializer's error. Deserialized
+/// from a JSON object only.
 macro_rules! json_object {
     (
         $(#[$meta:meta])*
@@ -433,6 +435,7 @@ macro_rules! json_object {
                 $field_vis:vis $field:ident : $ty:ty = $($key:literal)|+
             ),* $(,)?
         }
+        $(check $check:path;)?
     ) => {
         $(#[$meta])*
         #[derive(Debug, Default)]
@@ -491,6 +494,11 @@ macro_rules! json_object {
                             }
                             keys.add(key);
                         }
+                        $(
+                            if let Err(why) = $check(&object) {
+                                return Err(<A::Error as ::serde::de::Error>::custom(why));
+                            }
+                        )?
                         Ok(object)
                     }
                 }
