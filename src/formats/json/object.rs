@@ -4,7 +4,7 @@
 //! `enabled` value at which place.
 
 use serde::Deserialize;
-use serde::de::{self, IgnoredAny, MapAccess, SeqAccess};
+use serde::de::{self, MapAccess, SeqAccess};
 
 use super::super::{Flag, Item, Location, SETTINGS_TYPE, Setting, is_settings_id};
 use super::values::{Describe, Fold, Kind, Listed, Scalar, Shaped, json_object, visit_other_kinds};
@@ -487,6 +487,35 @@ mod tests {
         );
         let why = reason(r#"{"value":[],"nextLink":null,"NextLink":"https://x"}"#);
         assert!(why.contains(r#""nextLink" (null) and "NextLink""#), "{why}");
+    }
+
+    #[test]
+    fn objects_inside_values_not_kept_are_checked_too() {
+        let why = reason(&format!(
+            r#"{{"value":[{{"id":"{ID}","name":"WDATP","properties":{{"enabled":true,"extra":{{"a":[{{"x":1,"X":2}}]}}}}}}]}}"#
+        ));
+        assert!(why.contains(r#"duplicate key: "x" and "X" (2)"#), "{why}");
+        let why = reason(&format!(
+            r#"{{"value":[{{"id":"{ID}","name":"WDATP","properties":{{"enabled":{{"b":1,"b":2}}}}}}]}}"#
+        ));
+        assert!(why.contains(r#"duplicate key: "b" and "b" (2)"#), "{why}");
+        let text = format!(
+            r#"{{"value":[{{"id":"{ID}","name":"WDATP","tags":{{"a":{{"b":[1,{{"c":null}}]}},"A2":"x"}},"properties":{{"enabled":true}}}}]}}"#
+        );
+        assert!(matches!(parse_document(&text).body, Body::Items(_)));
+    }
+
+    #[test]
+    fn deeply_nested_values_not_kept_are_still_read() {
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        let text = format!(
+            r#"{{"value":[{{"id":"{ID}","name":"WDATP","extra":{deep},"properties":{{"enabled":true}}}}]}}"#
+        );
+        assert!(
+            matches!(parse_document(&text).body, Body::Items(_)),
+            "{:?}",
+            parse_document(&text).body
+        );
     }
 
     #[test]

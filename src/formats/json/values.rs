@@ -5,7 +5,9 @@
 //! The objects the typed pass reads are declared with [`json_object!`], which reads each
 //! key once: a key written twice in one object, in the same spelling or in another case
 //! (`enabled` and `Enabled`, one property to PowerShell and `ConvertFrom-Json`), is an
-//! error naming both keys and the values read for them, and the file is malformed.
+//! error naming both keys and the values read for them, and the file is malformed. Values
+//! not kept ([`Unread`]) are walked with the same check, not skipped: a query may read
+//! them, and no JSON reader would agree on an object with a key twice.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -14,7 +16,7 @@ use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::super::Flag;
 
@@ -156,14 +158,14 @@ macro_rules! visit_other_kinds {
         }
     };
     (@one array, $other:expr) => {
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            $crate::formats::json::values::skip_seq(seq)?;
             Ok($other(Kind::Array))
         }
     };
     (@one object, $other:expr) => {
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            $crate::formats::json::values::skip_map(map)?;
             Ok($other(Kind::Object))
         }
     };
@@ -352,6 +354,139 @@ impl<'de> Keys<'de> {
     }
 }
 
+/// How deep inside a value not kept objects are checked for keys written twice. Deeper
+/// values are skipped unread, as before: the JSON reader's own nesting limit (128) would
+/// otherwise make valid but deeply nested JSON unreadable.
+const CHECKED_DEPTH: usize = 64;
+
+/// A value the typed pass does not keep, read only to check that no object in it has a key
+/// twice (in any ASCII case), down to [`CHECKED_DEPTH`] levels.
+pub(super) struct Unread;
+
+/// Reads a value not kept at a nesting depth below the first value not kept.
+#[derive(Clone, Copy)]
+struct UnreadAt(usize);
+
+impl<'de> de::DeserializeSeed<'de> for UnreadAt {
+    type Value = Unread;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Unread, D::Error> {
+        if self.0 >= CHECKED_DEPTH {
+            de::IgnoredAny::deserialize(deserializer).map(|_| Unread)
+        } else {
+            deserializer.deserialize_any(self)
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for UnreadAt {
+    type Value = Unread;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Unread, E> {
+        Ok(Unread)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Unread, E> {
+        Ok(Unread)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Unread, E> {
+        Ok(Unread)
+    }
+
+    fn visit_i128<E: de::Error>(self, _: i128) -> Result<Unread, E> {
+        Ok(Unread)
+    }
+
+    fn visit_u128<E: de::Error>(self, _: u128) -> Result<Unread, E> {
+        Ok(Unread)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Unread, E> {
+        Ok(Unread)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Unread, E> {
+        Ok(Unread)
+    }
+
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Unread, E> {
+        Ok(Unread)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Unread, E> {
+        Ok(Unread)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Unread, E> {
+        Ok(Unread)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Unread, D::Error> {
+        de::DeserializeSeed::deserialize(self, deserializer)
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Unread, D::Error> {
+        de::DeserializeSeed::deserialize(self, deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Unread, A::Error> {
+        skip_seq_at(seq, self.0 + 1).map(|()| Unread)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Unread, A::Error> {
+        skip_map_at(map, self.0 + 1).map(|()| Unread)
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Unread, A::Error> {
+        // YAML tags (`!Tag value`): the tagged value is checked like any other.
+        let (Unread, variant) = data.variant_seed(self)?;
+        de::VariantAccess::newtype_variant_seed(variant, self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Unread {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        de::DeserializeSeed::deserialize(UnreadAt(0), deserializer)
+    }
+}
+
+/// Reads the elements of an array that is not kept, checking the objects in them.
+pub(super) fn skip_seq<'de, A: SeqAccess<'de>>(seq: A) -> Result<(), A::Error> {
+    skip_seq_at(seq, 1)
+}
+
+fn skip_seq_at<'de, A: SeqAccess<'de>>(mut seq: A, depth: usize) -> Result<(), A::Error> {
+    while seq.next_element_seed(UnreadAt(depth))?.is_some() {}
+    Ok(())
+}
+
+/// Reads an object that is not kept, checking that it has no key twice, nor any object in
+/// it.
+pub(super) fn skip_map<'de, A: MapAccess<'de>>(map: A) -> Result<(), A::Error> {
+    skip_map_at(map, 1)
+}
+
+fn skip_map_at<'de, A: MapAccess<'de>>(mut map: A, depth: usize) -> Result<(), A::Error> {
+    let mut keys = Keys::default();
+    while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+        if let Some(first) = keys.earlier(&key) {
+            let second = map.next_value::<Scalar>()?;
+            return Err(duplicate_key(first, None, &key, &second));
+        }
+        map.next_value_seed(UnreadAt(depth))?;
+        keys.add(key);
+    }
+    Ok(())
+}
+
 /// A value of a typed object's field, described for a reason (`true`, `"text"`, `an array`).
 pub(super) trait Describe {
     fn describe(&self) -> String;
@@ -489,7 +624,7 @@ macro_rules! json_object {
                             match &*key {
                                 $($($key)|+ => object.$field = map.next_value()?,)*
                                 _ => {
-                                    map.next_value::<::serde::de::IgnoredAny>()?;
+                                    map.next_value::<$crate::formats::json::values::Unread>()?;
                                 }
                             }
                             keys.add(key);
