@@ -2,8 +2,9 @@
 //! in them.
 //!
 //! Only JSON evidence answers a query: the top-level documents of a JSON file (addressed
-//! `/N` when a file holds several one after another) and the body of an HTTP capture
-//! (`body#`). A match's normalized path becomes a JSON pointer into the decoded document,
+//! `/N` when a file holds several one after another), the body of an HTTP capture
+//! (`body#`) and the settings responses of a HAR log (`/log/entries/N/response/content/
+//! text#`). A match's normalized path becomes a JSON pointer into the decoded document,
 //! like every other location. Matches are given to the subscription of the setting they sit
 //! in (the one whose location shares the longest part of their pointer); a match outside
 //! every setting belongs to the one subscription the file's content names, or to none.
@@ -26,9 +27,13 @@ pub struct Document {
 /// The JSON documents of a file read as `format`, where its evidence is: the top-level
 /// documents of a JSON file, the body of an HTTP capture's final response (`body#`), the JSON
 /// in an `Invoke-AzRestMethod` object's `Content` (`/Content#`), the 200 body of a REST
-/// documentation example; none for other shapes or unreadable JSON.
+/// documentation example, the settings responses of a HAR log (`/log/entries/N/response/
+/// content/text#`); none for other shapes or unreadable JSON.
 #[must_use]
 pub fn documents(text: &str, format: Format) -> Vec<Document> {
+    if format == json::HAR {
+        return har_documents(text);
+    }
     let (json_text, prefix) = if format == http::HTTP_CAPTURE {
         (http::final_body(text), "body#")
     } else if json::PARSER.formats.contains(&format) {
@@ -71,6 +76,37 @@ pub fn documents(text: &str, format: Format) -> Vec<Document> {
             embedded(pointer, value, format)
         })
         .collect()
+}
+
+/// The documents of a HAR log: the body of each successful settings call
+/// (`/log/entries/N/response/content/text#`), and of a batch, the content of each response
+/// that answers one of its settings requests (`...text#/responses/K/content`), as the
+/// parser reads them; never the log itself, whose other requests are not evidence.
+fn har_documents(text: &str) -> Vec<Document> {
+    let mut documents = Vec::new();
+    for body in json::settings_bodies(text) {
+        let Ok(value) = serde_json::from_str::<Value>(&body.text) else {
+            continue;
+        };
+        match body.answers {
+            None => documents.push(Document {
+                prefix: body.prefix,
+                value,
+            }),
+            Some(answers) => {
+                for k in answers {
+                    let pointer = format!("/responses/{k}/content");
+                    if let Some(content) = value.pointer(&pointer) {
+                        documents.push(Document {
+                            prefix: format!("{}{pointer}", body.prefix),
+                            value: content.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    documents
 }
 
 /// The evidence inside a document that wraps it, or the document itself.
@@ -326,6 +362,48 @@ mod tests {
         );
         assert_eq!(pointer_of("$['a/b']['c~d']['it\\'s']"), "/a~1b/c~0d/it's");
         assert_eq!(pointer_of("$"), "");
+    }
+
+    #[test]
+    fn a_har_log_documents_are_its_settings_responses() {
+        let list = r#"{"value":[{"name":"WDATP","properties":{"enabled":true}}]}"#;
+        let url =
+            "https://management.azure.com/subscriptions/x/providers/Microsoft.Security/settings";
+        let batch = serde_json::json!({"requests": [
+            {"name": "p", "url": "https://management.azure.com/subscriptions/x/providers/Microsoft.Security/pricings"},
+            {"name": "s", "url": url}
+        ]});
+        let answers = format!(
+            r#"{{"responses":[{{"name":"p","httpStatusCode":200,"content":{{"value":[{{"name":"WDATP","properties":{{"enabled":false}}}}]}}}},{{"name":"s","httpStatusCode":200,"content":{list}}}]}}"#
+        );
+        let har = serde_json::json!({"log": {"entries": [
+            {"request": {"url": url}, "response": {"status": 200, "content": {"text": list}}},
+            {"request": {"url": "https://management.azure.com/batch", "postData": {"text": batch.to_string()}},
+             "response": {"status": 200, "content": {"text": answers}}}
+        ]}})
+        .to_string();
+        let documents = documents(&har, json::HAR);
+        let prefixes: Vec<&str> = documents.iter().map(|d| d.prefix.as_str()).collect();
+        assert_eq!(
+            prefixes,
+            [
+                "/log/entries/0/response/content/text#",
+                "/log/entries/1/response/content/text#/responses/1/content"
+            ]
+        );
+        let query = jsonpath_rust::parser::parse_json_path(
+            "$.value[?@.name==\"WDATP\"].properties.enabled",
+        )
+        .unwrap();
+        let found = find(&documents, &query);
+        assert_eq!(
+            found.iter().map(|m| m.pointer.as_str()).collect::<Vec<_>>(),
+            [
+                "/log/entries/0/response/content/text#/value/0/properties/enabled",
+                "/log/entries/1/response/content/text#/responses/1/content/value/0/properties/enabled"
+            ]
+        );
+        assert!(found.iter().all(|m| m.value == Value::Bool(true)));
     }
 
     #[test]

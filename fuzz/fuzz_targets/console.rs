@@ -11,9 +11,16 @@ fuzz_target!(|data: &[u8]| {
         common::check(&parsed);
     }
     let tables = table::settings(&lines).into_iter().map(|t| t.settings);
-    let items = tables.chain(list::listings(&lines)).map(|settings| Item::Settings {
+    let (lists, malformed) = match list::listings(&lines) {
+        Ok(lists) => (lists, None),
+        Err(why) => (Vec::new(), Some(why)),
+    };
+    let items = tables.chain(lists).map(|settings| Item::Settings {
         extent: Extent::Listing,
         settings,
     });
     common::check(&Parsed { format: console::POWERSHELL_TABLE, body: Body::Items(items.collect()), note: None });
+    if let Some(why) = malformed {
+        common::check(&Parsed { format: console::POWERSHELL_LIST, body: Body::Malformed(why), note: None });
+    }
 });

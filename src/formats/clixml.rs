@@ -9,10 +9,13 @@
 //! is a setting; together they are a listing, like a PowerShell array. Locations are
 //! `line N`: the line of the `Enabled` element (of the object, when `Enabled` is missing).
 
+use std::borrow::Cow;
+
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use super::lines::line_at;
+use super::reason::Written;
 use super::{
     Body, Extent, Flag, Format, Item, Location, Parsed, Parser, Reason, SETTINGS_TYPE, Setting,
     Text, is_settings_id,
@@ -60,25 +63,55 @@ struct Frame {
     id: Option<String>,
     type_: Option<String>,
     enabled: Option<(Flag, usize)>,
+    /// Every property read so far: its name, its value as written and where it starts.
+    seen: Vec<(String, String, usize)>,
 }
 
 impl Frame {
-    fn set(&mut self, property: Property) {
+    /// Reads a property into the object; two values for one property (its name twice, in
+    /// any case, as PowerShell compares names) are an error naming both.
+    fn set(&mut self, property: Property, input: &Text<'_>) -> Result<(), Reason> {
         let Property {
             key,
             tag,
             offset,
             text,
         } = property;
-        let key = key.to_ascii_lowercase();
+        let shown = if tag == "Nil" {
+            "<Nil />".to_owned()
+        } else {
+            text.clone()
+        };
+        if let Some((first_key, first_value, first_offset)) = self
+            .seen
+            .iter()
+            .find(|(k, _, _)| k.eq_ignore_ascii_case(&key))
+        {
+            let line = |at: usize| line_at(input.lines(), at);
+            return Err(Reason::TwoValues {
+                record: "CLIXML object",
+                first: Box::new(Written {
+                    key: first_key.clone(),
+                    value: first_value.clone(),
+                    line: line(*first_offset),
+                }),
+                second: Box::new(Written {
+                    key,
+                    value: shown,
+                    line: line(offset),
+                }),
+            });
+        }
         let string = (tag == "S").then_some(text.clone());
-        match key.as_str() {
+        match key.to_ascii_lowercase().as_str() {
             "name" => self.name = string,
             "id" => self.id = string,
             "type" => self.type_ = string,
             "enabled" => self.enabled = Some((flag(&tag, &text), offset)),
             _ => {}
         }
+        self.seen.push((key, shown, offset));
+        Ok(())
     }
 
     fn into_setting(self, input: &Text<'_>) -> Option<Setting> {
@@ -119,7 +152,88 @@ fn flag(tag: &str, text: &str) -> Flag {
     }
 }
 
+/// Whether a character may appear in an XML 1.0 document (`Char` of the specification):
+/// not NUL, not the other C0 controls but tab and line ends, not the surrogates, `U+FFFE`
+/// or `U+FFFF`.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Why text an XML parser must reject is not XML: a character XML does not allow.
+fn check_chars(text: &str) -> Result<(), String> {
+    match text.chars().find(|&c| !is_xml_char(c)) {
+        Some(c) => Err(format!(
+            "the character U+{:04X}, which XML does not allow",
+            u32::from(c)
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Why an element's attributes are not well-formed XML: one written twice, a value with an
+/// entity that is not defined or a character XML does not allow.
+fn check_attributes(e: &quick_xml::events::BytesStart<'_>) -> Result<(), String> {
+    let of = |why: String| format!("the attributes of <{}>: {why}", e.name().as_ref());
+    for attribute in e.attributes() {
+        let attribute = attribute.map_err(|e| of(e.to_string()))?;
+        let value = attribute
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|e| of(e.to_string()))?;
+        check_chars(&value).map_err(of)?;
+    }
+    Ok(())
+}
+
+/// The text of an entity or character reference (`&amp;`, `&#49;`); why not, for one an
+/// XML parser rejects (an undefined entity, `&#0;`, a character XML does not allow).
+fn resolve(reference: &quick_xml::events::BytesRef<'_>) -> Result<String, String> {
+    let name = reference.xml_content(quick_xml::XmlVersion::Implicit1_0);
+    match reference.resolve_char_ref() {
+        Ok(Some(c)) if is_xml_char(c) => Ok(c.to_string()),
+        Ok(Some(c)) => Err(format!(
+            "the character reference &{name}; is U+{:04X}, which XML does not allow",
+            u32::from(c)
+        )),
+        Ok(None) => quick_xml::escape::resolve_predefined_entity(&name)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("the entity &{name}; is not defined")),
+        Err(e) => Err(format!("the character reference &{name}; is invalid ({e})")),
+    }
+}
+
+/// The text an event holds (text, CDATA, a reference resolved); why not, for a reference
+/// XML rejects; `None` for other events.
+fn text_of<'e>(event: &'e Event<'_>) -> Option<Result<Cow<'e, str>, String>> {
+    match event {
+        Event::Text(t) => Some(Ok(t.xml_content(quick_xml::XmlVersion::Implicit1_0))),
+        Event::CData(t) => Some(Ok(t.xml_content(quick_xml::XmlVersion::Implicit1_0))),
+        Event::GeneralRef(r) => Some(resolve(r).map(Cow::Owned)),
+        _ => None,
+    }
+}
+
+/// Appends text read inside an element to the property being read, if any; why not, when
+/// the text is not XML.
+fn append(
+    property: Option<&mut Property>,
+    text: Result<Cow<'_, str>, String>,
+) -> Result<(), String> {
+    let text = text?;
+    check_chars(&text)?;
+    if let Some(p) = property {
+        p.text.push_str(&text);
+    }
+    Ok(())
+}
+
 fn read(input: &Text<'_>, xml: &str, base: usize) -> Body {
+    let invalid = |why: &str, at: usize| {
+        Body::Malformed(Reason::InvalidXml(format!(
+            "{} at line {}",
+            excerpt(why, EXCERPT_CHARS),
+            line_at(input.lines(), at)
+        )))
+    };
     let mut reader = Reader::from_str(xml);
     // Elements open: their names, and whether each is a property list (`Props`, `MS`).
     let mut open: Vec<String> = Vec::new();
@@ -132,22 +246,28 @@ fn read(input: &Text<'_>, xml: &str, base: usize) -> Body {
             Ok(event) => event,
             Err(e) => {
                 let at = base + usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
-                return Body::Malformed(Reason::InvalidXml(format!(
-                    "{} at line {}",
-                    excerpt(&e.to_string(), EXCERPT_CHARS),
-                    line_at(input.lines(), at)
-                )));
+                return invalid(&e.to_string(), at);
             }
         };
+        if let Some(text) = text_of(&event) {
+            if let Err(why) = append(property.as_mut(), text) {
+                return invalid(&why, offset);
+            }
+            continue;
+        }
         match event {
             Event::Start(e) => {
                 let tag = e.name().as_ref().to_owned();
+                let name = match check_attributes(&e).and_then(|()| property_name(&e, &open)) {
+                    Ok(name) => name,
+                    Err(why) => return invalid(&why, offset),
+                };
                 if tag == "Obj" {
                     frames.push(Frame {
                         offset,
                         ..Frame::default()
                     });
-                } else if let Some(key) = property_name(&e, &open) {
+                } else if let Some(key) = name {
                     property = Some(Property {
                         key,
                         tag: tag.clone(),
@@ -158,35 +278,19 @@ fn read(input: &Text<'_>, xml: &str, base: usize) -> Body {
                 open.push(tag);
             }
             Event::Empty(e) => {
-                if let (Some(key), Some(frame)) = (property_name(&e, &open), frames.last_mut()) {
-                    frame.set(Property {
+                let name = match check_attributes(&e).and_then(|()| property_name(&e, &open)) {
+                    Ok(name) => name,
+                    Err(why) => return invalid(&why, offset),
+                };
+                if let (Some(key), Some(frame)) = (name, frames.last_mut()) {
+                    let property = Property {
                         key,
                         tag: e.name().as_ref().to_owned(),
                         offset,
                         text: String::new(),
-                    });
-                }
-            }
-            Event::Text(t) => {
-                if let Some(p) = property.as_mut() {
-                    p.text
-                        .push_str(&t.xml_content(quick_xml::XmlVersion::Implicit1_0));
-                }
-            }
-            Event::CData(t) => {
-                if let Some(p) = property.as_mut() {
-                    p.text
-                        .push_str(&t.xml_content(quick_xml::XmlVersion::Implicit1_0));
-                }
-            }
-            Event::GeneralRef(r) => {
-                if let Some(p) = property.as_mut() {
-                    let name = r.xml_content(quick_xml::XmlVersion::Implicit1_0);
-                    match r.resolve_char_ref() {
-                        Ok(Some(c)) => p.text.push(c),
-                        _ => p.text.push_str(
-                            quick_xml::escape::resolve_predefined_entity(&name).unwrap_or(""),
-                        ),
+                    };
+                    if let Err(why) = frame.set(property, input) {
+                        return Body::Malformed(why);
                     }
                 }
             }
@@ -199,8 +303,9 @@ fn read(input: &Text<'_>, xml: &str, base: usize) -> Body {
                     }
                 } else if property.as_ref().is_some_and(|p| p.tag == tag)
                     && let (Some(p), Some(frame)) = (property.take(), frames.last_mut())
+                    && let Err(why) = frame.set(p, input)
                 {
-                    frame.set(p);
+                    return Body::Malformed(why);
                 }
             }
             Event::Eof => break,
@@ -222,15 +327,20 @@ fn read(input: &Text<'_>, xml: &str, base: usize) -> Body {
 }
 
 /// The `N` attribute of an element directly inside a property list (`<Props>`, `<MS>`).
-fn property_name(e: &quick_xml::events::BytesStart<'_>, open: &[String]) -> Option<String> {
+fn property_name(
+    e: &quick_xml::events::BytesStart<'_>,
+    open: &[String],
+) -> Result<Option<String>, String> {
     if !matches!(open.last().map(String::as_str), Some("Props" | "MS")) {
-        return None;
+        return Ok(None);
     }
-    let attribute = e.try_get_attribute("N").ok()??;
+    let Some(attribute) = e.try_get_attribute("N").map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
     attribute
         .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-        .ok()
-        .map(std::borrow::Cow::into_owned)
+        .map(|name| Some(name.into_owned()))
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -282,6 +392,65 @@ mod tests {
         let found = settings(&text);
         assert_eq!(found[0].name.as_deref(), Some("W&DATP"));
         assert_eq!(found[0].enabled, Flag::Null);
+    }
+
+    fn malformed(text: &str) -> String {
+        match parse(&Text::new(text)).unwrap().body {
+            Body::Malformed(why) => why.to_string(),
+            other => panic!("not malformed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_property_written_twice_in_one_object_is_malformed_naming_both_values() {
+        let twice = obj(0, "WDATP", "false").replace(
+            "<B N=\"Enabled\">false</B>",
+            "<B N=\"Enabled\">false</B><B N=\"Enabled\">true</B>",
+        );
+        let why = malformed(&archive(&twice));
+        assert!(
+            why.contains(
+                "one CLIXML object: \"Enabled\" is \"false\" at line 6 and \"Enabled\" is \"true\" at line 6"
+            ),
+            "{why}"
+        );
+        // In any case, in either property list, with the same value too.
+        let twice = obj(0, "WDATP", "true")
+            .replace("</Props>", "</Props><MS><B N=\"enabled\">true</B></MS>");
+        assert!(malformed(&archive(&twice)).contains("two values for one property"));
+        let nil = obj(0, "WDATP", "true").replace("</Props>", "<Nil N=\"ENABLED\" /></Props>");
+        assert!(malformed(&archive(&nil)).contains("\"ENABLED\" is \"<Nil />\""));
+        // One property per object: the same name in two objects is two settings.
+        let two = archive(&(obj(0, "MCAS", "true") + &obj(1, "WDATP", "true")));
+        assert_eq!(settings(&two).len(), 2);
+    }
+
+    #[test]
+    fn xml_an_xml_parser_rejects_is_malformed() {
+        let with = |enabled: &str| archive(&obj(0, "WDATP", "true").replace(">true<", enabled));
+        for (enabled, reason) in [
+            (
+                ">tr&bogus;ue<",
+                "the entity &bogus; is not defined at line 6",
+            ),
+            (">true&#0;<", "the character reference &#0; is invalid"),
+            (">true&#1;<", "&#1; is U+0001, which XML does not allow"),
+            (
+                ">true\u{1}<",
+                "the character U+0001, which XML does not allow",
+            ),
+            (
+                " N=\"Enabled\">true<",
+                "the attributes of <B>: position 14: duplicated attribute",
+            ),
+            (" X=\"&nope;\">true<", "the attributes of <B>:"),
+        ] {
+            let why = malformed(&with(enabled));
+            assert!(why.contains(reason), "{enabled}: {why}");
+        }
+        // What XML defines is read.
+        let found = settings(&with(">tr&#117;&#x65;<"));
+        assert_eq!(found[0].enabled, Flag::Bool(true));
     }
 
     #[test]

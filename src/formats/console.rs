@@ -58,6 +58,17 @@ fn with_json_after(parsed: Parsed, input: &Text<'_>) -> Parsed {
 #[must_use]
 pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
     let transcript = is_transcript(lines);
+    let lists = match list::listings(lines) {
+        Ok(lists) => lists,
+        Err(why) => {
+            let format = if transcript {
+                POWERSHELL_TRANSCRIPT
+            } else {
+                POWERSHELL_LIST
+            };
+            return Some(Parsed::new(format, Body::Malformed(why)));
+        }
+    };
     let tables = table::settings(lines);
     let has_kind = tables.iter().any(|t| t.has_kind);
     let from_tables = !tables.is_empty();
@@ -66,7 +77,7 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
     let listings: Vec<Vec<_>> = tables
         .into_iter()
         .map(|t| t.settings)
-        .chain(list::listings(lines))
+        .chain(lists)
         .collect();
     if listings.is_empty() && !transcript {
         return error_text::parse(lines);

@@ -6,31 +6,52 @@
 use std::borrow::Cow;
 
 use super::lines::Line;
-use super::{Flag, Location, Setting};
+use super::reason::Written;
+use super::{Flag, Location, Reason, Setting};
 
 /// The settings of every `Format-List` output in `lines`, one list per output: blocks
 /// separated only by blank lines are one output; any other line ends it. Blocks without both
 /// a `Name` and an `Enabled` key are not settings.
-#[must_use]
-pub fn listings(lines: &[Line<'_>]) -> Vec<Vec<Setting>> {
-    outputs(lines)
-        .into_iter()
-        .map(|blocks| {
-            blocks
-                .iter()
-                .filter_map(|block| setting(block))
-                .collect::<Vec<_>>()
-        })
-        .filter(|settings| !settings.is_empty())
-        .collect()
+///
+/// # Errors
+///
+/// A settings block that lists a property twice (in any case): one object of PowerShell's
+/// has one value per property, so the text cannot be read to one.
+pub fn listings(lines: &[Line<'_>]) -> Result<Vec<Vec<Setting>>, Reason> {
+    let mut listings = Vec::new();
+    for blocks in outputs(lines) {
+        let mut settings = Vec::new();
+        for block in &blocks {
+            if let Some(setting) = setting(block)? {
+                settings.push(setting);
+            }
+        }
+        if !settings.is_empty() {
+            listings.push(settings);
+        }
+    }
+    Ok(listings)
 }
 
-fn setting(block: &[Field<'_>]) -> Option<Setting> {
+fn setting(block: &[Field<'_>]) -> Result<Option<Setting>, Reason> {
     let get = |key: &str| block.iter().find(|f| f.key.eq_ignore_ascii_case(key));
-    let name = get("Name")?;
-    let enabled = get("Enabled")?;
+    let (Some(name), Some(enabled)) = (get("Name"), get("Enabled")) else {
+        return Ok(None);
+    };
+    if let Some((first, second)) = repeated(block) {
+        let written = |f: &Field<'_>| Written {
+            key: f.key.to_owned(),
+            value: f.value.trim().to_owned(),
+            line: f.line,
+        };
+        return Err(Reason::TwoValues {
+            record: "Format-List record",
+            first: Box::new(written(first)),
+            second: Box::new(written(second)),
+        });
+    }
     let value = enabled.value.trim();
-    Some(Setting {
+    Ok(Some(Setting {
         name: Some(name.value.trim().to_owned()),
         id: get("Id")
             .map(|f| f.value.trim().to_owned())
@@ -41,6 +62,18 @@ fn setting(block: &[Field<'_>]) -> Option<Setting> {
         subscription: get("SubscriptionId")
             .map(|f| f.value.trim().to_owned())
             .filter(|v| !v.is_empty()),
+    }))
+}
+
+/// The first field whose key an earlier field of the block has (in any case), with that
+/// earlier field. A block is one object's few properties: compared pairwise.
+fn repeated<'b, 'a>(block: &'b [Field<'a>]) -> Option<(&'b Field<'a>, &'b Field<'a>)> {
+    block.iter().enumerate().find_map(|(i, second)| {
+        block
+            .get(..i)?
+            .iter()
+            .find(|first| first.key.eq_ignore_ascii_case(second.key))
+            .map(|first| (first, second))
     })
 }
 
@@ -112,7 +145,7 @@ mod tests {
     #[test]
     fn blocks_become_settings_with_the_enabled_line() {
         let text = "\r\nEnabled : True\r\nId      : /subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Security/settings/WDATP\r\nName    : WDATP\r\nType    : Microsoft.Security/settings\r\n\r\nEnabled : \r\nName    : MCAS\r\n";
-        let s = listings(&numbered(text)).concat();
+        let s = listings(&numbered(text)).unwrap().concat();
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].name.as_deref(), Some("WDATP"));
         assert_eq!(s[0].enabled, Flag::Text("True".into()));
@@ -124,13 +157,35 @@ mod tests {
     #[test]
     fn each_command_output_is_its_own_listing() {
         let text = "Enabled : True\nName    : MCAS\n\nPS C:\\> Get-AzSecuritySetting | fl\n\nEnabled : False\nName    : WDATP\n";
-        assert_eq!(listings(&numbered(text)).len(), 2);
+        assert_eq!(listings(&numbered(text)).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_property_listed_twice_in_one_record_is_an_error_naming_both_values() {
+        let text = "\nEnabled : True\nId      : /subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Security/settings/WDATP\nName    : WDATP\nType    : Microsoft.Security/settings\nEnabled : False\n";
+        let Err(Reason::TwoValues {
+            record,
+            first,
+            second,
+        }) = listings(&numbered(text))
+        else {
+            panic!("{:?}", listings(&numbered(text)))
+        };
+        assert_eq!(record, "Format-List record");
+        assert_eq!((first.value.as_str(), first.line), ("True", 2));
+        assert_eq!((second.value.as_str(), second.line), ("False", 6));
+        // In any case, with the same value too.
+        let text = "Enabled : True\nName    : WDATP\nenabled : True\n";
+        assert!(listings(&numbered(text)).is_err());
+        // Two records, each with its own properties, are two objects.
+        let text = "Enabled : True\nName    : MCAS\n\nEnabled : False\nName    : WDATP\n";
+        assert_eq!(listings(&numbered(text)).unwrap().concat().len(), 2);
     }
 
     #[test]
     fn wrapped_values_are_joined() {
         let text = "Enabled : False\nId      : /subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Secu\n          rity/settings/WDATP\nName    : WDATP\n";
-        let s = listings(&numbered(text)).concat();
+        let s = listings(&numbered(text)).unwrap().concat();
         assert!(
             s[0].id
                 .as_deref()

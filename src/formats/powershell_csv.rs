@@ -4,6 +4,7 @@
 //! position.
 
 use super::lines::{self, Line, line_at};
+use super::reason::Written;
 use super::{Body, Extent, Flag, Format, Item, Location, Parsed, Parser, Reason, Setting, Text};
 
 /// PowerShell `Export-Csv`.
@@ -76,6 +77,9 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
     let (Some(name_column), Some(enabled_column)) = (find("Name"), find("Enabled")) else {
         return Parsed::new(format, Body::Unrecognized(Reason::CsvWithoutColumns));
     };
+    // `Import-Csv` refuses a header naming a column twice: each row would give that
+    // property two values.
+    let mut repeated = repeated_column(&headers);
     let id_column = find("Id");
     // A column naming each row's subscription (an Excel-edited export, a script's output).
     let subscription_column = find("SubscriptionId")
@@ -113,6 +117,21 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         }
         let cell = |i: usize| record.get(i).map(str::trim).filter(|c| !c.is_empty());
         let line = line_of(text, lines, record.position(), offset);
+        if let Some((first, second)) = repeated.take() {
+            let written = |i: usize| Written {
+                key: headers.get(i).unwrap_or_default().trim().to_owned(),
+                value: record.get(i).unwrap_or_default().to_owned(),
+                line,
+            };
+            return Parsed::new(
+                format,
+                Body::Malformed(Reason::TwoValues {
+                    record: "CSV row (its header names the column twice)",
+                    first: Box::new(written(first)),
+                    second: Box::new(written(second)),
+                }),
+            );
+        }
         settings.push(Setting {
             name: cell(name_column).map(str::to_owned),
             id: id_column.and_then(cell).map(str::to_owned),
@@ -130,6 +149,26 @@ pub fn parse(text: &str, lines: &[Line<'_>]) -> Parsed {
         format,
         Body::Items(vec![Item::Settings { extent, settings }]),
     )
+}
+
+/// The first column whose name an earlier column has (trimmed, in any case), with that
+/// earlier column: `(earlier, repeat)`. Sorted, not compared pairwise: a header may be long.
+fn repeated_column(headers: &csv::StringRecord) -> Option<(usize, usize)> {
+    let mut names: Vec<(String, usize)> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.trim().to_ascii_lowercase(), i))
+        // Columns without a name (an Excel sheet's empty columns) name no property.
+        .filter(|(name, _)| !name.is_empty())
+        .collect();
+    names.sort();
+    names
+        .windows(2)
+        .filter_map(|pair| match pair {
+            [(a, i), (b, j)] if a == b => Some((*i, *j)),
+            _ => None,
+        })
+        .min_by_key(|&(_, repeat)| repeat)
 }
 
 /// The file line of a record. After a CRLF the reader places a record at the `\n` that
@@ -236,6 +275,29 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_column_named_twice_is_malformed_naming_both_values() {
+        let text = "#TYPE Microsoft.Azure.Commands.Security.Models.Settings.PSSecurityDataExportSetting\r\n\"Name\",\"Enabled\",\"enabled \"\r\n\"WDATP\",\"True\",\"False\"\r\n";
+        match parse_text(text).body {
+            Body::Malformed(why) => assert_eq!(
+                why.to_string(),
+                "two values for one property in one CSV row (its header names the column \
+                 twice): \"Enabled\" is \"True\" at line 3 and \"enabled\" is \"False\" at line 3 \
+                 (PowerShell reads one value per property, names compared in any case)"
+            ),
+            other => panic!("{other:?}"),
+        }
+        // The same value twice is still two columns of one name.
+        let same = "\"Name\",\"Id\",\"Enabled\",\"ID\"\n\"WDATP\",\"x\",\"True\",\"x\"\n";
+        assert!(matches!(
+            parse_text(same).body,
+            Body::Malformed(Reason::TwoValues { .. })
+        ));
+        // Columns without a name are not repeats of each other.
+        let blank = "Name,Enabled,,\nWDATP,True,,\n";
+        assert!(matches!(parse_text(blank).body, Body::Items(_)));
     }
 
     #[test]

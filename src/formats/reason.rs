@@ -161,6 +161,37 @@ pub enum Reason {
         kind: &'static str,
         what_to_do: &'static str,
     },
+    /// One record giving one property two values: a CSV header naming a column twice, a
+    /// `Format-List` record or a CLIXML object listing a property twice (in any case, as
+    /// PowerShell compares names). `record` says which (`CSV row`, ...).
+    TwoValues {
+        record: &'static str,
+        first: Box<Written>,
+        second: Box<Written>,
+    },
+}
+
+/// A property as one record writes it: its name, its value and its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The property's name as written.
+    pub key: String,
+    /// Its value as written.
+    pub value: String,
+    /// The line it is on.
+    pub line: usize,
+}
+
+impl fmt::Display for Written {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:?} is {:?} at line {}",
+            excerpt(&self.key, EXCERPT_CHARS),
+            excerpt(&self.value, EXCERPT_CHARS),
+            self.line
+        )
+    }
 }
 
 impl Reason {
@@ -344,6 +375,15 @@ impl fmt::Display for Reason {
             | Self::IdsWithoutSettings { .. }
             | Self::UnreadableWithIds { .. } => self.fmt_later_shapes(f),
             Self::NotText { kind, what_to_do } => write!(f, "{kind}: {what_to_do}"),
+            Self::TwoValues {
+                record,
+                first,
+                second,
+            } => write!(
+                f,
+                "two values for one property in one {record}: {first} and {second} \
+                 (PowerShell reads one value per property, names compared in any case)"
+            ),
         }
     }
 }

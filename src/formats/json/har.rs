@@ -22,11 +22,10 @@
 //! thousands of portal requests costs little more than its settings responses.
 
 use base64::Engine as _;
-use serde::Deserialize;
 use serde::de::SeqAccess;
 
 use super::super::{Body, Item, Location, Reason, map_settings, prefix_pointers};
-use super::values::{Fold, Listed, Scalar, Shaped};
+use super::values::{Describe, Fold, Kind, Listed, Scalar, Shaped, json_object};
 use super::{Top, is_json_start};
 use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::subscription::{self, IdScope};
@@ -34,11 +33,11 @@ use crate::subscription::{self, IdScope};
 /// What the `detail` of a setting read from a base64-encoded HAR body says.
 pub const BASE64_NOTE: &str = "read from a HAR response body saved base64-encoded";
 
-/// A HAR file's `log`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(super) struct Log {
-    entries: Listed<Entries>,
+json_object! {
+    /// A HAR file's `log`.
+    pub(super) struct Log {
+        entries: Listed<Entries> = "entries",
+    }
 }
 
 impl Log {
@@ -48,55 +47,59 @@ impl Log {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Entry {
-    request: Shaped<Request>,
-    response: Shaped<Response>,
+json_object! {
+    /// One entry of the log: a request and its response.
+    struct Entry {
+        request: Shaped<Request> = "request",
+        response: Shaped<Response> = "response",
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Request {
-    url: Scalar,
-    #[serde(rename = "postData")]
-    post_data: Shaped<PostData>,
+json_object! {
+    /// An entry's request.
+    struct Request {
+        url: Scalar = "url",
+        post_data: Shaped<PostData> = "postData",
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct PostData {
-    text: Scalar,
+json_object! {
+    /// A request's body.
+    struct PostData {
+        text: Scalar = "text",
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Response {
-    status: Scalar,
-    #[serde(rename = "statusText")]
-    status_text: Scalar,
-    content: Shaped<Content>,
+json_object! {
+    /// An entry's response.
+    struct Response {
+        status: Scalar = "status",
+        status_text: Scalar = "statusText",
+        content: Shaped<Content> = "content",
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Content {
-    text: Scalar,
-    encoding: Scalar,
+json_object! {
+    /// A response's body.
+    struct Content {
+        text: Scalar = "text",
+        encoding: Scalar = "encoding",
+    }
 }
 
-/// The body of an ARM batch request: the requests it sends.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct BatchBody {
-    requests: Listed<BatchRequests>,
+json_object! {
+    /// The body of an ARM batch request: the requests it sends.
+    struct BatchBody {
+        requests: Listed<BatchRequests> = "requests",
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct BatchRequest {
-    url: Scalar,
-    name: Scalar,
+json_object! {
+    /// One request of a batch.
+    struct BatchRequest {
+        url: Scalar = "url",
+        name: Scalar = "name",
+    }
 }
 
 /// A settings request inside a batch: its position among the batch's requests, its URL
@@ -108,10 +111,12 @@ struct Inner {
     name: Option<String>,
 }
 
-/// The settings requests of a batch; the others are skipped.
+/// The settings requests of a batch; of the others, only their names are kept.
 #[derive(Debug, Default)]
 struct BatchRequests {
     settings: Vec<Inner>,
+    /// The `name` of every request of the batch, settings or not.
+    names: Vec<String>,
 }
 
 impl<'de> Fold<'de> for BatchRequests {
@@ -119,36 +124,48 @@ impl<'de> Fold<'de> for BatchRequests {
         let Some(request) = seq.next_element::<Shaped<BatchRequest>>()? else {
             return Ok(false);
         };
-        if let Shaped::Object(BatchRequest {
-            url: Scalar::Str(url),
-            name,
-        }) = request
+        let Shaped::Object(BatchRequest { url, name }) = request else {
+            return Ok(true);
+        };
+        let name = name.as_str().map(str::to_owned);
+        if let Some(name) = &name {
+            self.names.push(name.clone());
+        }
+        if let Scalar::Str(url) = url
             && is_settings_call(&url)
         {
-            self.settings.push(Inner {
-                index,
-                url,
-                name: name.as_str().map(str::to_owned),
-            });
+            self.settings.push(Inner { index, url, name });
         }
         Ok(true)
     }
 }
 
-/// The body of an ARM batch response: one response per request.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct BatchReply {
-    responses: Listed<BatchResponses>,
+json_object! {
+    /// The body of an ARM batch response: one response per request.
+    struct BatchReply {
+        responses: Listed<BatchResponses> = "responses",
+    }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct BatchResponse {
-    name: Scalar,
-    #[serde(rename = "httpStatusCode")]
-    status: Scalar,
-    content: Option<Top>,
+json_object! {
+    /// One response of a batch.
+    struct BatchResponse {
+        name: Scalar = "name",
+        status: Scalar = "httpStatusCode",
+        content: Option<Top> = "content",
+    }
+}
+
+impl Describe for Option<Top> {
+    fn describe(&self) -> String {
+        match self {
+            None => Kind::Null.phrase().to_owned(),
+            Some(Top::Object(_)) => Kind::Object.phrase().to_owned(),
+            Some(Top::Array(_)) => Kind::Array.phrase().to_owned(),
+            Some(Top::Scalar(Scalar::Bool(b))) => b.to_string(),
+            Some(Top::Scalar(scalar)) => scalar.kind_phrase().to_owned(),
+        }
+    }
 }
 
 /// One response of a batch, as kept.
@@ -183,11 +200,12 @@ impl<'de> Fold<'de> for BatchResponses {
     }
 }
 
-/// What a HAR entry asked for: the settings call itself, or a batch holding settings calls.
+/// What a HAR entry asked for: the settings call itself, or a batch holding settings calls
+/// (and the names of all its requests).
 #[derive(Debug)]
 enum Asked {
     Settings,
-    Batch(Vec<Inner>),
+    Batch(Vec<Inner>, Vec<String>),
 }
 
 /// A settings call of the log, as kept.
@@ -229,7 +247,7 @@ impl<'de> Fold<'de> for Entries {
             Asked::Settings
         } else if is_batch_call(&url) {
             match settings_requests(post_data) {
-                Some(inner) => Asked::Batch(inner),
+                Some((inner, names)) => Asked::Batch(inner, names),
                 None => return Ok(true),
             }
         } else {
@@ -278,9 +296,10 @@ fn status_code(status: &Scalar) -> Option<u16> {
     }
 }
 
-/// The settings requests a batch's request body sends; `None` when it sends none or its
-/// body cannot be read (then the entry is not a settings call).
-fn settings_requests(post_data: Shaped<PostData>) -> Option<Vec<Inner>> {
+/// The settings requests a batch's request body sends, and the names of all its requests;
+/// `None` when it sends none or its body cannot be read (then the entry is not a settings
+/// call).
+fn settings_requests(post_data: Shaped<PostData>) -> Option<(Vec<Inner>, Vec<String>)> {
     let Shaped::Object(PostData {
         text: Scalar::Str(text),
     }) = post_data
@@ -289,7 +308,9 @@ fn settings_requests(post_data: Shaped<PostData>) -> Option<Vec<Inner>> {
     };
     let body: BatchBody = serde_json::from_str(&text).ok()?;
     match body.requests {
-        Listed::List(requests) if !requests.settings.is_empty() => Some(requests.settings),
+        Listed::List(requests) if !requests.settings.is_empty() => {
+            Some((requests.settings, requests.names))
+        }
         _ => None,
     }
 }
@@ -418,7 +439,18 @@ fn body_text(call: &Call) -> Result<String, String> {
     }
 }
 
-/// The items of a HAR log: each settings call's body, or its failure.
+/// A settings call (or a batch's settings request) whose response cannot be read: why, the
+/// URL it asked for and where its response is.
+struct Unread {
+    reason: Reason,
+    url: String,
+    location: String,
+}
+
+/// The items of a HAR log: each settings call's body, or its failure. A call whose response
+/// cannot be read makes the file malformed (or unrecognized) when nothing else is read;
+/// beside other evidence it is a collection error for the subscription its URL names, so
+/// that no subscription's call is dropped unseen.
 pub(super) fn classify(log: Log, prefix: &str) -> Body {
     let Listed::List(entries) = log.entries else {
         return Body::Unrecognized(Reason::HarWithoutSettingsCalls(0));
@@ -427,7 +459,7 @@ pub(super) fn classify(log: Log, prefix: &str) -> Body {
         return Body::Unrecognized(Reason::HarWithoutSettingsCalls(entries.len));
     }
     let mut items = Vec::new();
-    let mut unread = None;
+    let mut unread = Vec::new();
     for call in entries.calls {
         let at = format!("{prefix}/log/entries/{}/response", call.index);
         let ok = call.status.is_some_and(|s| (200..300).contains(&s));
@@ -444,7 +476,7 @@ pub(super) fn classify(log: Log, prefix: &str) -> Body {
                     format!("{at}/status"),
                 )),
                 // A failed batch failed for every settings request it carried.
-                Asked::Batch(inner) => {
+                Asked::Batch(inner, _) => {
                     for request in inner {
                         items.push(failure(
                             "batch carrying the request",
@@ -459,49 +491,71 @@ pub(super) fn classify(log: Log, prefix: &str) -> Body {
             }
             continue;
         }
+        let location = format!("{at}/content/text");
         let text = match text {
             Ok(text) => text,
             Err(why) => {
-                unread.get_or_insert(Reason::HarBodyUnreadable(call.index, why));
+                let urls = match &call.asked {
+                    Asked::Settings => vec![call.url.clone()],
+                    Asked::Batch(inner, _) => inner.iter().map(|r| r.url.clone()).collect(),
+                };
+                for url in urls {
+                    unread.push(Unread {
+                        reason: Reason::HarBodyUnreadable(call.index, why.clone()),
+                        url,
+                        location: location.clone(),
+                    });
+                }
                 continue;
             }
         };
-        let inner_prefix = format!("{at}/content/text#");
+        let inner_prefix = format!("{location}#");
         let bodies = match call.asked {
-            Asked::Settings => vec![Ok(owned_by_url(
-                prefix_pointers(super::parse_document(&text).body, &inner_prefix),
-                &call.url,
-            ))],
-            Asked::Batch(inner) => match batch(&text, inner, &inner_prefix) {
-                Ok(bodies) => bodies,
-                Err(why) => {
-                    unread.get_or_insert(Reason::HarBodyUnreadable(call.index, why));
-                    continue;
-                }
-            },
+            Asked::Settings => vec![(
+                Ok(owned_by_url(
+                    prefix_pointers(super::parse_document(&text).body, &inner_prefix),
+                    &call.url,
+                )),
+                call.url,
+            )],
+            Asked::Batch(inner, names) => batch(&text, inner, &names, &inner_prefix),
         };
-        for body in bodies {
-            let body = match body {
-                Ok(body) => body,
-                Err(why) => {
-                    unread.get_or_insert(Reason::HarBodyUnreadable(call.index, why));
+        for (body, url) in bodies {
+            let reason = match body.map(|body| noted(body, call.base64)) {
+                Ok(Body::Items(found)) => {
+                    items.extend(found);
                     continue;
                 }
+                Ok(Body::Empty) => continue,
+                Ok(Body::Malformed(why) | Body::Unrecognized(why)) => Reason::InHarEntry {
+                    index: call.index,
+                    reason: Box::new(why),
+                },
+                Err(why) => Reason::HarBodyUnreadable(call.index, why),
             };
-            match noted(body, call.base64) {
-                Body::Items(found) => items.extend(found),
-                Body::Malformed(why) | Body::Unrecognized(why) => {
-                    unread.get_or_insert(Reason::InHarEntry {
-                        index: call.index,
-                        reason: Box::new(why),
-                    });
-                }
-                Body::Empty => {}
-            }
+            unread.push(Unread {
+                reason,
+                url,
+                location: location.clone(),
+            });
         }
     }
-    match (items.is_empty(), unread) {
-        (true, Some(Reason::InHarEntry { index, reason })) => match *reason {
+    if items.is_empty() && !unread.is_empty() {
+        return nothing_read(unread.swap_remove(0).reason);
+    }
+    items.extend(unread.into_iter().map(|u| Item::CollectionError {
+        summary: u.reason.to_string(),
+        scope: subscription::scope_of_resource_id(&u.url),
+        location: Location::Pointer(u.location),
+    }));
+    Body::Items(items)
+}
+
+/// A HAR log none of whose settings calls could be read: malformed (or unrecognized, for a
+/// body in no settings shape), for the first reason.
+fn nothing_read(reason: Reason) -> Body {
+    match reason {
+        Reason::InHarEntry { index, reason } => match *reason {
             malformed @ (Reason::TruncatedJson { .. } | Reason::InvalidJson(_)) => {
                 Body::Malformed(Reason::InHarEntry {
                     index,
@@ -513,77 +567,191 @@ pub(super) fn classify(log: Log, prefix: &str) -> Body {
                 reason: Box::new(other),
             }),
         },
-        (true, Some(why)) => Body::Malformed(why),
-        _ => Body::Items(items),
+        why => Body::Malformed(why),
     }
 }
 
-/// The bodies a batch response holds for its settings requests: each request's response
-/// (by `name` when both carry the same one, else by position) read as a call of its own,
-/// located `<prefix>/responses/K/content<pointer>`; a non-2xx one a failure for the
-/// request's subscription; `Err` for a request without a readable response. `Err` says
-/// why the batch response cannot be read at all.
-fn batch(text: &str, inner: Vec<Inner>, prefix: &str) -> Result<Vec<Result<Body, String>>, String> {
-    let reply: BatchReply = serde_json::from_str(text).map_err(|e| match e.classify() {
-        serde_json::error::Category::Eof => format!(
-            "a truncated batch response (it ends at line {} column {})",
-            e.line(),
-            e.column()
-        ),
-        _ => format!(
-            "not a batch response: {}",
-            excerpt(&e.to_string(), EXCERPT_CHARS)
-        ),
-    })?;
-    let Listed::List(BatchResponses { mut answers }) = reply.responses else {
-        return Err("a batch response without a responses array".to_owned());
+/// The response of a batch that answers `request`: by `name` when exactly one request and
+/// exactly one response carry its name, else by position.
+fn answer_of(request: &Inner, names: &[String], answers: &[Answer]) -> Option<usize> {
+    let by_name = request.name.as_deref().and_then(|name| {
+        let requests = names.iter().filter(|n| *n == name).count();
+        let mut carrying = answers
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.name.as_deref() == Some(name));
+        match (requests, carrying.next(), carrying.next()) {
+            (1, Some((at, _)), None) => Some(at),
+            _ => None,
+        }
+    });
+    by_name.or_else(|| answers.iter().position(|a| a.index == request.index))
+}
+
+/// The bodies a batch response holds for its settings requests, each with the request's
+/// URL: each request's response ([`answer_of`]) read as a call of its own, located
+/// `<prefix>/responses/K/content<pointer>`; a non-2xx one a failure for the request's
+/// subscription; `Err` for a request without a readable response of its own (none, or one
+/// another request was already given), or when the batch response cannot be read at all.
+fn batch(
+    text: &str,
+    inner: Vec<Inner>,
+    names: &[String],
+    prefix: &str,
+) -> Vec<(Result<Body, String>, String)> {
+    let reply: Result<BatchReply, String> =
+        serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Eof => format!(
+                "a truncated batch response (it ends at line {} column {})",
+                e.line(),
+                e.column()
+            ),
+            _ => format!(
+                "not a batch response: {}",
+                excerpt(&e.to_string(), EXCERPT_CHARS)
+            ),
+        });
+    let mut answers = match reply.map(|r| r.responses) {
+        Ok(Listed::List(BatchResponses { answers })) => answers,
+        Ok(_) => {
+            let why = "a batch response without a responses array";
+            return inner
+                .into_iter()
+                .map(|r| (Err(why.to_owned()), r.url))
+                .collect();
+        }
+        Err(why) => {
+            return inner
+                .into_iter()
+                .map(|r| (Err(why.clone()), r.url))
+                .collect();
+        }
     };
+    let mut given: Vec<Option<usize>> = vec![None; answers.len()];
     let mut bodies = Vec::new();
     for request in inner {
-        let by_name = request
-            .name
-            .as_deref()
-            .and_then(|name| answers.iter().position(|a| a.name.as_deref() == Some(name)));
-        let Some(answer) = by_name
-            .or_else(|| answers.iter().position(|a| a.index == request.index))
-            .and_then(|at| answers.get_mut(at))
-        else {
-            bodies.push(Err(format!(
-                "a batch response without a response for its settings request {} ({})",
-                request.index,
-                excerpt(&request.url, EXCERPT_CHARS)
-            )));
+        let found = answer_of(&request, names, &answers);
+        let Some((at, answer)) = found.and_then(|at| Some((at, answers.get_mut(at)?))) else {
+            bodies.push((
+                Err(format!(
+                    "a batch response without a response for its settings request {} ({})",
+                    request.index,
+                    excerpt(&request.url, EXCERPT_CHARS)
+                )),
+                request.url,
+            ));
             continue;
         };
+        if let Some(Some(earlier)) = given.get(at) {
+            bodies.push((
+                Err(format!(
+                    "a batch response whose response {} answers both its settings requests \
+                     {earlier} and {} ({}): which request it answers is ambiguous",
+                    answer.index,
+                    request.index,
+                    excerpt(&request.url, EXCERPT_CHARS)
+                )),
+                request.url,
+            ));
+            continue;
+        }
+        if let Some(slot) = given.get_mut(at) {
+            *slot = Some(request.index);
+        }
         let at = format!("{prefix}/responses/{}", answer.index);
         let content = answer.content.take().map(|top| {
             let (_, body) = super::classify(top, &format!("{at}/content"));
             body
         });
-        if answer.status.is_some_and(|s| (200..300).contains(&s)) {
-            bodies.push(
-                content
-                    .map(|body| owned_by_url(body, &request.url))
-                    .ok_or_else(|| {
-                        format!(
-                            "a batch response whose response {} (HTTP {}) has no content",
-                            answer.index,
-                            answer.status.unwrap_or_default()
-                        )
-                    }),
-            );
+        let body = if answer.status.is_some_and(|s| (200..300).contains(&s)) {
+            content
+                .map(|body| owned_by_url(body, &request.url))
+                .ok_or_else(|| {
+                    format!(
+                        "a batch response whose response {} (HTTP {}) has no content",
+                        answer.index,
+                        answer.status.unwrap_or_default()
+                    )
+                })
         } else {
-            bodies.push(Ok(Body::Items(vec![failure(
+            Ok(Body::Items(vec![failure(
                 "batch request",
                 &request.url,
                 answer.status,
                 "",
                 content,
                 format!("{at}/httpStatusCode"),
-            )])));
-        }
+            )]))
+        };
+        bodies.push((body, request.url));
     }
-    Ok(bodies)
+    bodies
+}
+
+/// The body of a successful settings call of a HAR log, for queries: its JSON text
+/// (decoded from base64 where it was saved so), the pointer prefix of that text
+/// (`/log/entries/N/response/content/text#`), and for a batch the positions `K` of the
+/// responses that answer its settings requests (each at `/responses/K/content`).
+#[derive(Debug)]
+pub(crate) struct SettingsBody {
+    /// The prefix of pointers into `text`.
+    pub(crate) prefix: String,
+    /// The body's JSON text.
+    pub(crate) text: String,
+    /// For a batch, the responses that answer its settings requests; `None` for a call of
+    /// its own.
+    pub(crate) answers: Option<Vec<usize>>,
+}
+
+/// The bodies of the successful settings calls of a HAR log (one document), as
+/// [`classify`] reads them, for the queries to run on; none when the text is not one.
+pub(crate) fn settings_bodies(text: &str) -> Vec<SettingsBody> {
+    let Ok(Top::Object(mut object)) = serde_json::from_str::<Top>(text) else {
+        return Vec::new();
+    };
+    let Shaped::Object(Log {
+        entries: Listed::List(entries),
+    }) = std::mem::take(&mut object.log)
+    else {
+        return Vec::new();
+    };
+    let mut bodies = Vec::new();
+    for call in entries.calls {
+        if !call.status.is_some_and(|s| (200..300).contains(&s)) {
+            continue;
+        }
+        let Ok(text) = body_text(&call) else {
+            continue;
+        };
+        let prefix = format!("/log/entries/{}/response/content/text#", call.index);
+        let answers = match &call.asked {
+            Asked::Settings => None,
+            Asked::Batch(inner, names) => {
+                let Ok(BatchReply {
+                    responses: Listed::List(BatchResponses { answers }),
+                }) = serde_json::from_str::<BatchReply>(&text)
+                else {
+                    continue;
+                };
+                let mut given: Vec<usize> = inner
+                    .iter()
+                    .filter_map(|request| answer_of(request, names, &answers))
+                    .filter_map(|at| answers.get(at))
+                    .filter(|answer| answer.status.is_some_and(|s| (200..300).contains(&s)))
+                    .map(|answer| answer.index)
+                    .collect();
+                given.sort_unstable();
+                given.dedup();
+                Some(given)
+            }
+        };
+        bodies.push(SettingsBody {
+            prefix,
+            text,
+            answers,
+        });
+    }
+    bodies
 }
 
 #[cfg(test)]
@@ -748,6 +916,113 @@ mod tests {
             Location::Pointer(
                 "/log/entries/0/response/content/text#/responses/0/httpStatusCode".into()
             )
+        );
+    }
+
+    #[test]
+    fn requests_sharing_a_name_are_matched_by_position() {
+        let requests = serde_json::json!({"requests": [
+            {"httpMethod": "GET", "name": "same", "url": settings_url(A)},
+            {"httpMethod": "GET", "name": "same", "url": settings_url(B)}
+        ]});
+        let responses = serde_json::json!({"responses": [
+            {"name": "same", "httpStatusCode": 200, "content": list(A, true)},
+            {"name": "same", "httpStatusCode": 200, "content": list(B, false)}
+        ]});
+        let found = items(&batch_har(&requests, &responses));
+        let [
+            Item::Settings { settings: a, .. },
+            Item::Settings { settings: b, .. },
+        ] = found.as_slice()
+        else {
+            panic!("{found:?}")
+        };
+        assert_eq!(a[1].subscription.as_deref(), Some(A));
+        assert_eq!(b[1].subscription.as_deref(), Some(B));
+        assert_eq!(b[1].enabled, crate::formats::Flag::Bool(false));
+        assert!(
+            b[1].location.to_string().contains("#/responses/1/content/"),
+            "{}",
+            b[1].location
+        );
+        // A name another request of the batch (not a settings one) shares is no match
+        // either.
+        let requests = serde_json::json!({"requests": [
+            {"name": "x", "url": "https://management.azure.com/subscriptions/x/providers/Microsoft.Security/pricings"},
+            {"name": "x", "url": settings_url(B)}
+        ]});
+        let responses = serde_json::json!({"responses": [
+            {"name": "x", "httpStatusCode": 200, "content": list(A, true)},
+            {"name": "x", "httpStatusCode": 200, "content": list(B, false)}
+        ]});
+        let found = items(&batch_har(&requests, &responses));
+        let [Item::Settings { settings, .. }] = found.as_slice() else {
+            panic!("{found:?}")
+        };
+        assert_eq!(settings[1].enabled, crate::formats::Flag::Bool(false));
+    }
+
+    #[test]
+    fn a_response_answering_two_requests_is_ambiguous_and_reported_for_the_second() {
+        let requests = serde_json::json!({"requests": [
+            {"name": "x", "url": settings_url(A)},
+            {"url": settings_url(B)}
+        ]});
+        let responses = serde_json::json!({"responses": [
+            {"name": "y", "httpStatusCode": 200, "content": {"value": []}},
+            {"name": "x", "httpStatusCode": 200, "content": list(A, true)}
+        ]});
+        let found = items(&batch_har(&requests, &responses));
+        let [
+            Item::Settings { settings, .. },
+            Item::CollectionError { summary, scope, .. },
+        ] = found.as_slice()
+        else {
+            panic!("{found:?}")
+        };
+        assert_eq!(settings[1].subscription.as_deref(), Some(A));
+        assert!(
+            summary.contains("answers both its settings requests 0 and 1"),
+            "{summary}"
+        );
+        assert_eq!(
+            *scope,
+            IdScope::Subscription(crate::subscription::SubscriptionId::parse(B).unwrap())
+        );
+    }
+
+    #[test]
+    fn an_unreadable_response_beside_evidence_is_a_collection_error_for_its_subscription() {
+        let requests = serde_json::json!({"requests": [
+            {"url": settings_url(A)},
+            {"url": settings_url(B)}
+        ]});
+        let responses = serde_json::json!({"responses": [
+            {"httpStatusCode": 200, "content": list(A, true)}
+        ]});
+        let found = items(&batch_har(&requests, &responses));
+        let [
+            Item::Settings { .. },
+            Item::CollectionError {
+                summary,
+                scope,
+                location,
+            },
+        ] = found.as_slice()
+        else {
+            panic!("{found:?}")
+        };
+        assert!(
+            summary.contains("without a response for its settings request 1"),
+            "{summary}"
+        );
+        assert_eq!(
+            *scope,
+            IdScope::Subscription(crate::subscription::SubscriptionId::parse(B).unwrap())
+        );
+        assert_eq!(
+            *location,
+            Location::Pointer("/log/entries/0/response/content/text".into())
         );
     }
 

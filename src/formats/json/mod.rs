@@ -14,6 +14,7 @@ mod har;
 mod object;
 mod values;
 
+pub(crate) use har::settings_bodies;
 pub(crate) use object::TRUNCATED_NOTE;
 
 use std::fmt;

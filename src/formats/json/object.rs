@@ -4,80 +4,96 @@
 //! `enabled` value at which place.
 
 use serde::Deserialize;
-use serde::de::{self, IgnoredAny, MapAccess, SeqAccess};
+use serde::de::{self, MapAccess, SeqAccess};
 
 use super::super::{Flag, Item, Location, SETTINGS_TYPE, Setting, is_settings_id};
-use super::values::{Fold, Kind, Listed, Scalar, Shaped, visit_other_kinds};
+use super::values::{Describe, Fold, Kind, Listed, Scalar, Shaped, json_object, visit_other_kinds};
 use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::subscription::{self, IdScope};
 
-/// Any JSON object, typed by the keys settings exporters write; other keys are skipped.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(super) struct Object {
-    id: Scalar,
-    #[serde(rename = "Id")]
-    id_pascal: Scalar,
-    name: Scalar,
-    #[serde(rename = "Name")]
-    name_pascal: Scalar,
-    #[serde(rename = "type")]
-    type_: Scalar,
-    #[serde(rename = "Type")]
-    type_pascal: Scalar,
-    properties: Shaped<Properties>,
-    enabled: Scalar,
-    #[serde(rename = "Enabled")]
-    enabled_pascal: Scalar,
-    pub(super) value: Listed<Elements>,
-    #[serde(rename = "nextLink")]
-    pub(super) next_link: Scalar,
-    pub(super) error: Shaped<ErrorBody>,
-    /// REST documentation examples: `responses."200".body`.
-    pub(super) responses: Shaped<Responses>,
-    /// `Invoke-AzRestMethod` output: the HTTP status.
-    #[serde(rename = "StatusCode")]
-    pub(super) status_code: Scalar,
-    /// `Invoke-AzRestMethod` output: the response body as a string.
-    #[serde(rename = "Content")]
-    pub(super) content: Scalar,
-    /// A Terraform state file (`terraform.tfstate`).
-    pub(super) terraform_version: Scalar,
-    /// A HAR network log (`{"log":{"entries":[...]}}`).
-    pub(super) log: Shaped<super::har::Log>,
-    /// A field naming the setting's subscription (a script's own output).
-    #[serde(rename = "subscriptionId", alias = "SubscriptionId")]
-    subscription_id: Scalar,
+json_object! {
+    /// Any JSON object, typed by the keys settings exporters write; other keys are skipped.
+    pub(super) struct Object {
+        id: Scalar = "id",
+        id_pascal: Scalar = "Id",
+        name: Scalar = "name",
+        name_pascal: Scalar = "Name",
+        type_: Scalar = "type",
+        type_pascal: Scalar = "Type",
+        properties: Shaped<Properties> = "properties",
+        enabled: Scalar = "enabled",
+        enabled_pascal: Scalar = "Enabled",
+        pub(super) value: Listed<Elements> = "value",
+        pub(super) next_link: Scalar = "nextLink",
+        pub(super) error: Shaped<ErrorBody> = "error",
+        /// REST documentation examples: `responses."200".body`.
+        pub(super) responses: Shaped<Responses> = "responses",
+        /// `Invoke-AzRestMethod` output: the HTTP status.
+        pub(super) status_code: Scalar = "StatusCode",
+        /// `Invoke-AzRestMethod` output: the response body as a string.
+        pub(super) content: Scalar = "Content",
+        /// A Terraform state file (`terraform.tfstate`).
+        pub(super) terraform_version: Scalar = "terraform_version",
+        /// A HAR network log (`{"log":{"entries":[...]}}`).
+        pub(super) log: Shaped<super::har::Log> = "log",
+        /// A field naming the setting's subscription (a script's own output).
+        subscription_id: Scalar = "subscriptionId" | "SubscriptionId",
+    }
+    check one_enabled;
 }
 
-/// The `responses` of a REST documentation example.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(super) struct Responses {
-    #[serde(rename = "200")]
-    pub(super) ok: Shaped<Response>,
+/// Why an object holding `enabled` both in its `properties` and beside them (az CLI's
+/// flattened spelling) cannot be read: the two differ, and no exporter writes both.
+fn one_enabled(object: &Object) -> Result<(), String> {
+    let Shaped::Object(properties) = &object.properties else {
+        return Ok(());
+    };
+    if properties.enabled.is_missing() {
+        return Ok(());
+    }
+    for (key, beside) in [
+        ("enabled", &object.enabled),
+        ("Enabled", &object.enabled_pascal),
+    ] {
+        if !beside.is_missing() && *beside != properties.enabled {
+            return Err(format!(
+                "two values for one setting in one object: \"properties\".\"enabled\" ({}) and \
+                 {key:?} ({}) beside it",
+                properties.enabled.describe(),
+                beside.describe()
+            ));
+        }
+    }
+    Ok(())
 }
 
-/// One documented response.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(super) struct Response {
-    pub(super) body: Shaped<Box<Object>>,
+json_object! {
+    /// The `responses` of a REST documentation example.
+    pub(super) struct Responses {
+        pub(super) ok: Shaped<Response> = "200",
+    }
 }
 
-/// A setting's `properties`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Properties {
-    enabled: Scalar,
+json_object! {
+    /// One documented response.
+    pub(super) struct Response {
+        pub(super) body: Shaped<Box<Object>> = "body",
+    }
 }
 
-/// An ARM error's `error` object.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(super) struct ErrorBody {
-    code: Scalar,
-    message: Scalar,
+json_object! {
+    /// A setting's `properties`.
+    struct Properties {
+        enabled: Scalar = "enabled",
+    }
+}
+
+json_object! {
+    /// An ARM error's `error` object.
+    pub(super) struct ErrorBody {
+        code: Scalar = "code",
+        message: Scalar = "message",
+    }
 }
 
 /// The key style of a settings object, which names the exporter.
@@ -399,5 +415,118 @@ fn recover_truncated_properties(text: &str) -> (Flag, Option<&'static str>) {
         Some(value) if value.is_empty() => (Flag::Null, Some(NOTE)),
         Some(value) => (Flag::Text(value), Some(NOTE)),
         None => (Flag::Missing, Some(NOTE)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse_document;
+    use crate::formats::{Body, Reason};
+
+    const ID: &str = "/subscriptions/11111111-2222-4333-8444-555555555555/providers/Microsoft.Security/settings/WDATP";
+
+    fn reason(text: &str) -> String {
+        match parse_document(text).body {
+            Body::Malformed(Reason::InvalidJson(why)) => why,
+            other => panic!("not malformed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn keys_differing_only_in_case_are_malformed_naming_both_values() {
+        let why = reason(&format!(
+            r#"[{{"enabled":true,"Enabled":false,"Id":"{ID}","Name":"WDATP"}}]"#
+        ));
+        assert!(
+            why.contains(r#"duplicate key: "enabled" (true) and "Enabled" (false)"#),
+            "{why}"
+        );
+        let why = reason(&format!(
+            r#"{{"value":[{{"id":"{ID}","name":"WDATP","properties":{{"Enabled":false,"enabled":true}}}}]}}"#
+        ));
+        assert!(why.contains(r#""Enabled" and "enabled" (true)"#), "{why}");
+        let why = reason(&format!(r#"{{"id":"{ID}","Id":"{ID}","enabled":true}}"#));
+        assert!(why.contains(r#"duplicate key: "id" (""#), "{why}");
+    }
+
+    #[test]
+    fn a_key_repeated_with_the_same_value_is_malformed_as_an_exact_duplicate() {
+        let why = reason(r#"{"name":"WDATP","enabled":true,"enabled":true}"#);
+        assert!(
+            why.contains(r#"duplicate key: "enabled" (true) and "enabled" (true)"#),
+            "{why}"
+        );
+        let why = reason(r#"{"name":"WDATP","Enabled":true,"enabled":true}"#);
+        assert!(why.contains("differ only in case"), "{why}");
+    }
+
+    #[test]
+    fn enabled_in_and_beside_properties_with_two_values_is_malformed() {
+        let why = reason(&format!(
+            r#"{{"id":"{ID}","name":"WDATP","enabled":false,"properties":{{"enabled":true}}}}"#
+        ));
+        assert!(
+            why.contains(r#""properties"."enabled" (true) and "enabled" (false) beside it"#),
+            "{why}"
+        );
+        // The same value in both places says one thing.
+        let text = format!(
+            r#"{{"id":"{ID}","name":"WDATP","Enabled":true,"properties":{{"enabled":true}}}}"#
+        );
+        assert!(matches!(parse_document(&text).body, Body::Items(_)));
+    }
+
+    #[test]
+    fn keys_the_tool_does_not_read_are_checked_too() {
+        let why = reason(&format!(
+            r#"{{"value":[{{"id":"{ID}","name":"WDATP","kind":"a","properties":{{"enabled":true}},"Kind":"b"}}]}}"#
+        ));
+        assert!(
+            why.contains(r#"duplicate key: "kind" and "Kind" ("b")"#),
+            "{why}"
+        );
+        let why = reason(r#"{"value":[],"nextLink":null,"NextLink":"https://x"}"#);
+        assert!(why.contains(r#""nextLink" (null) and "NextLink""#), "{why}");
+    }
+
+    #[test]
+    fn objects_inside_values_not_kept_are_checked_too() {
+        let why = reason(&format!(
+            r#"{{"value":[{{"id":"{ID}","name":"WDATP","properties":{{"enabled":true,"extra":{{"a":[{{"x":1,"X":2}}]}}}}}}]}}"#
+        ));
+        assert!(why.contains(r#"duplicate key: "x" and "X" (2)"#), "{why}");
+        let why = reason(&format!(
+            r#"{{"value":[{{"id":"{ID}","name":"WDATP","properties":{{"enabled":{{"b":1,"b":2}}}}}}]}}"#
+        ));
+        assert!(why.contains(r#"duplicate key: "b" and "b" (2)"#), "{why}");
+        let text = format!(
+            r#"{{"value":[{{"id":"{ID}","name":"WDATP","tags":{{"a":{{"b":[1,{{"c":null}}]}},"A2":"x"}},"properties":{{"enabled":true}}}}]}}"#
+        );
+        assert!(matches!(parse_document(&text).body, Body::Items(_)));
+    }
+
+    #[test]
+    fn deeply_nested_values_not_kept_are_still_read() {
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        let text = format!(
+            r#"{{"value":[{{"id":"{ID}","name":"WDATP","extra":{deep},"properties":{{"enabled":true}}}}]}}"#
+        );
+        assert!(
+            matches!(parse_document(&text).body, Body::Items(_)),
+            "{:?}",
+            parse_document(&text).body
+        );
+    }
+
+    #[test]
+    fn objects_with_many_keys_find_duplicates_past_the_inline_ones() {
+        let keys: Vec<String> = (0..40).map(|i| format!(r#""k{i}":{i}"#)).collect();
+        let keys = keys.join(",") + ",";
+        let why = reason(&format!(
+            r#"{{{keys}"name":"WDATP","enabled":true,"K39":1}}"#
+        ));
+        assert!(why.contains(r#""k39" and "K39" (1)"#), "{why}");
+        let text = format!(r#"{{{keys}"name":"WDATP","enabled":true}}"#);
+        assert!(matches!(parse_document(&text).body, Body::Items(_)));
     }
 }
