@@ -491,3 +491,34 @@ fn a_console_table_naming_a_column_twice_is_malformed() {
         assert_eq!(verdict(&report, A)["verdict"], "no_evidence");
     }
 }
+
+#[test]
+fn a_bare_query_array_after_error_text_decides_at_its_own_line() {
+    // az `--query "[?name=='WDATP'].enabled"` output after the error of an earlier call:
+    // once dropped in one composition; `enabled`/`disabled` at `line N#/0`.
+    for (text, outcome, location) in [
+        (format!("{}[true]\n", az_denied(A)), "enabled", "line 2#/0"),
+        (
+            "ERROR: something\n[false]\n".to_owned(),
+            "disabled",
+            "line 2#/0",
+        ),
+        (
+            "Get-AzSecuritySetting : denied\n\n[\n  false\n]\n".to_owned(),
+            "disabled",
+            "line 3#/0",
+        ),
+        (format!("[true]\n{}", az_denied(A)), "enabled", "/0"),
+    ] {
+        let dir = TempDir::new().unwrap();
+        write(dir.path(), &format!("{A}.txt"), &text);
+        let observations = wdatp(&scan(&dir));
+        assert_eq!(observations.len(), 1, "{text:?}: {observations:?}");
+        let (sub, got, at, _) = &observations[0];
+        assert_eq!(
+            (sub.as_str(), got.as_str(), at.as_str()),
+            (A, outcome, location),
+            "{text:?}"
+        );
+    }
+}
