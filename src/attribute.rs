@@ -272,21 +272,38 @@ impl<'a> Attribution<'a> {
                 group,
             });
         }
+        let mut unattributed = self.unattributed;
+        // Entries before a context switch by name, in a file that names no subscription
+        // otherwise, go by the path; when the path names none either, they join the
+        // entries after the switch: one unattributed group per file.
+        let mut path_reason = None;
         if !self.by_path.is_empty() {
             let (subscription, source, note) = attribute_by_path(path, redaction.clone());
-            placed.push(Attributed {
-                subscription,
-                source,
-                note,
-                group: self.by_path,
-            });
+            match (subscription, unattributed.is_empty()) {
+                (None, false) => {
+                    let mut group = self.by_path;
+                    group.append(&mut unattributed);
+                    unattributed = group;
+                    path_reason = Some(
+                        "they come before any context switch, and the path names no \
+                         subscription",
+                    );
+                }
+                _ => placed.push(Attributed {
+                    subscription,
+                    source,
+                    note,
+                    group: self.by_path,
+                }),
+            }
         }
         // One unattributed group per file, whatever kept its entries from a subscription.
-        if !self.unattributed.is_empty() {
+        if !unattributed.is_empty() {
             let reasons: Vec<&str> = self
                 .reasons
                 .iter()
                 .filter_map(|&r| REASONS.get(usize::from(r)).copied())
+                .chain(path_reason)
                 .collect();
             let note = join_note(
                 redaction,
@@ -299,7 +316,7 @@ impl<'a> Attribution<'a> {
                 subscription: None,
                 source: None,
                 note: Some(note),
-                group: self.unattributed,
+                group: unattributed,
             });
         }
         placed
@@ -307,6 +324,13 @@ impl<'a> Attribution<'a> {
 }
 
 impl Group<'_> {
+    /// Moves `other`'s entries after this group's, leaving `other` empty.
+    fn append(&mut self, other: &mut Self) {
+        self.settings.append(&mut other.settings);
+        self.scalars.append(&mut other.scalars);
+        self.errors.append(&mut other.errors);
+    }
+
     /// Whether the group holds nothing.
     #[must_use]
     pub fn is_empty(&self) -> bool {

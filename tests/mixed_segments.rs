@@ -402,3 +402,123 @@ fn a_long_run_of_lines_opening_json_after_error_text_is_read_in_linear_time() {
     assert_eq!(wdatp(&report).len(), 1);
     assert_eq!(wdatp(&report)[0].1, "collection_error");
 }
+
+#[test]
+fn an_error_before_a_switch_by_name_and_the_rows_after_it_are_one_unattributed_observation() {
+    // Found by the `examine` fuzz target: an error naming no scope, then a switch to a
+    // subscription by name, then a table: nothing places either, so both are the one
+    // unattributed observation of the file, the error its outcome.
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "switch.txt",
+        "Get-Az: \n> Connect-AzAccount s\nName Enabled\n-  ---\nMC \n",
+    );
+    let observations = wdatp(&scan(&dir));
+    assert_eq!(observations.len(), 1, "{observations:?}");
+    let (sub, outcome, location, detail) = &observations[0];
+    assert_eq!(
+        (sub.as_str(), outcome.as_str(), location.as_str()),
+        ("-", "collection_error", "line 1")
+    );
+    assert!(
+        detail.contains("named otherwise than by its id")
+            && detail.contains("before any context switch, and the path names no subscription"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn json_that_is_no_evidence_then_an_error_keeps_the_error() {
+    // `{"value":[]}` (no evidence) then the error for a subscription: the error is its
+    // collection_error, as in the other order, never a malformed file losing the error.
+    for first in [
+        "{\"value\":[]}\n",
+        "{\"value\":[]}\n\n",
+        "{\n  \"user\": {}\n}\n",
+    ] {
+        let dir = TempDir::new().unwrap();
+        write(dir.path(), "loop.txt", &format!("{first}{}", az_denied(A)));
+        let report = scan(&dir);
+        let observations = wdatp(&report);
+        let line = first.lines().count() + 1;
+        assert_eq!(
+            observations
+                .iter()
+                .map(|(s, o, l, _)| (s.as_str(), o.as_str(), l.clone()))
+                .collect::<Vec<_>>(),
+            vec![(A, "collection_error", format!("line {line}"))],
+            "{first:?}"
+        );
+        assert_eq!(report["files"][0]["format"], "azcli-error");
+        assert_eq!(verdict(&report, A)["verdict"], "no_evidence");
+    }
+}
+
+#[test]
+fn an_error_naming_no_scope_in_a_loop_over_several_subscriptions_is_unattributed() {
+    let dir = TempDir::new().unwrap();
+    let text = format!("{}ERROR: Something went wrong\n{}", az_list(A), az_list(B));
+    write(dir.path(), "loop.txt", &text);
+    let observations = wdatp(&scan(&dir));
+    let unattributed: Vec<_> = observations.iter().filter(|o| o.0 == "-").collect();
+    assert_eq!(unattributed.len(), 1, "{observations:?}");
+    assert_eq!(unattributed[0].1, "collection_error");
+    assert_eq!(unattributed[0].2, "line 8");
+    assert_eq!(observations.len(), 3, "{observations:?}");
+}
+
+#[test]
+fn a_console_table_naming_a_column_twice_is_malformed() {
+    // Found by the differential test: `Enabled` twice with two values was read as the
+    // first, True.
+    for header in ["Name  Enabled enabled", "Name  Enabled Enabled"] {
+        let dir = TempDir::new().unwrap();
+        write(
+            dir.path(),
+            &format!("{A}.txt"),
+            &format!("\n{header}\n----  ------- -------\nWDATP    True   False\n\n"),
+        );
+        let report = scan(&dir);
+        let observations = wdatp(&report);
+        assert_eq!(observations.len(), 1, "{observations:?}");
+        assert_eq!(observations[0].1, "malformed");
+        assert!(
+            observations[0].3.contains("\"True\" at line 4")
+                && observations[0].3.contains("\"False\" at line 4"),
+            "{observations:?}"
+        );
+        assert_eq!(verdict(&report, A)["verdict"], "no_evidence");
+    }
+}
+
+#[test]
+fn a_bare_query_array_after_error_text_decides_at_its_own_line() {
+    // az `--query "[?name=='WDATP'].enabled"` output after the error of an earlier call:
+    // once dropped in one composition; `enabled`/`disabled` at `line N#/0`.
+    for (text, outcome, location) in [
+        (format!("{}[true]\n", az_denied(A)), "enabled", "line 2#/0"),
+        (
+            "ERROR: something\n[false]\n".to_owned(),
+            "disabled",
+            "line 2#/0",
+        ),
+        (
+            "Get-AzSecuritySetting : denied\n\n[\n  false\n]\n".to_owned(),
+            "disabled",
+            "line 3#/0",
+        ),
+        (format!("[true]\n{}", az_denied(A)), "enabled", "/0"),
+    ] {
+        let dir = TempDir::new().unwrap();
+        write(dir.path(), &format!("{A}.txt"), &text);
+        let observations = wdatp(&scan(&dir));
+        assert_eq!(observations.len(), 1, "{text:?}: {observations:?}");
+        let (sub, got, at, _) = &observations[0];
+        assert_eq!(
+            (sub.as_str(), got.as_str(), at.as_str()),
+            (A, outcome, location),
+            "{text:?}"
+        );
+    }
+}

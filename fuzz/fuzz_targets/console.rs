@@ -10,7 +10,11 @@ fuzz_target!(|data: &[u8]| {
     if let Some(parsed) = console::parse(&lines) {
         common::check(&parsed);
     }
-    let tables = table::settings(&lines).into_iter().map(|t| t.settings);
+    let (tables, table_malformed) = match table::settings(&lines) {
+        Ok(tables) => (tables, None),
+        Err(why) => (Vec::new(), Some(why)),
+    };
+    let tables = tables.into_iter().map(|t| t.settings);
     let (lists, malformed) = match list::listings(&lines) {
         Ok(lists) => (lists, None),
         Err(why) => (Vec::new(), Some(why)),
@@ -20,6 +24,9 @@ fuzz_target!(|data: &[u8]| {
         settings,
     });
     common::check(&Parsed { format: console::POWERSHELL_TABLE, body: Body::Items(items.collect()), note: None });
+    if let Some(why) = table_malformed {
+        common::check(&Parsed { format: console::POWERSHELL_TABLE, body: Body::Malformed(why), note: None });
+    }
     if let Some(why) = malformed {
         common::check(&Parsed { format: console::POWERSHELL_LIST, body: Body::Malformed(why), note: None });
     }

@@ -15,6 +15,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use mdc_evidence::checks::{self, Checks};
@@ -39,13 +40,21 @@ fn reported_path(data: &[u8]) -> String {
     }
 }
 
-/// The file the input is written to: one per process, removed after each input (left
-/// behind only by a crash).
-fn scratch() -> &'static PathBuf {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        std::env::temp_dir().join(format!("mdc-evidence-fuzz-{}.txt", std::process::id()))
-    })
+/// The file the input is written to: one per process and thread (the replaying tests run
+/// in parallel threads of one process), removed after each input (left behind only by a
+/// crash).
+fn scratch() -> PathBuf {
+    thread_local! {
+        static PATH: PathBuf = {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let thread = NEXT.fetch_add(1, Ordering::Relaxed);
+            std::env::temp_dir().join(format!(
+                "mdc-evidence-fuzz-{}-{thread}.txt",
+                std::process::id()
+            ))
+        };
+    }
+    PATH.with(Clone::clone)
 }
 
 /// Every built-in check, as `explain` runs them (the WDATP check and the query checks).
@@ -66,7 +75,8 @@ const MAX_FILE_SIZE: u64 = 64 << 20;
 
 /// Examines `data` as one file and explains it; panics when an invariant does not hold.
 pub fn check(data: &[u8]) {
-    let file = scratch();
+    let scratch = scratch();
+    let file = &scratch;
     std::fs::write(file, data).expect("the scratch file is written");
     let entry = Entry {
         path: reported_path(data),

@@ -431,4 +431,31 @@ mod tests {
             assert_eq!(wdatp(&text).outcome, outcome, "{text}");
         }
     }
+
+    #[test]
+    fn entries_the_path_cannot_place_join_those_after_a_switch_by_name() {
+        let text = "Get-Az: \n> Connect-AzAccount s\nName Enabled\n-  ---\nMC \n";
+        let observations = evaluate(&parse(text), "f.txt", &Checks::default());
+        let unattributed: Vec<&Observation> = observations
+            .iter()
+            .filter(|o| o.check.id == "wdatp" && o.subscription.is_none())
+            .collect();
+        assert_eq!(unattributed.len(), 1, "{observations:?}");
+        assert_eq!(unattributed[0].outcome, Outcome::CollectionError);
+        assert_eq!(unattributed[0].location, Some(Location::Line(1)));
+        // A path naming a subscription still places the entries before the switch.
+        let observations = evaluate(&parse(text), &format!("{A}/f.txt"), &Checks::default());
+        let wdatp: Vec<(Option<SubscriptionId>, Outcome)> = observations
+            .iter()
+            .filter(|o| o.check.id == "wdatp")
+            .map(|o| (o.subscription, o.outcome))
+            .collect();
+        assert_eq!(
+            wdatp,
+            vec![
+                (None, Outcome::Unrecognized),
+                (SubscriptionId::parse(A), Outcome::CollectionError)
+            ]
+        );
+    }
 }

@@ -69,7 +69,17 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
             return Some(Parsed::new(format, Body::Malformed(why)));
         }
     };
-    let tables = table::settings(lines);
+    let tables = match table::settings(lines) {
+        Ok(tables) => tables,
+        Err(why) => {
+            let format = if transcript {
+                POWERSHELL_TRANSCRIPT
+            } else {
+                POWERSHELL_TABLE
+            };
+            return Some(Parsed::new(format, Body::Malformed(why)));
+        }
+    };
     let has_kind = tables.iter().any(|t| t.has_kind);
     let from_tables = !tables.is_empty();
     // Each table, and each Format-List output, is its own listing: a second command's

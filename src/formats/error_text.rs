@@ -28,6 +28,12 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
     Some(Parsed::new(format, Body::Items(find(lines))))
 }
 
+/// The shape of the first error record in `lines` (az CLI's or PowerShell's), if any.
+#[must_use]
+pub(crate) fn first_kind(lines: &[Line<'_>]) -> Option<Format> {
+    lines.iter().find_map(|l| kind_of(l.text))
+}
+
 /// Every error record in `lines` (inside a transcript, beside a table), as items. A
 /// record runs from its first line to a blank line or the next record.
 #[must_use]

@@ -8,11 +8,16 @@
 //! An `Id` cut short with `...` or `…` is never used as an id.
 
 use super::lines::Line;
+use super::reason::{Reason, Written};
 use super::{Flag, Location, Setting};
 
 /// The settings rows of every table in `lines` that has `Name` and `Enabled` columns.
-#[must_use]
-pub fn settings(lines: &[Line<'_>]) -> Vec<TableRows> {
+///
+/// # Errors
+///
+/// A settings table whose header names a column twice (in any case) over a row: the row
+/// gives that property two values, so it cannot be read to one.
+pub fn settings(lines: &[Line<'_>]) -> Result<Vec<TableRows>, Reason> {
     let mut tables = Vec::new();
     let mut index = 1;
     while index < lines.len() {
@@ -33,11 +38,11 @@ pub fn settings(lines: &[Line<'_>]) -> Vec<TableRows> {
             .copied()
             .collect();
         index += 1 + rows.len();
-        if let Some(table) = read_table(&columns, &rows) {
+        if let Some(table) = read_table(&columns, &rows)? {
             tables.push(table);
         }
     }
-    tables
+    Ok(tables)
 }
 
 /// One table's settings and whether it looks like az CLI's (it has a `Kind` column).
@@ -107,7 +112,7 @@ fn spans(line: &str) -> Vec<(usize, &str)> {
     out
 }
 
-fn read_table(columns: &[Column], rows: &[Line<'_>]) -> Option<TableRows> {
+fn read_table(columns: &[Column], rows: &[Line<'_>]) -> Result<Option<TableRows>, Reason> {
     let find = |name: &str| {
         columns
             .iter()
@@ -118,9 +123,31 @@ fn read_table(columns: &[Column], rows: &[Line<'_>]) -> Option<TableRows> {
     let name_column = find("Name");
     let id_column = find("Id");
     if name_column.is_none() && id_column.is_none() {
-        return None;
+        return Ok(None);
     }
-    let enabled_column = find("Enabled")?;
+    let Some(enabled_column) = find("Enabled") else {
+        return Ok(None);
+    };
+    if let (Some((first, second)), Some(row)) = (repeated_column(columns), rows.first()) {
+        let cells = cells(columns, row.text);
+        let written = |i: usize| {
+            Box::new(Written {
+                key: columns.get(i).map(|c| c.name.clone()).unwrap_or_default(),
+                value: cells
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .unwrap_or_default()
+                    .to_owned(),
+                line: row.number,
+            })
+        };
+        return Err(Reason::TwoValues {
+            record: "console table row (its header names the column twice)",
+            first: written(first),
+            second: written(second),
+        });
+    }
     // A column naming each row's subscription (`Select-Object Name,Enabled,Subscription`
     // in a loop over subscriptions), spelled as a CSV export's is.
     let subscription_column = find("SubscriptionId").or_else(|| find("Subscription"));
@@ -148,9 +175,24 @@ fn read_table(columns: &[Column], rows: &[Line<'_>]) -> Option<TableRows> {
             }
         })
         .collect();
-    Some(TableRows {
+    Ok(Some(TableRows {
         settings,
         has_kind: find("Kind").is_some(),
+    }))
+}
+
+/// The first column whose name an earlier column has (in any case), with that earlier
+/// column: `(earlier, repeat)`. Through a map, not pairwise: a header may be long.
+fn repeated_column(columns: &[Column]) -> Option<(usize, usize)> {
+    let mut seen = std::collections::HashMap::with_capacity(columns.len());
+    columns.iter().enumerate().find_map(|(i, column)| {
+        match seen.entry(column.name.to_ascii_lowercase()) {
+            std::collections::hash_map::Entry::Occupied(first) => Some((*first.get(), i)),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(i);
+                None
+            }
+        }
     })
 }
 
@@ -207,7 +249,7 @@ mod tests {
     #[test]
     fn cis_table_with_right_aligned_booleans() {
         let text = "\r\nName  Enabled\r\n----  -------\r\nWDATP    True\r\n\r\n\r\n";
-        let tables = settings(&numbered(text));
+        let tables = settings(&numbered(text)).unwrap();
         let s = &tables[0].settings[0];
         assert_eq!(s.name.as_deref(), Some("WDATP"));
         assert_eq!(s.enabled, Flag::Text("True".into()));
@@ -224,7 +266,7 @@ mod tests {
             "        /subscriptions/8d2e4f60-1a3b-4c5d-8... MCAS  Microsoft.Security/settings",
         ]
         .join("\n");
-        let rows = &settings(&numbered(&text))[0].settings;
+        let rows = &settings(&numbered(&text)).unwrap()[0].settings;
         assert_eq!(rows[0].id, None);
         assert_eq!(rows[0].name.as_deref(), Some("WDATP"));
         assert_eq!(rows[0].enabled, Flag::Text("True".into()));
@@ -242,7 +284,7 @@ mod tests {
             "  False /subscriptions/8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5/providers/Microsoft.Secur?",
         ]
         .join("\n");
-        let rows = &settings(&numbered(&text))[0].settings;
+        let rows = &settings(&numbered(&text)).unwrap()[0].settings;
         assert_eq!(rows[0].name, None);
         assert!(rows[0].id.as_deref().unwrap().ends_with("/WDATP"));
         assert_eq!(rows[0].recovered, None);
@@ -250,7 +292,7 @@ mod tests {
         assert_eq!(rows[1].recovered, Some(CUT_SHORT));
         let text =
             "Name               Enabled\n----               -------\nWDATP_UNIFIED_SOL…    True\n";
-        let rows = &settings(&numbered(text))[0].settings;
+        let rows = &settings(&numbered(text)).unwrap()[0].settings;
         assert_eq!(rows[0].name, None);
         assert_eq!(rows[0].recovered, Some(CUT_SHORT));
     }
@@ -258,7 +300,7 @@ mod tests {
     #[test]
     fn az_table_has_a_kind_column() {
         let text = "Enabled    Kind                Name\n---------  ------------------  -----\nFalse      DataExportSettings  WDATP\n";
-        let tables = settings(&numbered(text));
+        let tables = settings(&numbered(text)).unwrap();
         assert!(tables[0].has_kind);
         assert_eq!(tables[0].settings[0].enabled, Flag::Text("False".into()));
     }
@@ -266,13 +308,13 @@ mod tests {
     #[test]
     fn a_prompt_right_after_a_table_is_not_a_row() {
         let text = "Name  Enabled\n----  -------\nMCAS     True\nPS C:\\>\n";
-        assert_eq!(settings(&numbered(text))[0].settings.len(), 1);
+        assert_eq!(settings(&numbered(text)).unwrap()[0].settings.len(), 1);
     }
 
     #[test]
     fn tables_without_name_and_enabled_are_ignored() {
         let text = "Name   Account\n----   -------\nprod   auditor@contoso.com\n";
-        assert!(settings(&numbered(text)).is_empty());
+        assert!(settings(&numbered(text)).unwrap().is_empty());
         assert!(has_table(&numbered(text)));
     }
 
@@ -283,7 +325,7 @@ mod tests {
             let text = format!(
                 "Name  Enabled {header}\n----  ------- {dashes}\nWDATP    True 8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5\nWDATP   False 11111111-2222-4333-8444-555555555555\n"
             );
-            let rows = &settings(&numbered(&text))[0].settings;
+            let rows = &settings(&numbered(&text)).unwrap()[0].settings;
             assert_eq!(
                 rows[0].subscription.as_deref(),
                 Some("8d2e4f60-1a3b-4c5d-8e7f-90a1b2c3d4e5"),
@@ -295,5 +337,25 @@ mod tests {
                 "{header}"
             );
         }
+    }
+
+    #[test]
+    fn a_header_naming_a_column_twice_is_an_error_naming_both_values() {
+        for header in ["Name  Enabled enabled", "Name  ENABLED Enabled"] {
+            let text = format!("\n{header}\n----  ------- -------\nWDATP    True   False\n");
+            let Err(why) = settings(&numbered(&text)) else {
+                panic!("{text}");
+            };
+            let why = why.to_string();
+            assert!(
+                why.contains("console table row (its header names the column twice)")
+                    && why.contains("is \"True\" at line 4")
+                    && why.contains("is \"False\" at line 4"),
+                "{why}"
+            );
+        }
+        // A table that is not a settings table may repeat a column.
+        let text = "A  A\n-- --\nx  y\n";
+        assert!(settings(&numbered(text)).unwrap().is_empty());
     }
 }

@@ -204,6 +204,16 @@ pub fn observations(case: &Case, file: &File, rendered: &Rendered, path: &str) -
         // README: a CSV that cannot be read is malformed; where is not said.
         return vec![by_path("malformed", Loc::Any)];
     }
+    if file
+        .blocks
+        .iter()
+        .any(|b| b.rows.iter().any(|row| row.dup && is_wdatp(&row.name_text)))
+    {
+        // README "Two values in one record": the record, so the file, is malformed, and a
+        // malformed file is attributed by its path only ("Where the subscription comes
+        // from"); which of the two values the detail names first is not said.
+        return vec![by_path("malformed", Loc::Any)];
+    }
     let file_named: BTreeSet<usize> = file.blocks.iter().flat_map(named_by).collect();
     let fallback = match file_named.len() {
         0 => Key::Path,
@@ -250,6 +260,9 @@ pub fn observations(case: &Case, file: &File, rendered: &Rendered, path: &str) -
     if groups.is_empty() {
         return vec![by_path("unrecognized", Loc::Nothing)];
     }
+    if file.path_sub().is_none() {
+        one_unattributed(&mut groups);
+    }
     groups
         .iter()
         .map(|(key, group)| {
@@ -270,6 +283,21 @@ pub fn observations(case: &Case, file: &File, rendered: &Rendered, path: &str) -
             }
         })
         .collect()
+}
+
+/// README "Where the subscription comes from": what no rule places is one unattributed
+/// observation per file. Entries the path would place, when it names none, join the
+/// unattributed ones (those after a switch by name); they come first in the file.
+fn one_unattributed(groups: &mut BTreeMap<Key, Group<'_>>) {
+    if groups.contains_key(&Key::Unattributed)
+        && let Some(mut first) = groups.remove(&Key::Path)
+    {
+        let after = groups.remove(&Key::Unattributed).unwrap_or_default();
+        first.rows.extend(after.rows);
+        first.scalars.extend(after.scalars);
+        first.errors.extend(after.errors);
+        groups.insert(Key::Unattributed, first);
+    }
 }
 
 /// Decides values: the first unreadable one is malformed, disagreeing ones are malformed at
@@ -317,15 +345,6 @@ fn decide(file: &File, group: &Group<'_>) -> (&'static str, Loc) {
         .collect();
     if !contradicting.is_empty() {
         return ("malformed", one_of(&contradicting));
-    }
-    // `enabled` twice, in two cases, with two values (README: "two WDATP entries that
-    // disagree"); which of the two the location names is not said.
-    if group
-        .rows
-        .iter()
-        .any(|(_, row, _)| row.dup && is_wdatp(&row.name_text))
-    {
-        return ("malformed", Loc::Any);
     }
     let wdatp: Vec<(Option<bool>, &str)> = group
         .rows

@@ -246,6 +246,13 @@ fn with_errors_after(parsed: Parsed, text: &str, offset: usize) -> Parsed {
             items.extend(after.items);
             Parsed::new(parsed.format, Body::Items(items))
         }
+        // Documents that are not evidence (`{"value":[]}`, `az account show`) before the
+        // error records are left out, as they are after error text: the errors remain.
+        Body::Unrecognized(_) | Body::Empty if after.errors > 0 => {
+            let format = super::error_text::first_kind(lines.get(index..).unwrap_or_default())
+                .unwrap_or(Format::JSON);
+            Parsed::new(format, Body::Items(after.items))
+        }
         _ => Parsed::new(
             Format::JSON,
             Body::Malformed(Reason::InvalidJson(format!(
@@ -795,5 +802,33 @@ mod tests {
             },
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn json_that_is_no_evidence_then_error_text_gives_the_errors() {
+        let text = "{\"value\":[]}\nERROR: (AuthorizationFailed) x over scope /subscriptions/11111111-2222-4333-8444-555555555555\n";
+        let parsed = crate::formats::parse(text);
+        assert_eq!(parsed.format, crate::formats::error_text::AZCLI_ERROR);
+        let Body::Items(items) = parsed.body else {
+            panic!("{:?}", parsed.body);
+        };
+        assert!(
+            matches!(
+                items.as_slice(),
+                [Item::CollectionError {
+                    scope: IdScope::Subscription(_),
+                    location: Location::Line(2),
+                    ..
+                }]
+            ),
+            "{items:?}"
+        );
+        // Text that is not an error record after it still makes it malformed.
+        let parsed = crate::formats::parse("{\"value\":[]}\nsome notes\n");
+        assert!(
+            matches!(parsed.body, Body::Malformed(_)),
+            "{:?}",
+            parsed.body
+        );
     }
 }
