@@ -40,8 +40,10 @@ pub fn documents(text: &str, format: Format) -> Vec<Document> {
         (text, "")
     } else if format == yaml::AZCLI_YAML {
         // YAML is read into the same tree as JSON; pointers address the YAML document.
+        // Within the same bounds as the parser: nesting depth, and nodes with aliases
+        // expanded.
         let text = text.trim_start_matches('\u{feff}');
-        return serde_yaml_ng::from_str::<Value>(text)
+        return yaml::value(text)
             .map(|value| {
                 vec![Document {
                     prefix: String::new(),
