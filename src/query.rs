@@ -9,6 +9,8 @@
 //! in (the one whose location shares the longest part of their pointer); a match outside
 //! every setting belongs to the one subscription the file's content names, or to none.
 
+use std::collections::HashMap;
+
 use jsonpath_rust::parser::model::{JpQuery, Segment, Selector};
 use jsonpath_rust::query::js_path_process;
 use serde_json::Value;
@@ -442,15 +444,10 @@ fn element_of(location: &str) -> &str {
         .unwrap_or(location)
 }
 
-/// Whether `pointer` is `element` or inside it.
-fn is_inside(pointer: &str, element: &str) -> bool {
-    pointer
-        .strip_prefix(element)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
 /// Gives each match to a placed group of the file: the group of the setting whose object it
-/// is in (the innermost), else the only attributed group, else `None`.
+/// is in (the innermost), else the only attributed group, else `None`. The settings' objects
+/// are kept in a tree of pointer segments, so each match costs the length of its pointer,
+/// whatever the number of settings.
 #[must_use]
 pub fn assign(matches: &[Match], placed: &[Attributed<'_>]) -> Vec<Option<usize>> {
     let attributed: Vec<usize> = placed
@@ -459,25 +456,42 @@ pub fn assign(matches: &[Match], placed: &[Attributed<'_>]) -> Vec<Option<usize>
         .filter(|(_, p)| p.subscription.is_some())
         .map(|(i, _)| i)
         .collect();
+    // Node 0 is the empty pointer's parent; an edge is (node, segment).
+    let mut edges: HashMap<(usize, &str), usize> = HashMap::new();
+    let mut owner: Vec<Option<usize>> = vec![None];
+    for (i, p) in placed.iter().enumerate() {
+        for (s, _, _) in &p.group.settings {
+            let Location::Pointer(location) = &s.location else {
+                continue;
+            };
+            let mut node = 0;
+            for segment in element_of(location).split('/') {
+                let next = owner.len();
+                node = *edges.entry((node, segment)).or_insert(next);
+                if node == next {
+                    owner.push(None);
+                }
+            }
+            // A later setting with the same object wins, as the innermost did before.
+            if let Some(slot) = owner.get_mut(node) {
+                *slot = Some(i);
+            }
+        }
+    }
     matches
         .iter()
         .map(|m| {
-            let holder = placed
-                .iter()
-                .enumerate()
-                .flat_map(|(i, p)| {
-                    p.group
-                        .settings
-                        .iter()
-                        .filter_map(move |(s, _, _)| match &s.location {
-                            Location::Pointer(location) => Some((element_of(location), i)),
-                            Location::Line(_) => None,
-                        })
-                })
-                .filter(|(element, _)| is_inside(&m.pointer, element))
-                .max_by_key(|(element, _)| element.len());
+            let mut node = 0;
+            let mut holder = None;
+            for segment in m.pointer.split('/') {
+                let Some(&next) = edges.get(&(node, segment)) else {
+                    break;
+                };
+                node = next;
+                holder = owner.get(node).copied().flatten().or(holder);
+            }
             match (holder, attributed.as_slice()) {
-                (Some((_, i)), _) => Some(i),
+                (Some(i), _) => Some(i),
                 (None, [only]) => Some(*only),
                 (None, _) => None,
             }
