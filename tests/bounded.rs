@@ -3,6 +3,11 @@
 //! 24 times as long: linear work gives about 8, quadratic about 64. No wall-clock limit.
 //! The measurements run one at a time (a lock), so tests on other threads do not skew them.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a failure is a panic with its message"
+)]
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
