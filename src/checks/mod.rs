@@ -364,10 +364,19 @@ fn check_of(def: CheckDef, origin: &str, builtin: bool) -> Result<Check, Error> 
 /// A query rule: the query compiled once, or the parser's message with its position.
 ///
 /// # Errors
-/// The parser's message, naming the position, when the query does not compile.
+/// The parser's message, naming the position, when the query does not compile; a reason
+/// when it has more than one descendant segment (`..`), each of which multiplies the work
+/// by the size of the document.
 pub fn query_rule(query: &str, expect: serde_json::Value) -> Result<Rule, String> {
     let compiled = jsonpath_rust::parser::parse_json_path(query)
         .map_err(|e| format!("invalid JSONPath {query:?}: {e}"))?;
+    let descendants = crate::query::descendant_segments(&compiled);
+    if descendants > 1 {
+        return Err(format!(
+            "JSONPath {query:?} has {descendants} descendant segments (`..`): at most one is \
+             allowed, since each multiplies the work by the size of the document"
+        ));
+    }
     Ok(Rule::Query {
         text: query.to_owned(),
         compiled: Arc::new(compiled),
@@ -562,5 +571,19 @@ expect = true
         assert_eq!(Checks::default().checks.len(), 1);
         let all = select(&["all".into()], &[], None, None).unwrap();
         assert_eq!(all.checks.len(), 5);
+    }
+
+    #[test]
+    fn a_query_with_two_descendant_segments_is_refused_before_scanning() {
+        assert!(query_rule("$..enabled", serde_json::Value::Bool(true)).is_ok());
+        for q in ["$..*..*", "$..*..*..*", "$..value[?@..enabled]"] {
+            let Err(why) = query_rule(q, serde_json::Value::Bool(true)) else {
+                panic!("{q}")
+            };
+            assert!(
+                why.contains("descendant segments (`..`): at most one"),
+                "{why}"
+            );
+        }
     }
 }

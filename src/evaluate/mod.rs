@@ -230,9 +230,13 @@ fn observe_items(
     observations.reserve_exact(placed.len() * checks.checks.len());
     for check in &checks.checks {
         // A query's matches, each given to a group (or to none).
-        let matches = match &check.rule {
-            Rule::Query { compiled, .. } => query::find(documents, compiled),
-            Rule::Setting(_) => Vec::new(),
+        // A query that would cost more than its budget decides nothing: `malformed`.
+        let (matches, refused) = match &check.rule {
+            Rule::Query { compiled, .. } => match query::find(documents, compiled) {
+                Ok(matches) => (matches, None),
+                Err(why) => (Vec::new(), Some(why)),
+            },
+            Rule::Setting(_) => (Vec::new(), None),
         };
         let owners: Vec<Option<usize>> = query::assign(&matches, &placed)
             .into_iter()
@@ -240,6 +244,9 @@ fn observe_items(
             .collect();
         for (index, group) in placed.iter().enumerate() {
             let decision = match &check.rule {
+                Rule::Query { .. } if let Some(why) = &refused => {
+                    (Outcome::Malformed, None, None, why.clone())
+                }
                 Rule::Query { expect, .. } if !documents.is_empty() => {
                     let mine: Vec<&query::Match> = matches
                         .iter()
