@@ -116,9 +116,12 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
         .collect();
     warnings.extend(future_dated_warning(&subscriptions, &dates));
     warnings.extend(unread_warning(&files));
+    let mut left_out = 0;
     if let Some(outcome) = &exceptions {
         warnings.extend(outcome.warnings.iter().cloned());
+        left_out = outcome.warnings_left_out;
     }
+    cap_warnings(&mut warnings, left_out);
     Ok(Report {
         checks: config.checks.clone(),
         run: RunInfo {
@@ -300,6 +303,30 @@ fn unread_warning(files: &[FileRecord]) -> Option<String> {
             n => format!(" and {n} more"),
         }
     ))
+}
+
+/// The most warnings a run shows (on standard error and in `run.warnings`); the rest are
+/// counted in a last line.
+pub const WARNINGS_SHOWN: usize = 20;
+
+/// Keeps the first [`WARNINGS_SHOWN`] warnings and counts the rest, with `left_out` more
+/// already counted (the exceptions register's), in a last line.
+fn cap_warnings(warnings: &mut Vec<String>, left_out: usize) {
+    let more = left_out + warnings.len().saturating_sub(WARNINGS_SHOWN);
+    if more == 0 {
+        return;
+    }
+    warnings.truncate(WARNINGS_SHOWN);
+    warnings.push(format!(
+        "{more} more {} not shown{}",
+        if more == 1 { "warning" } else { "warnings" },
+        if left_out > 0 {
+            " (every row of the exceptions register not applied is in the JSON report's \
+             exceptions.not_applied)"
+        } else {
+            ""
+        }
+    ));
 }
 
 /// The run metadata's note on access times, when some could not be kept.

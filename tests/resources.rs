@@ -11,6 +11,8 @@
 
 mod common;
 
+use std::fmt::Write as _;
+
 use common::{mdc, settings_list, write};
 use predicates::prelude::*;
 
@@ -129,4 +131,48 @@ fn max_in_flight_changes_nothing_in_a_report_and_is_not_recorded() {
     let default = run(&[]);
     assert_eq!(run(&["--max-in-flight", "1KiB"]), default);
     assert!(!String::from_utf8_lossy(&default).contains("max-in-flight"));
+}
+
+#[test]
+fn warnings_are_capped_and_every_row_not_applied_stays_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ev/a.json", &settings_list(A, "true"));
+    let mut register = String::from("subscription_id,check,justification,approved_by,expires\n");
+    for i in 0..50 {
+        writeln!(
+            register,
+            "{i:08x}-2222-4333-8444-555555555555,wdatp,why,ciso,2099-01-01"
+        )
+        .unwrap();
+    }
+    write(dir.path(), "exc.csv", &register);
+    let out = mdc()
+        .current_dir(dir.path())
+        .args(["scan", "ev", "--exceptions", "exc.csv", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("exceptions exc.csv, line ").count(),
+        20,
+        "{stderr}"
+    );
+    assert!(stderr.contains("30 more warnings not shown"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = report["run"]["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 21);
+    assert!(
+        warnings[20]
+            .as_str()
+            .unwrap()
+            .starts_with("30 more warnings not shown")
+    );
+    assert_eq!(
+        report["exceptions"]["not_applied"]
+            .as_array()
+            .unwrap()
+            .len(),
+        50
+    );
 }
