@@ -168,8 +168,9 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub format: crate::verify::Detail,
 
-    /// Worker threads [default: four per core, at most 16, at least one per core]
-    #[arg(short = 'j', long, value_name = "N")]
+    /// Worker threads [default: four per core, at most 16, at least one per core; at most
+    /// 256]
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
 
     /// Print no summary line on standard error.
@@ -214,8 +215,8 @@ pub struct ScanArgs {
     pub follow_symlinks: bool,
 
     /// Worker threads [default: four per core, at most 16, at least one per core: with a cold
-    /// page cache, reads wait on the disk]
-    #[arg(short = 'j', long, value_name = "N")]
+    /// page cache, reads wait on the disk; at most 256]
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
 
     /// Report format on standard output: csv, json, jsonl (one observation a line), html
@@ -240,6 +241,12 @@ pub struct ScanArgs {
     /// suffix).
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_file_size: u64,
+
+    /// Hold at most SIZE of files (each over 64 KiB) in memory at once across the worker
+    /// threads; a larger file is read alone. Peak memory is about this, or --max-file-size
+    /// if larger, times what parsing adds (up to about 4x for JSON).
+    #[arg(long, value_name = "SIZE", default_value = "128MiB", value_parser = parse_size)]
+    pub max_in_flight: u64,
 
     /// The subscriptions in scope: one GUID per line, or a CSV with a `subscription_id`
     /// column. Each one without evidence gets `no_evidence`.
@@ -389,6 +396,7 @@ impl ScanArgs {
             },
             threads: self.threads.unwrap_or(0),
             max_file_size: self.max_file_size,
+            max_in_flight: self.max_in_flight,
             inventory: self.subscriptions,
             outputs,
             checks,
@@ -663,7 +671,10 @@ pub fn recorded_command_line(matches: &clap::ArgMatches) -> Vec<String> {
     let mut given: Vec<(usize, Vec<String>)> = Vec::new();
     for arg in definition.get_arguments() {
         let id = arg.get_id().as_str();
-        if id == "threads" || sub.value_source(id) != Some(clap::parser::ValueSource::CommandLine) {
+        if id == "threads"
+            || id == "max_in_flight"
+            || sub.value_source(id) != Some(clap::parser::ValueSource::CommandLine)
+        {
             continue;
         }
         let indices: Vec<usize> = sub
@@ -731,6 +742,21 @@ fn parse_duration(text: &str) -> Result<StaleAfter, String> {
     })
 }
 
+/// `-j N`: a number of threads, at most [`crate::read::MAX_THREADS`] (0: the default).
+fn parse_threads(text: &str) -> Result<usize, String> {
+    let n: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of threads"))?;
+    if n > crate::read::MAX_THREADS {
+        return Err(format!(
+            "{n} threads: at most {} (each holds a file and its parse in memory)",
+            crate::read::MAX_THREADS
+        ));
+    }
+    Ok(n)
+}
+
 fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let split = text
@@ -770,6 +796,15 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn threads_past_the_cap_are_refused() {
+        assert_eq!(parse_threads("256"), Ok(256));
+        assert_eq!(parse_threads("0"), Ok(0));
+        assert!(parse_threads("257").unwrap_err().contains("at most 256"));
+        assert!(parse_threads("20000").is_err());
+        assert!(parse_threads("x").is_err());
+    }
 
     #[test]
     fn sizes_take_binary_suffixes() {

@@ -29,6 +29,8 @@ pub struct Config {
     pub threads: usize,
     /// Files larger than this many bytes are listed but not read.
     pub max_file_size: u64,
+    /// `--max-in-flight`: the bytes of files workers hold at once ([`crate::read::Budget`]).
+    pub max_in_flight: u64,
     /// The subscriptions in scope, when an inventory was given.
     pub inventory: Option<PathBuf>,
     /// Where the reports go.
@@ -63,6 +65,7 @@ impl Config {
             },
             threads: 0,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            max_in_flight: crate::read::DEFAULT_IN_FLIGHT,
             inventory: None,
             outputs: vec![Output {
                 path: None,

@@ -189,11 +189,20 @@ pub struct Outcome {
     pub expired: usize,
     /// Rows not applied, each with why, in register order.
     pub not_applied: Vec<String>,
-    /// What the run warns about, in register order: every row not applied and every
-    /// expired one, each naming the register.
+    /// What the run warns about, in register order: the first [`WARNINGS_SHOWN`] of the
+    /// rows not applied, expired, or applied against the evidence's date, each naming the
+    /// register.
     #[serde(skip)]
     pub warnings: Vec<String>,
+    /// How many more warnings there were than `warnings` holds.
+    #[serde(skip)]
+    pub warnings_left_out: usize,
 }
+
+/// The most warnings about the register's rows a run keeps (on standard error and in
+/// `run.warnings`); the rest are counted. Every row not applied stays in
+/// [`Outcome::not_applied`].
+pub const WARNINGS_SHOWN: usize = 20;
 
 /// Reads the register at `path` (CSV, or TOML by its `.toml` extension).
 ///
@@ -521,26 +530,32 @@ pub fn apply(
         }));
     }
     let shown = |(at, text): &Note| format!("{at}: {text}");
-    // Both lists in register order (a stable sort keeps a row's notes as they came).
+    // Every list in register order (a stable sort keeps a row's notes as they came); the
+    // warnings are the first of them all, referred to, not copied.
     notes.sort_by_key(|(at, _)| *at);
-    let mut warnings: Vec<Note> = notes
+    let mut all: Vec<&Note> = notes.iter().chain(&expired).chain(&clock).collect();
+    all.sort_by_key(|(at, _)| *at);
+    let warnings = all
         .iter()
-        .cloned()
-        .chain(expired.iter().cloned())
-        .chain(clock)
+        .take(WARNINGS_SHOWN)
+        .map(|note| format!("exceptions {}, {}", register.path, shown(note)))
         .collect();
-    warnings.sort_by_key(|(at, _)| *at);
+    let warnings_left_out = all.len().saturating_sub(WARNINGS_SHOWN);
+    drop(all);
+    let expired = expired.len();
     Outcome {
         register: register.path.clone(),
         sha256: register.sha256.clone(),
         rows: register.exceptions.len() + register.problems.len(),
         accepted,
-        expired: expired.len(),
-        not_applied: notes.iter().map(shown).collect(),
-        warnings: warnings
-            .iter()
-            .map(|note| format!("exceptions {}, {}", register.path, shown(note)))
+        expired,
+        // Each note's text is moved into its line as the line is made.
+        not_applied: notes
+            .into_iter()
+            .map(|(at, text)| format!("{at}: {text}"))
             .collect(),
+        warnings,
+        warnings_left_out,
     }
 }
 

@@ -14,18 +14,107 @@ use sha2::{Digest, Sha256};
 use crate::discover::{EntryKind, Skip};
 use crate::error::FileError;
 
+/// The most worker threads a run starts, whatever `-j` asks: reading waits on the disk, so
+/// a few threads per core help (see [`threads`]), but past a few hundred they only add
+/// start-up time and memory (each thread holds a file and its parse at once).
+pub const MAX_THREADS: usize = 256;
+
 /// Threads that read files when `--threads` is not given (`requested` is 0): four per
 /// core, at most 16, never fewer than one per core. Reading is most of a scan's work, and
 /// with a cold page cache each read waits on the disk: with more reads in flight than
 /// cores, 100,000 cold files took 3.8 s instead of 8.5 s on two cores (8 threads against
-/// 2), and warm ones took the same time.
+/// 2), and warm ones took the same time. Never more than [`MAX_THREADS`].
 #[must_use]
 pub fn threads(requested: usize) -> usize {
     if requested > 0 {
-        return requested;
+        return requested.min(MAX_THREADS);
     }
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    cores.max((4 * cores).min(16))
+    cores.max((4 * cores).min(16)).min(MAX_THREADS)
+}
+
+/// Files up to this size are read without asking the [`Budget`]: their bytes in flight are
+/// at most threads x this, and the hot path of many small files takes no lock.
+pub const SMALL_FILE: u64 = 64 * 1024;
+
+/// The default `--max-in-flight`: the bytes of files (above [`SMALL_FILE`]) that workers
+/// hold at once, 128 MiB: two files at the default `--max-file-size` of 64 MiB.
+pub const DEFAULT_IN_FLIGHT: u64 = 128 * 1024 * 1024;
+
+/// The bytes of files read at once across a scan's workers: a counting semaphore over
+/// file sizes. A worker asks for a file's size before reading it and waits until that many
+/// bytes are free; a file larger than the whole budget waits for all of it, so it is read
+/// alone. Files up to [`SMALL_FILE`] do not ask.
+#[derive(Debug)]
+pub struct Budget {
+    total: u64,
+    available: std::sync::Mutex<u64>,
+    freed: std::sync::Condvar,
+}
+
+/// No limit: every file is admitted at once (`explain`, and reads outside a scan).
+pub static UNLIMITED: Budget = Budget::new(u64::MAX);
+
+/// Bytes of a [`Budget`] held while a file is read and parsed; given back when dropped.
+#[derive(Debug)]
+#[must_use = "the bytes are given back when the permit is dropped"]
+pub struct Permit<'a> {
+    budget: &'a Budget,
+    bytes: u64,
+}
+
+impl Budget {
+    /// A budget of `total` bytes (`u64::MAX`: no limit).
+    #[must_use]
+    pub const fn new(total: u64) -> Self {
+        Self {
+            total,
+            available: std::sync::Mutex::new(total),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// Waits until `size` bytes (at most the whole budget) are free, and holds them.
+    pub fn admit(&self, size: u64) -> Permit<'_> {
+        if size <= SMALL_FILE || self.total == u64::MAX {
+            return Permit {
+                budget: self,
+                bytes: 0,
+            };
+        }
+        let wanted = size.min(self.total);
+        let mut available = self
+            .available
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *available < wanted {
+            available = self
+                .freed
+                .wait(available)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *available -= wanted;
+        Permit {
+            budget: self,
+            bytes: wanted,
+        }
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if self.bytes == 0 {
+            return;
+        }
+        let mut available = self
+            .budget
+            .available
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *available = available.saturating_add(self.bytes);
+        drop(available);
+        self.budget.freed.notify_all();
+    }
 }
 
 /// A file's bytes and their digest.
@@ -80,6 +169,20 @@ pub fn read(path: &Path, limit: u64) -> Result<Contents, FileError> {
 /// # Errors
 /// As [`read`]; `bytes` then holds no meaningful content.
 pub fn read_into(path: &Path, limit: u64, bytes: &mut Vec<u8>) -> Result<Stamp, FileError> {
+    read_within(path, limit, bytes, &UNLIMITED).map(|(stamp, _)| stamp)
+}
+
+/// [`read_into`], holding the file's size of `budget` from before the read: the permit
+/// returned keeps it until the caller is done with the bytes (parsed them).
+///
+/// # Errors
+/// As [`read`]; `bytes` then holds no meaningful content and nothing of `budget` is held.
+pub fn read_within<'a>(
+    path: &Path,
+    limit: u64,
+    bytes: &mut Vec<u8>,
+    budget: &'a Budget,
+) -> Result<(Stamp, Permit<'a>), FileError> {
     bytes.clear();
     let started = std::time::SystemTime::now();
     let (file, atime_kept) = open_read_only(path).map_err(FileError::Open)?;
@@ -92,6 +195,7 @@ pub fn read_into(path: &Path, limit: u64, bytes: &mut Vec<u8>) -> Result<Stamp, 
     if size > limit {
         return Err(FileError::TooLarge { size, limit });
     }
+    let permit = budget.admit(size);
     let capacity = usize::try_from(size).unwrap_or(0).saturating_add(1);
     bytes.reserve_exact(capacity);
     // The file may have grown since it was measured: never read past the limit.
@@ -112,11 +216,49 @@ pub fn read_into(path: &Path, limit: u64, bytes: &mut Vec<u8>) -> Result<Stamp, 
             return Err(FileError::ChangedDuringRead);
         }
     }
-    Ok(Stamp {
-        sha256: Sha256Hex::of(bytes),
-        atime_kept,
-        modified: after.modified().ok(),
-    })
+    Ok((
+        Stamp {
+            sha256: Sha256Hex::of(bytes),
+            atime_kept,
+            modified: after.modified().ok(),
+        },
+        permit,
+    ))
+}
+
+/// The size of a fixed buffer [`digest`] reads through.
+const DIGEST_BUFFER: usize = 64 * 1024;
+
+/// A file's SHA-256 and size, read through a fixed buffer whatever its size (`verify`
+/// hashes files it does not parse): memory does not grow with the file.
+///
+/// # Errors
+/// [`FileError`] when the file cannot be opened or read, is not a regular file, or changed
+/// during the read.
+pub fn digest(path: &Path) -> Result<(Sha256Hex, u64), FileError> {
+    let (file, _) = open_read_only(path).map_err(FileError::Open)?;
+    let before = file.metadata().map_err(FileError::Read)?;
+    if !before.is_file() {
+        return Err(FileError::NotRegular(EntryKind::of(before.file_type())));
+    }
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; DIGEST_BUFFER];
+    let mut read: u64 = 0;
+    loop {
+        let n = match (&file).read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(FileError::Read(e)),
+        };
+        hasher.update(buffer.get(..n).unwrap_or_default());
+        read = read.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
+    }
+    let after = file.metadata().map_err(FileError::Read)?;
+    if read != before.len() || changed(&before, &after) {
+        return Err(FileError::ChangedDuringRead);
+    }
+    Ok((Sha256Hex::from_digest(&hasher.finalize()), read))
 }
 
 /// Whether a file's size, modification or status-change time differ between two looks.
@@ -186,10 +328,15 @@ impl Sha256Hex {
     /// The digest of `bytes`.
     #[must_use]
     pub fn of(bytes: &[u8]) -> Self {
+        Self::from_digest(&Sha256::digest(bytes))
+    }
+
+    /// The hex of a finished SHA-256.
+    fn from_digest(digest: &sha2::digest::Output<Sha256>) -> Self {
         let mut hex = [0; 64];
         let mut out: &mut [u8] = &mut hex;
         // 32 bytes make exactly 64 digits: the write fills the buffer and cannot fail.
-        let written = io::Write::write_fmt(&mut out, format_args!("{:x}", Sha256::digest(bytes)));
+        let written = io::Write::write_fmt(&mut out, format_args!("{digest:x}"));
         debug_assert!(written.is_ok());
         Self(hex)
     }
@@ -288,6 +435,49 @@ mod tests {
         let error = read(Path::new("/nonexistent/x.json"), 10).unwrap_err();
         let text = Skip::from(error).to_string();
         assert_eq!(text.matches("No such file").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn a_digest_read_through_a_buffer_is_the_digest_of_the_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        // Larger than the buffer, and not a multiple of it.
+        let bytes: Vec<u8> = (0..200_001_u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let (sha256, size) = digest(&path).unwrap();
+        assert_eq!(sha256, Sha256Hex::of(&bytes));
+        assert_eq!(size, 200_001);
+    }
+
+    #[test]
+    fn a_budget_holds_at_most_its_bytes_and_a_larger_file_alone() {
+        let budget = Budget::new(10 * SMALL_FILE);
+        let a = budget.admit(6 * SMALL_FILE);
+        let b = budget.admit(4 * SMALL_FILE);
+        assert_eq!(*budget.available.lock().unwrap(), 0);
+        // Small files never wait.
+        let small = budget.admit(SMALL_FILE);
+        drop((a, b, small));
+        assert_eq!(*budget.available.lock().unwrap(), 10 * SMALL_FILE);
+        let whole = budget.admit(100 * SMALL_FILE);
+        assert_eq!(*budget.available.lock().unwrap(), 0);
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| {
+                let _second = budget.admit(2 * SMALL_FILE);
+                *budget.available.lock().unwrap()
+            });
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(!waiter.is_finished(), "admitted past the budget");
+            drop(whole);
+            assert_eq!(waiter.join().unwrap(), 8 * SMALL_FILE);
+        });
+    }
+
+    #[test]
+    fn threads_are_capped() {
+        assert_eq!(threads(20_000), MAX_THREADS);
+        assert_eq!(threads(3), 3);
+        assert!(threads(0) <= 16);
     }
 
     #[test]

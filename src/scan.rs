@@ -116,9 +116,12 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
         .collect();
     warnings.extend(future_dated_warning(&subscriptions, &dates));
     warnings.extend(unread_warning(&files));
+    let mut left_out = 0;
     if let Some(outcome) = &exceptions {
         warnings.extend(outcome.warnings.iter().cloned());
+        left_out = outcome.warnings_left_out;
     }
+    cap_warnings(&mut warnings, left_out);
     Ok(Report {
         checks: config.checks.clone(),
         run: RunInfo {
@@ -154,11 +157,18 @@ fn examine_all(
     progress: &dyn Progress,
 ) -> (Vec<FileRecord>, usize) {
     let atime_not_kept = AtomicUsize::new(0);
+    let budget = read::Budget::new(config.max_in_flight);
     let files = entries
         .into_par_iter()
         .map_init(Vec::new, |buffer, mut entry| {
             let path = std::mem::take(&mut entry.path);
-            let examined = examine_at(&entry, path, config.max_file_size, &config.checks, buffer);
+            let examined = examine_at(
+                &entry,
+                path,
+                config.max_file_size,
+                &config.checks,
+                (buffer, &budget),
+            );
             if !examined.atime_kept {
                 atime_not_kept.fetch_add(1, Ordering::Relaxed);
             }
@@ -296,6 +306,30 @@ fn unread_warning(files: &[FileRecord]) -> Option<String> {
     ))
 }
 
+/// The most warnings a run shows (on standard error and in `run.warnings`); the rest are
+/// counted in a last line.
+pub const WARNINGS_SHOWN: usize = 20;
+
+/// Keeps the first [`WARNINGS_SHOWN`] warnings and counts the rest, with `left_out` more
+/// already counted (the exceptions register's), in a last line.
+fn cap_warnings(warnings: &mut Vec<String>, left_out: usize) {
+    let more = left_out + warnings.len().saturating_sub(WARNINGS_SHOWN);
+    if more == 0 {
+        return;
+    }
+    warnings.truncate(WARNINGS_SHOWN);
+    warnings.push(format!(
+        "{more} more {} not shown{}",
+        if more == 1 { "warning" } else { "warnings" },
+        if left_out > 0 {
+            " (every row of the exceptions register not applied is in the JSON report's \
+             exceptions.not_applied)"
+        } else {
+            ""
+        }
+    ));
+}
+
 /// The run metadata's note on access times, when some could not be kept.
 fn access_times_note(folders: usize, files: usize) -> Option<String> {
     let count = |n: usize, one: &str, many: &str| {
@@ -336,7 +370,7 @@ pub fn examine(entry: &Entry, max_file_size: u64, checks: &Checks) -> Examined {
         entry.path.clone(),
         max_file_size,
         checks,
-        &mut Vec::new(),
+        (&mut Vec::new(), &read::UNLIMITED),
     )
 }
 
@@ -345,25 +379,26 @@ pub fn examine(entry: &Entry, max_file_size: u64, checks: &Checks) -> Examined {
 const BUFFER_KEPT: usize = 1 << 20;
 
 /// [`examine`], with the path as reported (`entry.path`) given by value, so that a scan
-/// moves it into the record instead of copying it, and the bytes read into `buffer`.
+/// moves it into the record instead of copying it, and the bytes read into `buffer`, the
+/// file's size held of `budget` until it is parsed and evaluated.
 fn examine_at(
     entry: &Entry,
     path: String,
     max_file_size: u64,
     checks: &Checks,
-    buffer: &mut Vec<u8>,
+    (buffer, budget): (&mut Vec<u8>, &read::Budget),
 ) -> Examined {
     let mut atime_kept = true;
     let mut parsed = None;
     let status = match &entry.skip {
         Some(skip) => FileStatus::Skipped(skip.clone()),
-        None => match read::read_into(&entry.fs_path, max_file_size, buffer) {
+        None => match read::read_within(&entry.fs_path, max_file_size, buffer, budget) {
             Err(error) => FileStatus::Skipped(error.into()),
-            Ok(read) if report::is_whole_report(buffer) => {
+            Ok((read, _permit)) if report::is_whole_report(buffer) => {
                 atime_kept = read.atime_kept;
                 FileStatus::Skipped(Skip::EarlierReport)
             }
-            Ok(read) => {
+            Ok((read, _permit)) => {
                 atime_kept = read.atime_kept;
                 let (file, encoding, documents, stated) = parse_decoded(buffer, checks);
                 let collected = stated.or_else(|| read.modified.and_then(Collected::modified));

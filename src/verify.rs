@@ -48,9 +48,6 @@ pub struct Recorded<'a> {
 /// above this module: `cli::recorded_scan`).
 pub type Configure<'a> = &'a dyn Fn(&Recorded<'_>) -> Result<crate::Config, Error>;
 
-/// The largest evidence file `verify` re-reads (larger ones are `unreadable`).
-const FILE_LIMIT: u64 = 16 * 1024 * 1024 * 1024;
-
 /// What became of one file since the report was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -266,7 +263,15 @@ pub fn verify(
             })
         }
         Err(why) => {
-            let mut verification = check_files(&manifest, walked, threads)?;
+            // New files are read (to tell a report of this tool) within the scan's limit.
+            let limit = configure(&Recorded {
+                command_line: &manifest.run.command_line,
+                roots: &walked,
+                generated_at: std::time::SystemTime::UNIX_EPOCH,
+                threads,
+            })
+            .map_or(crate::config::DEFAULT_MAX_FILE_SIZE, |c| c.max_file_size);
+            let mut verification = check_files(&manifest, walked, threads, limit)?;
             verification.not_rederived = Some(why);
             Ok(verification)
         }
@@ -329,11 +334,14 @@ fn rederived(
 }
 
 /// The files of the report against those under `walked` now, without re-deriving
-/// anything else (a report that cannot be re-derived).
+/// anything else (a report that cannot be re-derived). Files the report lists are hashed
+/// through a fixed buffer, whatever their size; new files are read whole only up to
+/// `limit` (the scan's `--max-file-size`), larger ones named with their size.
 fn check_files(
     manifest: &Manifest,
     walked: Vec<(PathBuf, String)>,
     threads: usize,
+    limit: u64,
 ) -> Result<Verification, Error> {
     let follow_symlinks = manifest
         .run
@@ -374,7 +382,7 @@ fn check_files(
         let new = present
             .par_iter()
             .filter(|(path, _)| !recorded.contains_key(path.as_str()))
-            .filter_map(|(path, entry)| check_new(path, entry));
+            .filter_map(|(path, entry)| check_new(path, entry, limit));
         known.chain(new).collect()
     });
     files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
@@ -476,16 +484,14 @@ fn check_recorded(file: &ManifestFile, entry: Option<&discover::Entry>) -> Check
         checked.note = Some(format!("now a {}, not a file", entry.kind.as_str()));
         return checked;
     }
-    match read::read(&entry.fs_path, FILE_LIMIT) {
-        Ok(contents) => {
-            let size = u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX);
-            checked.state =
-                if contents.sha256.as_str() == recorded.as_str() && Some(size) == file.size {
-                    State::Unchanged
-                } else {
-                    State::Changed
-                };
-            checked.sha256 = Some(contents.sha256.to_string());
+    match read::digest(&entry.fs_path) {
+        Ok((sha256, size)) => {
+            checked.state = if sha256.as_str() == recorded.as_str() && Some(size) == file.size {
+                State::Unchanged
+            } else {
+                State::Changed
+            };
+            checked.sha256 = Some(sha256.to_string());
             checked.size = Some(size);
         }
         Err(error) => {
@@ -497,8 +503,9 @@ fn check_recorded(file: &ManifestFile, entry: Option<&discover::Entry>) -> Check
 }
 
 /// A file the report does not list: `new`, unless it is a report or temporary file of
-/// this tool (the verified report itself is usually under its root).
-fn check_new(path: &str, entry: &discover::Entry) -> Option<Checked> {
+/// this tool (the verified report itself is usually under its root). A file larger than
+/// `limit` is named with its size, neither read nor hashed.
+fn check_new(path: &str, entry: &discover::Entry, limit: u64) -> Option<Checked> {
     let mut checked = Checked {
         path: path.to_owned(),
         state: State::New,
@@ -515,7 +522,7 @@ fn check_new(path: &str, entry: &discover::Entry) -> Option<Checked> {
         checked.note = Some(format!("a {}, never opened", entry.kind.as_str()));
         return Some(checked);
     }
-    match read::read(&entry.fs_path, FILE_LIMIT) {
+    match read::read(&entry.fs_path, limit) {
         Ok(contents) if crate::report::is_whole_report(&contents.bytes) => None,
         Ok(contents) => {
             checked.size = Some(u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX));
@@ -523,6 +530,9 @@ fn check_new(path: &str, entry: &discover::Entry) -> Option<Checked> {
             Some(checked)
         }
         Err(error) => {
+            if let crate::error::FileError::TooLarge { size, .. } = &error {
+                checked.size = Some(*size);
+            }
             checked.note = Some(error.to_string());
             Some(checked)
         }

@@ -6,8 +6,10 @@
 //! `_xHHHH_`, which Excel would read as an escaped character) but for bidirectional
 //! controls, shown as `\u{202e}` as in every report for people; counts and sizes are numbers.
 //!
-//! The workbook is built in memory (the crate has no streaming writer), one pass over the
-//! rows. Its bytes depend only on the report: the document's creation time is the run's
+//! The workbook is written in one pass over the rows, each sheet in the crate's constant
+//! memory mode: a row goes to a temporary file (in `TMPDIR`) as the next one starts, so
+//! memory does not grow with the rows; the sheets are then compressed into the archive,
+//! held in memory (the size of the `.xlsx`) and written out. Its bytes depend only on the report: the document's creation time is the run's
 //! `generated_at` (`SOURCE_DATE_EPOCH` when set) and the archive's member times are fixed.
 //! An earlier workbook under a scanned root is recognised by its document properties: a
 //! ZIP whose `docProps/core.xml` names this tool as creator.
@@ -166,16 +168,22 @@ fn file_cells<'a>(row: &'a FileRow<'a>) -> [Cell<'a>; 13] {
 
 /// A sheet being filled row by row: the widest text of each column, and the rows left out
 /// past Excel's limit.
-struct Sheet {
-    worksheet: Worksheet,
+struct Sheet<'a> {
+    worksheet: &'a mut Worksheet,
     widths: Vec<usize>,
     rows: usize,
     left_out: usize,
 }
 
-impl Sheet {
-    fn new(name: &str, header: &[&str], bold: &Format) -> Result<Self, XlsxError> {
-        let mut worksheet = Worksheet::new();
+impl<'a> Sheet<'a> {
+    /// A new sheet of `workbook` in constant memory mode, with its header row written.
+    fn new(
+        workbook: &'a mut Workbook,
+        name: &str,
+        header: &[&str],
+        bold: &Format,
+    ) -> Result<Self, XlsxError> {
+        let worksheet = workbook.add_worksheet_with_constant_memory()?;
         worksheet.set_name(name)?;
         for (col, name) in (0..).zip(header) {
             worksheet.write_string_with_format(0, col, *name, bold)?;
@@ -218,7 +226,7 @@ impl Sheet {
     }
 
     /// Sizes the columns, freezes the header row and turns the autofilter on.
-    fn finish(mut self) -> Result<(Worksheet, usize), XlsxError> {
+    fn finish(self) -> Result<usize, XlsxError> {
         for (col, width) in (0..).zip(&self.widths) {
             // Whole characters below the cap: an exact conversion.
             let width = u32::try_from((*width).min(MAX_WIDTH) + 2).unwrap_or(62);
@@ -228,7 +236,7 @@ impl Sheet {
         let last_row = RowNum::try_from(self.rows.saturating_sub(1)).unwrap_or(RowNum::MAX);
         let last_col = ColNum::try_from(self.widths.len().saturating_sub(1)).unwrap_or(0);
         self.worksheet.autofilter(0, 0, last_row, last_col)?;
-        Ok((self.worksheet, self.left_out))
+        Ok(self.left_out)
     }
 }
 
@@ -273,28 +281,35 @@ fn workbook(report: &Report) -> Result<Vec<u8>, XlsxError> {
     );
     let bold = Format::new().set_bold();
 
-    let mut sheet = Sheet::new("Subscriptions", &rows::SUBSCRIPTION_HEADER, &bold)?;
+    let mut sheet = Sheet::new(
+        &mut workbook,
+        "Subscriptions",
+        &rows::SUBSCRIPTION_HEADER,
+        &bold,
+    )?;
     for row in rows::subscriptions(report) {
         sheet.row(&subscription_cells(&row))?;
     }
-    let (worksheet, subscriptions_left_out) = sheet.finish()?;
-    workbook.push_worksheet(worksheet);
+    let subscriptions_left_out = sheet.finish()?;
 
-    let mut sheet = Sheet::new("Observations", &rows::OBSERVATION_HEADER, &bold)?;
+    let mut sheet = Sheet::new(
+        &mut workbook,
+        "Observations",
+        &rows::OBSERVATION_HEADER,
+        &bold,
+    )?;
     for row in rows::observations(report) {
         sheet.row(&observation_cells(&row))?;
     }
-    let (worksheet, observations_left_out) = sheet.finish()?;
-    workbook.push_worksheet(worksheet);
+    let observations_left_out = sheet.finish()?;
 
-    let mut sheet = Sheet::new("Files", &FILE_HEADER, &bold)?;
+    let mut sheet = Sheet::new(&mut workbook, "Files", &FILE_HEADER, &bold)?;
     for row in rows::files(report) {
         sheet.row(&file_cells(&row))?;
     }
-    let (worksheet, files_left_out) = sheet.finish()?;
-    workbook.push_worksheet(worksheet);
+    let files_left_out = sheet.finish()?;
 
-    let mut sheet = Sheet::new("Run", &["field", "value"], &bold)?;
+    let mut sheet = Sheet::new(&mut workbook, "Run", &["field", "value"], &bold)?;
     for (field, value) in run_rows(report) {
         sheet.row(&[text(field), value])?;
     }
@@ -308,8 +323,7 @@ fn workbook(report: &Report) -> Result<Vec<u8>, XlsxError> {
             sheet.row(&[text(what), text(note)])?;
         }
     }
-    let (worksheet, _) = sheet.finish()?;
-    workbook.push_worksheet(worksheet);
+    sheet.finish()?;
 
     workbook.save_to_buffer()
 }
