@@ -450,6 +450,11 @@ fn element_of(location: &str) -> &str {
 /// whatever the number of settings.
 #[must_use]
 pub fn assign(matches: &[Match], placed: &[Attributed<'_>]) -> Vec<Option<usize>> {
+    // No match to give (every setting check calls this): build no tree of the file's
+    // settings, which is per-file work on the scan's hot path.
+    if matches.is_empty() {
+        return Vec::new();
+    }
     let attributed: Vec<usize> = placed
         .iter()
         .enumerate()
