@@ -483,7 +483,9 @@ pub(super) fn with_failures(group: &Group<'_>, decision: Decision) -> (Decision,
                 outcome,
                 enabled,
                 location,
-                format!("{detail}; the file also records {failures}: a retry decides"),
+                format!(
+                    "{detail}; the file also records {failures}: the evidence beside it decides"
+                ),
             ),
             u32::try_from(count).unwrap_or(u32::MAX),
         ),
