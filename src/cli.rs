@@ -222,8 +222,8 @@ pub struct ScanArgs {
     /// Report format on standard output: csv, json, jsonl (one observation a line), html
     /// (a self-contained page), ocsf (OCSF Compliance Findings), oscal (an OSCAL
     /// assessment-results document), table (aligned columns for a person, verdicts
-    /// coloured on a terminal), or none (no report: the summary line and the exit status
-    /// only).
+    /// coloured on a terminal), xlsx (an Excel workbook: redirect it to a file), or none
+    /// (no report: the summary line and the exit status only).
     #[arg(long, default_value = "csv", value_name = "FORMAT", value_parser = report_format)]
     pub format: &'static Writer,
 
@@ -248,8 +248,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", default_value = "128MiB", value_parser = parse_size)]
     pub max_in_flight: u64,
 
-    /// The subscriptions in scope: one GUID per line, or a CSV with a `subscription_id`
-    /// column. Each one without evidence gets `no_evidence`.
+    /// The subscriptions in scope: one GUID per line; a CSV with a `subscription_id`,
+    /// `SubscriptionId` or `Id` column (`Get-AzSubscription | Export-Csv`); or `az account
+    /// list` output (-o json, tsv or table). Each one without evidence gets `no_evidence`.
     #[arg(long, value_name = "FILE")]
     pub subscriptions: Option<PathBuf>,
 
