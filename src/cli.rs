@@ -9,10 +9,10 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::config::{Config, Output, StaleAfter};
+use crate::config::{Config, StaleAfter};
 use crate::discover::Discovery;
 use crate::error::{Error, shown};
-use crate::report::{self, Flags, Writer, csv::Rows};
+use crate::report::{self, Flags, Output, Writer, csv::Rows};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -406,7 +406,7 @@ impl ScanArgs {
             quiet: self.quiet,
             exit_zero: self.exit_zero,
             exceptions: match &self.exceptions {
-                Some(path) => Some(crate::exceptions::read(path, self.max_file_size)?),
+                Some(path) => Some(crate::register::read(path, self.max_file_size)?),
                 None => None,
             },
             strict: self.strict,
@@ -513,7 +513,7 @@ pub fn recorded_scan(
 
 /// Where an input recorded under a root is now, when the root has moved.
 fn moved_with_root(input: &Path, roots: &[(PathBuf, String)]) -> PathBuf {
-    let shown = crate::discover::display(input);
+    let shown = crate::escape::display(input);
     for (walked, recorded) in roots {
         if let Some(rest) = shown.strip_prefix(recorded.trim_end_matches('/'))
             && let Some(rest) = rest.strip_prefix('/')
@@ -639,7 +639,7 @@ fn is_earlier_report(path: &Path) -> bool {
     let mut head = Vec::with_capacity(512);
     std::fs::File::open(path)
         .and_then(|file| file.take(512).read_to_end(&mut head))
-        .is_ok_and(|_| crate::report::is_own_report(&head))
+        .is_ok_and(|_| crate::own_reports::is_own_report(&head))
 }
 
 /// The canonical path a report file will have, so that discovery can leave it out.
@@ -723,7 +723,7 @@ fn generated_at(source_date_epoch: Option<OsString>) -> Result<SystemTime, Error
             Error::Usage(format!(
                 "SOURCE_DATE_EPOCH must be a whole number of seconds from 0 to {LATEST_EPOCH} \
                  (9999-12-31T23:59:59Z), not {}",
-                crate::report::printable(&value.to_string_lossy(), &[])
+                crate::escape::printable(&value.to_string_lossy(), &[])
             ))
         })
 }

@@ -8,51 +8,14 @@ use std::fmt;
 
 use rayon::prelude::*;
 
-use serde::{Deserialize, Serialize};
-
 use std::sync::Arc;
 
 use crate::checks::{Absent, Check, Rule};
-use crate::discover::Skip;
-use crate::evaluate::Outcome;
 use crate::formats::dates::{Collected, DateSource};
 use crate::subscription::SubscriptionId;
-
-/// A subscription's verdict on one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// Every deciding observation is `enabled`.
-    Pass,
-    /// Deciding observations are `disabled` or `absent`.
-    Fail,
-    /// Deciding observations disagree.
-    Conflict,
-    /// No observation decides.
-    NoEvidence,
-}
-
-impl Verdict {
-    /// Every verdict, in report order.
-    pub const ALL: [Self; 4] = [Self::Pass, Self::Fail, Self::Conflict, Self::NoEvidence];
-
-    /// The name used in reports.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pass => "pass",
-            Self::Fail => "fail",
-            Self::Conflict => "conflict",
-            Self::NoEvidence => "no_evidence",
-        }
-    }
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::vocabulary::entry::Skip;
+use crate::vocabulary::outcome::Outcome;
+use crate::vocabulary::verdict::Verdict;
 
 /// What one file gives a subscription.
 #[derive(Debug, Clone, Copy)]
@@ -441,7 +404,7 @@ pub struct SubscriptionVerdict {
     /// verdict's value), and what it holds; `None` for `conflict` and `no_evidence`.
     pub deciding: Option<Deciding>,
     /// The exceptions register's row for it, if any (set after the roll-up).
-    pub exception: Option<Box<crate::exceptions::Applied>>,
+    pub exception: Option<Box<crate::register::Applied>>,
 }
 
 /// What the file behind a verdict holds, and where (the file is the verdict's first path:
