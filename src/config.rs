@@ -7,17 +7,8 @@ use std::time::SystemTime;
 
 use crate::checks::Checks;
 use crate::discover::Discovery;
-use crate::report::Render;
+use crate::report::Output;
 use crate::report::csv::Csv;
-
-/// Where a report goes.
-#[derive(Debug, Clone)]
-pub struct Output {
-    /// The file to write atomically, or `None` for standard output.
-    pub path: Option<PathBuf>,
-    /// The report format, with its options.
-    pub format: Arc<dyn Render>,
-}
 
 /// A validated run configuration.
 #[derive(Debug, Clone)]
@@ -48,7 +39,7 @@ pub struct Config {
     /// Exit 0 whenever a report was written.
     pub exit_zero: bool,
     /// The exceptions register, read.
-    pub exceptions: Option<crate::exceptions::Register>,
+    pub exceptions: Option<crate::register::Register>,
     /// `--strict`: exceptions do not change the exit status.
     pub strict: bool,
 }

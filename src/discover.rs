@@ -10,7 +10,7 @@
 //! number of such folders is counted for the run metadata.
 
 use std::collections::HashMap;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -18,7 +18,8 @@ use glob::Pattern;
 use rayon::prelude::*;
 
 use crate::error::Error;
-pub use crate::model::{EntryKind, Skip};
+use crate::escape::display;
+use crate::vocabulary::entry::{EntryKind, Skip};
 
 /// What to walk and what to leave out.
 #[derive(Debug, Clone, Default)]
@@ -391,40 +392,6 @@ fn is_output(path: &Path, discovery: &Discovery) -> Option<Skip> {
         .then_some(Skip::ReportOutput)
 }
 
-/// A path as reported: as reached from its root argument, with `/` separators. A backslash
-/// is written `\\` and a byte that is not UTF-8 `\xNN`, so two names never show as one.
-#[must_use]
-pub fn display(path: &Path) -> String {
-    display_os(path.as_os_str())
-}
-
-/// [`display`] for any OS string.
-#[must_use]
-pub fn display_os(text: &OsStr) -> String {
-    #[cfg(unix)]
-    {
-        use std::fmt::Write as _;
-        use std::os::unix::ffi::OsStrExt;
-        let mut out = String::with_capacity(text.len());
-        for chunk in text.as_bytes().utf8_chunks() {
-            let valid = chunk.valid();
-            if valid.contains('\\') {
-                out.push_str(&valid.replace('\\', "\\\\"));
-            } else {
-                out.push_str(valid);
-            }
-            for byte in chunk.invalid() {
-                let _ = write!(out, "\\x{byte:02X}");
-            }
-        }
-        out
-    }
-    #[cfg(not(unix))]
-    {
-        text.to_string_lossy().replace('\\', "/")
-    }
-}
-
 /// Listing folders: the one platform-specific part of the walk.
 mod fs {
     use std::ffi::OsString;
@@ -546,50 +513,5 @@ mod fs {
             atime_kept: true,
             entries,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backslashes_and_invalid_bytes_are_escaped_apart() {
-        #[cfg(unix)]
-        {
-            use std::os::unix::ffi::OsStrExt;
-            let literal = display_os(OsStr::new("bad\\xFF.json"));
-            let byte = display_os(OsStr::from_bytes(b"bad\xFF.json"));
-            assert_eq!(literal, "bad\\\\xFF.json");
-            assert_eq!(byte, "bad\\xFF.json");
-            assert_ne!(literal, byte);
-        }
-    }
-
-    #[test]
-    fn only_skips_that_cannot_hide_evidence_let_a_run_pass() {
-        for skip in [
-            Skip::Excluded("*.log".into()),
-            Skip::NotIncluded,
-            Skip::ReportOutput,
-            Skip::EarlierReport,
-            Skip::SymlinkLoop,
-            Skip::NotRegular(EntryKind::Fifo),
-            Skip::NotRegular(EntryKind::Socket),
-            Skip::NotRegular(EntryKind::BlockDevice),
-            Skip::NotRegular(EntryKind::CharDevice),
-        ] {
-            assert!(!skip.might_be_evidence(), "{skip}");
-        }
-        for skip in [
-            Skip::TooLarge { size: 2, limit: 1 },
-            Skip::Unreadable("x".into()),
-            Skip::SymlinkNotFollowed,
-            Skip::ChangedDuringRead,
-            Skip::TemporaryFile,
-            Skip::NotRegular(EntryKind::Other),
-        ] {
-            assert!(skip.might_be_evidence(), "{skip}");
-        }
     }
 }

@@ -42,7 +42,7 @@ pub enum Error {
     #[error("cannot explain {}: {reason}", shown(path))]
     Explain {
         path: PathBuf,
-        reason: crate::model::Skip,
+        reason: crate::vocabulary::entry::Skip,
     },
     /// A report cannot be written.
     #[error("cannot write report {}", shown(path))]
@@ -62,7 +62,7 @@ pub enum Error {
 /// A path given on the command line, as an error message shows it: escaped like report
 /// paths, and without control characters that could drive a terminal.
 pub(crate) fn shown(path: &std::path::Path) -> String {
-    crate::report::printable(&crate::discover::display(path), &[]).into_owned()
+    crate::escape::printable(&crate::escape::display(path), &[]).into_owned()
 }
 
 /// Why one input file could not be read; it is reported, and the run goes on. Each
@@ -77,12 +77,12 @@ pub enum FileError {
     Read(io::Error),
     /// Not a regular file when opened (a FIFO, socket or device); nothing is read.
     #[error("not a regular file ({}); not read", .0.as_str())]
-    NotRegular(crate::discover::EntryKind),
+    NotRegular(crate::vocabulary::entry::EntryKind),
     /// The file is larger than `--max-file-size`.
     #[error(
         "larger than --max-file-size ({} > {}); not read",
-        crate::model::bytes(*.size),
-        crate::model::bytes(*.limit)
+        crate::vocabulary::entry::bytes(*.size),
+        crate::vocabulary::entry::bytes(*.limit)
     )]
     TooLarge { size: u64, limit: u64 },
     /// The file changed while it was read.

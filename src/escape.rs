@@ -4,7 +4,9 @@
 //! quoting on top.
 
 use std::borrow::Cow;
+use std::ffi::OsStr;
 use std::fmt::Write as _;
+use std::path::Path;
 
 /// Whether `c` is a bidirectional formatting control (embeddings, overrides, isolates and
 /// marks): invisible, yet it reorders the text around it, so that `good-\u{202e}nosj.dab`
@@ -101,9 +103,56 @@ pub fn excerpt(text: &str, max_chars: usize) -> Cow<'_, str> {
     }
 }
 
+/// A path as reported: as reached from its root argument, with `/` separators. A backslash
+/// is written `\\` and a byte that is not UTF-8 `\xNN`, so two names never show as one.
+#[must_use]
+pub fn display(path: &Path) -> String {
+    display_os(path.as_os_str())
+}
+
+/// [`display`] for any OS string.
+#[must_use]
+pub fn display_os(text: &OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::fmt::Write as _;
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::with_capacity(text.len());
+        for chunk in text.as_bytes().utf8_chunks() {
+            let valid = chunk.valid();
+            if valid.contains('\\') {
+                out.push_str(&valid.replace('\\', "\\\\"));
+            } else {
+                out.push_str(valid);
+            }
+            for byte in chunk.invalid() {
+                let _ = write!(out, "\\x{byte:02X}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        text.to_string_lossy().replace('\\', "/")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backslashes_and_invalid_bytes_are_escaped_apart() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let literal = display_os(OsStr::new("bad\\xFF.json"));
+            let byte = display_os(OsStr::from_bytes(b"bad\xFF.json"));
+            assert_eq!(literal, "bad\\\\xFF.json");
+            assert_eq!(byte, "bad\\xFF.json");
+            assert_ne!(literal, byte);
+        }
+    }
 
     #[test]
     fn long_text_is_cut_and_says_so() {

@@ -15,13 +15,14 @@ use std::fmt::{self, Write as _};
 use std::path::Path;
 
 use crate::checks::{self, Checks};
-use crate::discover::{self, Entry, EntryKind};
+use crate::discover::Entry;
 use crate::error::Error;
 use crate::evaluate::{self, Observation};
 use crate::formats::{Body, Extent, Flag, Item, Location, Parsed, Setting};
 use crate::model::{Evaluated, FileStatus};
 use crate::scan::{self, Examined};
 use crate::subscription::IdScope;
+use crate::vocabulary::entry::EntryKind;
 use locate::Source;
 
 /// The most settings of one document listed; the rest are counted.
@@ -33,7 +34,7 @@ const SETTINGS_SHOWN: usize = 200;
 /// [`Error::Usage`] for a folder or a file that is not a regular file (never opened);
 /// [`Error::Explain`] when the file cannot be read.
 pub fn explain(path: &Path, max_file_size: u64) -> Result<String, Error> {
-    let shown_as = discover::display(path);
+    let shown_as = crate::escape::display(path);
     if path.is_dir() {
         return Err(Error::Usage(format!(
             "{} is a folder: explain takes one file (use scan for folders)",
@@ -91,7 +92,7 @@ pub fn explain(path: &Path, max_file_size: u64) -> Result<String, Error> {
         }),
         (FileStatus::Evaluated(_), None) => Err(Error::Explain {
             path: path.to_path_buf(),
-            reason: crate::model::Skip::Unreadable("nothing was parsed".to_owned()),
+            reason: crate::vocabulary::entry::Skip::Unreadable("nothing was parsed".to_owned()),
         }),
     }
 }
@@ -121,7 +122,7 @@ impl fmt::Display for Explanation<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self.evaluated;
         writeln!(f, "file:      {}", clean(&self.examined.record.path))?;
-        writeln!(f, "size:      {}", crate::model::bytes(e.size))?;
+        writeln!(f, "size:      {}", crate::vocabulary::entry::bytes(e.size))?;
         writeln!(f, "sha256:    {}", e.sha256)?;
         let encoding = e.encoding.map_or("(cannot be decoded)", |e| e.as_str());
         writeln!(f, "encoding:  {encoding}")?;

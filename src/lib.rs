@@ -24,15 +24,18 @@ pub mod explain;
 pub mod formats;
 pub mod inventory;
 pub mod model;
+pub mod own_reports;
 pub mod progress;
 pub mod query;
 pub mod read;
+pub mod register;
 pub mod report;
 pub mod rollup;
 pub mod saved;
 pub mod scan;
 pub mod subscription;
 pub mod verify;
+pub mod vocabulary;
 
 pub use crate::config::Config;
 pub use crate::error::Error;

@@ -16,8 +16,9 @@ use jsonpath_rust::query::js_path_process;
 use serde_json::Value;
 
 use crate::attribute::{Attributed, Group};
-use crate::evaluate::Outcome;
-use crate::formats::{Extent, Format, Location, http, json, jsonc, yaml};
+use crate::formats::json::comments;
+use crate::formats::{Extent, Format, Location, http, json, yaml};
+use crate::vocabulary::outcome::Outcome;
 
 /// One JSON document of a file, and the pointer prefix that addresses it.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +66,7 @@ pub fn documents(text: &str, format: Format) -> Vec<Document> {
             .ok()
     };
     // JSON with comments is read with its comments blanked out, as the parser reads it.
-    let values = read(json_text).or_else(|| jsonc::strip(json_text).and_then(|t| read(&t)));
+    let values = read(json_text).or_else(|| comments::strip(json_text).and_then(|t| read(&t)));
     let Some(values) = values else {
         return Vec::new();
     };

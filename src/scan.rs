@@ -15,11 +15,12 @@ use crate::discover::{self, Entry};
 use crate::error::Error;
 use crate::formats::dates::Collected;
 use crate::formats::{self, Body, Format, Parsed};
-use crate::model::{Evaluated, FileRecord, FileStatus, Report, RunInfo, Skip};
+use crate::model::{Evaluated, FileRecord, FileStatus, Report, RunInfo};
 use crate::query::{self, Document};
 use crate::rollup::{self, SubscriptionVerdict};
 use crate::subscription::{self, PathScope, SubscriptionId};
-use crate::{decode, evaluate, inventory, read, report};
+use crate::vocabulary::entry::Skip;
+use crate::{decode, evaluate, inventory, read};
 
 /// What a scan tells while it runs, for a progress display (never part of a report).
 pub trait Progress: Sync {
@@ -130,7 +131,7 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
                 .discovery
                 .roots
                 .iter()
-                .map(|r| discover::display(r))
+                .map(|r| crate::escape::display(r))
                 .collect(),
             generated_at: humantime::format_rfc3339_seconds(config.generated_at).to_string(),
             warnings,
@@ -394,7 +395,7 @@ fn examine_at(
         Some(skip) => FileStatus::Skipped(skip.clone()),
         None => match read::read_within(&entry.fs_path, max_file_size, buffer, budget) {
             Err(error) => FileStatus::Skipped(error.into()),
-            Ok((read, _permit)) if report::is_whole_report(buffer) => {
+            Ok((read, _permit)) if crate::own_reports::is_whole_report(buffer) => {
                 atime_kept = read.atime_kept;
                 FileStatus::Skipped(Skip::EarlierReport)
             }

@@ -22,9 +22,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::discover::{self, Discovery, EntryKind};
+use crate::discover::{self, Discovery};
 use crate::error::Error;
 use crate::read;
+use crate::vocabulary::entry::{EntryKind, Skip};
 
 pub use crate::saved::KNOWN_SCHEMAS;
 pub use rederive::Difference;
@@ -324,7 +325,7 @@ fn rederived(
         serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
     let moved: Vec<(String, String)> = walked
         .iter()
-        .map(|(path, recorded)| (discover::display(path), recorded.clone()))
+        .map(|(path, recorded)| (crate::escape::display(path), recorded.clone()))
         .filter(|(shown, recorded)| shown != recorded)
         .collect();
     if !moved.is_empty() {
@@ -357,7 +358,7 @@ fn check_files(
     // with the root the report recorded for it.
     let shown: Vec<(String, &str)> = walked
         .iter()
-        .map(|(path, recorded)| (discover::display(path), recorded.as_str()))
+        .map(|(path, recorded)| (crate::escape::display(path), recorded.as_str()))
         .collect();
     let present: BTreeMap<String, discover::Entry> = discovered
         .entries
@@ -515,7 +516,7 @@ fn check_new(path: &str, entry: &discover::Entry, limit: u64) -> Option<Checked>
         size: None,
         note: None,
     };
-    if matches!(entry.skip, Some(discover::Skip::TemporaryFile)) {
+    if matches!(entry.skip, Some(Skip::TemporaryFile)) {
         return None;
     }
     if entry.kind != EntryKind::File {
@@ -523,7 +524,7 @@ fn check_new(path: &str, entry: &discover::Entry, limit: u64) -> Option<Checked>
         return Some(checked);
     }
     match read::read(&entry.fs_path, limit) {
-        Ok(contents) if crate::report::is_whole_report(&contents.bytes) => None,
+        Ok(contents) if crate::own_reports::is_whole_report(&contents.bytes) => None,
         Ok(contents) => {
             checked.size = Some(u64::try_from(contents.bytes.len()).unwrap_or(u64::MAX));
             checked.sha256 = Some(contents.sha256.to_string());

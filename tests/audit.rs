@@ -66,7 +66,7 @@ fn resolve<'a>(document: &'a JsonValue, pointer: &str) -> Option<&'a JsonValue> 
 /// README says.
 fn document(text: &str) -> JsonValue {
     let text = text.trim_start_matches('\u{feff}');
-    let stripped = mdc_evidence::formats::jsonc::strip(text);
+    let stripped = mdc_evidence::formats::json::comments::strip(text);
     let text = stripped.as_deref().unwrap_or(text);
     if !text.trim_start().starts_with(['{', '['])
         && let Some(yaml) = yaml_documents(text)

@@ -79,7 +79,8 @@ fn assert_total(bytes: &[u8]) {
         assert!(!o.detail.is_empty(), "{o:?}");
         assert_eq!(
             o.enabled.is_some(),
-            o.outcome.is_deciding() && o.outcome != mdc_evidence::evaluate::Outcome::Absent
+            o.outcome.is_deciding()
+                && o.outcome != mdc_evidence::vocabulary::outcome::Outcome::Absent
         );
     }
 }

@@ -14,8 +14,9 @@ mod common;
 use std::time::Duration;
 
 use common::{mdc, settings_list, write};
-use mdc_evidence::evaluate::{Outcome, evaluate};
+use mdc_evidence::evaluate::evaluate;
 use mdc_evidence::parse_bytes;
+use mdc_evidence::vocabulary::outcome::Outcome;
 use tempfile::TempDir;
 
 const A: &str = "56565656-7878-4989-8a0a-131313131313";

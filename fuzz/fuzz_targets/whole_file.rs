@@ -19,9 +19,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use mdc_evidence::checks::{self, Checks};
-use mdc_evidence::discover::{Entry, EntryKind};
-use mdc_evidence::model::{FileStatus, Skip};
+use mdc_evidence::discover::Entry;
+use mdc_evidence::model::FileStatus;
 use mdc_evidence::scan;
+use mdc_evidence::vocabulary::entry::{EntryKind, Skip};
 
 /// The evidence file's reported path, named by the input's length: fixed paths, and one
 /// holding the input's first line.

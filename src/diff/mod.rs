@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, shown};
-use crate::rollup::Verdict;
+use crate::vocabulary::verdict::Verdict;
 
 /// What happened to one (subscription, check) between the two reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -669,7 +669,7 @@ impl Format {
 #[cfg(test)]
 mod tests {
     use super::Change;
-    use crate::rollup::Verdict::{self, Conflict, Fail, NoEvidence, Pass};
+    use crate::vocabulary::verdict::Verdict::{self, Conflict, Fail, NoEvidence, Pass};
 
     #[test]
     fn every_pair_of_verdicts_has_one_change() {

@@ -11,10 +11,7 @@
 
 mod setting;
 
-use std::fmt;
 use std::sync::Arc;
-
-use serde::Serialize;
 
 pub use crate::attribute::Source;
 use crate::attribute::{self, Group, attribute_by_path, join_note};
@@ -22,66 +19,12 @@ use crate::checks::{Check, Checks, Rule};
 use crate::formats::{Body, Location, Parsed};
 use crate::query;
 use crate::subscription::SubscriptionId;
+use crate::vocabulary::outcome::Outcome;
 pub use setting::is_named;
 use setting::{carries_no_id, decide, with_failures};
 
 /// The setting the default check decides on.
 pub const WDATP: &str = "WDATP";
-
-/// What one file says about one subscription.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The check's setting is present and `true` (a query: its value is the one expected).
-    Enabled,
-    /// The check's setting is present and `false` (a query: another value).
-    Disabled,
-    /// A complete settings list without the check's setting.
-    Absent,
-    /// The file records a failed or incomplete collection: it proves nothing.
-    CollectionError,
-    /// The file is evidence but cannot be read to a value.
-    Malformed,
-    /// The file holds no evidence for the check in any known shape.
-    Unrecognized,
-}
-
-impl Outcome {
-    /// Every outcome, in report order.
-    pub const ALL: [Self; 6] = [
-        Self::Enabled,
-        Self::Disabled,
-        Self::Absent,
-        Self::CollectionError,
-        Self::Malformed,
-        Self::Unrecognized,
-    ];
-
-    /// The name used in reports.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Enabled => "enabled",
-            Self::Disabled => "disabled",
-            Self::Absent => "absent",
-            Self::CollectionError => "collection_error",
-            Self::Malformed => "malformed",
-            Self::Unrecognized => "unrecognized",
-        }
-    }
-
-    /// Whether this outcome decides a subscription's verdict.
-    #[must_use]
-    pub fn is_deciding(self) -> bool {
-        matches!(self, Self::Enabled | Self::Disabled | Self::Absent)
-    }
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// One (file, subscription, check) and what the file says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -429,7 +372,9 @@ mod tests {
             assert!(!observations.is_empty());
             for o in &observations {
                 assert_eq!(
-                    o.detail.matches(crate::formats::jsonc::NOTE).count(),
+                    o.detail
+                        .matches(crate::formats::json::comments::NOTE)
+                        .count(),
                     1,
                     "{}",
                     o.detail

@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::Outcome;
 use crate::attribute::Group;
 use crate::checks::{Check, Rule};
 use crate::escape::{EXCERPT_CHARS, excerpt};
 use crate::formats::{Extent, Flag, Location, Setting};
 use crate::subscription;
+use crate::vocabulary::outcome::Outcome;
 
 /// An outcome, the value read (for enabled and disabled), where it is, and why.
 pub(super) type Decision = (Outcome, Option<bool>, Option<Location>, String);

@@ -15,7 +15,8 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::formats::{Location, http, jsonc, lines};
+use crate::formats::json::comments;
+use crate::formats::{Location, http, lines};
 
 /// A place in the decoded text: 1-based line, and 1-based column counted in characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +94,7 @@ impl<'a> Source<'a> {
     #[must_use]
     pub fn new(text: &'a str) -> Self {
         Self {
-            text: jsonc::strip(text).map_or(Cow::Borrowed(text), Cow::Owned),
+            text: comments::strip(text).map_or(Cow::Borrowed(text), Cow::Owned),
             lines: lines::numbered(text),
             original: text,
             cache: RefCell::new(Cache::default()),

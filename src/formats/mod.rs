@@ -14,7 +14,6 @@ pub mod dates;
 pub mod error_text;
 pub mod http;
 pub mod json;
-pub mod jsonc;
 pub mod lines;
 pub mod list;
 pub mod powershell_csv;

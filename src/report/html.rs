@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use super::rows::{self, ObservationRow, SubscriptionRow};
 use super::{Flags, Render, Summary, Writer};
 use crate::model::{FileRecord, Report};
-use crate::rollup::Verdict;
+use crate::vocabulary::verdict::Verdict;
 
 /// The HTML report: `.html`.
 pub const WRITER: Writer = Writer {
@@ -420,7 +420,7 @@ fn subscription_row(
 
 /// The exceptions register's row for a subscription: whether it holds, until when, who
 /// approved it, the ticket and the justification, all as text.
-fn exception(applied: Option<&crate::exceptions::Applied>, out: &mut dyn Write) -> io::Result<()> {
+fn exception(applied: Option<&crate::register::Applied>, out: &mut dyn Write) -> io::Result<()> {
     let Some(applied) = applied else {
         return Ok(());
     };

@@ -11,9 +11,9 @@ use rayon::prelude::*;
 
 use super::rows;
 use super::{Flags, Render, Summary, Writer};
-use crate::evaluate::Outcome;
 use crate::model::Report;
-use crate::rollup::Verdict;
+use crate::vocabulary::outcome::Outcome;
+use crate::vocabulary::verdict::Verdict;
 
 /// The version of the JSON report's schema.
 pub const SCHEMA_VERSION: u32 = 2;

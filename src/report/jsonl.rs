@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::rows::{self, ObservationRow};
 use super::{Flags, Render, Writer};
 use crate::model::Report;
-use crate::rollup::Verdict;
+use crate::vocabulary::verdict::Verdict;
 
 /// The JSON Lines report: `.jsonl`.
 pub const WRITER: Writer = Writer {

@@ -15,7 +15,8 @@ use serde::ser::Serializer;
 use super::evidence::{self, Behind};
 use super::{Flags, Render, Writer};
 use crate::model::Report;
-use crate::rollup::{SubscriptionVerdict, Verdict};
+use crate::rollup::SubscriptionVerdict;
+use crate::vocabulary::verdict::Verdict;
 
 /// The OCSF schema version the findings follow.
 pub const OCSF_VERSION: &str = "1.8.0";
@@ -206,7 +207,7 @@ fn finding<'a>(report: &'a Report, verdict: &'a SubscriptionVerdict, time: i64) 
         comment: verdict
             .exception
             .as_deref()
-            .map(crate::exceptions::Applied::sentence),
+            .map(crate::register::Applied::sentence),
         unmapped: unmapped(report, verdict),
     }
 }

@@ -18,7 +18,8 @@ use super::evidence::{self, Behind};
 use super::{Flags, Render, Writer};
 use crate::evaluate::Observation;
 use crate::model::{Evaluated, FileRecord, Report};
-use crate::rollup::{SubscriptionVerdict, Verdict};
+use crate::rollup::SubscriptionVerdict;
+use crate::vocabulary::verdict::Verdict;
 
 /// The OSCAL version the document follows.
 pub const OSCAL_VERSION: &str = "1.2.1";

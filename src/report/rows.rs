@@ -5,11 +5,13 @@
 use serde::Serialize;
 
 use crate::decode::Encoding;
-use crate::evaluate::{Observation, Outcome, Source};
+use crate::evaluate::{Observation, Source};
 use crate::formats::dates::Collected;
 use crate::model::{Evaluated, FileRecord, FileStatus, Report};
-use crate::rollup::{SubscriptionVerdict, Verdict};
+use crate::rollup::SubscriptionVerdict;
 use crate::subscription::SubscriptionId;
+use crate::vocabulary::outcome::Outcome;
+use crate::vocabulary::verdict::Verdict;
 
 /// The columns of a subscription row in the flat reports (CSV, the workbook), in order.
 pub const SUBSCRIPTION_HEADER: [&str; 20] = [
@@ -94,7 +96,7 @@ pub struct SubscriptionRow<'a> {
     /// The exceptions register's row for it: `status` (`accepted`, `expired`), where it is
     /// in the register, the justification, approver, last day and ticket.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exception: Option<&'a crate::exceptions::Applied>,
+    pub exception: Option<&'a crate::register::Applied>,
 }
 
 /// One (file, subscription) observation.

@@ -20,7 +20,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use super::rows::{self, ObservationRow, SubscriptionRow};
 use super::{Flags, Render, Summary, Writer};
 use crate::model::Report;
-use crate::rollup::Verdict;
+use crate::vocabulary::verdict::Verdict;
 
 /// The table on standard output; `-o` never picks it.
 pub const WRITER: Writer = Writer {

@@ -25,9 +25,9 @@ use rust_xlsxwriter::{
 
 use super::rows::{self, FileRow, ObservationRow, SubscriptionRow};
 use super::{Flags, Render, Summary, Writer};
-use crate::evaluate::Outcome;
 use crate::model::Report;
-use crate::rollup::Verdict;
+use crate::vocabulary::outcome::Outcome;
+use crate::vocabulary::verdict::Verdict;
 
 /// The Excel workbook: `.xlsx`.
 pub const WRITER: Writer = Writer {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Checked, State};
-use crate::model::Skip;
+use crate::vocabulary::entry::Skip;
 
 /// One thing the report says that the evidence does not give.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -10,6 +10,7 @@
 //! time, so memory follows the settings found, not the size or shape of the text.
 //! Locations are JSON pointers built from the positions the values were read at.
 
+pub mod comments;
 mod har;
 mod object;
 mod values;
@@ -75,7 +76,7 @@ fn parse(input: &Text<'_>) -> Option<Parsed> {
     if is_json_start(start) {
         let parsed = parse_document(input.text());
         if matches!(parsed.body, Body::Malformed(_))
-            && let Some(read) = super::jsonc::parse(input.text())
+            && let Some(read) = comments::parse(input.text())
             && !matches!(read.body, Body::Malformed(_))
         {
             return Some(read);
@@ -83,7 +84,7 @@ fn parse(input: &Text<'_>) -> Option<Parsed> {
         return Some(parsed);
     }
     if start.starts_with("//") || start.starts_with("/*") {
-        return super::jsonc::parse(input.text());
+        return comments::parse(input.text());
     }
     None
 }

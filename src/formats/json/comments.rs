@@ -3,9 +3,10 @@
 //! out (outside strings only: `"https://..."` stays), byte for byte, so that every offset,
 //! line and column the JSON reader reports is the one of the file; the text is then read
 //! as JSON, with the same formats and pointers, and each setting's `detail` says comments
-//! were ignored. The JSON parser calls this when JSON does not read without it.
+//! were ignored. A part of the JSON family: its parser calls this when JSON does not read without it.
 
-use super::{Body, Item, Parsed, json};
+use super::{is_json_start, parse_document};
+use crate::formats::{Body, Item, Parsed};
 
 /// What the `detail` of a setting read from JSON with comments says.
 pub const NOTE: &str = "read from JSON with comments: the // and /* */ comments were ignored";
@@ -94,10 +95,10 @@ pub fn strip(text: &str) -> Option<String> {
 #[must_use]
 pub fn parse(text: &str) -> Option<Parsed> {
     let stripped = strip(text)?;
-    if !json::is_json_start(stripped.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])) {
+    if !is_json_start(stripped.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])) {
         return None;
     }
-    let parsed = json::parse_document(&stripped);
+    let parsed = parse_document(&stripped);
     let body = match parsed.body {
         Body::Items(items) => Body::Items(items.into_iter().map(annotate).collect()),
         other => other,
@@ -150,7 +151,7 @@ mod tests {
             "// az security setting list -o json, 2024-03-01\n[\n  {{\n    \"enabled\": true, /* checked by hand */\n    \"id\": \"/subscriptions/{SUB}/providers/Microsoft.Security/settings/WDATP\",\n    \"name\": \"WDATP\"\n  }}\n]\n"
         );
         let parsed = parse(&text).unwrap();
-        assert_eq!(parsed.format, json::AZCLI_JSON);
+        assert_eq!(parsed.format, super::super::AZCLI_JSON);
         let Body::Items(items) = parsed.body else {
             panic!("{parsed:?}")
         };
