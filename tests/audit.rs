@@ -59,11 +59,11 @@ fn resolve<'a>(document: &'a JsonValue, pointer: &str) -> Option<&'a JsonValue> 
 }
 
 /// A decoded file as one JSON document; a stream of pretty-printed values (each opening
-/// `{` at the start of a line) is read as the array of its values, as the README says.
+/// `{` at the start of a line) is read as the array of its values, as docs/reports.md says.
 /// JSON with comments is read with its comments blanked out, and YAML (`azcli-yaml`, whose
 /// locations are JSON pointers into the YAML document) through serde's YAML reader; several
 /// YAML documents (`---` between them) as the array of those that are not empty, as the
-/// README says.
+/// docs/reports.md says.
 fn document(text: &str) -> JsonValue {
     let text = text.trim_start_matches('\u{feff}');
     let stripped = mdc_evidence::formats::json::comments::strip(text);

@@ -1,5 +1,5 @@
 //! The JSON report: one object holding the run, the summary, every subscription's verdict,
-//! every observation and every file. Field names and order are the schema in the README;
+//! every observation and every file. Field names and order are the schema in docs/reports.md;
 //! `schema_version` changes when they do.
 
 use std::io::{self, Write};

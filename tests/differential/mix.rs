@@ -1,7 +1,7 @@
-//! Compositions added after a generator written from the README's table found five classes
+//! Compositions added after a generator written from the README's table (now docs/supported-evidence.md) found five classes
 //! of bug the base generator (`model::Gen::file`) missed: files mixing shapes, retries,
 //! subscription columns, HAR batches with repeated names, JSON with comments giving every
-//! outcome, case-variant duplicates, and the README's shapes the base generator lacks.
+//! outcome, case-variant duplicates, and the documented shapes the base generator lacks.
 //!
 //! Each kind is switchable: `MDC_DIFF_MIX` names the kinds to add (comma-separated, see
 //! [`Mix::NAME`]); unset means all of them, `none` none (the base cases alone, exactly as
@@ -22,7 +22,7 @@ pub enum Mix {
     /// `json-then-error`: one JSON document (az array compact or pretty, az `--query`'s
     /// `[true]`, a REST list) and one error text (az `ERROR: ...` or PowerShell
     /// `Get-AzSecuritySetting : ...`), in either order: each read and attributed on its own,
-    /// a JSON document after error text located `line N#<pointer>` (README "Errors beside
+    /// a JSON document after error text located `line N#<pointer>` (docs/supported-evidence.md "Errors beside
     /// evidence"). Found: a stack overflow on `[true]\nERROR: x`.
     JsonThenError,
     /// `az-loop`: an az loop's `2>&1` output over several subscriptions: error A, JSON A,
@@ -37,7 +37,7 @@ pub enum Mix {
     Retry,
     /// `sub-column`: a console table or CSV with a `Subscription` or `SubscriptionId` column,
     /// filed in another subscription's folder: each row is its column's subscription's
-    /// (README rule 1).
+    /// (docs/decision-rules.md, rule 1).
     SubColumn,
     /// `har-shared-name`: an ARM batch in a HAR log whose requests all have the same `name`:
     /// matched by position, no response dropped.
@@ -50,7 +50,7 @@ pub enum Mix {
     /// `Enabled` keys, repeated columns of a console table or CSV, repeated `Format-List` or
     /// CLIXML properties) with different values: malformed.
     Duplicates,
-    /// `shapes`: README shapes the base generator lacks: PowerShell 7's concise error view,
+    /// `shapes`: shapes of docs/supported-evidence.md the base generator lacks: PowerShell 7's concise error view,
     /// a context switch by `Connect-AzAccount -Subscription`, the `-AutoSize` table whose
     /// `Name` column was removed (the name from the whole id).
     Shapes,
@@ -423,7 +423,7 @@ impl Gen {
         self.place(container, vec![Block { kind, rows }], ext)
     }
 
-    /// A file in one of the README's shapes the base generator lacks.
+    /// A file in one of the shapes of docs/supported-evidence.md the base generator lacks.
     fn shapes(&mut self) -> File {
         let s = self.any_sub();
         match self.rng.below(3) {
