@@ -100,11 +100,13 @@ pub fn scope_of_resource_id(id: &str) -> IdScope {
 pub fn in_resource_ids(text: &str) -> Vec<SubscriptionId> {
     const KEY: &str = "/subscriptions/";
     let mut found: Vec<SubscriptionId> = Vec::new();
+    // Through a set, not a walk over those found per id: a file may name any number.
+    let mut seen = std::collections::HashSet::new();
     let mut rest = text;
     while let Some(at) = find_ascii_case_insensitive(rest, KEY) {
         rest = rest.get(at + KEY.len()..).unwrap_or_default();
         if let Some(sub) = rest.get(..36).and_then(SubscriptionId::parse)
-            && !found.contains(&sub)
+            && seen.insert(sub)
         {
             found.push(sub);
         }

@@ -64,7 +64,9 @@ struct Frame {
     type_: Option<String>,
     enabled: Option<(Flag, usize)>,
     /// Every property read so far: its name, its value as written and where it starts.
-    seen: Vec<(String, String, usize)>,
+    properties: Vec<(String, String, usize)>,
+    /// Each property's key in lower case: its index in `properties`.
+    seen: std::collections::HashMap<String, usize>,
 }
 
 impl Frame {
@@ -82,10 +84,11 @@ impl Frame {
         } else {
             text.clone()
         };
-        if let Some((first_key, first_value, first_offset)) = self
-            .seen
-            .iter()
-            .find(|(k, _, _)| k.eq_ignore_ascii_case(&key))
+        let lower = key.to_ascii_lowercase();
+        // Through a map, not a walk over the object's properties per property: an object
+        // may hold any number of them.
+        if let Some((first_key, first_value, first_offset)) =
+            self.seen.get(&lower).and_then(|&i| self.properties.get(i))
         {
             let line = |at: usize| line_at(input.lines(), at);
             return Err(Reason::TwoValues {
@@ -103,14 +106,15 @@ impl Frame {
             });
         }
         let string = (tag == "S").then_some(text.clone());
-        match key.to_ascii_lowercase().as_str() {
+        match lower.as_str() {
             "name" => self.name = string,
             "id" => self.id = string,
             "type" => self.type_ = string,
             "enabled" => self.enabled = Some((flag(&tag, &text), offset)),
             _ => {}
         }
-        self.seen.push((key, shown, offset));
+        self.seen.insert(lower, self.properties.len());
+        self.properties.push((key, shown, offset));
         Ok(())
     }
 

@@ -99,6 +99,8 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
         (false, false, _) if !listings.is_empty() => POWERSHELL_LIST,
         (false, false, _) => Format::TEXT,
     };
+    // The prompts, once: each listing looks up the last one before it.
+    let prompts: Vec<&Line<'_>> = lines.iter().filter(|l| table::is_prompt(l.text)).collect();
     let mut items: Vec<Item> = listings
         .into_iter()
         .map(|settings| {
@@ -107,7 +109,7 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
                 .first()
                 .and_then(|s| s.location.line())
                 .unwrap_or(0);
-            let extent = if command_before(lines, start).is_some_and(filters) {
+            let extent = if command_before(&prompts, start).is_some_and(filters) {
                 Extent::Filtered
             } else {
                 Extent::Listing
@@ -128,18 +130,16 @@ pub fn parse(lines: &[Line<'_>]) -> Option<Parsed> {
     Some(Parsed::new(format, Body::Items(items)))
 }
 
-/// The command typed at the last prompt before line `number`, if the text shows one.
-fn command_before<'a>(lines: &[Line<'a>], number: usize) -> Option<&'a str> {
-    lines
-        .iter()
-        .take_while(|l| l.number < number)
-        .filter(|l| table::is_prompt(l.text))
-        .last()
-        .map(|l| {
-            let text = l.text.trim_start();
-            text.find("> ")
-                .map_or(text, |at| text.get(at + 2..).unwrap_or_default())
-        })
+/// The command typed at the last prompt before line `number`, if the text shows one;
+/// `prompts` are the text's prompt lines, in order. A binary search, not a walk from the
+/// start of the text per listing (quadratic in a file of many tables).
+fn command_before<'a>(prompts: &[&Line<'a>], number: usize) -> Option<&'a str> {
+    let before = prompts.partition_point(|l| l.number < number);
+    prompts.get(before.checked_sub(1)?).map(|l| {
+        let text = l.text.trim_start();
+        text.find("> ")
+            .map_or(text, |at| text.get(at + 2..).unwrap_or_default())
+    })
 }
 
 /// Whether a command filters what it prints, so that its output is never a whole list:

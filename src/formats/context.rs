@@ -142,8 +142,10 @@ fn guid_in_parentheses(line: &str) -> Option<SubscriptionId> {
     let mut rest = line;
     while let Some(open) = rest.find('(') {
         let after = rest.get(open + 1..)?;
-        if let Some(close) = after.find(')')
-            && let Some(sub) = after.get(..close).and_then(SubscriptionId::parse)
+        // A GUID is 36 bytes: only a `)` right after them can close one (looking for the
+        // next `)` from each `(` read a line of many `(` once per `(`).
+        if after.as_bytes().get(36) == Some(&b')')
+            && let Some(sub) = after.get(..36).and_then(SubscriptionId::parse)
         {
             return Some(sub);
         }

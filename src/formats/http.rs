@@ -139,13 +139,24 @@ fn has_error(items: &[Item]) -> bool {
 }
 
 /// Splits at the first empty line (CRLF or LF); the head has no line end.
+///
+/// One pass over the line ends up to the cut: searching the whole text for `\r\n\r\n` and
+/// for `\n\n` read all of a capture of CRLF responses once per response (quadratic in
+/// its `100 Continue` blocks).
 fn split_head(text: &str) -> (&str, &str) {
-    let crlf = text.find("\r\n\r\n").map(|i| (i, 4));
-    let lf = text.find("\n\n").map(|i| (i, 2));
-    let cut = match (crlf, lf) {
-        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
-        (a, b) => a.or(b),
-    };
+    let bytes = text.as_bytes();
+    let cut = bytes.iter().enumerate().find_map(|(i, &b)| {
+        if b != b'\n' {
+            return None;
+        }
+        match bytes.get(i + 1..) {
+            Some([b'\n', ..]) => Some((i, 2)),
+            Some([b'\r', b'\n', ..]) if i > 0 && bytes.get(i - 1) == Some(&b'\r') => {
+                Some((i - 1, 4))
+            }
+            _ => None,
+        }
+    });
     match cut {
         Some((at, len)) => (
             text.get(..at).unwrap_or_default(),
@@ -158,6 +169,38 @@ fn split_head(text: &str) -> (&str, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_head_ends_at_the_first_blank_line_of_either_kind() {
+        // What searching for each separator and taking the earlier gave.
+        let by_search = |text: &'static str| {
+            let crlf = text.find("\r\n\r\n").map(|i| (i, 4));
+            let lf = text.find("\n\n").map(|i| (i, 2));
+            match (crlf, lf) {
+                (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
+                (a, b) => a.or(b),
+            }
+            .map_or((text, ""), |(at, len)| (&text[..at], &text[at + len..]))
+        };
+        for text in [
+            "",
+            "\n",
+            "\n\n",
+            "\r\n\r\n",
+            "\r\n\n",
+            "\n\r\n",
+            "\n\r\n\r\n",
+            "\r\r\n\r\n",
+            "a\r\n\r\nb\n\nc",
+            "a\n\nb\r\n\r\nc",
+            "a\r\nb\r\n\r",
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nA: b\r\n\r\n{}",
+            "HTTP/1.1 200 OK\nA: b\r\n\n{}",
+            "é\r\n\r\né",
+        ] {
+            assert_eq!(split_head(text), by_search(text), "{text:?}");
+        }
+    }
 
     #[test]
     fn body_locations_are_prefixed() {

@@ -66,15 +66,18 @@ fn setting(block: &[Field<'_>]) -> Result<Option<Setting>, Reason> {
 }
 
 /// The first field whose key an earlier field of the block has (in any case), with that
-/// earlier field. A block is one object's few properties: compared pairwise.
+/// earlier field. Through a map, not pairwise: a block may hold any number of fields.
 fn repeated<'b, 'a>(block: &'b [Field<'a>]) -> Option<(&'b Field<'a>, &'b Field<'a>)> {
-    block.iter().enumerate().find_map(|(i, second)| {
-        block
-            .get(..i)?
-            .iter()
-            .find(|first| first.key.eq_ignore_ascii_case(second.key))
-            .map(|first| (first, second))
-    })
+    let mut seen = std::collections::HashMap::with_capacity(block.len());
+    block
+        .iter()
+        .find_map(|second| match seen.entry(second.key.to_ascii_lowercase()) {
+            std::collections::hash_map::Entry::Occupied(first) => Some((*first.get(), second)),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(second);
+                None
+            }
+        })
 }
 
 /// One `Key : value` line; the value is borrowed unless a wrapped line was joined to it.

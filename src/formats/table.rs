@@ -208,12 +208,14 @@ fn cells<'a>(columns: &[Column], row: &'a str) -> Vec<Option<&'a str>> {
     let mut next = 0;
     for (start, word) in words {
         let end = start + word.chars().count();
+        // The columns are in order and do not overlap: the only one that may overlap the
+        // word is the first that ends after it starts (a search, not a walk per word).
+        let remaining = columns.get(next..).unwrap_or_default();
+        let first_after = next + remaining.partition_point(|c| c.end <= start);
         let slot = columns
-            .iter()
-            .enumerate()
-            .skip(next)
-            .find(|(_, c)| start < c.end && end > c.start)
-            .map_or(next, |(i, _)| i);
+            .get(first_after)
+            .filter(|c| end > c.start)
+            .map_or(next, |_| first_after);
         if let Some(cell) = cells.get_mut(slot) {
             *cell = Some(word);
         }
