@@ -21,8 +21,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use mdc_evidence::checks::{self, Checks};
-use mdc_evidence::discover::{Entry, EntryKind};
+use mdc_evidence::discover::Entry;
 use mdc_evidence::model::FileStatus;
+use mdc_evidence::vocabulary::entry::EntryKind;
 use mdc_evidence::{evaluate, formats, query, scan};
 
 const SUB: &str = "11111111-2222-4333-8444-555555555555";
