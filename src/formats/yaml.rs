@@ -51,15 +51,21 @@ fn parse(input: &Text<'_>) -> Option<Parsed> {
         Err(e) => malformed(&e),
         // Without aliases the events are read as they are parsed, never held (serde_yaml_ng
         // loads every event of a document first: about 13 times the file). Anything the
-        // streaming reader leaves (a parse error, a tag, a shape the typed pass refuses) is
-        // read again by serde_yaml_ng, whose reading and messages stay the reference.
-        Ok(Bounds { aliases: false }) => match json::classify_each(stream::documents(text)) {
-            Ok((_, body)) => body,
-            Err(_) => match json::classify_each(serde_yaml_ng::Deserializer::from_str(text)) {
-                Ok((_, body)) => body,
-                Err(e) => malformed(&e),
-            },
-        },
+        // streaming reader leaves (a parse error, a tag, an anchor, a shape the typed pass
+        // refuses), and any text with a tab (libyaml refuses tabs where YAML 1.2 allows
+        // some), is read by serde_yaml_ng, whose reading and messages stay the reference.
+        Ok(Bounds { aliases: false }) => {
+            let streamed = (!text.contains('\t'))
+                .then(|| json::classify_each(stream::documents(text)).ok())
+                .flatten();
+            match streamed {
+                Some((_, body)) => body,
+                None => match json::classify_each(serde_yaml_ng::Deserializer::from_str(text)) {
+                    Ok((_, body)) => body,
+                    Err(e) => malformed(&e),
+                },
+            }
+        }
         // Aliases: the documents are expanded once, within the node budget, and read from
         // that tree.
         Ok(Bounds { aliases: true }) => match values(text) {
@@ -429,13 +435,21 @@ mod stream {
     }
 
     impl<'de> Node<'_, 'de> {
-        /// The next event; an empty key (`: x`, which libyaml refuses) is left.
+        /// The next event; an empty key (`: x`, which libyaml refuses) and an anchor are left.
         fn next(&self) -> Result<Event<'de>, Stop> {
             let event = next(self.events)?;
             if self.key
                 && matches!(&event, Event::Scalar(v, ScalarStyle::Plain, _, _) if v.is_empty())
             {
                 return Err(left("an empty key"));
+            }
+            // libyaml allows fewer characters in an anchor's name than YAML 1.2 does.
+            if let Event::Scalar(_, _, anchor, _)
+            | Event::SequenceStart(anchor, _)
+            | Event::MappingStart(anchor, _) = &event
+                && *anchor != 0
+            {
+                return Err(left("an anchor"));
             }
             Ok(event)
         }
@@ -886,7 +900,11 @@ mod tests {
         json::classify_each(serde_yaml_ng::Deserializer::from_str(text)).map_err(|e| e.to_string())
     }
 
+    /// What the streaming reader gives, as `parse` uses it (a text with a tab is left).
     fn streamed(text: &str) -> Classified {
+        if text.contains('\t') {
+            return Err("a tab".to_owned());
+        }
         json::classify_each(stream::documents(text)).map_err(|e| e.to_string())
     }
 
@@ -983,6 +1001,61 @@ mod tests {
         }
         assert!(streamed_count > 100, "{streamed_count}");
     }
+
+    /// Mutated az output (a character replaced, inserted or removed, a few times): whatever
+    /// the streaming reader reads, it reads as `serde_yaml_ng` does.
+    #[test]
+    fn mutated_yaml_streams_as_serde_yaml_ng_reads_it() {
+        let bases = [
+            list("true"),
+            format!("---\n{}---\n{}", list("true"), list("false")),
+            format!(
+                "value:\n{}",
+                setting("true")
+                    .replace("- ", "  - ")
+                    .replace("\n  ", "\n    ")
+            ),
+        ];
+        let alphabet = b"-:[]{}'\"#&!|>?,. \n\t\\%@`~0x1eE";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut random = |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % below as u64).unwrap()
+        };
+        let (mut compared, mut differ) = (0, Vec::new());
+        for _ in 0..ITERATIONS {
+            let mut bytes = bases[random(bases.len())].clone().into_bytes();
+            for _ in 0..=random(4) {
+                let at = random(bytes.len());
+                let c = alphabet[random(alphabet.len())];
+                match random(3) {
+                    0 => bytes[at] = c,
+                    1 => bytes.insert(at, c),
+                    _ => drop(bytes.remove(at)),
+                }
+            }
+            let Ok(text) = String::from_utf8(bytes) else {
+                continue;
+            };
+            if let Ok(streamed) = streamed(&text) {
+                compared += 1;
+                if Ok(&streamed) != reference(&text).as_ref() {
+                    differ.push(text);
+                }
+            }
+        }
+        assert!(compared > ITERATIONS / 4, "{compared}");
+        assert!(
+            differ.is_empty(),
+            "{} differ, first: {:?}",
+            differ.len(),
+            differ.first()
+        );
+    }
+
+    const ITERATIONS: usize = 10_000;
 
     #[test]
     fn nesting_past_the_limit_is_read_by_serde_yaml_ng() {
