@@ -50,7 +50,7 @@ fn parse(input: &Text<'_>) -> Option<Parsed> {
     let body = match bounds(text) {
         Err(e) => malformed(&e),
         // Without aliases the events are read as they are parsed, never held (serde_yaml_ng
-        // loads every event of a document first: about 13 times the file). Anything the
+        // loads every event of a document first, several times the file). Anything the
         // streaming reader leaves (a parse error, a tag, an anchor, a shape the typed pass
         // refuses), and any text with a tab (libyaml refuses tabs where YAML 1.2 allows
         // some), is read by serde_yaml_ng, whose reading and messages stay the reference.
@@ -296,8 +296,8 @@ impl<'de> Visitor<'de> for Node<'_> {
 /// a list of its events. Plain scalars resolve as `serde_yaml_ng` resolves them (YAML 1.2's
 /// core schema: `null`, `~` and empty are null, `true`/`True`/`TRUE` a boolean, decimal,
 /// `0x`, `0o` and `0b` integers, floats, `.inf`, `.nan`); quoted and block scalars are
-/// strings. Tags, aliases, parse errors and nesting past [`MAX_DEPTH`] are errors, which the
-/// caller answers by reading the text with `serde_yaml_ng`.
+/// strings. Tags, anchors, aliases, empty keys, parse errors and nesting past [`MAX_DEPTH`]
+/// are errors, which the caller answers by reading the text with `serde_yaml_ng`.
 mod stream {
     use std::borrow::Cow;
     use std::cell::RefCell;
