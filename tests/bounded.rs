@@ -529,4 +529,37 @@ fn a_file_of_blank_lines_is_read_in_linear_time() {
     let make = |n: usize| " \r\n\t\n".repeat(n);
     assert_eq!(formats::parse(&make(2)).format, formats::Format::EMPTY);
     assert_linear("blank lines", 5_000, &make, &examine);
+
+#[test]
+fn files_sharing_their_subscriptions_roll_up_in_linear_time() {
+    // az CLI arrays each listing the WDATP setting of the same subscriptions, 2 files then
+    // 16: every subscription gains a setting with each file, and a roll-up that compared a
+    // subscription's settings pairwise would cost the square of the files.
+    let root = tempfile::tempdir().unwrap();
+    let items: Vec<String> = (0..2_000)
+        .map(|i| {
+            format!(
+                "  {{\n    \"enabled\": true,\n    \"id\": \"/subscriptions/11111111-2222-4333-8444-{i:012x}/providers/Microsoft.Security/settings/WDATP\",\n    \"kind\": \"DataExportSettings\",\n    \"name\": \"WDATP\",\n    \"type\": \"Microsoft.Security/settings\"\n  }}"
+            )
+        })
+        .collect();
+    let array = format!("[\n{}\n]\n", items.join(",\n"));
+    let make = |files: usize| {
+        let dir = root.path().join(files.to_string());
+        std::fs::create_dir(&dir).unwrap();
+        for k in 0..files {
+            std::fs::write(dir.join(format!("f{k:02}.json")), &array).unwrap();
+        }
+        dir.to_str().unwrap().to_owned()
+    };
+    let scan = |dir: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_mdc-evidence"))
+            .args(["scan", dir, "--format", "none", "-j", "1"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("2000 subscriptions: 2000 pass"), "{stderr}");
+    };
+    assert_linear("files sharing subscriptions", 2, &make, &scan);
 }
