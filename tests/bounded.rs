@@ -40,7 +40,10 @@ fn fastest(run: &dyn Fn()) -> Duration {
         .unwrap_or_default()
 }
 
-/// Fails when `run` on `make(8 * n)` takes more than 24 times as long as on `make(n)`.
+/// Fails when `run` on `make(8 * n)` takes more than 24 times as long as on `make(n)`, in
+/// each of three measurements: a machine busy with other work can slow one measurement of
+/// the larger input past the limit, but not three, while quadratic work exceeds it every
+/// time (33 to 60 times at these sizes, measured on the old parsers).
 fn assert_linear(what: &str, n: usize, make: &dyn Fn(usize) -> String, run: &dyn Fn(&str)) {
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let _guard = ONE_AT_A_TIME
@@ -48,15 +51,28 @@ fn assert_linear(what: &str, n: usize, make: &dyn Fn(usize) -> String, run: &dyn
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (small, large) = (make(n), make(8 * n));
     run(&small);
-    let small_time = fastest(&|| run(&small));
-    let large_time = fastest(&|| run(&large));
-    let ratio = large_time.as_secs_f64() / small_time.as_secs_f64().max(1e-6);
-    eprintln!("{what}: {small_time:?} then {large_time:?} ({ratio:.1} times)");
+    let mut best = f64::INFINITY;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let small_time = fastest(&|| run(&small));
+        let large_time = fastest(&|| run(&large));
+        let ratio = large_time.as_secs_f64() / small_time.as_secs_f64().max(1e-6);
+        eprintln!("{what}: {small_time:?} then {large_time:?} ({ratio:.1} times)");
+        seen.push(format!(
+            "{small_time:?} then {large_time:?} ({ratio:.1} times)"
+        ));
+        best = best.min(ratio);
+        if ratio < 24.0 {
+            return;
+        }
+    }
     assert!(
-        ratio < 24.0,
-        "{what}: {} bytes took {small_time:?}, {} bytes {large_time:?} ({ratio:.1} times)",
+        best < 24.0,
+        "{what}: {} bytes then {} bytes took, in three measurements, {} (at best {best:.1} \
+         times; linear work gives about 8, quadratic about 64)",
         small.len(),
-        large.len()
+        large.len(),
+        seen.join("; ")
     );
 }
 
@@ -529,6 +545,7 @@ fn a_file_of_blank_lines_is_read_in_linear_time() {
     let make = |n: usize| " \r\n\t\n".repeat(n);
     assert_eq!(formats::parse(&make(2)).format, formats::Format::EMPTY);
     assert_linear("blank lines", 5_000, &make, &examine);
+}
 
 #[test]
 fn files_sharing_their_subscriptions_roll_up_in_linear_time() {
