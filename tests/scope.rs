@@ -201,3 +201,116 @@ fn names_in_inventory_and_the_lost_evidence_are_in_every_format() {
         "{lost_row}"
     );
 }
+
+#[test]
+fn verify_with_root_shows_the_paths_checked_and_the_verdicts_each_file_was_evidence_for() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write(d, "ev/a.json", &settings_list(A, "true"));
+    write(d, "ev/b.json", &settings_list(B, "false"));
+    write(d, "ev/keep.json", &settings_list(C, "true"));
+    mdc()
+        .current_dir(d)
+        .args(["scan", "ev", "-q", "--exit-zero", "-o", "r.json"])
+        .assert()
+        .code(0);
+    std::fs::rename(d.join("ev"), d.join("moved")).unwrap();
+    std::fs::remove_file(d.join("moved/a.json")).unwrap();
+    write(d, "moved/b.json", &settings_list(B, "true"));
+    write(d, "moved/new.json", &settings_list(A, "false"));
+    let run = |format: &str| {
+        let output = mdc()
+            .current_dir(d)
+            .args([
+                "verify", "r.json", "--root", "moved", "-q", "--format", format,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let text = run("text");
+    let expected = format!(
+        "missing    moved/a.json\n           in the report as ev/a.json\n           evidence for {A} wdatp (pass, decided)\n"
+    );
+    assert!(text.starts_with(&expected), "{text}");
+    assert!(text.contains("changed    moved/b.json: "), "{text}");
+    assert!(
+        text.contains(&format!("evidence for {B} wdatp (fail, decided)\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "new        moved/new.json\n           now evidence for {A} wdatp (fail, decided)\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        !text.contains("keep.json"),
+        "an unchanged file is not in the text: {text}"
+    );
+
+    let json: Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(json["roots"], serde_json::json!(["moved"]));
+    assert_eq!(json["report_roots"], serde_json::json!(["ev"]));
+    let file = |path: &str| {
+        json["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == path)
+            .expect(path)
+            .clone()
+    };
+    let missing = file("moved/a.json");
+    assert_eq!(missing["report_path"], "ev/a.json");
+    assert_eq!(
+        missing["verdicts"],
+        serde_json::json!([{"subscription_id": A, "check": "wdatp", "verdict": "pass", "decided": true}])
+    );
+    assert_eq!(file("moved/b.json")["verdicts"][0]["verdict"], "fail");
+    assert_eq!(file("moved/new.json")["verdicts"][0]["verdict"], "fail");
+    assert!(file("moved/keep.json").get("verdicts").is_none());
+
+    let csv = run("csv");
+    assert!(
+        csv.starts_with(
+            "path,state,recorded_sha256,recorded_size,sha256,size,note,report_path,verdicts\r\n"
+        ),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!(",ev/a.json,\"{A} wdatp (pass, decided)\"\r\n")),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains("\r\nev/"),
+        "no row shows the old root's path as its path: {csv}"
+    );
+}
+
+#[test]
+fn a_verdict_a_file_only_fed_is_named_without_decided() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    write(d, "ev/a1.json", &settings_list(A, "true"));
+    write(d, "ev/a2.json", &settings_list(A, "true"));
+    mdc()
+        .current_dir(d)
+        .args(["scan", "ev", "-q", "--exit-zero", "-o", "r.json"])
+        .assert()
+        .code(0);
+    std::fs::remove_file(d.join("ev/a2.json")).unwrap();
+    let output = mdc()
+        .current_dir(d)
+        .args(["verify", "r.json", "-q"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "missing    ev/a2.json\n           evidence for {A} wdatp (pass)\n"
+        )),
+        "{text}"
+    );
+}
