@@ -140,10 +140,15 @@ fn an_out_of_scope_regression_is_listed_apart_and_exits_zero_unless_asked() {
     for (name, contents) in [("d.csv", &csv), ("d.md", &md)] {
         write(d, &format!("q2/{name}"), contents);
     }
+    mdc()
+        .current_dir(d)
+        .args(["diff", "q1.json", "q2.json", "-q", "-o", "q2/d.json"])
+        .assert()
+        .code(0);
     scan(d, "q2", "q3.json");
     let q3: Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("q3.json")).unwrap()).unwrap();
-    for name in ["q2/d.csv", "q2/d.md"] {
+    for name in ["q2/d.csv", "q2/d.md", "q2/d.json"] {
         let file = q3["files"]
             .as_array()
             .unwrap()
@@ -155,7 +160,7 @@ fn an_out_of_scope_regression_is_listed_apart_and_exits_zero_unless_asked() {
             "{name}"
         );
     }
-    for name in ["d.csv", "d.md"] {
+    for name in ["d.csv", "d.md", "d.json"] {
         std::fs::remove_file(d.join("q2").join(name)).unwrap();
     }
 
@@ -164,6 +169,56 @@ fn an_out_of_scope_regression_is_listed_apart_and_exits_zero_unless_asked() {
     assert_eq!(code, 1);
     assert_eq!(json["needs_action"], true);
     assert!(md.contains("**Needs action**"), "{md}");
+}
+
+#[test]
+fn when_the_reports_disagree_the_newest_row_decides_the_scope() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    // Last quarter B was in scope and C was not; this quarter the client dropped B.
+    write(
+        d,
+        "old.csv",
+        &format!("name,subscription_id\nprod,{A}\nbuild,{B}\n"),
+    );
+    write(d, "new.csv", &format!("name,subscription_id\nprod,{A}\n"));
+    write(d, "q1/a.json", &settings_list(A, "true"));
+    write(d, "q1/b.json", &settings_list(B, "true"));
+    write(d, "q1/c.json", &settings_list(C, "true"));
+    write(d, "q2/a.json", &settings_list(A, "true"));
+    write(d, "q2/b.json", &settings_list(B, "false"));
+    for (quarter, inventory) in [("q1", "old.csv"), ("q2", "new.csv")] {
+        mdc()
+            .current_dir(d)
+            .args([
+                "scan",
+                quarter,
+                "-q",
+                "--exit-zero",
+                "--subscriptions",
+                inventory,
+            ])
+            .args(["-o", &format!("{quarter}.json")])
+            .assert()
+            .code(0);
+    }
+    let (code, json, _, _) = diff_outputs(d, &[]);
+    let b = row(&json, B);
+    assert_eq!(
+        (&b["change"], &b["in_inventory"]),
+        (&Value::from("regressed"), &Value::from(false))
+    );
+    assert_eq!(b["old"]["in_inventory"], true);
+    assert_eq!(
+        b["subscription_name"], "build",
+        "the old report's name, the new one has none"
+    );
+    let c = row(&json, C);
+    assert_eq!(
+        (&c["change"], &c["out_of_scope"]),
+        (&Value::from("gone"), &Value::from(true))
+    );
+    assert_eq!(code, 0, "{json}");
 }
 
 #[test]
