@@ -342,6 +342,21 @@ fn verify_with_root_shows_the_paths_checked_and_the_verdicts_each_file_was_evide
         !csv.contains("\r\nev/"),
         "no row shows the old root's path as its path: {csv}"
     );
+
+    // A report that cannot be re-derived is checked file by file: the same paths and the
+    // report's verdicts (a new file's are unknown).
+    let report = std::fs::read_to_string(d.join("r.json")).unwrap();
+    let version = format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(report.contains(&version));
+    write(
+        d,
+        "r.json",
+        &report.replacen(&version, "\"version\": \"0.0.0\"", 1),
+    );
+    let text = run("text");
+    assert!(text.starts_with(&expected), "{text}");
+    assert!(text.contains("new        moved/new.json\n"), "{text}");
+    assert!(!text.contains("now evidence for"), "{text}");
 }
 
 #[test]
