@@ -162,7 +162,8 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
 /// `mdc-evidence diff`: compare, write every output (all or none), then the summary.
 fn diff(args: &mdc_evidence::cli::DiffArgs) -> Result<ExitStatus, Error> {
     let outputs = args.outputs()?;
-    let comparison = mdc_evidence::diff::diff(&args.old, &args.new)?;
+    let mut comparison = mdc_evidence::diff::diff(&args.old, &args.new)?;
+    comparison.fail_on_out_of_scope = args.fail_on_out_of_scope;
     let renders: Vec<_> = outputs
         .iter()
         .map(|(path, format)| {

@@ -66,6 +66,8 @@ fn is_whole_diff_output(bytes: &[u8]) -> bool {
             || line.starts_with("**Needs action**: ")
             || line.starts_with("Nothing regressed, ")
             || line.starts_with("Evidence and reason are ")
+            || line.starts_with("Scope: a row is outside the inventory ")
+            || line.starts_with("Changes of subscriptions the inventory does not list")
             || line.starts_with("> Note: ")
             || line.starts_with("## ")
             || (line.starts_with('|') && line.ends_with('|') && first_cell_is_known(line))

@@ -12,6 +12,7 @@
 //!
 //! Data flows one way, as in a scan: read the report, scan, compare, render.
 
+mod affected;
 mod files;
 mod rederive;
 
@@ -26,6 +27,7 @@ use crate::error::Error;
 use files::check_files;
 
 pub use crate::saved::KNOWN_SCHEMAS;
+pub use affected::Affected;
 pub use rederive::Difference;
 
 /// What `verify` needs to scan again as the report's scan did: the recorded command line,
@@ -102,8 +104,12 @@ impl State {
 /// One file's comparison.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Checked {
-    /// The path as the report shows it.
+    /// The path under the root checked: the report's, or under `--root` when the evidence
+    /// moved.
     pub path: String,
+    /// The path as the report shows it, when it is not `path` (`--root`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_path: Option<String>,
     /// What became of it.
     pub state: State,
     /// The SHA-256 the report records.
@@ -116,6 +122,11 @@ pub struct Checked {
     pub size: Option<u64>,
     /// Why, when the state needs a word (the scan's skip reason, a read error).
     pub note: Option<String>,
+    /// For a file that is changed, missing, new or unreadable: the verdicts it was
+    /// evidence for (the report's; for a new file, those the evidence gives now), each
+    /// marked when it decided them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<Affected>,
 }
 
 /// The result of a verification.
@@ -123,8 +134,10 @@ pub struct Checked {
 pub struct Verification {
     /// The report's `schema_version`.
     pub schema_version: u32,
-    /// The roots walked, as the report shows them.
+    /// The roots walked (with `--root`, those given).
     pub roots: Vec<String>,
+    /// The roots as the report shows them, when `--root` gave others.
+    pub report_roots: Option<Vec<String>>,
     /// Every file of the report and every new one, sorted by path.
     pub files: Vec<Checked>,
     /// What the report states that the evidence does not give: the files' entries by path,
@@ -252,10 +265,16 @@ pub fn verify(
         Ok(derived) => {
             let compared = rederive::compare(&saved, &derived);
             let mut files = compared.files;
+            affected::attach(&mut files, &saved, Some(&derived));
             files.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+            affected::show_walked(&mut files, &walked);
             Ok(Verification {
                 schema_version: manifest.schema_version,
-                roots: walked.into_iter().map(|(_, shown)| shown).collect(),
+                report_roots: report_roots(&walked),
+                roots: walked
+                    .iter()
+                    .map(|(path, _)| crate::escape::display(path))
+                    .collect(),
                 files,
                 differences: compared.differences,
                 not_rederived: None,
@@ -270,11 +289,31 @@ pub fn verify(
                 threads,
             })
             .map_or(crate::config::DEFAULT_MAX_FILE_SIZE, |c| c.max_file_size);
-            let mut verification = check_files(&manifest, walked, threads, limit)?;
+            let mut verification = check_files(&manifest, walked.clone(), threads, limit)?;
+            affected::attach(&mut verification.files, &saved, None);
+            affected::show_walked(&mut verification.files, &walked);
+            verification.roots = walked
+                .iter()
+                .map(|(path, _)| crate::escape::display(path))
+                .collect();
+            verification.report_roots = report_roots(&walked);
             verification.not_rederived = Some(why);
             Ok(verification)
         }
     }
+}
+
+/// The roots the report shows, when any walked folder is shown otherwise (`--root`).
+fn report_roots(walked: &[(PathBuf, String)]) -> Option<Vec<String>> {
+    walked
+        .iter()
+        .any(|(path, recorded)| crate::escape::display(path) != *recorded)
+        .then(|| {
+            walked
+                .iter()
+                .map(|(_, recorded)| recorded.clone())
+                .collect()
+        })
 }
 
 /// The report a scan of the evidence gives now with the report's configuration, as JSON,
@@ -396,6 +435,8 @@ pub fn render(verification: &Verification, detail: Detail, out: &mut dyn Write) 
             struct View<'a> {
                 schema_version: u32,
                 roots: &'a [String],
+                #[serde(skip_serializing_if = "Option::is_none")]
+                report_roots: Option<&'a [String]>,
                 intact: bool,
                 summary: BTreeMap<&'static str, usize>,
                 files: &'a [Checked],
@@ -406,6 +447,7 @@ pub fn render(verification: &Verification, detail: Detail, out: &mut dyn Write) 
             let view = View {
                 schema_version: verification.schema_version,
                 roots: &verification.roots,
+                report_roots: verification.report_roots.as_deref(),
                 intact: verification.intact(),
                 summary: verification
                     .counts()
@@ -419,71 +461,82 @@ pub fn render(verification: &Verification, detail: Detail, out: &mut dyn Write) 
             serde_json::to_writer_pretty(&mut *out, &view).map_err(io::Error::from)?;
             out.write_all(b"\n")
         }
-        Detail::Csv => {
-            let mut writer = csv::WriterBuilder::new()
-                .quote_style(csv::QuoteStyle::Never)
-                .terminator(csv::Terminator::CRLF)
-                .from_writer(out);
-            let cell = |t: &str| crate::report::csv::cell(t, b',');
-            let io_error = |e: csv::Error| match e.into_kind() {
-                csv::ErrorKind::Io(io) => io,
-                other => io::Error::other(format!("{other:?}")),
-            };
-            writer
-                .write_record([
-                    "path",
-                    "state",
-                    "recorded_sha256",
-                    "recorded_size",
-                    "sha256",
-                    "size",
-                    "note",
-                ])
-                .map_err(io_error)?;
-            for f in &verification.files {
-                let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
-                writer
-                    .write_record([
-                        cell(&f.path),
-                        f.state.as_str().to_owned(),
-                        f.recorded_sha256.clone().unwrap_or_default(),
-                        number(f.recorded_size),
-                        f.sha256.clone().unwrap_or_default(),
-                        number(f.size),
-                        cell(f.note.as_deref().unwrap_or_default()),
-                    ])
-                    .map_err(io_error)?;
-            }
-            // What else differs: one row each, the entry in `path`, `differs` in `state`.
-            for d in &verification.differences {
-                writer
-                    .write_record([
-                        cell(&d.at),
-                        "differs".to_owned(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                        cell(&difference_detail(d)),
-                    ])
-                    .map_err(io_error)?;
-            }
-            if let Some(why) = &verification.not_rederived {
-                writer
-                    .write_record([
-                        String::new(),
-                        "unconfirmed".to_owned(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                        cell(&format!("the report could not be re-derived: {why}")),
-                    ])
-                    .map_err(io_error)?;
-            }
-            writer.flush()
-        }
+        Detail::Csv => render_csv(verification, out),
     }
+}
+
+/// The CSV detail: every file, then one row per difference.
+fn render_csv(verification: &Verification, out: &mut dyn Write) -> io::Result<()> {
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Never)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    let cell = |t: &str| crate::report::csv::cell(t, b',');
+    let io_error = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
+    };
+    writer
+        .write_record([
+            "path",
+            "state",
+            "recorded_sha256",
+            "recorded_size",
+            "sha256",
+            "size",
+            "note",
+            "report_path",
+            "verdicts",
+        ])
+        .map_err(io_error)?;
+    for f in &verification.files {
+        let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+        writer
+            .write_record([
+                cell(&f.path),
+                f.state.as_str().to_owned(),
+                f.recorded_sha256.clone().unwrap_or_default(),
+                number(f.recorded_size),
+                f.sha256.clone().unwrap_or_default(),
+                number(f.size),
+                cell(f.note.as_deref().unwrap_or_default()),
+                cell(f.report_path.as_deref().unwrap_or_default()),
+                cell(&affected::verdicts(&f.verdicts, usize::MAX)),
+            ])
+            .map_err(io_error)?;
+    }
+    // What else differs: one row each, the entry in `path`, `differs` in `state`.
+    for d in &verification.differences {
+        writer
+            .write_record([
+                cell(&d.at),
+                "differs".to_owned(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                cell(&difference_detail(d)),
+                String::new(),
+                String::new(),
+            ])
+            .map_err(io_error)?;
+    }
+    if let Some(why) = &verification.not_rederived {
+        writer
+            .write_record([
+                String::new(),
+                "unconfirmed".to_owned(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                cell(&format!("the report could not be re-derived: {why}")),
+                String::new(),
+                String::new(),
+            ])
+            .map_err(io_error)?;
+    }
+    writer.flush()
 }
 
 /// The text detail: one line per file that is not unchanged, then each difference.
@@ -511,6 +564,34 @@ fn render_text(verification: &Verification, out: &mut dyn Write) -> io::Result<(
             let _ = write!(line, ": {}", crate::escape::printable(note, &[]));
         }
         writeln!(out, "{line}")?;
+        if let Some(was) = file
+            .report_path
+            .as_ref()
+            .filter(|_| file.state != State::New)
+        {
+            writeln!(
+                out,
+                "{:<10} in the report as {}",
+                "",
+                crate::escape::printable(was, &[])
+            )?;
+        }
+        if !file.verdicts.is_empty() {
+            writeln!(
+                out,
+                "{:<10} {} {}",
+                "",
+                if file.state == State::New {
+                    "now evidence for"
+                } else {
+                    "evidence for"
+                },
+                crate::escape::printable(
+                    &affected::verdicts(&file.verdicts, affected::SHOWN_VERDICTS),
+                    &[]
+                )
+            )?;
+        }
     }
     for difference in &verification.differences {
         writeln!(out, "{}", difference_line(difference))?;

@@ -114,8 +114,8 @@ fn a_quarter_over_quarter_pair_gives_each_kind_of_change() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "subscription_id,check,change,old_verdict,new_verdict,old_reason,new_reason,\
-         old_deciding_file,new_deciding_file,old_evidence,new_evidence"
+        "subscription_id,subscription_name,in_inventory,out_of_scope,check,change,old_verdict,\
+         new_verdict,old_reason,new_reason,old_deciding_file,new_deciding_file,old_evidence,new_evidence"
     );
     assert_eq!(lines.count(), 7);
     assert!(csv.contains(&format!(
@@ -192,15 +192,15 @@ fn one_remediated_and_one_regressed_subscription_are_named_and_exit_1() {
         .clone();
     let csv = String::from_utf8(output).unwrap();
     assert!(
-        csv.contains(&format!("{A},wdatp,remediated,fail,pass,")),
+        csv.contains(&format!("{A},,,false,wdatp,remediated,fail,pass,")),
         "{csv}"
     );
     assert!(
-        csv.contains(&format!("{B},wdatp,regressed,pass,fail,")),
+        csv.contains(&format!("{B},,,false,wdatp,regressed,pass,fail,")),
         "{csv}"
     );
     assert!(
-        csv.contains(&format!("{C},wdatp,unchanged,pass,pass,")),
+        csv.contains(&format!("{C},,,false,wdatp,unchanged,pass,pass,")),
         "{csv}"
     );
     // The other way round: A regressed, B remediated.

@@ -116,9 +116,12 @@ fn a_moved_folder_verifies_with_root() {
     )
     .code(0)
     .stdout(predicate::str::starts_with(
-        "path,state,recorded_sha256,recorded_size,sha256,size,note\r\n",
+        "path,state,recorded_sha256,recorded_size,sha256,size,note,report_path,verdicts\r\n",
     ))
-    .stdout(predicate::str::contains(format!("ev/{A}.json,unchanged,")));
+    .stdout(predicate::str::contains(format!(
+        "\nelsewhere/{A}.json,unchanged,"
+    )))
+    .stdout(predicate::str::contains(format!(",ev/{A}.json,\r\n")));
     verify(
         &dir,
         &["elsewhere/report.json", "--root", "a", "--root", "b"],

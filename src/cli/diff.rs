@@ -35,6 +35,12 @@ pub struct DiffArgs {
     /// Exit 0 whenever the comparison was written, whatever changed.
     #[arg(long)]
     pub exit_zero: bool,
+
+    /// Let a change outside the inventory (a subscription the report with its row marks
+    /// `in_inventory: false`) make diff exit 1 too; by default such changes are listed
+    /// apart and do not count for the exit status.
+    #[arg(long)]
+    pub fail_on_out_of_scope: bool,
 }
 
 impl DiffArgs {

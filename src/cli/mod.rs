@@ -59,15 +59,18 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Verify a JSON report against its evidence: scan its roots again with its recorded
     /// command line and time, say whether each file is unchanged, changed or missing and
-    /// which files are new, and name every verdict, observation or count the report states
-    /// that the evidence does not give. Exits 0 when every file is unchanged, none is new
+    /// which files are new (under the root checked), which verdicts each such file was
+    /// evidence for and decided, and name every verdict, observation or count the report
+    /// states that the evidence does not give. Exits 0 when every file is unchanged, none is new
     /// and nothing differs, 1 otherwise, 2 when the report cannot be read.
     Verify(VerifyArgs),
     /// Compare two JSON reports (an earlier collection and a later one): one row per
     /// (subscription, check) with both verdicts, the change (`regressed`, `newly_failing`,
     /// `evidence_lost`, `gone`, `appeared`, `remediated`, `unchanged`) and the evidence behind each
-    /// side. Exits 1 when anything regressed, is newly failing, lost its evidence, is gone
-    /// or appeared failing; 0 otherwise; 2 when a report cannot be read.
+    /// side, the subscription's name and `in_inventory`. Exits 1 when anything regressed,
+    /// is newly failing, lost its evidence, is gone or appeared failing (outside the
+    /// inventory only with --fail-on-out-of-scope: such changes are listed apart); 0
+    /// otherwise; 2 when a report cannot be read.
     Diff(DiffArgs),
 }
 

@@ -1,4 +1,5 @@
-//! `diff` as CSV: one row per (subscription, check), the old side then the new. Cells are
+//! `diff` as CSV: one row per (subscription, check), its name and scope, the old side
+//! then the new. Cells are
 //! neutralised like the scan's CSV report (no formula runs in a spreadsheet).
 
 use std::io::{self, Write};
@@ -6,7 +7,25 @@ use std::io::{self, Write};
 use super::{Comparison, Side};
 
 /// The columns, in order.
-pub const HEADER: [&str; 11] = [
+pub const HEADER: [&str; 14] = [
+    "subscription_id",
+    "subscription_name",
+    "in_inventory",
+    "out_of_scope",
+    "check",
+    "change",
+    "old_verdict",
+    "new_verdict",
+    "old_reason",
+    "new_reason",
+    "old_deciding_file",
+    "new_deciding_file",
+    "old_evidence",
+    "new_evidence",
+];
+
+/// The header of earlier versions, still known for an output of this tool.
+pub const EARLIER_HEADER: [&str; 11] = [
     "subscription_id",
     "check",
     "change",
@@ -38,6 +57,9 @@ pub fn render(comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
         writer
             .write_record([
                 cell(&row.subscription_id),
+                cell(row.subscription_name.as_deref().unwrap_or_default()),
+                row.in_inventory.map(|b| b.to_string()).unwrap_or_default(),
+                row.out_of_scope.to_string(),
                 cell(&row.check),
                 row.change.as_str().to_owned(),
                 side(&row.old, |s| s.verdict.as_str().to_owned()),

@@ -1,6 +1,7 @@
 //! `diff` as JSON: both reports' headings, the counts, and every row with both sides.
 //! It starts like a scan report of this tool, so that a scan never reads it as evidence,
-//! and carries `"kind": "diff"`, so that `verify` and `diff` refuse it as input.
+//! and carries `"kind": "diff"`, so that `verify` and `diff` refuse it as input. With an
+//! inventory, `changes` counts the rows in its scope and `out_of_scope` the others.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -21,6 +22,8 @@ struct View<'a> {
     new: &'a Source,
     needs_action: bool,
     changes: BTreeMap<&'static str, usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    out_of_scope: Option<BTreeMap<&'static str, usize>>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     warnings: &'a [String],
     rows: &'a [Row],
@@ -52,6 +55,13 @@ pub fn render(comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
             .into_iter()
             .map(|(change, n)| (change.as_str(), n))
             .collect(),
+        out_of_scope: comparison.has_inventory().then(|| {
+            comparison
+                .out_of_scope_counts()
+                .into_iter()
+                .map(|(change, n)| (change.as_str(), n))
+                .collect()
+        }),
         warnings: &comparison.warnings,
         rows: &comparison.rows,
     };

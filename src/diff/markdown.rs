@@ -1,6 +1,6 @@
 //! `diff` as Markdown, for a ticket or an e-mail: the two reports, the counts, then one
-//! table per kind of change, the ones that need action first. Unchanged rows are only
-//! counted. Every text from a report is escaped, so a file name cannot add markup.
+//! table per kind of change, the ones that need action first, then the changes outside
+//! the inventory in a section of their own. Unchanged rows are only counted. Every text from a report is escaped, so a file name cannot add markup.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -22,20 +22,46 @@ pub fn render(comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     let verdict = if comparison.needs_action() {
         "**Needs action**: something regressed, is newly failing, lost its evidence, is gone, \
-         appeared failing or changed verdict on the same evidence bytes."
+         appeared failing or changed verdict on the same evidence bytes"
     } else {
         "Nothing regressed, is newly failing, lost its evidence, is gone, appeared failing or \
-         changed verdict on the same evidence bytes."
+         changed verdict on the same evidence bytes"
     };
-    writeln!(out, "{verdict}\n")?;
+    let scope = if !comparison.has_inventory() {
+        ""
+    } else if comparison.fail_on_out_of_scope {
+        " (in the inventory or outside it: --fail-on-out-of-scope)"
+    } else {
+        " (in the inventory's scope)"
+    };
+    writeln!(out, "{verdict}{scope}.\n")?;
     writeln!(
         out,
-        "Evidence and reason are the new report's; for a row that is gone, the old one's.\n"
+        "Evidence and reason are the new report's; for a row that is gone, the old one's; \
+         for a row whose new side names no file, the old side's files (`was`).\n"
     )?;
-    writeln!(out, "| change | (subscription, check) pairs |")?;
-    writeln!(out, "|---|---:|")?;
-    for (change, n) in comparison.counts() {
-        writeln!(out, "| {} | {n} |", change.as_str())?;
+    if comparison.has_inventory() {
+        writeln!(
+            out,
+            "Scope: a row is outside the inventory when the newest report with a row for it \
+             (the new one, else the old one) says its subscription is not in the \
+             inventory.\n"
+        )?;
+        writeln!(out, "| change | in scope | outside the inventory |")?;
+        writeln!(out, "|---|---:|---:|")?;
+        for ((change, n), (_, outside)) in comparison
+            .counts()
+            .into_iter()
+            .zip(comparison.out_of_scope_counts())
+        {
+            writeln!(out, "| {} | {n} | {outside} |", change.as_str())?;
+        }
+    } else {
+        writeln!(out, "| change | (subscription, check) pairs |")?;
+        writeln!(out, "|---|---:|")?;
+        for (change, n) in comparison.counts() {
+            writeln!(out, "| {} | {n} |", change.as_str())?;
+        }
     }
     for warning in &comparison.warnings {
         writeln!(out, "\n> Note: {}", text(warning))?;
@@ -44,34 +70,89 @@ pub fn render(comparison: &Comparison, out: &mut dyn Write) -> io::Result<()> {
         let rows: Vec<&Row> = comparison
             .rows
             .iter()
-            .filter(|r| r.change == change)
+            .filter(|r| r.change == change && !r.out_of_scope)
             .collect();
         if rows.is_empty() {
             continue;
         }
         writeln!(out, "\n## {} ({})\n", title(change), rows.len())?;
+        table(&rows, false, comparison.has_inventory(), out)?;
+    }
+    let outside: Vec<&Row> = comparison
+        .rows
+        .iter()
+        .filter(|r| r.out_of_scope && r.change != Change::Unchanged)
+        .collect();
+    if !outside.is_empty() {
+        writeln!(out, "\n## Outside the inventory ({})\n", outside.len())?;
         writeln!(
             out,
-            "| subscription | check | old | new | evidence | reason |"
+            "{}\n",
+            if comparison.fail_on_out_of_scope {
+                "Changes of subscriptions the inventory does not list; with \
+                 --fail-on-out-of-scope they count for the exit status."
+            } else {
+                "Changes of subscriptions the inventory does not list: they do not count for \
+                 the exit status (--fail-on-out-of-scope counts them)."
+            }
         )?;
-        writeln!(out, "|---|---|---|---|---|---|")?;
-        for row in rows {
-            // What the reader acts on: the newer side, or the old one for a gone row.
-            let now = row.new.as_ref().or(row.old.as_ref());
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                text(&row.subscription_id),
-                match &row.renamed_from {
-                    Some(was) => format!("{} (was {})", text(&row.check), text(was)),
-                    None => text(&row.check),
-                },
-                verdict_of(row.old.as_ref()),
-                verdict_of(row.new.as_ref()),
-                now.map(evidence).unwrap_or_default(),
-                now.map(|s| text(&s.reason)).unwrap_or_default(),
-            )?;
+        table(&outside, true, true, out)?;
+    }
+    Ok(())
+}
+
+/// One table of rows, with a `change` column when the rows are of several changes, and
+/// the subscription's name and scope when a report was given an inventory.
+fn table(rows: &[&Row], with_change: bool, scoped: bool, out: &mut dyn Write) -> io::Result<()> {
+    let mut header = String::from("|");
+    if with_change {
+        header.push_str(" change |");
+    }
+    header.push_str(" subscription |");
+    if scoped {
+        header.push_str(" name | in inventory |");
+    }
+    header.push_str(" check | old | new | evidence | reason |");
+    writeln!(out, "{header}")?;
+    writeln!(out, "|{}", "---|".repeat(header.matches('|').count() - 1))?;
+    for row in rows {
+        // What the reader acts on: the newer side, or the old one for a gone row.
+        let now = row.new.as_ref().or(row.old.as_ref());
+        // A side with no file (evidence lost): the old side's files, which are gone.
+        let evidence = match (now, row.old.as_ref()) {
+            (Some(now), _) if !now.evidence.is_empty() => evidence(now),
+            (_, Some(old)) if !old.evidence.is_empty() => format!("was {}", evidence(old)),
+            _ => String::new(),
+        };
+        let mut line = String::from("|");
+        if with_change {
+            let _ = write!(line, " {} |", row.change.as_str());
         }
+        let _ = write!(line, " {} |", text(&row.subscription_id));
+        if scoped {
+            let _ = write!(
+                line,
+                " {} | {} |",
+                row.subscription_name
+                    .as_deref()
+                    .map(text)
+                    .unwrap_or_default(),
+                row.in_inventory
+                    .map_or("—", |b| if b { "yes" } else { "no" }),
+            );
+        }
+        let _ = write!(
+            line,
+            " {} | {} | {} | {evidence} | {} |",
+            match &row.renamed_from {
+                Some(was) => format!("{} (was {})", text(&row.check), text(was)),
+                None => text(&row.check),
+            },
+            verdict_of(row.old.as_ref()),
+            verdict_of(row.new.as_ref()),
+            now.map(|s| text(&s.reason)).unwrap_or_default(),
+        );
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }

@@ -100,6 +100,9 @@ pub struct Source {
     pub roots: Vec<String>,
     /// The checks it ran.
     pub checks: Vec<String>,
+    /// Whether it was given an inventory (`--subscriptions`): its rows then say whether
+    /// the inventory lists their subscription.
+    pub inventory: bool,
 }
 
 /// One file behind a verdict.
@@ -122,6 +125,10 @@ pub struct Side {
     pub deciding_file: Option<String>,
     /// Every file behind the verdict, the deciding one first.
     pub evidence: Vec<Evidence>,
+    /// The subscription's name, as this report's inventory gives it.
+    pub subscription_name: Option<String>,
+    /// Whether this report's inventory lists the subscription (`None`: no inventory).
+    pub in_inventory: Option<bool>,
 }
 
 /// One (subscription, check) in either report.
@@ -129,6 +136,16 @@ pub struct Side {
 pub struct Row {
     /// The subscription, lower case.
     pub subscription_id: String,
+    /// The subscription's name, as the new report's inventory gives it, else the old
+    /// one's.
+    pub subscription_name: Option<String>,
+    /// Whether the subscription is in the inventory, as the newest report with a row for
+    /// it says: the new report's row, else (a row that is gone) the old one's; `None` when
+    /// that report was given no inventory.
+    pub in_inventory: Option<bool>,
+    /// Whether `in_inventory` is `false`: the change is listed apart, and counts for the
+    /// exit status only with `--fail-on-out-of-scope`.
+    pub out_of_scope: bool,
     /// The check (the new report's id when it was renamed).
     pub check: String,
     /// The old report's id of the check, when the new report runs it under another id
@@ -153,9 +170,36 @@ pub struct Row {
 }
 
 impl Row {
-    /// Whether this row makes `diff` exit 1: it regressed, is newly failing, lost its
-    /// evidence or is gone from the new collection (for a check both reports ran), or it
-    /// appeared failing, whatever the checks: a failing row is never nothing.
+    /// A row of (subscription, check) between two sides, its scope from the newest side.
+    fn new(subscription_id: String, check: String, old: Option<Side>, new: Option<Side>) -> Self {
+        let newest = new.as_ref().or(old.as_ref());
+        let in_inventory = newest.and_then(|s| s.in_inventory);
+        let subscription_name = new
+            .as_ref()
+            .and_then(|s| s.subscription_name.clone())
+            .or_else(|| old.as_ref().and_then(|s| s.subscription_name.clone()));
+        Self {
+            change: Change::between(
+                old.as_ref().map(|s| s.verdict),
+                new.as_ref().map(|s| s.verdict),
+            ),
+            subscription_id,
+            subscription_name,
+            in_inventory,
+            out_of_scope: in_inventory == Some(false),
+            check,
+            renamed_from: None,
+            compared: false,
+            contradicts: false,
+            old,
+            new,
+        }
+    }
+
+    /// Whether this change needs action, whatever its scope: it regressed, is newly
+    /// failing, lost its evidence or is gone from the new collection (for a check both
+    /// reports ran), or it appeared failing, whatever the checks: a failing row is never
+    /// nothing.
     #[must_use]
     pub fn needs_action(&self) -> bool {
         if self.contradicts {
@@ -187,23 +231,58 @@ pub struct Comparison {
     pub rows: Vec<Row>,
     /// What a reader should know about the comparison itself (checks only one report ran).
     pub warnings: Vec<String>,
+    /// Whether a change outside the inventory counts for the exit status
+    /// (`--fail-on-out-of-scope`).
+    pub fail_on_out_of_scope: bool,
 }
 
 impl Comparison {
-    /// How many rows have each change, in [`Change::ALL`] order.
+    /// How many rows in the inventory's scope (every row, without an inventory) have each
+    /// change, in [`Change::ALL`] order.
     #[must_use]
     pub fn counts(&self) -> Vec<(Change, usize)> {
+        self.counts_where(false)
+    }
+
+    /// How many rows outside the inventory have each change, in [`Change::ALL`] order.
+    #[must_use]
+    pub fn out_of_scope_counts(&self) -> Vec<(Change, usize)> {
+        self.counts_where(true)
+    }
+
+    fn counts_where(&self, out_of_scope: bool) -> Vec<(Change, usize)> {
         Change::ALL
             .iter()
-            .map(|&c| (c, self.rows.iter().filter(|r| r.change == c).count()))
+            .map(|&c| {
+                let n = self
+                    .rows
+                    .iter()
+                    .filter(|r| r.change == c && r.out_of_scope == out_of_scope)
+                    .count();
+                (c, n)
+            })
             .collect()
     }
 
-    /// Whether anything regressed, is newly failing, lost its evidence, is gone, or
-    /// appeared failing (exit status 1).
+    /// Whether either report was given an inventory.
+    #[must_use]
+    pub fn has_inventory(&self) -> bool {
+        self.old.inventory || self.new.inventory
+    }
+
+    /// Whether `row` makes `diff` exit 1: it needs action ([`Row::needs_action`]) and is
+    /// in scope, or `--fail-on-out-of-scope` was given.
+    #[must_use]
+    pub fn row_needs_action(&self, row: &Row) -> bool {
+        row.needs_action() && (!row.out_of_scope || self.fail_on_out_of_scope)
+    }
+
+    /// Whether anything in scope regressed, is newly failing, lost its evidence, is gone,
+    /// or appeared failing (exit status 1); outside the inventory too with
+    /// `--fail-on-out-of-scope`.
     #[must_use]
     pub fn needs_action(&self) -> bool {
-        self.rows.iter().any(Row::needs_action)
+        self.rows.iter().any(|r| self.row_needs_action(r))
     }
 
     /// The summary line for standard error.
@@ -223,7 +302,9 @@ impl Comparison {
                     let failing = self
                         .rows
                         .iter()
-                        .filter(|r| r.change == Change::Appeared && r.needs_action())
+                        .filter(|r| {
+                            r.change == Change::Appeared && !r.out_of_scope && r.needs_action()
+                        })
                         .count();
                     if failing > 0 {
                         let _ = write!(part, " ({failing} failing)");
@@ -233,6 +314,29 @@ impl Comparison {
             })
             .collect();
         line.push_str(&parts.join(", "));
+        let outside: Vec<&Row> = self.rows.iter().filter(|r| r.out_of_scope).collect();
+        if !outside.is_empty() {
+            let changed: Vec<String> = self
+                .out_of_scope_counts()
+                .into_iter()
+                .filter(|&(c, n)| n > 0 && c != Change::Unchanged)
+                .map(|(c, n)| format!("{n} {}", c.as_str().replace('_', " ")))
+                .collect();
+            let _ = write!(
+                line,
+                "; outside the inventory, listed apart: {} {}{}",
+                outside.len(),
+                if outside.len() == 1 { "pair" } else { "pairs" },
+                if changed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", changed.join(", "))
+                }
+            );
+            if !self.fail_on_out_of_scope && outside.iter().any(|r| r.needs_action()) {
+                line.push_str(", not counted for the exit status (--fail-on-out-of-scope)");
+            }
+        }
         line
     }
 }
@@ -293,28 +397,20 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
                 && old.definitions.contains_key(old_id)
                 && old.definitions.get(old_id) == new.definitions.get(&check)
         });
-        rows.push(Row {
-            contradicts,
-            change: Change::between(Some(side.verdict), now.as_ref().map(|s| s.verdict)),
-            compared: in_both(&check),
-            subscription_id,
-            check,
-            renamed_from,
-            old: Some(side),
-            new: now,
-        });
+        let compared = in_both(&check);
+        let mut row = Row::new(subscription_id, check, Some(side), now);
+        row.contradicts = contradicts;
+        row.compared = compared;
+        row.renamed_from = renamed_from;
+        rows.push(row);
     }
     for ((subscription_id, check), side) in new.rows {
-        rows.push(Row {
-            change: Change::Appeared,
-            contradicts: false,
-            compared: in_both(&check),
-            renamed_from: renames.get(&check).cloned(),
-            subscription_id,
-            check,
-            old: None,
-            new: Some(side),
-        });
+        let compared = in_both(&check);
+        let renamed_from = renames.get(&check).cloned();
+        let mut row = Row::new(subscription_id, check, None, Some(side));
+        row.compared = compared;
+        row.renamed_from = renamed_from;
+        rows.push(row);
     }
     rows.sort_by(|a, b| {
         (a.subscription_id.as_str(), a.check.as_str())
@@ -326,6 +422,7 @@ pub fn diff(old: &Path, new: &Path) -> Result<Comparison, Error> {
         new: new.source,
         rows,
         warnings,
+        fail_on_out_of_scope: false,
     })
 }
 
@@ -423,9 +520,16 @@ fn same_bytes(old: &Side, new: &Side) -> bool {
 #[must_use]
 pub fn is_own_output(bytes: &[u8]) -> bool {
     // Asked of every file a scan reads: the CSV header line is built once.
-    static CSV_HEADER_LINE: LazyLock<String> =
-        LazyLock::new(|| format!("{}\r\n", csv::HEADER.join(",")));
-    bytes.starts_with(markdown::TITLE.as_bytes()) || bytes.starts_with(CSV_HEADER_LINE.as_bytes())
+    static CSV_HEADER_LINES: LazyLock<[String; 2]> = LazyLock::new(|| {
+        [
+            format!("{}\r\n", csv::HEADER.join(",")),
+            format!("{}\r\n", csv::EARLIER_HEADER.join(",")),
+        ]
+    });
+    bytes.starts_with(markdown::TITLE.as_bytes())
+        || CSV_HEADER_LINES
+            .iter()
+            .any(|line| bytes.starts_with(line.as_bytes()))
 }
 
 /// An output format of `diff`.

@@ -21,6 +21,16 @@ struct Saved {
     checks: Option<Vec<serde_json::Value>>,
     subscriptions: Vec<SavedRow>,
     files: Vec<SavedFile>,
+    #[serde(default)]
+    summary: Option<SavedSummary>,
+}
+
+/// The part of the summary `diff` reads: `out_of_scope` is there only when the scan was
+/// given an inventory.
+#[derive(Debug, Deserialize)]
+struct SavedSummary {
+    #[serde(default)]
+    out_of_scope: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,6 +82,10 @@ struct SavedRow {
     deciding_file: Option<String>,
     #[serde(default)]
     observations: Vec<String>,
+    #[serde(default)]
+    subscription_name: Option<String>,
+    #[serde(default)]
+    in_inventory: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +150,8 @@ pub(super) fn read_report(path: &Path) -> Result<Read, Error> {
             verdict: row.verdict,
             reason: row.reason.clone(),
             deciding_file: row.deciding_file.clone(),
+            subscription_name: row.subscription_name.clone(),
+            in_inventory: row.in_inventory,
             evidence: row
                 .observations
                 .iter()
@@ -167,6 +183,11 @@ pub(super) fn read_report(path: &Path) -> Result<Read, Error> {
             generated_at: saved.run.generated_at,
             roots: saved.run.roots,
             checks,
+            inventory: saved
+                .summary
+                .as_ref()
+                .is_some_and(|s| s.out_of_scope.is_some())
+                || saved.subscriptions.iter().any(|r| r.in_inventory.is_some()),
         },
         rows,
         identities,

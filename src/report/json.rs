@@ -77,6 +77,8 @@ pub fn is_whole_report(bytes: &[u8]) -> bool {
         needs_action: bool,
         changes: serde_json::Map<String, serde_json::Value>,
         #[serde(default)]
+        out_of_scope: Option<serde_json::Map<String, serde_json::Value>>,
+        #[serde(default)]
         warnings: Vec<String>,
         rows: Vec<serde_json::Map<String, serde_json::Value>>,
     }

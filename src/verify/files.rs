@@ -70,6 +70,7 @@ pub(super) fn check_files(
     Ok(Verification {
         schema_version: manifest.schema_version,
         roots: walked.into_iter().map(|(_, shown)| shown).collect(),
+        report_roots: None,
         files,
         differences: Vec::new(),
         not_rederived: None,
@@ -101,12 +102,14 @@ fn reported_path(found: &str, roots: &[(String, &str)]) -> String {
 fn check_recorded(file: &ManifestFile, entry: Option<&discover::Entry>) -> Checked {
     let mut checked = Checked {
         path: file.path.clone(),
+        report_path: None,
         state: State::Unchanged,
         recorded_sha256: file.sha256.clone(),
         recorded_size: file.size,
         sha256: None,
         size: None,
         note: None,
+        verdicts: Vec::new(),
     };
     let Some(entry) = entry else {
         checked.state = State::Missing;
@@ -149,12 +152,14 @@ fn check_recorded(file: &ManifestFile, entry: Option<&discover::Entry>) -> Check
 fn check_new(path: &str, entry: &discover::Entry, limit: u64) -> Option<Checked> {
     let mut checked = Checked {
         path: path.to_owned(),
+        report_path: None,
         state: State::New,
         recorded_sha256: None,
         recorded_size: None,
         sha256: None,
         size: None,
         note: None,
+        verdicts: Vec::new(),
     };
     if matches!(entry.skip, Some(Skip::TemporaryFile)) {
         return None;

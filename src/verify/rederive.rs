@@ -320,12 +320,14 @@ fn compare_files(
         }
         checked.push(Checked {
             path,
+            report_path: None,
             state: State::New,
             recorded_sha256: None,
             recorded_size: None,
             sha256: now.get("sha256").and_then(Value::as_str).map(str::to_owned),
             size: now.get("size").and_then(Value::as_u64),
             note: now.get("reason").and_then(Value::as_str).map(str::to_owned),
+            verdicts: Vec::new(),
         });
     }
     (checked, ignored)
@@ -346,12 +348,14 @@ fn check_file(
     let status = text_of(file.get("status"));
     let mut entry = Checked {
         path: path.to_owned(),
+        report_path: None,
         state: State::Missing,
         recorded_sha256: sha256(file),
         recorded_size: size(file),
         sha256: None,
         size: None,
         note: None,
+        verdicts: Vec::new(),
     };
     if status != "evaluated"
         && let Some(n) = observed
