@@ -292,12 +292,13 @@ struct SummaryView(Summary);
 impl Serialize for SummaryView {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let s = &self.0;
-        let mut map = serializer.serialize_map(Some(14))?;
+        let mut map = serializer.serialize_map(Some(15))?;
         map.serialize_entry("files_seen", &s.files_seen)?;
         map.serialize_entry("files_read", &s.files_read)?;
         map.serialize_entry("files_skipped", &s.files_skipped)?;
         map.serialize_entry("evidence_not_read", &s.evidence_not_read)?;
         map.serialize_entry("duplicates", &s.duplicates)?;
+        map.serialize_entry("not_evidence", &s.not_evidence)?;
         map.serialize_entry("observations", &s.observations)?;
         map.serialize_entry("unattributed", &s.unattributed)?;
         map.serialize_entry("unattributed_deciding", &s.unattributed_deciding)?;
