@@ -5,11 +5,17 @@
 
 use crate::evaluate::Observation;
 use crate::formats::{Body, Extent, Item, Parsed, Reason};
+use crate::subscription::{IdScope, scope_of_resource_id};
 use crate::vocabulary::outcome::Outcome;
 
 /// A value without a subscription.
 pub(super) const NO_SUBSCRIPTION: &str = "it names no subscription; placed in a folder named by \
      the subscription's GUID, it would count, from the path";
+/// A value its content places ambiguously: it names several subscriptions, or switches to
+/// one by name; the path is then never read.
+const ONE_SUBSCRIPTION_PER_FILE: &str = "it names several subscriptions, or one by name only, \
+     and none for this entry; saved one subscription per file, with resource ids (az security \
+     setting list -o json), it would count";
 /// A filtering command's output, or a single other setting.
 const WHOLE_LIST: &str = "it shows part of the settings list; saved whole and unfiltered (az \
      security setting list, Get-AzSecuritySetting, without Where-Object, Select-Object or a \
@@ -59,13 +65,40 @@ const SAVE_AS_TEXT: &str = "its bytes are not text in an encoding the tool reads
 /// reason the collector can fix; `None` when it decides, or no collection would change it.
 pub(super) fn hint(o: &Observation, parsed: &Parsed) -> Option<&'static str> {
     if o.outcome.is_deciding() {
-        return o.subscription.is_none().then_some(NO_SUBSCRIPTION);
+        if o.subscription.is_some() {
+            return None;
+        }
+        // The path decides only when nothing in the file names a subscription.
+        return Some(if names_any(parsed) {
+            ONE_SUBSCRIPTION_PER_FILE
+        } else {
+            NO_SUBSCRIPTION
+        });
     }
     match &parsed.body {
         Body::Malformed(reason) | Body::Unrecognized(reason) => of_reason(reason),
         Body::Empty => Some(EMPTY),
         Body::Items(items) => of_items(o.outcome, items),
     }
+}
+
+/// Whether anything in the file names a subscription, or a context switch names one that
+/// is not a subscription id (by name): then its path is never read for it.
+fn names_any(parsed: &Parsed) -> bool {
+    let Body::Items(items) = &parsed.body else {
+        return false;
+    };
+    let named = |scope: &IdScope| !matches!(scope, IdScope::None);
+    items.iter().any(|item| match item {
+        Item::Settings { settings, .. } => settings.iter().any(|s| {
+            s.subscription.is_some()
+                || s.id
+                    .as_deref()
+                    .is_some_and(|id| matches!(scope_of_resource_id(id), IdScope::Subscription(_)))
+        }),
+        Item::Context { scope, .. } | Item::CollectionError { scope, .. } => named(scope),
+        Item::Scalar { .. } => false,
+    })
 }
 
 /// The hint for an outcome that decides nothing, from what the file's items show.
@@ -150,6 +183,7 @@ mod tests {
         assert_eq!(of_reason(&Reason::UnknownText), None);
         for hint in [
             NO_SUBSCRIPTION,
+            ONE_SUBSCRIPTION_PER_FILE,
             WHOLE_LIST,
             EVERY_PAGE,
             WIDER_TABLE,

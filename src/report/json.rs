@@ -385,7 +385,8 @@ mod tests {
                         n % 2 == 0
                     ),
                 ),
-                2 | 3 => (format!("{n:04}.txt"), "nothing to see".to_owned()),
+                // An empty list: an unrecognized observation, unattributed.
+                2 | 3 => (format!("{n:04}.txt"), "[]".to_owned()),
                 _ => (format!("{n:04}.skip"), String::new()),
             };
             let written = std::fs::write(folder.path().join(name), text);
