@@ -85,6 +85,22 @@ fn explain_check_prints_one_check_the_evidence_date_and_how_the_file_would_count
         "{placed}"
     );
     assert!(!placed.contains("would count"), "{placed}");
+
+    // After a switch to a subscription by name the path is never read: another hint.
+    write(
+        dir.path(),
+        &format!("{SUB}/by-name.txt"),
+        &format!("PS C:\\> Set-AzContext -Subscription Prod\n{TABLE}"),
+    );
+    let (_, by_name, _) = stdout(
+        mdc()
+            .args(["explain", "--check", "wdatp"])
+            .arg(dir.path().join(SUB).join("by-name.txt")),
+    );
+    assert!(
+        by_name.contains("would count:  it names several subscriptions, or one by name only"),
+        "{by_name}"
+    );
 }
 
 #[test]
