@@ -8,6 +8,7 @@
 //! Beside each JSON pointer, [`locate`] gives the line and column of the value in the
 //! decoded text, and the value as written where the parser only kept its kind.
 
+mod hint;
 mod locate;
 
 use std::borrow::Cow;
@@ -18,6 +19,7 @@ use crate::checks::{self, Checks};
 use crate::discover::Entry;
 use crate::error::Error;
 use crate::evaluate::{self, Observation};
+use crate::formats::dates::Collected;
 use crate::formats::{Body, Extent, Flag, Item, Location, Parsed, Setting};
 use crate::model::{Evaluated, FileStatus};
 use crate::scan::{self, Examined};
@@ -28,12 +30,30 @@ use locate::Source;
 /// The most settings of one document listed; the rest are counted.
 const SETTINGS_SHOWN: usize = 200;
 
-/// Explains one file, named as the user gave it.
+/// Explains one file, named as the user gave it, for every built-in check, or for the one
+/// `check` names.
 ///
 /// # Errors
-/// [`Error::Usage`] for a folder or a file that is not a regular file (never opened);
-/// [`Error::Explain`] when the file cannot be read.
-pub fn explain(path: &Path, max_file_size: u64) -> Result<String, Error> {
+/// [`Error::Usage`] for a folder or a file that is not a regular file (never opened), or a
+/// check that is not built in (the message names those that are); [`Error::Explain`] when
+/// the file cannot be read.
+pub fn explain(path: &Path, max_file_size: u64, check: Option<&str>) -> Result<String, Error> {
+    let builtin = checks::builtin()?;
+    let builtin = match check {
+        None => builtin,
+        Some(id) => {
+            let (chosen, others): (Vec<_>, Vec<_>) = builtin.into_iter().partition(|c| c.id == id);
+            if chosen.is_empty() {
+                let ids: Vec<&str> = others.iter().map(|c| c.id.as_str()).collect();
+                return Err(Error::Usage(format!(
+                    "--check {:?} is not a built-in check: the built-in checks are {}",
+                    clean(id),
+                    ids.join(", ")
+                )));
+            }
+            chosen
+        }
+    };
     let shown_as = crate::escape::display(path);
     if path.is_dir() {
         return Err(Error::Usage(format!(
@@ -58,12 +78,9 @@ pub fn explain(path: &Path, max_file_size: u64) -> Result<String, Error> {
         kind: EntryKind::File,
         skip: None,
     };
-    // Every built-in check's reading of the file.
+    // Every built-in check's reading of the file, or the one asked for.
     let checks = Checks {
-        checks: checks::builtin()?
-            .into_iter()
-            .map(std::sync::Arc::new)
-            .collect(),
+        checks: builtin.into_iter().map(std::sync::Arc::new).collect(),
         benchmark: None,
     };
     let examined = scan::examine(&entry, max_file_size, &checks);
@@ -127,14 +144,37 @@ impl fmt::Display for Explanation<'_> {
         let encoding = e.encoding.map_or("(cannot be decoded)", |e| e.as_str());
         writeln!(f, "encoding:  {encoding}")?;
         writeln!(f, "format:    {}", e.format)?;
+        collected(e.collected.as_ref(), f)?;
         writeln!(f)?;
         contents(self.parsed, self.checks, self.source, f)?;
         writeln!(f)?;
+        if e.not_evidence.is_some() {
+            return writeln!(
+                f,
+                "observations: none (not evidence: reports count the file apart, among no \
+                 subscription's observations)"
+            );
+        }
         writeln!(f, "observations:")?;
         e.observations
             .iter()
-            .try_for_each(|o| observation(o, self.source, f))
+            .try_for_each(|o| observation(o, self.parsed, self.source, f))
     }
+}
+
+/// When the evidence was collected, where that date comes from, and by whom when it says.
+fn collected(collected: Option<&Collected>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let Some(c) = collected else {
+        return writeln!(
+            f,
+            "collected: (unknown: no date in the evidence, no file time)"
+        );
+    };
+    write!(f, "collected: {}", c.at_text())?;
+    if let Some(by) = &c.by {
+        write!(f, " by {}", clean(by))?;
+    }
+    writeln!(f, "\n           from {}", c.source.description())
 }
 
 /// Lists what the parser found: settings, bare values, errors, or why nothing.
@@ -231,6 +271,7 @@ fn setting(
 
 fn observation(
     o: &Observation,
+    parsed: &Parsed,
     source: Option<&Source<'_>>,
     f: &mut fmt::Formatter<'_>,
 ) -> fmt::Result {
@@ -245,7 +286,11 @@ fn observation(
     if let Some(location) = &o.location {
         writeln!(f, "  location:     {}", place(location, source))?;
     }
-    writeln!(f, "  why:          {}", clean(&o.detail))
+    writeln!(f, "  why:          {}", clean(&o.detail))?;
+    match hint::hint(o, parsed) {
+        Some(hint) => writeln!(f, "  would count:  {hint}"),
+        None => Ok(()),
+    }
 }
 
 /// "1 entry", "3 entries".

@@ -1,7 +1,8 @@
 //! The inventory of subscriptions in scope (`--subscriptions <FILE>`).
 //!
-//! Either one GUID per line, or a CSV with a `subscription_id` column (`,` or `;`
-//! delimited). Lines starting with `#` are comments; blank lines are skipped. The file is
+//! Either one GUID per line; a CSV with a `subscription_id`, `SubscriptionId` or `Id`
+//! column (`,` or `;` delimited); `az account list` output (JSON, TSV or table); or
+//! `Get-AzSubscription`'s console table. Lines starting with `#` are comments; blank lines are skipped. The file is
 //! decoded like evidence, so a UTF-16 list saved from PowerShell reads too. Anything that
 //! is not a subscription id is a fatal error naming the line: a silently shortened
 //! inventory would hide gaps; so is an inventory without any subscription. It is read like
@@ -142,36 +143,50 @@ fn parse_json(text: &str) -> Parse {
         .collect()
 }
 
-/// `az account list -o table`: a header with `SubscriptionId` (and `Name`) over a line of
-/// dashes; `None` when the text is no such table.
+/// A console table over a line of dashes: `az account list -o table` (a `SubscriptionId`
+/// column) or `Get-AzSubscription`'s default view (`Name  Id  TenantId  State`). The
+/// subscription is the cell in the `SubscriptionId` (else `Id`) column; a leading `Name`
+/// column gives the name, unless the console cut it short (`...`, `…`). `None` when the
+/// text is no such table.
 fn parse_table(text: &str) -> Option<Parse> {
     let lines = crate::formats::lines::numbered(text);
+    let is = |word: &str, name: &str| word.eq_ignore_ascii_case(name);
     let position = lines.windows(2).position(|pair| {
         matches!(pair, [header, dashes]
-            if header.text.split_whitespace().any(|w| w.eq_ignore_ascii_case("SubscriptionId"))
-                && dashes.text.trim_start().starts_with("---"))
+        if dashes.text.trim_start().starts_with("--") && {
+            let mut words = header.text.split_whitespace();
+            words.clone().any(|w| is(w, "SubscriptionId"))
+                || (words.clone().any(|w| is(w, "Id")) && words.any(|w| is(w, "TenantId")))
+        })
     })?;
     let header = lines.get(position)?;
     let words: Vec<&str> = header.text.split_whitespace().collect();
     let column = words
         .iter()
-        .position(|w| w.eq_ignore_ascii_case("SubscriptionId"))?;
+        .position(|w| is(w, "SubscriptionId"))
+        .or_else(|| words.iter().position(|w| is(w, "Id")))?;
+    let named = words.first().is_some_and(|w| is(w, "Name"));
     let rows = lines.iter().skip(position + 2).filter(|l| !l.is_blank());
     Some(
         rows.map(|row| {
-            // Names may hold spaces: find the row's GUIDs; the subscription's is the one in
-            // the SubscriptionId column, counted from the right.
+            // Names may hold spaces: the subscription's cell is found counting from the
+            // right, and the name is every cell before the columns after it.
             let cells: Vec<&str> = row.text.split_whitespace().collect();
             let from_right = words.len() - column;
-            let cell = cells
+            let at = cells.len().checked_sub(from_right);
+            let cell = at.and_then(|i| cells.get(i)).copied().unwrap_or_default();
+            let id = SubscriptionId::parse(cell)
+                .ok_or_else(|| (row.number, format!("{cell:?} is not a subscription id")))?;
+            let others = words.len() - 1;
+            let name = cells
                 .len()
-                .checked_sub(from_right)
-                .and_then(|i| cells.get(i))
-                .copied()
-                .unwrap_or_default();
-            SubscriptionId::parse(cell)
-                .map(|id| (id, None))
-                .ok_or_else(|| (row.number, format!("{cell:?} is not a subscription id")))
+                .checked_sub(others)
+                .and_then(|end| cells.get(..end))
+                .map(|name| name.join(" "))
+                .filter(|name| {
+                    named && !name.is_empty() && !name.ends_with("...") && !name.ends_with('…')
+                });
+            Ok((id, name))
         })
         .collect(),
     )
@@ -297,6 +312,32 @@ mod tests {
              My Dev  AzureCloud   {B}  {tenant}  Enabled  True\n"
         );
         assert_eq!(parse(&table).unwrap()[0].as_str(), B);
+    }
+
+    /// `Get-AzSubscription`'s default view, as a console shows it: names with spaces, one
+    /// cut short, a blank line before and after.
+    #[test]
+    fn get_azsubscription_console_table() {
+        let tenant = "cfe7d051-2224-4983-a9f3-2b88ec615d56";
+        let table = format!(
+            "\r\nName                           Id                                   TenantId                             State\r\n\
+             ----                           --                                   --------                             -----\r\n\
+             Contoso Production             {A} {tenant} Enabled\r\n\
+             Contoso Shared Services – Con… {B} {tenant} Warned\r\n\r\n"
+        );
+        let named = parse_named(&table).unwrap();
+        assert_eq!(
+            named,
+            [
+                (
+                    SubscriptionId::parse(A).unwrap(),
+                    Some("Contoso Production".to_owned())
+                ),
+                (SubscriptionId::parse(B).unwrap(), None),
+            ]
+        );
+        let cut = table.replace(&format!("{A} "), "3f6c2a1e-8b4d-4c7a-9e2f-5d1b7a9c0… ");
+        assert_eq!(parse_named(&cut).unwrap_err().0, 4);
     }
 
     #[test]

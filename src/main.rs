@@ -129,7 +129,7 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
             write_stdout(&text)
         }
         Command::Explain(args) => {
-            let text = explain::explain(&args.file, args.max_file_size)?;
+            let text = explain::explain(&args.file, args.max_file_size, args.check.as_deref())?;
             write_stdout(&text)
         }
         Command::Verify(args) => {

@@ -60,6 +60,9 @@ pub struct Evaluated {
     /// When (and by whom) the evidence says it was collected, else the file's
     /// modification time, marked as such.
     pub collected: Option<Collected>,
+    /// Why the file is not evidence, when it is not (a README, an image): it then gives no
+    /// observation, and reports count it apart (see [`crate::evaluate::not_evidence`]).
+    pub not_evidence: Option<String>,
 }
 
 /// Metadata of the run, recorded in the JSON report.

@@ -403,14 +403,21 @@ fn examine_at(
                 atime_kept = read.atime_kept;
                 let (file, encoding, documents, stated) = parse_decoded(buffer, checks);
                 let collected = stated.or_else(|| read.modified.and_then(Collected::modified));
+                let mut observations = evaluate::evaluate_with(&file, &path, checks, &documents);
+                let not_evidence =
+                    evaluate::not_evidence(&file, &observations).map(ToString::to_string);
+                if not_evidence.is_some() {
+                    observations.clear();
+                }
                 let evaluated = Evaluated {
                     size: u64::try_from(buffer.len()).unwrap_or(u64::MAX),
                     sha256: read.sha256,
                     encoding,
                     format: file.format,
-                    observations: evaluate::evaluate_with(&file, &path, checks, &documents),
+                    observations,
                     duplicate_of: None,
                     collected,
+                    not_evidence,
                 };
                 parsed = Some(file);
                 FileStatus::Evaluated(evaluated)

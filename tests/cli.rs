@@ -136,7 +136,12 @@ fn json_report_has_every_documented_field() {
         }
     }
     let observations = report["observations"].as_array().unwrap();
-    assert_eq!(observations.len(), 6, "one per file here");
+    assert_eq!(
+        observations.len(),
+        5,
+        "one per file here, but the note, which is not evidence"
+    );
+    assert_eq!(report["summary"]["not_evidence"], 1);
     for o in observations {
         for key in [
             "path",
@@ -197,15 +202,26 @@ fn a_folder_mixing_good_and_bad_files_reports_every_file_with_a_reason() {
         (GAP, "malformed")
     );
     assert!(truncated.2.contains("truncated"), "{}", truncated.2);
-    assert_eq!(outcome_of("notes.txt").1, "unrecognized");
+    // A note in no evidence shape that names no subscription is not evidence: counted
+    // apart, never an observation.
+    assert!(
+        rows.iter()
+            .all(|r| !r[column("path")].ends_with("notes.txt")),
+        "notes.txt is not evidence"
+    );
     assert_eq!(outcome_of("binary.bin").1, "malformed");
     assert_eq!(
         outcome_of(&format!("{GAP}-wdatp.txt")).1,
         "collection_error"
     );
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 5);
     let stderr = String::from_utf8(output.stderr).unwrap();
-    for counted in ["6 files read", "3 subscriptions", "2 unattributed"] {
+    for counted in [
+        "6 files read",
+        "3 subscriptions",
+        "1 file not evidence",
+        "1 unattributed observation",
+    ] {
         assert!(stderr.contains(counted), "{stderr}");
     }
 }
@@ -503,7 +519,7 @@ fn explain_counts_in_the_singular_and_the_plural() {
     );
     let lines = explained(&dir.path().join("single.json"));
     assert_eq!(lines[1], "size:      83 bytes");
-    assert_eq!(lines[6], "settings (1 entry, a single setting):");
+    assert_eq!(lines[8], "settings (1 entry, a single setting):");
     let many: Vec<String> = (0..201)
         .map(|i| {
             format!(
@@ -517,7 +533,7 @@ fn explain_counts_in_the_singular_and_the_plural() {
         &format!(r#"{{"value":[{}]}}"#, many.join(",")),
     );
     let lines = explained(&dir.path().join("many.json"));
-    assert_eq!(lines[6], "settings (201 entries, a complete list):");
+    assert_eq!(lines[8], "settings (201 entries, a complete list):");
     assert!(
         lines.contains(&"   … and 1 entry more not shown".to_owned()),
         "{lines:#?}"

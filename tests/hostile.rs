@@ -89,6 +89,9 @@ enum Expect {
     /// `status: evaluated`, `kind: file`; with `outcomes`, exactly one observation with
     /// one of them (empty: any outcome, any number of observations).
     Evaluated { outcomes: &'static [&'static str] },
+    /// `status: evaluated`, `kind: file`, no observation, and a reason saying the file is
+    /// not evidence (text in no evidence shape that names no subscription).
+    NotEvidence,
     /// The file rewritten during the scan: skipped as changed, or evaluated with the
     /// SHA-256 of a state the file held at one instant: a content the writer produced, or
     /// the start of one (between the writer's truncate and the end of its write, a writer
@@ -112,7 +115,9 @@ impl Entry {
     /// What the manifest must say when files over `limit` bytes are skipped.
     fn expect(&self, limit: u64) -> Expect {
         match (&self.expect, self.size) {
-            (Expect::Evaluated { .. } | Expect::Rewritten, Some(size)) if size > limit => {
+            (Expect::Evaluated { .. } | Expect::NotEvidence | Expect::Rewritten, Some(size))
+                if size > limit =>
+            {
                 Expect::Skipped {
                     kind: "file",
                     fragments: &["larger than --max-file-size"],
@@ -572,7 +577,7 @@ impl Tree {
             "10 MB single-line string",
             b"string.json",
             Some(string.len() as u64),
-            bad.clone(),
+            Expect::NotEvidence,
         );
         let invalid: &[u8] =
             b"{\"value\": \"\xC3\x28 \xA0\xA1 \xFF\xFE\xFD \x81\x8D\x8F\x90\x9D \xE2\x82\"}\n";
@@ -1000,6 +1005,21 @@ impl Tree {
                         },
                     );
                 }
+            }
+            Expect::NotEvidence => {
+                checks.check(
+                    status == "evaluated"
+                        && kind == "file"
+                        && file["observations"].as_u64() == Some(0)
+                        && outcomes.is_empty()
+                        && reason.starts_with("not evidence: "),
+                    || {
+                        format!(
+                            "{what}: {label}: expected a file read as not evidence, got status {status:?} kind {kind:?} reason {reason:?}, {} observations, observations[] gives {outcomes:?}",
+                            file["observations"]
+                        )
+                    },
+                );
             }
             Expect::Rewritten => self.check_rewritten(what, label, file, status, reason, checks),
         }

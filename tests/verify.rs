@@ -207,7 +207,7 @@ fn the_fixtures_verify_then_one_changed_byte_and_one_new_file_are_named() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "new        fixtures/late-addition.json\n",
+            "new        fixtures/late-addition.json: not evidence: ",
         ))
         .stderr(predicate::str::contains(
             " 1 changed, 0 missing; 1 new; re-derived: ",

@@ -112,7 +112,7 @@ pub fn check(data: &[u8]) {
     // `explain` refuses a report of this tool, as a scan skips it; it explains anything else.
     match (
         &examined.record.status,
-        mdc_evidence::explain::explain(file, MAX_FILE_SIZE),
+        mdc_evidence::explain::explain(file, MAX_FILE_SIZE, None),
     ) {
         (FileStatus::Skipped(Skip::EarlierReport), _) => {}
         (_, Ok(explained)) => assert!(!explained.is_empty(), "explain printed nothing"),

@@ -108,6 +108,11 @@ pub struct ExplainArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
+    /// Explain the file for this built-in check only (`wdatp`, ...; `mdc-evidence checks`
+    /// lists them); without it, for every built-in check.
+    #[arg(long, value_name = "ID")]
+    pub check: Option<String>,
+
     /// Refuse files larger than SIZE (bytes, or with a KiB, MiB or GiB suffix).
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_file_size: u64,

@@ -74,8 +74,10 @@ pub struct ScanArgs {
     pub max_in_flight: u64,
 
     /// The subscriptions in scope: one GUID per line; a CSV with a `subscription_id`,
-    /// `SubscriptionId` or `Id` column (`Get-AzSubscription | Export-Csv`); or `az account
-    /// list` output (-o json, tsv or table). Each one without evidence gets `no_evidence`.
+    /// `SubscriptionId` or `Id` column (`Get-AzSubscription | Export-Csv`); `az account list`
+    /// output (-o json, tsv or table); or `Get-AzSubscription` console output (its default
+    /// table); in any encoding (UTF-16 from Windows PowerShell too). Each one without
+    /// evidence gets `no_evidence`.
     #[arg(long, value_name = "FILE")]
     pub subscriptions: Option<PathBuf>,
 

@@ -50,6 +50,26 @@ pub struct Observation {
     pub failed_attempts: u32,
 }
 
+/// Why a file is not evidence, when it is not: it is in no evidence shape at all and names
+/// no subscription, in its content or its path (see [`crate::formats::Reason::is_foreign`]),
+/// so that none of its observations has a subscription. Such a file is counted in reports
+/// as not evidence and gives no observation; any other file, a README under a folder named
+/// by a subscription included, stays among the observations.
+#[must_use]
+pub fn not_evidence<'a>(
+    parsed: &'a Parsed,
+    observations: &[Observation],
+) -> Option<&'a crate::formats::Reason> {
+    match &parsed.body {
+        Body::Unrecognized(reason)
+            if reason.is_foreign() && observations.iter().all(|o| o.subscription.is_none()) =>
+        {
+            Some(reason)
+        }
+        _ => None,
+    }
+}
+
 /// Evaluates one parsed file found at `path` (as reported), for every check of the run:
 /// one observation per subscription and check, sorted by subscription then check order.
 /// Query checks find nothing to read here (see [`evaluate_with`]).

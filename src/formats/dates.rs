@@ -44,6 +44,23 @@ impl DateSource {
             Self::FileModified => "file_modified_time",
         }
     }
+
+    /// Where the time comes from, in words, as `explain` shows it.
+    #[must_use]
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Transcript => {
+                "the transcript's Start time (the collecting machine's local time, whose zone \
+                 the transcript does not record: read as UTC)"
+            }
+            Self::HttpDate => "the Date header of the HTTP response",
+            Self::Har => "the startedDateTime of the HAR entry",
+            Self::FileModified => {
+                "the file's modification time: the evidence states no date, and this may be \
+                 the time the file was copied rather than collected"
+            }
+        }
+    }
 }
 
 /// When (and, where the evidence says, by whom) a file's evidence was collected.

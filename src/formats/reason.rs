@@ -263,6 +263,26 @@ impl Reason {
 }
 
 impl Reason {
+    /// Whether the file is in no evidence shape at all and names no subscription: text in
+    /// no known shape (a README, notes), an archive, image or document, a JSON object or
+    /// list of something else, a Terraform state. Such a file is not evidence; a file of an
+    /// evidence shape that falls short (a transcript, table, CSV, CLIXML or HAR log without
+    /// settings, an empty list, a bare value, an error) is.
+    #[must_use]
+    pub fn is_foreign(&self) -> bool {
+        match self {
+            Self::UnknownText
+            | Self::NotText { .. }
+            | Self::NoSettingsKeys
+            | Self::ForeignList(_)
+            | Self::TerraformState => true,
+            Self::NoneInStream { reason, .. } => reason.is_foreign(),
+            _ => false,
+        }
+    }
+}
+
+impl Reason {
     /// The wording of the reasons of one part of several (JSON values, YAML documents).
     fn fmt_stream(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

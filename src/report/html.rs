@@ -199,6 +199,7 @@ fn summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     card(out, "", s.files_read, "files read")?;
     card(out, "", s.files_skipped, "files skipped")?;
     card(out, "", s.duplicates, "duplicates")?;
+    card(out, "", s.not_evidence, "not evidence")?;
     card(out, "", s.observations, "observations")?;
     card(out, "", s.unattributed, "unattributed")?;
     writeln!(out, "</div>")?;

@@ -294,12 +294,13 @@ struct SummaryView(Summary);
 impl Serialize for SummaryView {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let s = &self.0;
-        let mut map = serializer.serialize_map(Some(14))?;
+        let mut map = serializer.serialize_map(Some(15))?;
         map.serialize_entry("files_seen", &s.files_seen)?;
         map.serialize_entry("files_read", &s.files_read)?;
         map.serialize_entry("files_skipped", &s.files_skipped)?;
         map.serialize_entry("evidence_not_read", &s.evidence_not_read)?;
         map.serialize_entry("duplicates", &s.duplicates)?;
+        map.serialize_entry("not_evidence", &s.not_evidence)?;
         map.serialize_entry("observations", &s.observations)?;
         map.serialize_entry("unattributed", &s.unattributed)?;
         map.serialize_entry("unattributed_deciding", &s.unattributed_deciding)?;
@@ -386,7 +387,8 @@ mod tests {
                         n % 2 == 0
                     ),
                 ),
-                2 | 3 => (format!("{n:04}.txt"), "nothing to see".to_owned()),
+                // An empty list: an unrecognized observation, unattributed.
+                2 | 3 => (format!("{n:04}.txt"), "[]".to_owned()),
                 _ => (format!("{n:04}.skip"), String::new()),
             };
             let written = std::fs::write(folder.path().join(name), text);

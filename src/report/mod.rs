@@ -42,6 +42,8 @@ pub struct Summary {
     pub evidence_not_read: usize,
     /// Files whose bytes equal an earlier file's.
     pub duplicates: usize,
+    /// Files read that are not evidence (a README, an image): they give no observation.
+    pub not_evidence: usize,
     /// Observations (file, subscription pairs).
     pub observations: usize,
     /// Observations without a subscription.
@@ -106,6 +108,13 @@ impl Summary {
             files_skipped: report.files.len() - files_read,
             evidence_not_read: report.unread_evidence(),
             duplicates,
+            not_evidence: report
+                .files
+                .iter()
+                .filter(
+                    |f| matches!(&f.status, FileStatus::Evaluated(e) if e.not_evidence.is_some()),
+                )
+                .count(),
             observations: observations.len(),
             unattributed: observations
                 .iter()
@@ -171,6 +180,13 @@ impl Summary {
         }
         if self.flagged > 0 {
             let _ = write!(line, "; {} flagged for review", self.flagged);
+        }
+        match self.not_evidence {
+            0 => {}
+            1 => line.push_str("; 1 file not evidence"),
+            n => {
+                let _ = write!(line, "; {n} files not evidence");
+            }
         }
         match self.unattributed {
             0 => {}

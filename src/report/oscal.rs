@@ -416,7 +416,7 @@ fn finding<'a>(report: &'a Report, verdict: &'a SubscriptionVerdict) -> FindingV
 }
 
 /// The back matter's resources: the stand-in for the assessment plan, then one per file
-/// read, with its path and SHA-256.
+/// read that is evidence (a README is none), with its path and SHA-256.
 struct Resources<'a>(&'a Report);
 
 impl Serialize for Resources<'_> {
@@ -431,7 +431,7 @@ impl Serialize for Resources<'_> {
             rlinks: Vec::new(),
         };
         let files = self.0.files.iter().filter_map(|file| match &file.status {
-            crate::model::FileStatus::Evaluated(e) => Some(Resource {
+            crate::model::FileStatus::Evaluated(e) if e.not_evidence.is_none() => Some(Resource {
                 uuid: file_uuid(&file.path),
                 title: line(&file.path),
                 description: format!("Evidence file {}", file.path),
@@ -443,7 +443,7 @@ impl Serialize for Resources<'_> {
                     }],
                 }],
             }),
-            crate::model::FileStatus::Skipped(_) => None,
+            crate::model::FileStatus::Evaluated(_) | crate::model::FileStatus::Skipped(_) => None,
         });
         serializer.collect_seq(std::iter::once(plan).chain(files))
     }

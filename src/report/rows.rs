@@ -147,7 +147,7 @@ pub struct FileRow<'a> {
     pub kind: &'static str,
     /// `evaluated` or `skipped`.
     pub status: &'static str,
-    /// Why it was skipped.
+    /// Why it was skipped, or why a file read is not evidence (`not evidence: ...`).
     pub reason: Option<String>,
     /// Its size, when read.
     pub size: Option<u64>,
@@ -275,7 +275,10 @@ pub fn file(file: &FileRecord) -> FileRow<'_> {
             path: &file.path,
             kind: file.kind.as_str(),
             status: "evaluated",
-            reason: None,
+            reason: e
+                .not_evidence
+                .as_ref()
+                .map(|why| format!("not evidence: {why}")),
             size: Some(e.size),
             sha256: Some(&e.sha256),
             encoding: e.encoding.map(Encoding::as_str),

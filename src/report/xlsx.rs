@@ -378,6 +378,7 @@ fn run_rows(report: &Report) -> Vec<(String, Cell<'_>)> {
         ("files_read", summary.files_read),
         ("files_skipped", summary.files_skipped),
         ("duplicates", summary.duplicates),
+        ("not_evidence", summary.not_evidence),
         ("observations", summary.observations),
         ("unattributed", summary.unattributed),
         ("unattributed_deciding", summary.unattributed_deciding),

@@ -177,6 +177,20 @@ fn is_wdatp(name: &str) -> bool {
 }
 
 /// The observations of one file.
+/// A file giving nothing to decide: one `unrecognized` observation placed by its path; but
+/// only `az account show` output (its GUID no resource id) in a path naming no subscription
+/// is not evidence, with no observation at all.
+fn nothing_decided(file: &File, by_path: impl Fn(&'static str, Loc) -> Expected) -> Vec<Expected> {
+    let foreign = file
+        .blocks
+        .iter()
+        .all(|b| matches!(b.kind, Kind::AccountShow { .. }));
+    if foreign && file.path_sub().is_none() {
+        return Vec::new();
+    }
+    vec![by_path("unrecognized", Loc::Nothing)]
+}
+
 pub fn observations(case: &Case, file: &File, rendered: &Rendered, path: &str) -> Vec<Expected> {
     // Compared only when the `jsonc` kind is enabled: it is what that kind covers.
     let note = (file.comments && crate::model::mix::is_enabled(crate::model::mix::Mix::Jsonc))
@@ -258,7 +272,7 @@ pub fn observations(case: &Case, file: &File, rendered: &Rendered, path: &str) -
         }
     }
     if groups.is_empty() {
-        return vec![by_path("unrecognized", Loc::Nothing)];
+        return nothing_decided(file, by_path);
     }
     if file.path_sub().is_none() {
         one_unattributed(&mut groups);
