@@ -91,8 +91,25 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
                 for warning in &report.run.warnings {
                     say(format_args!("warning: {warning}"));
                 }
+                let fired = if config.exit_zero {
+                    Vec::new()
+                } else {
+                    report.fired(&config.fail_on)
+                };
+                let rules: Vec<String> = fired
+                    .iter()
+                    .map(|(rule, n)| format!("{} ({n})", rule.as_str()))
+                    .collect();
+                let policy = (!rules.is_empty())
+                    .then(|| format!("; exit 1 by --fail-on {}", rules.join(", ")));
                 if !summary_shown {
-                    say(Summary::of(&report).line());
+                    say(format_args!(
+                        "{}{}",
+                        Summary::of(&report).line(),
+                        policy.as_deref().unwrap_or_default()
+                    ));
+                } else if let Some(policy) = &policy {
+                    say(policy.trim_start_matches("; "));
                 }
                 let accepted = report.accepted_failures();
                 if accepted > 0 {
@@ -110,7 +127,7 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
             Ok(if config.exit_zero {
                 ExitStatus::Pass
             } else {
-                report.exit_status(config.strict)
+                report.exit_status(config.strict, &config.fail_on)
             })
         }
         Command::Checks(args) => {
