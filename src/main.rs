@@ -91,17 +91,7 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
                 for warning in &report.run.warnings {
                     say(format_args!("warning: {warning}"));
                 }
-                let fired = if config.exit_zero {
-                    Vec::new()
-                } else {
-                    report.fired(&config.fail_on)
-                };
-                let rules: Vec<String> = fired
-                    .iter()
-                    .map(|(rule, n)| format!("{} ({n})", rule.as_str()))
-                    .collect();
-                let policy = (!rules.is_empty())
-                    .then(|| format!("; exit 1 by --fail-on {}", rules.join(", ")));
+                let policy = fail_on_note(&report, &config);
                 if !summary_shown {
                     say(format_args!(
                         "{}{}",
@@ -207,6 +197,21 @@ fn diff(args: &mdc_evidence::cli::DiffArgs) -> Result<ExitStatus, Error> {
 /// One line on standard error, `mdc-evidence: ` and the message: every message goes through
 /// [`mdc_evidence::escape::message`], so that no text from a file, a checks file, a register
 /// or a parse error can drive the terminal or pass for a line of its own.
+/// The end of the summary line when `--fail-on` rules held: which, and how many verdicts
+/// (observations, for `unattributed-value`) each; `None` when none held or `--exit-zero`
+/// decides the status.
+fn fail_on_note(report: &mdc_evidence::Report, config: &mdc_evidence::Config) -> Option<String> {
+    if config.exit_zero {
+        return None;
+    }
+    let rules: Vec<String> = report
+        .fired(&config.fail_on)
+        .iter()
+        .map(|(rule, n)| format!("{} ({n})", rule.as_str()))
+        .collect();
+    (!rules.is_empty()).then(|| format!("; exit 1 by --fail-on {}", rules.join(", ")))
+}
+
 fn say(text: impl std::fmt::Display) {
     eprintln!(
         "mdc-evidence: {}",

@@ -118,8 +118,8 @@ impl fmt::Display for Flag {
                 if *n == 1 { "" } else { "s" }
             ),
             Self::DateFromFileTime => f.write_str(
-                "date_from_file_time: no deciding file states when it was collected; its only \
-                 date is the file's modification time, which may be that of a copy",
+                "date_from_file_time: dated only by the file's modification time, which may be \
+                 a copy's",
             ),
             Self::Stale { collected, rule } => write!(
                 f,
