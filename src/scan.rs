@@ -297,7 +297,7 @@ fn future_dated_warning(
     Some(format!(
         "{} {} on evidence that says it was collected after the run's time {now} (the \
          latest {}, {}): the run's clock or SOURCE_DATE_EPOCH is behind the evidence, or the \
-         evidence's dates are wrong; staleness and exceptions are judged at the run's time",
+         evidence's dates are wrong; {} judged at the run's time",
         flagged.len(),
         if flagged.len() == 1 {
             "verdict rests"
@@ -305,7 +305,12 @@ fn future_dated_warning(
             "verdicts rest"
         },
         latest.at,
-        latest.source.as_str()
+        latest.source.as_str(),
+        if dates.period.is_some() {
+            "exceptions are (staleness at the period's end)"
+        } else {
+            "staleness and exceptions are"
+        }
     ))
 }
 

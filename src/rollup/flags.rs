@@ -193,9 +193,8 @@ pub fn stated_after(collected: &Collected, time: jiff::Timestamp) -> bool {
         .is_ok_and(|earliest| earliest > time)
 }
 
-/// The flags of the deciding evidence's dates, in [`Flag::CODES`] order.
-fn date_flags(deciding: &[&Evidence<'_>], dates: &Dates) -> Vec<Flag> {
-    let mut flags = Vec::new();
+/// The flags of the deciding evidence's dates, in [`Flag::CODES`] order, added to `flags`.
+fn date_flags(deciding: &[&Evidence<'_>], dates: &Dates, flags: &mut Vec<Flag>) {
     let collected = || deciding.iter().filter_map(|e| e.collected);
     // Dates the evidence states outrank files' modification times: a verdict is flagged
     // only when it has no such date at all.
@@ -240,7 +239,6 @@ fn date_flags(deciding: &[&Evidence<'_>], dates: &Dates) -> Vec<Flag> {
             last_day: period.last_day.clone(),
         });
     }
-    flags
 }
 
 /// How many other subscriptions a `shared_evidence` reason names.
@@ -364,7 +362,7 @@ pub(super) fn flags_of(
     if errors > 0 {
         flags.push(Flag::CollectionErrors(errors));
     }
-    flags.extend(date_flags(&deciding, dates));
+    date_flags(&deciding, dates, &mut flags);
     if unread > 0 {
         flags.push(Flag::UnreadEvidence(unread));
     }

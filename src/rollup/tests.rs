@@ -151,6 +151,47 @@ fn only_a_stated_date_after_the_run_flags_future_dated() {
 }
 
 #[test]
+fn every_flag_code_is_listed_once_in_order() {
+    let collected = Collected {
+        at: jiff::Timestamp::UNIX_EPOCH,
+        by: None,
+        source: DateSource::Har,
+    };
+    let every = [
+        Flag::PathOnly,
+        Flag::NoResourceId,
+        Flag::SharedEvidence {
+            named: Vec::new(),
+            total: 1,
+        },
+        Flag::CollectionErrors(1),
+        Flag::DateFromFileTime,
+        Flag::Stale {
+            collected: collected.clone(),
+            rule: String::new(),
+        },
+        Flag::BeforePeriod {
+            collected: collected.clone(),
+            first_day: String::new(),
+        },
+        Flag::FutureDated(collected.clone()),
+        Flag::AfterPeriod {
+            collected,
+            last_day: String::new(),
+        },
+        Flag::UnreadEvidence(1),
+    ];
+    let codes: Vec<&str> = every.iter().map(Flag::as_str).collect();
+    assert_eq!(codes, Flag::CODES);
+    for flag in &every {
+        assert!(
+            flag.to_string()
+                .starts_with(&format!("{}: ", flag.as_str()))
+        );
+    }
+}
+
+#[test]
 fn the_period_flags_dates_outside_it_and_staleness_counts_from_its_end() {
     let s = sub(4);
     let at = |text: &str, source| Collected {
