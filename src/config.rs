@@ -34,6 +34,10 @@ pub struct Config {
     pub generated_at: SystemTime,
     /// `--stale-after`: how old deciding evidence may be.
     pub stale_after: Option<StaleAfter>,
+    /// `--period`: the audit period evidence is judged against, when given.
+    pub period: Option<Period>,
+    /// `--fail-on`: what else makes the run exit 1.
+    pub fail_on: Vec<crate::model::FailOn>,
     /// Print no summary line on standard error.
     pub quiet: bool,
     /// Exit 0 whenever a report was written.
@@ -66,6 +70,8 @@ impl Config {
             command_line: Vec::new(),
             generated_at: SystemTime::UNIX_EPOCH,
             stale_after: None,
+            period: None,
+            fail_on: Vec::new(),
             quiet: false,
             exit_zero: false,
             exceptions: None,
@@ -74,14 +80,27 @@ impl Config {
     }
 }
 
-/// `--stale-after`: a duration, and how the user wrote it.
+/// `--stale-after`: a duration or a date, and how the user wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaleAfter {
-    /// The duration.
-    pub duration: std::time::Duration,
-    /// As written (`30d`), for the reasons that name it.
+    /// How old evidence may be.
+    pub limit: StaleLimit,
+    /// As written (`30d`, `2026-07-01`), for the reasons that name it.
     pub written: String,
 }
+
+/// What `--stale-after` counts: back from the period's end (or the run's time), or from a
+/// fixed date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaleLimit {
+    /// Stale when collected longer than this before the period's end, else the run's time.
+    Duration(std::time::Duration),
+    /// Stale when collected before this time (a date's midnight, UTC).
+    Before(jiff::Timestamp),
+}
+
+/// `--period START..END`: the audit period, whole days in UTC.
+pub use crate::rollup::Period;
 
 /// The default `--max-file-size`: 64 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;

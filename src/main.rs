@@ -91,8 +91,15 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
                 for warning in &report.run.warnings {
                     say(format_args!("warning: {warning}"));
                 }
+                let policy = fail_on_note(&report, &config);
                 if !summary_shown {
-                    say(Summary::of(&report).line());
+                    say(format_args!(
+                        "{}{}",
+                        Summary::of(&report).line(),
+                        policy.as_deref().unwrap_or_default()
+                    ));
+                } else if let Some(policy) = &policy {
+                    say(policy.trim_start_matches("; "));
                 }
                 let accepted = report.accepted_failures();
                 if accepted > 0 {
@@ -110,7 +117,7 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<ExitStatus, Error> {
             Ok(if config.exit_zero {
                 ExitStatus::Pass
             } else {
-                report.exit_status(config.strict)
+                report.exit_status(config.strict, &config.fail_on)
             })
         }
         Command::Checks(args) => {
@@ -191,6 +198,21 @@ fn diff(args: &mdc_evidence::cli::DiffArgs) -> Result<ExitStatus, Error> {
 /// One line on standard error, `mdc-evidence: ` and the message: every message goes through
 /// [`mdc_evidence::escape::message`], so that no text from a file, a checks file, a register
 /// or a parse error can drive the terminal or pass for a line of its own.
+/// The end of the summary line when `--fail-on` rules held: which, and how many verdicts
+/// (observations, for `unattributed-value`) each; `None` when none held or `--exit-zero`
+/// decides the status.
+fn fail_on_note(report: &mdc_evidence::Report, config: &mdc_evidence::Config) -> Option<String> {
+    if config.exit_zero {
+        return None;
+    }
+    let rules: Vec<String> = report
+        .fired(&config.fail_on)
+        .iter()
+        .map(|(rule, n)| format!("{} ({n})", rule.as_str()))
+        .collect();
+    (!rules.is_empty()).then(|| format!("; exit 1 by --fail-on {}", rules.join(", ")))
+}
+
 fn say(text: impl std::fmt::Display) {
     eprintln!(
         "mdc-evidence: {}",

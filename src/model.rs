@@ -110,16 +110,47 @@ pub enum ExitStatus {
     Incomplete = 3,
 }
 
+/// A `--fail-on` rule: what else makes a run exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// `flagged`: a verdict in scope carries any flag.
+    Flagged,
+    /// A flag's code (`path_only`, `stale`, ...): a verdict in scope carries that flag.
+    Flag(&'static str),
+    /// `unattributed-value`: an observation without a subscription holds a value (an
+    /// outcome that would decide a subscription if one were known).
+    UnattributedValue,
+    /// `out-of-scope`: a subscription outside the inventory fails or conflicts.
+    OutOfScope,
+}
+
+impl FailOn {
+    /// The rule as the command line names it.
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Flagged => "flagged",
+            Self::Flag(code) => code,
+            Self::UnattributedValue => "unattributed-value",
+            Self::OutOfScope => "out-of-scope",
+        }
+    }
+}
+
 impl Report {
     /// The exit status this report calls for (see the README's exit codes), decided here
     /// only. A `fail` or `conflict` in scope exits 1, except a `fail` covered by an
-    /// exception that holds, unless `strict`. Otherwise the run passes only on complete
-    /// evidence: a subscription in scope without evidence, no subscription at all, or any
-    /// skipped file that might be evidence ([`Skip::might_be_evidence`]) exits 3. A file
-    /// not read could hold anything for any subscription, whatever its path says, so no
-    /// verdict is trusted to stand without it.
+    /// exception that holds, unless `strict`; so does any `fail_on` rule that holds
+    /// ([`Report::fired`]). Otherwise the run passes only on complete evidence: a
+    /// subscription in scope without evidence, no subscription at all, or any skipped file
+    /// that might be evidence ([`Skip::might_be_evidence`]) exits 3. A file not read could
+    /// hold anything for any subscription, whatever its path says, so no verdict is
+    /// trusted to stand without it.
     #[must_use]
-    pub fn exit_status(&self, strict: bool) -> ExitStatus {
+    pub fn exit_status(&self, strict: bool, fail_on: &[FailOn]) -> ExitStatus {
+        if !self.fired(fail_on).is_empty() {
+            return ExitStatus::Fail;
+        }
         // With an inventory, only the subscriptions it lists decide the status.
         let in_scope = || self.subscriptions.iter().filter(|s| s.in_scope());
         let has = |v: Verdict| {
@@ -135,6 +166,40 @@ impl Report {
         } else {
             ExitStatus::Pass
         }
+    }
+
+    /// The `fail_on` rules that hold, each with how many verdicts (observations, for
+    /// `unattributed-value`) make it hold, in the order given, without repeats.
+    #[must_use]
+    pub fn fired(&self, fail_on: &[FailOn]) -> Vec<(FailOn, usize)> {
+        let mut fired: Vec<(FailOn, usize)> = Vec::new();
+        for rule in fail_on {
+            if fired.iter().any(|(r, _)| r == rule) {
+                continue;
+            }
+            let in_scope = || self.subscriptions.iter().filter(|s| s.in_scope());
+            let count = match rule {
+                FailOn::Flagged => in_scope().filter(|s| !s.flags.is_empty()).count(),
+                FailOn::Flag(code) => in_scope()
+                    .filter(|s| s.flags.iter().any(|f| f.as_str() == *code))
+                    .count(),
+                FailOn::UnattributedValue => self
+                    .observations()
+                    .filter(|(_, _, o)| o.subscription.is_none() && o.outcome.is_deciding())
+                    .count(),
+                FailOn::OutOfScope => self
+                    .subscriptions
+                    .iter()
+                    .filter(|s| {
+                        !s.in_scope() && matches!(s.verdict, Verdict::Fail | Verdict::Conflict)
+                    })
+                    .count(),
+            };
+            if count > 0 {
+                fired.push((*rule, count));
+            }
+        }
+        fired
     }
 
     /// How many skipped entries might be evidence ([`Skip::might_be_evidence`]): while any
@@ -220,7 +285,11 @@ mod tests {
         for skip in unread {
             let report = passing_beside(skip.clone());
             assert_eq!(report.unread_evidence(), 1, "{skip}");
-            assert_eq!(report.exit_status(false), ExitStatus::Incomplete, "{skip}");
+            assert_eq!(
+                report.exit_status(false, &[]),
+                ExitStatus::Incomplete,
+                "{skip}"
+            );
         }
         let deliberate = [
             Skip::Excluded("*.log".into()),
@@ -233,7 +302,7 @@ mod tests {
         for skip in deliberate {
             let report = passing_beside(skip.clone());
             assert_eq!(report.unread_evidence(), 0, "{skip}");
-            assert_eq!(report.exit_status(false), ExitStatus::Pass, "{skip}");
+            assert_eq!(report.exit_status(false, &[]), ExitStatus::Pass, "{skip}");
         }
     }
 }

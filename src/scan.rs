@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use crate::checks::Checks;
-use crate::config::Config;
+use crate::config::{Config, StaleAfter, StaleLimit};
 use crate::decode::Encoding;
 use crate::discover::{self, Entry};
 use crate::error::Error;
@@ -67,31 +67,16 @@ pub fn scan_with(config: &Config, progress: &dyn Progress) -> Result<Report, Err
     let (mut files, files_atime_not_kept) =
         pool.install(|| examine_all(discovered.entries, config, progress));
     mark_duplicates(&mut files);
-    let staleness = config
-        .stale_after
-        .as_ref()
-        .map(|stale| -> Result<rollup::Staleness, Error> {
-            let cutoff = config
-                .generated_at
-                .checked_sub(stale.duration)
-                .and_then(|t| jiff::Timestamp::try_from(t).ok())
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--stale-after {} reaches back before the year -9999",
-                        stale.written
-                    ))
-                })?;
-            Ok(rollup::Staleness {
-                cutoff,
-                after: stale.written.clone(),
-            })
-        })
-        .transpose()?;
     let now = jiff::Timestamp::try_from(config.generated_at)
         .map_err(|e| Error::Usage(format!("the run's time cannot date evidence: {e}")))?;
     let dates = rollup::Dates {
         now: Some(now),
-        staleness,
+        staleness: config
+            .stale_after
+            .as_ref()
+            .map(|stale| staleness(stale, config.period.as_ref(), now))
+            .transpose()?,
+        period: config.period.clone(),
     };
     let mut subscriptions = pool.install(|| {
         roll_up(
@@ -255,6 +240,44 @@ fn roll_up(
     rollup::roll_up(evidence, inventory, &checks.checks, dates)
 }
 
+/// What `--stale-after` makes stale: evidence collected before a date, or longer than a
+/// duration before the period's end (`--period`), else before the run's time `now`.
+fn staleness(
+    stale: &StaleAfter,
+    period: Option<&rollup::Period>,
+    now: jiff::Timestamp,
+) -> Result<rollup::Staleness, Error> {
+    let written = &stale.written;
+    let duration = match stale.limit {
+        StaleLimit::Before(cutoff) => {
+            return Ok(rollup::Staleness {
+                cutoff,
+                rule: format!("before {written}"),
+            });
+        }
+        StaleLimit::Duration(duration) => duration,
+    };
+    let (from, rule) = match period {
+        Some(period) => (
+            period.end,
+            format!(
+                "more than {written} before the period's end ({})",
+                period.last_day
+            ),
+        ),
+        None => (now, format!("more than {written} before the run")),
+    };
+    let cutoff = jiff::SignedDuration::try_from(duration)
+        .ok()
+        .and_then(|d| from.checked_sub(d).ok())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--stale-after {written} reaches back before the year -9999"
+            ))
+        })?;
+    Ok(rollup::Staleness { cutoff, rule })
+}
+
 /// The run's warning when deciding evidence says it was collected after the run's time
 /// (the verdicts flagged `future_dated`): how many verdicts rest on it, and the latest date.
 fn future_dated_warning(
@@ -274,7 +297,7 @@ fn future_dated_warning(
     Some(format!(
         "{} {} on evidence that says it was collected after the run's time {now} (the \
          latest {}, {}): the run's clock or SOURCE_DATE_EPOCH is behind the evidence, or the \
-         evidence's dates are wrong; staleness and exceptions are judged at the run's time",
+         evidence's dates are wrong; {} judged at the run's time",
         flagged.len(),
         if flagged.len() == 1 {
             "verdict rests"
@@ -282,7 +305,12 @@ fn future_dated_warning(
             "verdicts rest"
         },
         latest.at,
-        latest.source.as_str()
+        latest.source.as_str(),
+        if dates.period.is_some() {
+            "exceptions are (staleness at the period's end)"
+        } else {
+            "staleness and exceptions are"
+        }
     ))
 }
 

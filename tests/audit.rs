@@ -537,7 +537,7 @@ fn csv_metadata_lines_describe_the_run_before_the_header() {
     assert_eq!(
         lines[5],
         "# summary: 2 files read, 0 skipped; 1 subscription: 1 pass, 0 fail, 0 conflict, \
-         0 no_evidence"
+         0 no_evidence; 1 flagged for review"
     );
     assert!(lines[6].starts_with("subscription_id,"), "{text}");
     assert!(
@@ -675,7 +675,10 @@ fn weak_evidence_is_flagged_and_unattributed_files_end_the_workpaper() {
             .map(|f| f.as_str().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(flags(a), ["path_only", "no_resource_id"]);
+    assert_eq!(
+        flags(a),
+        ["path_only", "no_resource_id", "date_from_file_time"]
+    );
     let row_a = report["subscriptions"]
         .as_array()
         .unwrap()
@@ -742,7 +745,8 @@ fn shared_evidence_names_three_others_and_counts_the_rest() {
         first["reason"],
         format!(
             "WDATP is enabled in 1 file; path_only: no deciding file names this subscription in its content, only its path does; \
-             no_resource_id: a deciding setting carries no resource id, only a name and a value; shared_evidence: the same bytes also decide {}, {}, {} and 2 more",
+             no_resource_id: a deciding setting carries no resource id, only a name and a value; shared_evidence: the same bytes also decide {}, {}, {} and 2 more; \
+             date_from_file_time: dated only by the file's modification time, which may be a copy's",
             subs[1], subs[2], subs[3]
         )
     );
@@ -899,7 +903,8 @@ fn evidence_dates_are_reported_and_old_evidence_is_flagged_stale() {
     let listed = row(&report, other);
     assert_eq!(listed["collected_at"], "2025-11-18T00:00:00Z");
     assert_eq!(listed["collected_from"], "file_modified_time");
-    assert_eq!(listed["flags"], serde_json::json!([]));
+    // Its only date is the file's: flagged as such.
+    assert_eq!(listed["flags"], serde_json::json!(["date_from_file_time"]));
     // Older than a week: the modification time makes it stale too, and says so.
     let report = scan(&["--stale-after", "1week"]);
     assert!(
@@ -922,5 +927,7 @@ fn evidence_dates_are_reported_and_old_evidence_is_flagged_stale() {
         .arg(dir.path())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("is not a duration"));
+        .stderr(predicate::str::contains(
+            "is neither a date (YYYY-MM-DD) nor a duration",
+        ));
 }

@@ -240,7 +240,7 @@ fn csv_report_has_one_row_per_subscription_by_default() {
              exception,exception_expires,exception_approved_by,exception_ticket,exception_justification\r\n",
         ))
         .stdout(predicate::str::contains(format!(
-            "{PASS},,wdatp,8.1.3.3,pass,,"
+            "{PASS},,wdatp,8.1.3.3,pass,date_from_file_time,"
         )))
         .stdout(predicate::str::contains(format!(
             "{FAIL},,wdatp,8.1.3.3,fail,"
@@ -627,18 +627,18 @@ fn table_aligns_columns_by_display_width_and_ends_with_the_summary() {
     assert_eq!(output.status.code(), Some(1));
     let expected = format!(
         "\
-subscription                          name       check  verdict  flags  reason
-{PASS}  本番 prod  wdatp  pass            WDATP is enabled in 1 file
-{FAIL}  dev        wdatp  fail            WDATP is disabled in 1 file
+subscription                          name       check  verdict  flags                reason
+{PASS}  本番 prod  wdatp  pass     date_from_file_time  WDATP is enabled in 1 file; date_from_file_time: dated only by the file's modification time, which may be a copy's
+{FAIL}  dev        wdatp  fail     date_from_file_time  WDATP is disabled in 1 file; date_from_file_time: dated only by the file's modification time, which may be a copy's
 
 not in the inventory (out of scope):
-{GAP}             wdatp  pass            WDATP is enabled in 1 file
+{GAP}             wdatp  pass     date_from_file_time  WDATP is enabled in 1 file; date_from_file_time: dated only by the file's modification time, which may be a copy's
 
 unattributed observations (no subscription):
 path           check  outcome   detail
 ev/loose.json  wdatp  disabled  unattributed: neither the content nor the path names a subscription; WDATP enabled is false
 
-4 files read, 0 skipped; 2 in scope: 1 pass, 1 fail, 0 conflict, 0 no_evidence; 1 out of scope; 1 unattributed observation (1 with a value)
+4 files read, 0 skipped; 2 in scope: 1 pass, 1 fail, 0 conflict, 0 no_evidence; 1 out of scope; 2 flagged for review; 1 unattributed observation (1 with a value)
 "
     );
     assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);

@@ -114,7 +114,10 @@ fn a_file_named_like_a_temporary_report_keeps_the_run_from_passing_and_flags_its
     // The verdict of the subscription its path names cannot be a clean pass.
     let (_, report, _) = scan(dir.path(), &[]);
     let verdict = &report["subscriptions"][0];
-    assert_eq!(verdict["flags"], serde_json::json!(["unread_evidence"]));
+    assert_eq!(
+        verdict["flags"],
+        serde_json::json!(["date_from_file_time", "unread_evidence"])
+    );
     assert!(
         verdict["reason"].as_str().unwrap().contains(
             "unread_evidence: 1 file whose path names this subscription was not read and could \

@@ -339,12 +339,14 @@ fn register_text_is_inert_in_every_report() {
 /// The README's worked example (Over time, Exceptions register), as it shows it.
 #[test]
 fn the_readme_example_holds_for_the_csv_and_the_toml_register() {
+    const FILE_TIME: &str =
+        "date_from_file_time: dated only by the file's modification time, which may be a copy's";
     let stderr = |register: &str, first: &str, second: &str, third: &str| {
         format!(
             "mdc-evidence: warning: exceptions tests/over-time/{register}, {first}: the exception for subscription 0a1e0003-7c2b-4d1e-9f3a-5b6c7d8e9f03 and check wdatp expired on 2026-06-30; its verdict (fail) counts\n\
              mdc-evidence: warning: exceptions tests/over-time/{register}, {second}: this scan has no verdict for subscription 0a1e0009-7c2b-4d1e-9f3a-5b6c7d8e9f09 and check wdatp; not applied\n\
              mdc-evidence: warning: exceptions tests/over-time/{register}, {third}: approved_by is empty; not applied\n\
-             mdc-evidence: 6 files read, 0 skipped; 6 subscriptions: 3 pass, 2 fail, 0 conflict, 1 no_evidence\n\
+             mdc-evidence: 6 files read, 0 skipped; 6 subscriptions: 3 pass, 2 fail, 0 conflict, 1 no_evidence; 5 flagged for review\n\
              mdc-evidence: 1 failure accepted by exceptions (not counted for the exit status; --strict counts them)\n"
         )
     };
@@ -372,8 +374,8 @@ fn the_readme_example_holds_for_the_csv_and_the_toml_register() {
             .assert()
             .code(1)
             .stdout(predicate::str::contains(
-                "0a1e0002-7c2b-4d1e-9f3a-5b6c7d8e9f02  wdatp  fail         exception accepted until 2027-03-31  WDATP is disabled in 1 file\n\
-                 0a1e0003-7c2b-4d1e-9f3a-5b6c7d8e9f03  wdatp  fail         exception expired on 2026-06-30      WDATP is disabled in 1 file\n",
+                format!("0a1e0002-7c2b-4d1e-9f3a-5b6c7d8e9f02  wdatp  fail         date_from_file_time, exception accepted until 2027-03-31  WDATP is disabled in 1 file; {FILE_TIME}\n\
+                 0a1e0003-7c2b-4d1e-9f3a-5b6c7d8e9f03  wdatp  fail         date_from_file_time, exception expired on 2026-06-30      WDATP is disabled in 1 file; {FILE_TIME}\n"),
             ))
             .stderr(expected);
     }

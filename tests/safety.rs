@@ -463,11 +463,12 @@ fn roots_that_name_the_same_files_count_them_once() {
     assert_eq!(
         verdict["reason"],
         "WDATP is enabled in 1 file; path_only: no deciding file names this subscription in its content, only its path does; \
-         no_resource_id: a deciding setting carries no resource id, only a name and a value"
+         no_resource_id: a deciding setting carries no resource id, only a name and a value; \
+         date_from_file_time: dated only by the file's modification time, which may be a copy's"
     );
     assert_eq!(
         verdict["flags"],
-        serde_json::json!(["path_only", "no_resource_id"])
+        serde_json::json!(["path_only", "no_resource_id", "date_from_file_time"])
     );
 }
 

@@ -13,12 +13,12 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 mod diff;
 mod outputs;
+mod period;
 mod scan;
 
 pub use diff::DiffArgs;
 pub use scan::{ScanArgs, read_checks_file, recorded_scan};
 
-use crate::config::StaleAfter;
 use crate::error::Error;
 
 const EXIT_CODES: &str = "\
@@ -28,6 +28,7 @@ Exit codes:
   2  usage or fatal error (no report written)
   3  evidence incomplete: no fail or conflict, but some subscription has no evidence,
      none was found, or a skipped file might be evidence
+With --fail-on RULE, 1 also when the rule holds (see --help).
 With --exit-zero, 0 whenever a report was written.";
 
 /// Decides, offline, whether Defender for Endpoint integration (WDATP) is enabled in each
@@ -206,20 +207,6 @@ pub(super) fn generated_at(source_date_epoch: Option<OsString>) -> Result<System
         })
 }
 
-/// Parses a size: bytes, or a number with a KiB, MiB or GiB suffix (K, M, G also accepted).
-/// A `--stale-after` duration (`30d`, `12weeks`), kept as written for the reasons.
-pub(super) fn parse_duration(text: &str) -> Result<StaleAfter, String> {
-    let duration = humantime::parse_duration(text.trim())
-        .map_err(|e| format!("{text:?} is not a duration (e.g. 30d, 12weeks, 90days): {e}"))?;
-    if duration.is_zero() {
-        return Err("the duration must be longer than 0".to_owned());
-    }
-    Ok(StaleAfter {
-        duration,
-        written: text.trim().to_owned(),
-    })
-}
-
 /// `-j N`: a number of threads, at most [`crate::read::MAX_THREADS`] (0: the default).
 pub(super) fn parse_threads(text: &str) -> Result<usize, String> {
     let n: usize = text
@@ -235,6 +222,7 @@ pub(super) fn parse_threads(text: &str) -> Result<usize, String> {
     Ok(n)
 }
 
+/// Parses a size: bytes, or a number with a KiB, MiB or GiB suffix (K, M, G also accepted).
 pub(super) fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let split = text

@@ -7,10 +7,9 @@ use std::time::SystemTime;
 use clap::{Args, Parser};
 
 use super::outputs::{Input, canonical_output, check_outputs, output_for, report_format};
-use super::{
-    Cli, Command, generated_at, parse_delimiter, parse_duration, parse_size, parse_threads,
-};
-use crate::config::{Config, StaleAfter};
+use super::period::{parse_fail_on, parse_period, parse_stale_after};
+use super::{Cli, Command, generated_at, parse_delimiter, parse_size, parse_threads};
+use crate::config::{Config, Period, StaleAfter};
 use crate::discover::Discovery;
 use crate::error::{Error, shown};
 use crate::report::{self, Flags, Output, Writer, csv::Rows};
@@ -93,11 +92,28 @@ pub struct ScanArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// Flag `stale` the subscriptions whose deciding evidence was collected longer than
-    /// DURATION before the run (e.g. 30d, 12weeks, 90days); the date is the one the
-    /// evidence states, else the file's modification time.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Flag `stale` the verdicts whose deciding evidence was collected before DATE
+    /// (YYYY-MM-DD, UTC), or longer than DURATION before the period's end (--period), else
+    /// before the run (e.g. 30d, 12weeks, 3mo, 1y; units min, h, d, w, mo, y: `m` alone is
+    /// refused). The date is the one the evidence states, else the file's modification
+    /// time.
+    #[arg(long, value_name = "DURATION|DATE", value_parser = parse_stale_after)]
     pub stale_after: Option<StaleAfter>,
+
+    /// The audit period, its first and last days (YYYY-MM-DD, UTC), e.g.
+    /// 2026-07-01..2026-09-30: --stale-after counts back from its end, and verdicts whose
+    /// deciding evidence is dated after it (`after_period`: a date the evidence states) or
+    /// before it (`before_period`) are flagged.
+    #[arg(long, value_name = "START..END", value_parser = parse_period)]
+    pub period: Option<Period>,
+
+    /// Exit 1 also when RULE holds (repeatable, or comma-separated): `flagged` (a verdict in
+    /// scope carries any flag), a flag's code (`path_only`, `shared_evidence`, `stale`,
+    /// `date_from_file_time`, ...: a verdict in scope carries it), `unattributed-value`
+    /// (an observation without a subscription holds a value) or `out-of-scope` (a
+    /// subscription outside the inventory fails or conflicts).
+    #[arg(long, value_name = "RULE", value_parser = parse_fail_on)]
+    pub fail_on: Vec<Vec<crate::model::FailOn>>,
 
     /// Start CSV reports with a UTF-8 byte order mark (for Excel).
     #[arg(long)]
@@ -219,6 +235,8 @@ impl ScanArgs {
             command_line,
             generated_at,
             stale_after: self.stale_after,
+            period: self.period,
+            fail_on: self.fail_on.into_iter().flatten().collect(),
             quiet: self.quiet,
             exit_zero: self.exit_zero,
             exceptions: match &self.exceptions {

@@ -1,6 +1,7 @@
 //! What a reviewer should look at in a verdict's evidence, besides the verdict: evidence
 //! only a path names, bytes shared with other subscriptions, settings without resource ids,
-//! failed collections beside it, stale or future dates, files not read. Flags never change
+//! failed collections beside it, dates that are only a file's modification time, stale,
+//! future or outside the audit period, files not read. Flags never change
 //! a verdict.
 
 use std::fmt;
@@ -29,19 +30,49 @@ pub enum Flag {
     NoResourceId,
     /// Records of failed collections sit beside the deciding evidence.
     CollectionErrors(usize),
-    /// Deciding evidence was collected longer ago than `--stale-after`: the oldest, and the
-    /// duration.
-    Stale { collected: Collected, after: String },
+    /// No deciding evidence states when it was collected: the verdict's dates are only
+    /// files' modification times, which a copy resets.
+    DateFromFileTime,
+    /// Deciding evidence was collected before `--stale-after` allows: the oldest, and the
+    /// limit in words (`more than 30d before the run`).
+    Stale { collected: Collected, rule: String },
+    /// Deciding evidence is dated before the `--period`'s first day: the oldest, and that
+    /// day.
+    BeforePeriod {
+        collected: Collected,
+        first_day: String,
+    },
     /// Deciding evidence states a collection date after the run's time (the clock, or
     /// `SOURCE_DATE_EPOCH`, is behind the evidence, or the date is wrong): the latest such
     /// date. A file's modification time never flags (a copy resets it).
     FutureDated(Collected),
+    /// Deciding evidence states a collection date after the `--period`'s last day (and not
+    /// after the run's time, which is `future_dated`): the latest, and that day. A file's
+    /// modification time never flags.
+    AfterPeriod {
+        collected: Collected,
+        last_day: String,
+    },
     /// Files whose path names the subscription were not read (too large, unreadable, ...):
     /// any could hold a value that changes the verdict, so the run cannot pass. How many.
     UnreadEvidence(usize),
 }
 
 impl Flag {
+    /// Every flag's code, in the order a verdict lists them.
+    pub const CODES: &[&str] = &[
+        "path_only",
+        "no_resource_id",
+        "shared_evidence",
+        "collection_errors",
+        "date_from_file_time",
+        "stale",
+        "before_period",
+        "future_dated",
+        "after_period",
+        "unread_evidence",
+    ];
+
     /// The short code reports show.
     #[must_use]
     pub fn as_str(&self) -> &'static str {
@@ -50,8 +81,11 @@ impl Flag {
             Self::NoResourceId => "no_resource_id",
             Self::SharedEvidence { .. } => "shared_evidence",
             Self::CollectionErrors(_) => "collection_errors",
+            Self::DateFromFileTime => "date_from_file_time",
             Self::Stale { .. } => "stale",
+            Self::BeforePeriod { .. } => "before_period",
             Self::FutureDated(_) => "future_dated",
+            Self::AfterPeriod { .. } => "after_period",
             Self::UnreadEvidence(_) => "unread_evidence",
         }
     }
@@ -83,18 +117,38 @@ impl fmt::Display for Flag {
                 "collection_errors: {n} failed collection{} beside the deciding evidence",
                 if *n == 1 { "" } else { "s" }
             ),
-            Self::Stale { collected, after } => {
-                let when = match collected.source {
-                    DateSource::FileModified => "was last modified",
-                    _ => "was collected",
-                };
-                write!(
-                    f,
-                    "stale: deciding evidence {when} {} ({}), more than {after} before the run",
-                    collected.at,
-                    collected.source.as_str()
-                )
-            }
+            Self::DateFromFileTime => f.write_str(
+                "date_from_file_time: dated only by the file's modification time, which may be \
+                 a copy's",
+            ),
+            Self::Stale { collected, rule } => write!(
+                f,
+                "stale: deciding evidence {} {} ({}), {rule}",
+                dated(collected),
+                collected.at,
+                collected.source.as_str()
+            ),
+            Self::BeforePeriod {
+                collected,
+                first_day,
+            } => write!(
+                f,
+                "before_period: deciding evidence {} {} ({}), before the period's first day \
+                 {first_day}",
+                dated(collected),
+                collected.at,
+                collected.source.as_str()
+            ),
+            Self::AfterPeriod {
+                collected,
+                last_day,
+            } => write!(
+                f,
+                "after_period: deciding evidence says it was collected {} ({}), after the \
+                 period's last day {last_day}: it shows the setting after the period",
+                collected.at,
+                collected.source.as_str()
+            ),
             Self::FutureDated(collected) => write!(
                 f,
                 "future_dated: deciding evidence says it was collected {} ({}), after the run's \
@@ -114,6 +168,14 @@ impl fmt::Display for Flag {
     }
 }
 
+/// How a reason says when evidence is dated: a modification time is not a collection.
+fn dated(collected: &Collected) -> &'static str {
+    match collected.source {
+        DateSource::FileModified => "was last modified",
+        _ => "was collected",
+    }
+}
+
 /// Whether evidence states (in its content: not a file's modification time, which a copy
 /// resets) that it was collected after `time`. A transcript's start time is the collecting
 /// machine's local time read as UTC: it counts only when later by more than any time zone
@@ -129,6 +191,54 @@ pub fn stated_after(collected: &Collected, time: jiff::Timestamp) -> bool {
         .at
         .checked_sub(slack)
         .is_ok_and(|earliest| earliest > time)
+}
+
+/// The flags of the deciding evidence's dates, in [`Flag::CODES`] order, added to `flags`.
+fn date_flags(deciding: &[&Evidence<'_>], dates: &Dates, flags: &mut Vec<Flag>) {
+    let collected = || deciding.iter().filter_map(|e| e.collected);
+    // Dates the evidence states outrank files' modification times: a verdict is flagged
+    // only when it has no such date at all.
+    if collected().next().is_some() && collected().all(|c| c.source == DateSource::FileModified) {
+        flags.push(Flag::DateFromFileTime);
+    }
+    let oldest_before = |cutoff: jiff::Timestamp| {
+        collected()
+            .filter(|c| c.at < cutoff)
+            .min_by_key(|c| c.at)
+            .cloned()
+    };
+    if let Some(staleness) = &dates.staleness
+        && let Some(oldest) = oldest_before(staleness.cutoff)
+    {
+        flags.push(Flag::Stale {
+            collected: oldest,
+            rule: staleness.rule.clone(),
+        });
+    }
+    if let Some(period) = &dates.period
+        && let Some(oldest) = oldest_before(period.start)
+    {
+        flags.push(Flag::BeforePeriod {
+            collected: oldest,
+            first_day: period.first_day.clone(),
+        });
+    }
+    let future = |c: &&Collected| dates.now.is_some_and(|now| stated_after(c, now));
+    if let Some(latest) = collected().filter(future).max_by_key(|c| c.at) {
+        flags.push(Flag::FutureDated(latest.clone()));
+    }
+    if let Some(period) = &dates.period
+        && let Ok(last_second) = period.end.checked_sub(jiff::SignedDuration::from_secs(1))
+        && let Some(latest) = collected()
+            .filter(|c| !future(c))
+            .filter(|c| stated_after(c, last_second))
+            .max_by_key(|c| c.at)
+    {
+        flags.push(Flag::AfterPeriod {
+            collected: latest.clone(),
+            last_day: period.last_day.clone(),
+        });
+    }
 }
 
 /// How many other subscriptions a `shared_evidence` reason names.
@@ -252,27 +362,7 @@ pub(super) fn flags_of(
     if errors > 0 {
         flags.push(Flag::CollectionErrors(errors));
     }
-    if let Some(staleness) = &dates.staleness
-        && let Some(oldest) = deciding
-            .iter()
-            .filter_map(|e| e.collected)
-            .filter(|c| c.at < staleness.cutoff)
-            .min_by_key(|c| c.at)
-    {
-        flags.push(Flag::Stale {
-            collected: oldest.clone(),
-            after: staleness.after.clone(),
-        });
-    }
-    if let Some(now) = dates.now
-        && let Some(latest) = deciding
-            .iter()
-            .filter_map(|e| e.collected)
-            .filter(|c| stated_after(c, now))
-            .max_by_key(|c| c.at)
-    {
-        flags.push(Flag::FutureDated(latest.clone()));
-    }
+    date_flags(&deciding, dates, &mut flags);
     if unread > 0 {
         flags.push(Flag::UnreadEvidence(unread));
     }

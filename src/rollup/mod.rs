@@ -66,24 +66,41 @@ pub struct Evidence<'a> {
     pub collected: Option<&'a Collected>,
 }
 
-/// `--stale-after`: evidence collected before `cutoff` (the run time less the duration,
-/// written `after`) is stale.
+/// `--stale-after`: evidence collected before `cutoff` is stale; `rule` says why, for the
+/// reason (`more than 30d before the run`, `before 2026-07-01`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Staleness {
     /// The oldest time that is not stale.
     pub cutoff: jiff::Timestamp,
-    /// The duration as given (`30d`).
-    pub after: String,
+    /// The limit in words, as the user gave it.
+    pub rule: String,
+}
+
+/// `--period`: the audit period, from `start` (included) to `end` (excluded), and its
+/// first and last days as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    /// The first day's midnight, UTC.
+    pub start: jiff::Timestamp,
+    /// The midnight after the last day, UTC.
+    pub end: jiff::Timestamp,
+    /// The first day (`2026-07-01`).
+    pub first_day: String,
+    /// The last day (`2026-09-30`).
+    pub last_day: String,
 }
 
 /// The dates a roll-up judges evidence against: the run's time (`SOURCE_DATE_EPOCH` when
-/// set) and `--stale-after`.
+/// set), `--stale-after` and `--period`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dates {
     /// The run's time: deciding evidence dated later is `future_dated`.
     pub now: Option<jiff::Timestamp>,
     /// `--stale-after`, when given.
     pub staleness: Option<Staleness>,
+    /// `--period`, when given: deciding evidence dated after it is `after_period`, before
+    /// it `before_period`.
+    pub period: Option<Period>,
 }
 
 impl<'a> Evidence<'a> {

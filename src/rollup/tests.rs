@@ -121,6 +121,7 @@ fn only_a_stated_date_after_the_run_flags_future_dated() {
     let dates = Dates {
         now: Some(now),
         staleness: None,
+        period: None,
     };
     let flags = |collected: &Collected| {
         roll_up(
@@ -137,12 +138,108 @@ fn only_a_stated_date_after_the_run_flags_future_dated() {
     };
     let later = at("2026-01-05T09:42:11Z", DateSource::HttpDate);
     assert_eq!(flags(&later), [Flag::FutureDated(later.clone())]);
-    // A modification time is reset by a copy: never flagged.
-    assert!(flags(&at("2026-01-05T09:42:11Z", DateSource::FileModified)).is_empty());
+    // A modification time is reset by a copy: never future_dated, but flagged as the
+    // verdict's only date.
+    assert_eq!(
+        flags(&at("2026-01-05T09:42:11Z", DateSource::FileModified)),
+        [Flag::DateFromFileTime]
+    );
     // A transcript's local time, read as UTC: within 14 hours is not later.
     assert!(flags(&at("2024-01-01T13:00:00Z", DateSource::Transcript)).is_empty());
     assert!(!flags(&at("2024-01-01T15:00:00Z", DateSource::Transcript)).is_empty());
     assert!(flags(&at("2023-12-31T23:59:59Z", DateSource::Har)).is_empty());
+}
+
+#[test]
+fn every_flag_code_is_listed_once_in_order() {
+    let collected = Collected {
+        at: jiff::Timestamp::UNIX_EPOCH,
+        by: None,
+        source: DateSource::Har,
+    };
+    let every = [
+        Flag::PathOnly,
+        Flag::NoResourceId,
+        Flag::SharedEvidence {
+            named: Vec::new(),
+            total: 1,
+        },
+        Flag::CollectionErrors(1),
+        Flag::DateFromFileTime,
+        Flag::Stale {
+            collected: collected.clone(),
+            rule: String::new(),
+        },
+        Flag::BeforePeriod {
+            collected: collected.clone(),
+            first_day: String::new(),
+        },
+        Flag::FutureDated(collected.clone()),
+        Flag::AfterPeriod {
+            collected,
+            last_day: String::new(),
+        },
+        Flag::UnreadEvidence(1),
+    ];
+    let codes: Vec<&str> = every.iter().map(Flag::as_str).collect();
+    assert_eq!(codes, Flag::CODES);
+    for flag in &every {
+        assert!(
+            flag.to_string()
+                .starts_with(&format!("{}: ", flag.as_str()))
+        );
+    }
+}
+
+#[test]
+fn the_period_flags_dates_outside_it_and_staleness_counts_from_its_end() {
+    let s = sub(4);
+    let at = |text: &str, source| Collected {
+        at: text.parse().unwrap(),
+        by: None,
+        source,
+    };
+    let dates = Dates {
+        now: Some("2026-12-08T00:00:00Z".parse().unwrap()),
+        staleness: Some(Staleness {
+            cutoff: "2026-07-03T00:00:00Z".parse().unwrap(),
+            rule: "more than 90d before the period's end (2026-09-30)".into(),
+        }),
+        period: Some(Period {
+            start: "2026-07-01T00:00:00Z".parse().unwrap(),
+            end: "2026-10-01T00:00:00Z".parse().unwrap(),
+            first_day: "2026-07-01".into(),
+            last_day: "2026-09-30".into(),
+        }),
+    };
+    let flags = |items: &[&Collected]| {
+        let evidence = items.iter().map(|c| Evidence {
+            collected: Some(*c),
+            ..Evidence::bare(&s, 0, "a.txt", Found::Outcome(Outcome::Enabled))
+        });
+        let codes: Vec<&str> = roll_up(evidence, None, &wdatp(), &dates)
+            .remove(0)
+            .flags
+            .iter()
+            .map(Flag::as_str)
+            .collect();
+        codes
+    };
+    let inside = at("2026-09-30T23:59:59Z", DateSource::HttpDate);
+    assert!(flags(&[&inside]).is_empty());
+    let after = at("2026-10-01T00:00:00Z", DateSource::HttpDate);
+    assert_eq!(flags(&[&after]), ["after_period"]);
+    // A modification time after the period is a copy's, likely: not after_period.
+    let copied = at("2026-11-01T00:00:00Z", DateSource::FileModified);
+    assert_eq!(flags(&[&copied]), ["date_from_file_time"]);
+    // Stated after the run too: future_dated only.
+    let future = at("2027-01-01T00:00:00Z", DateSource::Har);
+    assert_eq!(flags(&[&future]), ["future_dated"]);
+    let old = at("2026-06-01T00:00:00Z", DateSource::Har);
+    assert_eq!(flags(&[&old]), ["stale", "before_period"]);
+    // A date from content beside a file time: no date_from_file_time.
+    let early = at("2026-07-02T00:00:00Z", DateSource::FileModified);
+    assert_eq!(flags(&[&inside, &early]), ["stale"]);
 }
 
 #[test]
