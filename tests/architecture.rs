@@ -72,7 +72,8 @@ fn sources(src: &Path) -> BTreeMap<Module, (PathBuf, String)> {
     let mut out = BTreeMap::new();
     let mut folders = vec![src.to_path_buf()];
     while let Some(folder) = folders.pop() {
-        let entries = std::fs::read_dir(&folder).unwrap_or_else(|e| panic!("{}: {e}", folder.display()));
+        let entries =
+            std::fs::read_dir(&folder).unwrap_or_else(|e| panic!("{}: {e}", folder.display()));
         for entry in entries {
             let path = entry.unwrap().path();
             if path.is_dir() {
