@@ -104,7 +104,8 @@ pub fn excerpt(text: &str, max_chars: usize) -> Cow<'_, str> {
 }
 
 /// A path as reported: as reached from its root argument, with `/` separators. A backslash
-/// is written `\\` and a byte that is not UTF-8 `\xNN`, so two names never show as one.
+/// is written `\\` and a byte that is not UTF-8 `\xNN`, so two names never show as one; on
+/// Windows a backslash is a separator, written `/`, and an unpaired surrogate `\u{D800}`.
 #[must_use]
 pub fn display(path: &Path) -> String {
     display_os(path.as_os_str())
@@ -131,7 +132,26 @@ pub fn display_os(text: &OsStr) -> String {
         }
         out
     }
-    #[cfg(not(unix))]
+    // On Windows a name is UTF-16 that need not be valid: an unpaired surrogate is written
+    // `\u{D800}`. A backslash is a separator there, never part of a name, so it is written
+    // `/` and a `\` in the result always starts an escape.
+    #[cfg(windows)]
+    {
+        use std::fmt::Write as _;
+        use std::os::windows::ffi::OsStrExt;
+        let mut out = String::with_capacity(text.len());
+        for unit in char::decode_utf16(text.encode_wide()) {
+            match unit {
+                Ok('\\') => out.push('/'),
+                Ok(c) => out.push(c),
+                Err(e) => {
+                    let _ = write!(out, "\\u{{{:04X}}}", e.unpaired_surrogate());
+                }
+            }
+        }
+        out
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         text.to_string_lossy().replace('\\', "/")
     }
@@ -151,6 +171,23 @@ mod tests {
             assert_eq!(literal, "bad\\\\xFF.json");
             assert_eq!(byte, "bad\\xFF.json");
             assert_ne!(literal, byte);
+        }
+        #[cfg(windows)]
+        {
+            use std::os::windows::ffi::OsStringExt;
+            // "bad", a lone high surrogate, ".json"; and the same with U+FFFD, which a
+            // lossy conversion would have made of it.
+            let mut units: Vec<u16> = "bad".encode_utf16().collect();
+            units.push(0xD800);
+            units.extend(".json".encode_utf16());
+            let lone = display_os(&std::ffi::OsString::from_wide(&units));
+            let replaced = display_os(OsStr::new("bad\u{FFFD}.json"));
+            assert_eq!(lone, "bad\\u{D800}.json");
+            assert_ne!(lone, replaced);
+            assert_eq!(
+                display_os(OsStr::new("C:\\evidence\\a.json")),
+                "C:/evidence/a.json"
+            );
         }
     }
 

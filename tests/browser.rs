@@ -191,6 +191,10 @@ fn html_report(dir: &Path, extra: &[&str]) -> PathBuf {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs Debian's Chromium, a Linux program: run by the Linux suite"
+)]
 fn the_html_report_works_in_headless_chromium_offline() {
     let Some(binary) = chromium() else {
         return;
@@ -259,6 +263,10 @@ fn the_html_report_works_in_headless_chromium_offline() {
 /// With an exceptions register, the page shows the approval beside the verdict, and the
 /// filter finds a row by its ticket.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "needs Debian's Chromium, a Linux program: run by the Linux suite"
+)]
 fn exceptions_show_in_the_browser_and_the_filter_finds_a_ticket() {
     let Some(binary) = chromium() else {
         return;

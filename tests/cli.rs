@@ -561,6 +561,9 @@ fn explain_shows_a_clixml_number_as_written() {
     );
 }
 
+// Unix only: the names hold characters Windows forbids in a file name (control
+// characters, `|`, `<`, `>`, `"`); tests/windows.rs has the names Windows allows.
+#[cfg(unix)]
 #[test]
 fn explain_never_echoes_terminal_control_characters() {
     let dir = TempDir::new().unwrap();
@@ -660,6 +663,9 @@ fn table_has_no_escape_codes_off_a_terminal_or_with_no_color() {
     }
 }
 
+// Unix only: the names hold characters Windows forbids in a file name (control
+// characters, `|`, `<`, `>`, `"`); tests/windows.rs has the names Windows allows.
+#[cfg(unix)]
 #[test]
 fn table_escapes_a_file_name_holding_escape_codes_and_is_never_read_as_evidence() {
     let dir = table_folder();

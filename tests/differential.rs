@@ -124,7 +124,10 @@ fn scan(root: &Path) -> (Vec<Actual>, Verdicts) {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let prefix = format!("{}/", root.to_string_lossy().trim_end_matches('/'));
+    let prefix = format!(
+        "{}/",
+        mdc_evidence::escape::display(root).trim_end_matches('/')
+    );
     let wdatp = |row: &serde_json::Value| row.get("check").is_none_or(|c| c == "wdatp");
     let observations = report["observations"]
         .as_array()

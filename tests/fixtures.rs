@@ -87,7 +87,10 @@ fn scan_with_mcas_and_linux() -> mdc_evidence::Report {
 #[test]
 fn every_shape_that_lists_settings_serves_every_check() {
     let report = scan_with_mcas_and_linux();
-    let prefix = format!("{}/", root().join("fixtures").to_string_lossy());
+    let prefix = format!(
+        "{}/",
+        mdc_evidence::escape::display(&root().join("fixtures"))
+    );
     let actual: std::collections::BTreeSet<Vec<String>> = report
         .observations()
         .map(|(file, _, o)| {

@@ -13,7 +13,13 @@
 //! skipped with a printed note where the machine lacks them; set
 //! `MDC_REQUIRE_LIBREOFFICE=1` to make a missing `soffice` a failure, and
 //! `MDC_HOSTILE_DUMP=1` to print every manifest line.
+//!
+//! Unix only: the tree is made of FIFOs, sockets, device nodes, symlinks, modes and
+//! non-UTF-8 byte names, which Windows does not have. Windows' own risks (long paths,
+//! names that are not valid UTF-16, case-only duplicates, files locked by another
+//! process, read-only and hidden files) are tested in tests/windows.rs.
 
+#![cfg(unix)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

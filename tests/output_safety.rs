@@ -15,7 +15,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
+#[cfg(unix)]
+use std::process::Stdio;
 
 use common::{mdc, settings_list, write};
 use tempfile::TempDir;
@@ -123,11 +125,13 @@ fn warnings_from_a_register_cannot_drive_the_terminal() {
 
 /// Every piece a spreadsheet could make of the text, splitting it at any separator, quote
 /// or line break (an import without a text qualifier), spaces aside.
+#[cfg(unix)]
 fn pieces(text: &str) -> impl Iterator<Item = &str> {
     text.split([',', ';', '\t', '|', '"', '\n', '\r'])
         .map(|piece| piece.trim_start_matches(' '))
 }
 
+#[cfg(unix)]
 fn is_formula(piece: &str) -> bool {
     piece.starts_with([
         '=', '+', '-', '@', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
@@ -201,6 +205,7 @@ fn a_csv_delimiter_that_could_start_a_formula_is_refused() {
 
 /// The CSV as a reader skipping comments reads it (pandas `comment="#"`: outside quotes, a
 /// `#` ends the line's text; a line starting with one is skipped whole).
+#[cfg(unix)]
 fn read_as_pandas_would(csv: &str) -> Vec<Vec<String>> {
     let mut kept = String::new();
     let (mut quoted, mut skipping, mut line_start) = (false, false, true);

@@ -11,6 +11,7 @@
 
 mod common;
 
+#[cfg(unix)]
 use std::time::Duration;
 
 use common::{mdc, settings_list, write};

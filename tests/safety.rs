@@ -14,7 +14,9 @@
 mod common;
 
 use std::path::Path;
+#[cfg(unix)]
 use std::process::Stdio;
+#[cfg(unix)]
 use std::time::Duration;
 
 use common::{mdc, root, settings_list, write};
@@ -446,6 +448,10 @@ fn a_name_with_the_text_backslash_x_ff_and_one_with_the_byte_stay_apart() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "not yet on Windows: a file's identity (volume and index) needs unsafe code or an unstable API, so the same file under two roots is counted twice"
+)]
 fn roots_that_name_the_same_files_count_them_once() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), &format!("a/{A}.txt"), "true");
@@ -472,6 +478,9 @@ fn roots_that_name_the_same_files_count_them_once() {
     );
 }
 
+// Unix only: the names hold characters Windows forbids in a file name (control
+// characters, `|`, `<`, `>`, `"`); tests/windows.rs has the names Windows allows.
+#[cfg(unix)]
 #[test]
 fn a_file_name_that_is_a_formula_after_any_separator_is_neutralised_in_csv() {
     let dir = TempDir::new().unwrap();
@@ -499,17 +508,16 @@ fn a_file_name_that_is_a_formula_after_any_separator_is_neutralised_in_csv() {
 
 #[test]
 fn errors_name_the_os_cause_once_and_print_no_escape_sequences() {
-    let output = mdc()
-        .args(["explain", "/nonexistent/\u{1b}[31mred.json"])
-        .output()
-        .unwrap();
+    let path = "/nonexistent/\u{1b}[31mred.json";
+    let output = mdc().args(["explain", path]).output().unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert_eq!(
-        stderr.matches("No such file or directory").count(),
-        1,
-        "{stderr}"
-    );
+    // The system's own words: "No such file or directory" on Linux; on Windows, where an
+    // escape character is not allowed in a name, "The filename, directory name, or volume
+    // label syntax is incorrect."
+    let os = std::fs::File::open(path).unwrap_err().to_string();
+    let words = os.split(" (os error").next().unwrap();
+    assert_eq!(stderr.matches(words).count(), 1, "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }
 
@@ -730,6 +738,10 @@ fn an_unreadable_root_is_exit_2_and_an_unreadable_folder_keeps_its_subscription(
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "not yet on Windows: a file's identity (volume and index) needs unsafe code or an unstable API, so the same file under two roots is counted twice"
+)]
 fn a_file_named_on_the_command_line_is_read_however_another_root_spells_its_path() {
     let dir = TempDir::new().unwrap();
     write(

@@ -125,7 +125,11 @@ pub fn scan(folder: &Path, threads: usize) -> Report {
 /// The observations of a report as table rows: path (below `folder`), format,
 /// subscription, source, outcome, location; `-` for an empty cell.
 pub fn observation_rows(report: &Report, folder: &Path) -> BTreeSet<Vec<String>> {
-    let prefix = format!("{}/", folder.to_string_lossy().trim_end_matches('/'));
+    // The folder as reports show paths (with `/` on Windows too).
+    let prefix = format!(
+        "{}/",
+        mdc_evidence::escape::display(folder).trim_end_matches('/')
+    );
     report
         .observations()
         .map(|(file, evaluated, o)| {
