@@ -91,7 +91,21 @@ pub fn check(data: &[u8]) {
         FileStatus::Skipped(skip) => panic!("a regular file was skipped: {skip:?}"),
         FileStatus::Evaluated(evaluated) => {
             assert!(examined.parsed.is_some(), "evaluated without a parse");
-            assert!(!evaluated.observations.is_empty(), "no observation");
+            // A file that is not evidence gives no observation and says why; any other file
+            // gives at least one.
+            assert_eq!(
+                evaluated.observations.is_empty(),
+                evaluated.not_evidence.is_some(),
+                "observations and the not-evidence reason disagree: {:?}",
+                evaluated.not_evidence
+            );
+            assert!(
+                evaluated
+                    .not_evidence
+                    .as_ref()
+                    .is_none_or(|why| !why.is_empty()),
+                "an empty not-evidence reason"
+            );
             let mut seen = BTreeSet::new();
             for o in &evaluated.observations {
                 assert!(!o.detail.is_empty(), "an observation without detail: {o:?}");
