@@ -13,6 +13,9 @@ use crate::read;
 /// The JSON report schema versions this version reads.
 pub const KNOWN_SCHEMAS: [u32; 2] = [1, 2];
 
+/// The check every row of a `schema_version` 1 report is about (those reports name none).
+pub const SCHEMA_1_CHECK: &str = "wdatp";
+
 /// The largest report read.
 const REPORT_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
 

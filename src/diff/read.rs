@@ -95,9 +95,6 @@ struct SavedFile {
     sha256: Option<String>,
 }
 
-/// The check every row of a `schema_version` 1 report is about.
-const FIRST_CHECK: &str = "wdatp";
-
 /// One report, read: its heading and its rows by (subscription, check).
 pub(super) struct Read {
     pub(super) source: Source,
@@ -129,7 +126,7 @@ pub(super) fn read_report(path: &Path) -> Result<Read, Error> {
         .collect::<Result<_, _>>()?;
     let checks = match &saved.checks {
         Some(_) => parsed.iter().map(|c| c.id.clone()).collect(),
-        None => vec![FIRST_CHECK.to_owned()],
+        None => vec![crate::saved::SCHEMA_1_CHECK.to_owned()],
     };
     let definitions = parsed
         .iter()
@@ -145,7 +142,10 @@ pub(super) fn read_report(path: &Path) -> Result<Read, Error> {
     let identities = identities(&saved, &parsed);
     let mut rows = BTreeMap::new();
     for row in &saved.subscriptions {
-        let check = row.check.clone().unwrap_or_else(|| FIRST_CHECK.to_owned());
+        let check = row
+            .check
+            .clone()
+            .unwrap_or_else(|| crate::saved::SCHEMA_1_CHECK.to_owned());
         let side = Side {
             verdict: row.verdict,
             reason: row.reason.clone(),

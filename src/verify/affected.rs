@@ -25,9 +25,6 @@ pub struct Affected {
     pub decided: bool,
 }
 
-/// The check every row of a `schema_version` 1 report is about.
-const FIRST_CHECK: &str = "wdatp";
-
 /// Every verdict of `report` (the JSON report) by the paths of its files, in report order.
 fn by_path(report: &Value) -> BTreeMap<&str, Vec<Affected>> {
     let mut by_path: BTreeMap<&str, Vec<Affected>> = BTreeMap::new();
@@ -39,7 +36,9 @@ fn by_path(report: &Value) -> BTreeMap<&str, Vec<Affected>> {
         for path in paths.into_iter().flatten().filter_map(Value::as_str) {
             by_path.entry(path).or_default().push(Affected {
                 subscription_id: text("subscription_id").unwrap_or_default().to_owned(),
-                check: text("check").unwrap_or(FIRST_CHECK).to_owned(),
+                check: text("check")
+                    .unwrap_or(crate::saved::SCHEMA_1_CHECK)
+                    .to_owned(),
                 verdict: text("verdict").unwrap_or_default().to_owned(),
                 decided: deciding == Some(path),
             });
